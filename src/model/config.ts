@@ -1,0 +1,77 @@
+/**
+ * Typed configuration of a SAM-DETR (or DETR-style baseline) model.
+ * Field names follow the official `args` where one exists, in camelCase.
+ */
+export type BackboneName = 'resnet18' | 'resnet34' | 'resnet50' | 'resnet101';
+
+export interface ModelConfig {
+  /** ResNet depth. 18/34 use basic blocks, 50/101 bottlenecks (torchvision layout). */
+  backbone: BackboneName;
+  /** Channels of the stem and first stage; torchvision uses 64. Smaller for bundled models. */
+  backboneWidth: number;
+  /** DC5: last stage uses dilation 2 instead of stride 2. */
+  dilation: boolean;
+  /** Decoder kind: 'sam' = SAM-DETR (Semantics Aligner), 'detr' = plain DETR-style baseline. */
+  decoder: 'sam' | 'detr';
+  /** SMCA Gaussian-like prior (SAM-DETR only). */
+  smca: boolean;
+  /** input_proj has GroupNorm(32) after the 1x1 conv (official 12-epoch models). */
+  inputProjGroupNorm: boolean;
+  hiddenDim: number;
+  nheads: number;
+  numQueries: number;
+  encLayers: number;
+  decLayers: number;
+  dimFeedforward: number;
+  /** Number of class logits (91 for COCO: max id + 1). */
+  numClasses: number;
+  /** Hidden widths of the aligner's point2 MLP (official: [256, 512, 512]). */
+  point2Hidden: number[];
+}
+
+export const OFFICIAL_R50: ModelConfig = {
+  backbone: 'resnet50',
+  backboneWidth: 64,
+  dilation: false,
+  decoder: 'sam',
+  smca: false,
+  inputProjGroupNorm: true,
+  hiddenDim: 256,
+  nheads: 8,
+  numQueries: 300,
+  encLayers: 6,
+  decLayers: 6,
+  dimFeedforward: 2048,
+  numClasses: 91,
+  point2Hidden: [256, 512, 512],
+};
+
+/** Output channels of the backbone's last stage. */
+export function backboneChannels(c: ModelConfig): number {
+  const bottleneck = c.backbone === 'resnet50' || c.backbone === 'resnet101';
+  return c.backboneWidth * 8 * (bottleneck ? 4 : 1);
+}
+
+export function stageBlocks(name: BackboneName): number[] {
+  switch (name) {
+    case 'resnet18': return [2, 2, 2, 2];
+    case 'resnet34': return [3, 4, 6, 3];
+    case 'resnet50': return [3, 4, 6, 3];
+    case 'resnet101': return [3, 4, 23, 3];
+  }
+}
+
+/** Checks a config for values the model code cannot build; returns a list of problems. */
+export function validateConfig(c: ModelConfig): string[] {
+  const errs: string[] = [];
+  if (!['resnet18', 'resnet34', 'resnet50', 'resnet101'].includes(c.backbone)) errs.push(`unknown backbone "${c.backbone}"`);
+  if (c.decoder !== 'sam' && c.decoder !== 'detr') errs.push(`unknown decoder "${c.decoder}"`);
+  if (c.decoder === 'detr' && c.smca) errs.push('SMCA needs the SAM decoder');
+  if (c.hiddenDim % c.nheads !== 0) errs.push(`hiddenDim ${c.hiddenDim} not divisible by nheads ${c.nheads}`);
+  if (c.hiddenDim % 2 !== 0) errs.push('hiddenDim must be even (sine embedding)');
+  if (c.inputProjGroupNorm && c.hiddenDim % 32 !== 0) errs.push('GroupNorm(32) needs hiddenDim divisible by 32');
+  for (const k of ['nheads', 'numQueries', 'encLayers', 'decLayers', 'dimFeedforward', 'numClasses', 'backboneWidth'] as const) {
+    if (!Number.isInteger(c[k]) || c[k] < (k === 'encLayers' ? 0 : 1)) errs.push(`${k} must be a positive integer`);
+  }
+  return errs;
+}

@@ -1,0 +1,87 @@
+import type * as tf from '@tensorflow/tfjs';
+
+/**
+ * Weights keyed by the official PyTorch state_dict names
+ * (e.g. `transformer.decoder.layers.3.point2.6.bias`), in PyTorch layouts
+ * (Linear: [out, in]; Conv2d: [out, in, kh, kw]). The model converts layouts once on build.
+ */
+export type StateDict = Map<string, { shape: number[]; data: Float32Array }>;
+
+/** A batch ready for the model: NHWC normalized images and a padding mask (1 = padded). */
+export interface ImageBatch {
+  images: tf.Tensor4D; // [B, H, W, 3]
+  mask: tf.Tensor3D; // [B, H, W], float 0/1
+  /** Unpadded size of each image in the batch, [h, w]. */
+  sizes: [number, number][];
+}
+
+/** What the encoder produced; enough to re-run the decoder alone. */
+export interface EncoderOutput {
+  /** [B, h*w, C] encoder memory, row-major over (h, w). */
+  memory: tf.Tensor3D;
+  /** [B, h*w, C] sine position embedding of the feature map. */
+  pos: tf.Tensor3D;
+  /** [B, h*w] 1 where padded. */
+  maskFlat: tf.Tensor2D;
+  featH: number;
+  featW: number;
+  /** [B, 2] valid ratio (w, h) of each image on the feature map. */
+  validRatio: tf.Tensor2D;
+  /** Inputs of each encoder layer ([B, h*w, C]), kept so the encoder self-attention row of a location can be recomputed on demand. */
+  layerInputs: tf.Tensor3D[];
+}
+
+/** What one decoder layer did, as tensors (pull only the slices you show). */
+export interface DecoderLayerTrace {
+  /** [B, nq, 4] reference boxes (sigmoid, cxcywh, relative to the padded batch tensor). */
+  referenceBoxes: tf.Tensor3D;
+  /** SAM only: [B, nq, 4] RoIAlign boxes x1y1x2y2 in feature-map cells (before aligned=True's -0.5). */
+  roiBoxes?: tf.Tensor3D;
+  /** SAM only: [B, nq, heads, 2] tanh offsets in [-1, 1] inside the RoI (x, y). */
+  salientOffsets?: tf.Tensor4D;
+  /** SAM only: [B, nq, heads, 2] salient points, (x, y) relative to the padded batch tensor in [0,1]. */
+  salientPoints?: tf.Tensor4D;
+  /** SAM only: [B, nq, heads*2 or heads*4] raw point2 output. */
+  point2Out?: tf.Tensor3D;
+  /** SMCA only: [B, nq, heads, 2] predicted scales (x, y). */
+  smcaScales?: tf.Tensor4D;
+  /** SMCA only: [B, heads, nq, h*w] log-weight map added to the logits (zeros never stored when prior is off). */
+  gaussian?: tf.Tensor4D;
+  /** [B, heads, nq, h*w] cross-attention after softmax. */
+  crossAttn: tf.Tensor4D;
+  /** [B, heads, nq, nq] decoder self-attention after softmax. */
+  selfAttn: tf.Tensor4D;
+  /** [B, nq, C] layer output (after its last norm). */
+  hs: tf.Tensor3D;
+  /** [B, nq, numClasses] class logits of this layer. */
+  predLogits: tf.Tensor3D;
+  /** [B, nq, 4] boxes of this layer (sigmoid cxcywh, relative to the padded batch tensor). */
+  predBoxes: tf.Tensor3D;
+}
+
+export interface DecoderOutput {
+  layers: DecoderLayerTrace[];
+}
+
+export interface ForwardOptions {
+  /** For an SMCA model: false runs it with the Gaussian prior switched off (ablation). Default true. */
+  smcaPrior?: boolean;
+}
+
+export interface BackboneOutput {
+  /** [B, h, w, Cb] last-stage features. */
+  features: tf.Tensor4D;
+  /** [B, h, w] feature-level padding mask (nearest downsampling). */
+  mask: tf.Tensor3D;
+  /** [B, h, w, C] sine position embedding. */
+  pos: tf.Tensor4D;
+}
+
+export interface Detection {
+  score: number;
+  label: number;
+  /** x1, y1, x2, y2 in pixels of the target size. */
+  box: [number, number, number, number];
+  /** Which query produced it. */
+  query: number;
+}
