@@ -1,0 +1,251 @@
+/**
+ * safetensors reader and writer (https://github.com/huggingface/safetensors format):
+ *   8 bytes little-endian u64 N, N bytes of UTF-8 JSON header, then the raw tensor bytes.
+ * Header: { "<name>": { dtype, shape, data_offsets: [begin, end] }, "__metadata__"?: {string: string} }
+ * Offsets are relative to the end of the header. Pure TypeScript, no Node imports.
+ *
+ * Supported dtypes: F32, F16, BF16 (read and write), F64/I64/I32/U8/BOOL (read only, widened to float32).
+ */
+import type { StateDict } from '../model/types';
+
+export type WriteDtype = 'F32' | 'F16' | 'BF16';
+export type ReadDtype = WriteDtype | 'F64' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
+
+const BYTES: Record<ReadDtype, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+
+export interface TensorInfo {
+  dtype: ReadDtype;
+  shape: number[];
+  dataOffsets: [number, number];
+}
+
+export interface SafetensorsHeader {
+  tensors: Map<string, TensorInfo>;
+  metadata: Record<string, string>;
+  /** Byte offset of the data section from the start of the file. */
+  dataStart: number;
+}
+
+export class SafetensorsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SafetensorsError';
+  }
+}
+
+const MAX_HEADER = 100 * 1024 * 1024;
+
+/** Parses the header of a safetensors file; `bytes` needs at least the first 8 + N bytes. */
+export function parseHeader(bytes: Uint8Array, fileSize = bytes.byteLength): SafetensorsHeader {
+  if (bytes.byteLength < 8) throw new SafetensorsError(`not a safetensors file: ${bytes.byteLength} bytes is shorter than the 8-byte header length`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const lo = dv.getUint32(0, true);
+  const hi = dv.getUint32(4, true);
+  if (hi !== 0 || lo > MAX_HEADER) throw new SafetensorsError(`not a safetensors file: header length ${hi * 2 ** 32 + lo} is implausible`);
+  const n = lo;
+  if (8 + n > bytes.byteLength) throw new SafetensorsError(`truncated safetensors file: header needs ${8 + n} bytes, have ${bytes.byteLength}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+  } catch (e) {
+    throw new SafetensorsError(`not a safetensors file: header is not JSON (${(e as Error).message})`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new SafetensorsError('safetensors header must be a JSON object');
+  const dataStart = 8 + n;
+  const dataSize = fileSize - dataStart;
+  const tensors = new Map<string, TensorInfo>();
+  let metadata: Record<string, string> = {};
+  for (const [name, v] of Object.entries(json as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      metadata = (v ?? {}) as Record<string, string>;
+      continue;
+    }
+    const info = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    const dtype = info.dtype as ReadDtype;
+    if (typeof dtype !== 'string' || !(dtype in BYTES)) throw new SafetensorsError(`tensor "${name}": unsupported dtype ${String(info.dtype)}`);
+    const shape = info.shape;
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw new SafetensorsError(`tensor "${name}": bad shape`);
+    const off = info.data_offsets;
+    if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isInteger(d) && d >= 0)) throw new SafetensorsError(`tensor "${name}": bad data_offsets`);
+    const [b, e] = off as [number, number];
+    const numel = (shape as number[]).reduce((a, d) => a * d, 1);
+    if (e - b !== numel * BYTES[dtype]) throw new SafetensorsError(`tensor "${name}": ${e - b} bytes for ${dtype}[${shape.join(',')}] (expected ${numel * BYTES[dtype]})`);
+    if (e > dataSize) throw new SafetensorsError(`truncated safetensors file: tensor "${name}" ends at byte ${dataStart + e}, file has ${fileSize}`);
+    tensors.set(name, { dtype, shape: shape as number[], dataOffsets: [b, e] });
+  }
+  return { tensors, metadata, dataStart };
+}
+
+/** IEEE half -> float. */
+export function f16ToF32(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const m = h & 0x3ff;
+  if (e === 0) return s * m * 2 ** -24;
+  if (e === 31) return m ? NaN : s * Infinity;
+  return s * (1 + m / 1024) * 2 ** (e - 15);
+}
+
+const f32buf = new Float32Array(1);
+const u32buf = new Uint32Array(f32buf.buffer);
+
+/** float -> IEEE half, round to nearest even. */
+export function f32ToF16(v: number): number {
+  f32buf[0] = v;
+  const x = u32buf[0];
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  let e = exp - 127 + 15;
+  if (e >= 31) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let half = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    if (rem > mid || (rem === mid && half & 1)) half++;
+    return sign | half;
+  }
+  let half = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
+  return sign | half;
+}
+
+export function bf16ToF32(h: number): number {
+  u32buf[0] = h << 16;
+  return f32buf[0];
+}
+
+export function f32ToBF16(v: number): number {
+  f32buf[0] = v;
+  const x = u32buf[0];
+  if ((x & 0x7fffffff) > 0x7f800000) return ((x >>> 16) | 0x40) & 0xffff; // NaN stays NaN
+  const lsb = (x >>> 16) & 1;
+  return ((x + 0x7fff + lsb) >>> 16) & 0xffff;
+}
+
+/** Decodes one tensor's bytes to float32 (little-endian). */
+export function decodeTensor(bytes: Uint8Array, dtype: ReadDtype): Float32Array {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = bytes.byteLength / BYTES[dtype];
+  const out = new Float32Array(n);
+  switch (dtype) {
+    case 'F32':
+      for (let i = 0; i < n; i++) out[i] = dv.getFloat32(i * 4, true);
+      break;
+    case 'F16':
+      for (let i = 0; i < n; i++) out[i] = f16ToF32(dv.getUint16(i * 2, true));
+      break;
+    case 'BF16':
+      for (let i = 0; i < n; i++) out[i] = bf16ToF32(dv.getUint16(i * 2, true));
+      break;
+    case 'F64':
+      for (let i = 0; i < n; i++) out[i] = dv.getFloat64(i * 8, true);
+      break;
+    case 'I64':
+      for (let i = 0; i < n; i++) out[i] = Number(dv.getBigInt64(i * 8, true));
+      break;
+    case 'I32':
+      for (let i = 0; i < n; i++) out[i] = dv.getInt32(i * 4, true);
+      break;
+    case 'I16':
+      for (let i = 0; i < n; i++) out[i] = dv.getInt16(i * 2, true);
+      break;
+    case 'I8':
+      for (let i = 0; i < n; i++) out[i] = dv.getInt8(i);
+      break;
+    case 'U8':
+    case 'BOOL':
+      for (let i = 0; i < n; i++) out[i] = bytes[i];
+      break;
+  }
+  return out;
+}
+
+export interface ReadResult {
+  stateDict: StateDict;
+  metadata: Record<string, string>;
+  dtypes: Map<string, ReadDtype>;
+}
+
+/** Reads a whole safetensors file held in memory into a StateDict (float32). */
+export function readSafetensors(input: ArrayBuffer | Uint8Array): ReadResult {
+  const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
+  const header = parseHeader(bytes);
+  const stateDict: StateDict = new Map();
+  const dtypes = new Map<string, ReadDtype>();
+  for (const [name, info] of header.tensors) {
+    const [b, e] = info.dataOffsets;
+    const data = decodeTensor(bytes.subarray(header.dataStart + b, header.dataStart + e), info.dtype);
+    stateDict.set(name, { shape: info.shape.slice(), data });
+    dtypes.set(name, info.dtype);
+  }
+  return { stateDict, metadata: header.metadata, dtypes };
+}
+
+/** Reads a safetensors Blob (e.g. a fetched Response's blob), fetching the header first, then each tensor's byte range. */
+export async function readSafetensorsBlob(blob: Blob, onProgress?: (done: number, total: number) => void): Promise<ReadResult> {
+  const head8 = new Uint8Array(await blob.slice(0, 8).arrayBuffer());
+  if (head8.byteLength < 8) throw new SafetensorsError(`not a safetensors file: ${blob.size} bytes`);
+  const n = new DataView(head8.buffer).getUint32(0, true);
+  if (n > MAX_HEADER || 8 + n > blob.size) throw new SafetensorsError(`not a safetensors file or truncated: header length ${n}, file ${blob.size} bytes`);
+  const headBytes = new Uint8Array(await blob.slice(0, 8 + n).arrayBuffer());
+  const header = parseHeader(headBytes, blob.size);
+  const stateDict: StateDict = new Map();
+  const dtypes = new Map<string, ReadDtype>();
+  const total = blob.size - header.dataStart;
+  let done = 0;
+  for (const [name, info] of header.tensors) {
+    const [b, e] = info.dataOffsets;
+    const buf = new Uint8Array(await blob.slice(header.dataStart + b, header.dataStart + e).arrayBuffer());
+    stateDict.set(name, { shape: info.shape.slice(), data: decodeTensor(buf, info.dtype) });
+    dtypes.set(name, info.dtype);
+    done += e - b;
+    onProgress?.(done, total);
+  }
+  return { stateDict, metadata: header.metadata, dtypes };
+}
+
+/** Writes a StateDict as safetensors, tensors in the map's order, each stored as `dtype`. */
+export function writeSafetensors(
+  sd: StateDict,
+  opts: { dtype?: WriteDtype | ((name: string) => WriteDtype); metadata?: Record<string, string> } = {},
+): Uint8Array {
+  const pick = (name: string): WriteDtype => (typeof opts.dtype === 'function' ? opts.dtype(name) : opts.dtype ?? 'F32');
+  const header: Record<string, unknown> = {};
+  if (opts.metadata && Object.keys(opts.metadata).length) header.__metadata__ = opts.metadata;
+  let off = 0;
+  const entries: { name: string; dtype: WriteDtype; data: Float32Array; begin: number }[] = [];
+  for (const [name, t] of sd) {
+    const numel = t.shape.reduce((a, d) => a * d, 1);
+    if (numel !== t.data.length) throw new SafetensorsError(`tensor "${name}": shape [${t.shape}] has ${numel} elements, data has ${t.data.length}`);
+    const dtype = pick(name);
+    const size = numel * BYTES[dtype];
+    header[name] = { dtype, shape: t.shape, data_offsets: [off, off + size] };
+    entries.push({ name, dtype, data: t.data, begin: off });
+    off += size;
+  }
+  let json = JSON.stringify(header);
+  // Pad the header with spaces to 8-byte alignment (as the reference implementation does).
+  const enc = new TextEncoder();
+  let hb = enc.encode(json);
+  const pad = (8 - (hb.byteLength % 8)) % 8;
+  if (pad) hb = enc.encode(json + ' '.repeat(pad));
+  const out = new Uint8Array(8 + hb.byteLength + off);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, hb.byteLength, true);
+  dv.setUint32(4, 0, true);
+  out.set(hb, 8);
+  const base = 8 + hb.byteLength;
+  for (const { dtype, data, begin } of entries) {
+    const p = base + begin;
+    if (dtype === 'F32') for (let i = 0; i < data.length; i++) dv.setFloat32(p + i * 4, data[i], true);
+    else if (dtype === 'F16') for (let i = 0; i < data.length; i++) dv.setUint16(p + i * 2, f32ToF16(data[i]), true);
+    else for (let i = 0; i < data.length; i++) dv.setUint16(p + i * 2, f32ToBF16(data[i]), true);
+  }
+  return out;
+}
