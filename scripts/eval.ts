@@ -1,0 +1,116 @@
+/**
+ * COCO bbox evaluation from the command line.
+ *
+ *   npm run eval -- --gt GT.json --detections DETS.json [--json]
+ *   npm run eval -- --model PATH [--n N] [--seed S] [--json]
+ *
+ * Prints the 12 COCOeval summary numbers as a table, or with --json one JSON object
+ * with exactly the keys AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl.
+ *
+ * --model calls `evaluateModel` exported by src/eval/evaluateModel.ts (see
+ * `EvaluateModelFn` in src/eval/types.ts); that module is added separately.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { evaluateDetections, formatStats, STAT_KEYS } from '../src/eval';
+import type { CocoDetection, CocoGroundTruth, CocoStats, EvaluateModelFn } from '../src/eval';
+
+interface Args {
+  gt?: string;
+  detections?: string;
+  model?: string;
+  n?: number;
+  seed?: number;
+  json: boolean;
+}
+
+const USAGE = `usage:
+  npm run eval -- --gt GT.json --detections DETS.json [--json]
+  npm run eval -- --model PATH [--n N] [--seed S] [--json]`;
+
+function fail(msg: string): never {
+  console.error(`eval: ${msg}\n${USAGE}`);
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--')) fail(`${a} needs a value`);
+      return v;
+    };
+    const num = (): number => {
+      const s = value();
+      const v = Number(s);
+      if (!Number.isFinite(v)) fail(`${a} needs a number, got "${s}"`);
+      return v;
+    };
+    switch (a) {
+      case '--gt': args.gt = value(); break;
+      case '--detections': case '--dets': args.detections = value(); break;
+      case '--model': args.model = value(); break;
+      case '--n': args.n = num(); break;
+      case '--seed': args.seed = num(); break;
+      case '--json': args.json = true; break;
+      case '-h': case '--help': console.log(USAGE); process.exit(0);
+      default: fail(`unknown argument "${a}"`);
+    }
+  }
+  return args;
+}
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    fail(`cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+function print(stats: CocoStats, json: boolean): void {
+  if (json) {
+    const out: Record<string, number> = {};
+    for (const k of STAT_KEYS) out[k] = stats[k];
+    console.log(JSON.stringify(out));
+  } else {
+    console.log(formatStats(stats));
+  }
+}
+
+async function runModel(args: Args): Promise<CocoStats> {
+  const hookUrl = new URL('../src/eval/evaluateModel.ts', import.meta.url);
+  if (!existsSync(fileURLToPath(hookUrl))) {
+    fail('--model needs src/eval/evaluateModel.ts (exporting `evaluateModel: EvaluateModelFn`), which is not implemented yet; use --gt/--detections for now');
+  }
+  // Non-literal specifier: the module is optional, so the type checker must not require it.
+  const mod = (await import(hookUrl.href)) as { evaluateModel?: EvaluateModelFn };
+  if (typeof mod.evaluateModel !== 'function') fail('src/eval/evaluateModel.ts does not export evaluateModel');
+  return mod.evaluateModel({ modelPath: args.model!, n: args.n, seed: args.seed });
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  let stats: CocoStats;
+  if (args.model !== undefined) {
+    if (args.gt || args.detections) fail('--model cannot be combined with --gt/--detections');
+    stats = await runModel(args);
+  } else {
+    if (!args.gt || !args.detections) fail('--gt and --detections are required');
+    const gt = readJson(args.gt) as CocoGroundTruth;
+    const dets = readJson(args.detections) as CocoDetection[];
+    if (!gt || !Array.isArray(gt.images) || !Array.isArray(gt.annotations) || !Array.isArray(gt.categories)) {
+      fail(`${args.gt} is not a COCO instances file (needs images, annotations, categories)`);
+    }
+    if (!Array.isArray(dets)) fail(`${args.detections} is not a COCO results file (a JSON array)`);
+    stats = evaluateDetections(gt, dets);
+  }
+  print(stats, args.json);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.stack ?? e.message : e);
+  process.exit(1);
+});
