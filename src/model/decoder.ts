@@ -1,0 +1,148 @@
+import * as tf from '@tensorflow/tfjs';
+import type { ModelConfig } from './config';
+import type { Params } from './params';
+import type { DecoderLayerTrace, EncoderOutput, ForwardOptions } from './types';
+import { linear, mlp, layerNorm, inverseSigmoid, stopGradient } from './layers';
+import { attend, splitHeads, mergeHeads } from './attention';
+import { sineEmbedPoints } from './position';
+import { roiAlign, gridSamplePoints, POOL } from './roiAlign';
+import { smcaGaussian } from './smca';
+import { cxcywhToXyxy } from './boxes';
+import { packedProjection } from './encoder';
+
+interface LayerInput {
+  tgt: tf.Tensor3D; // [B, nq, C]
+  ref: tf.Tensor3D; // [B, nq, 4] sigmoid cxcywh
+  enc: EncoderOutput;
+}
+
+type LayerResult = Omit<DecoderLayerTrace, 'predLogits' | 'predBoxes' | 'referenceBoxes' | 'hs'> & { hs: tf.Tensor3D; debug?: Record<string, tf.Tensor> };
+
+function ffn(p: Params, prefix: string, x: tf.Tensor): tf.Tensor3D {
+  const h = linear(p, `${prefix}.linear2`, tf.relu(linear(p, `${prefix}.linear1`, x)));
+  return layerNorm(p, `${prefix}.norm3`, tf.add(x, h)) as tf.Tensor3D;
+}
+
+/** The point2 weight's input columns reordered from PyTorch's (c, y, x) flattening to our NHWC (y, x, c). */
+function point2FirstWeight(p: Params, prefix: string, c4: number): tf.Tensor2D {
+  return p.custom(`${prefix}.point2.0.weight#nhwc`, (t) => {
+    const out = t.shape[0];
+    return t.reshape([out, c4, POOL * POOL]).transpose([0, 2, 1]).reshape([out, POOL * POOL * c4]).transpose();
+  }) as tf.Tensor2D;
+}
+
+/** One SAM-DETR decoder layer: self-attention, Semantics Aligner, (SMCA) cross-attention, FFN. */
+function samLayer(p: Params, c: ModelConfig, l: number, { tgt, ref, enc }: LayerInput, opts: ForwardOptions, debug: boolean): LayerResult {
+  const prefix = `transformer.decoder.layers.${l}`;
+  const d = c.hiddenDim;
+  const heads = c.nheads;
+  const [b, nq] = tgt.shape;
+  const { memory, pos, maskFlat, featH, featW, validRatio } = enc;
+
+  // Self-attention; positions are the sine embedding of the reference centres (no gradient, as officially).
+  const center = ref.slice([0, 0, 0], [b, nq, 2]);
+  const refSine = stopGradient(sineEmbedPoints(center, d / 2));
+  const saQ = tf.mul(tf.add(linear(p, `${prefix}.sa_qcontent_proj`, tgt), linear(p, `${prefix}.sa_qpos_proj`, refSine)), (d / heads) ** -0.5);
+  const saK = tf.add(linear(p, `${prefix}.sa_kcontent_proj`, tgt), linear(p, `${prefix}.sa_kpos_proj`, refSine));
+  const saV = linear(p, `${prefix}.sa_v_proj`, tgt);
+  const sa = attend(splitHeads(saQ, heads), splitHeads(saK, heads), splitHeads(saV, heads), b);
+  const saOut = linear(p, `${prefix}.self_attn.out_proj`, mergeHeads(sa.out, b));
+  const q1 = layerNorm(p, `${prefix}.norm1`, tf.add(tgt, saOut)) as tf.Tensor3D;
+
+  // Semantics Aligner: RoIAlign in the reference box, one salient point per head.
+  const vr4 = tf.tile(validRatio, [1, 2]).reshape([b, 1, 4]);
+  const roiBoxes = tf.mul(tf.mul(cxcywhToXyxy(ref), tf.tensor1d([featW, featH, featW, featH])), vr4) as tf.Tensor3D;
+  const memory2d = memory.reshape([b, featH, featW, d]) as tf.Tensor4D;
+  const roi = roiAlign(memory2d, roiBoxes); // [B*nq, 7, 7, C]
+  const c4 = d / 4;
+  const p1 = tf.relu(tf.add(tf.matMul(roi.reshape([-1, d]), p.custom(`${prefix}.point1.0.weight#linear`, (t) => t.reshape([c4, d]).transpose()) as tf.Tensor2D), p.raw(`${prefix}.point1.0.bias`)));
+  let h = tf.add(tf.matMul(p1.reshape([b * nq, POOL * POOL * c4]), point2FirstWeight(p, prefix, c4)), p.raw(`${prefix}.point2.0.bias`));
+  const depth = c.point2Hidden.length + 1;
+  for (let i = 1; i < depth; i++) h = linear(p, `${prefix}.point2.${2 * i}`, tf.relu(h));
+  const point2Out = h.reshape([b, nq, -1]) as tf.Tensor3D;
+  const offsets = tf.tanh(h.slice([0, 0], [b * nq, 2 * heads])).reshape([b * nq, heads, 2]) as tf.Tensor3D;
+  const smcaScales = c.smca ? (h.slice([0, 2 * heads], [b * nq, 2 * heads]).reshape([b, nq, heads, 2]) as tf.Tensor4D) : undefined;
+
+  // Content: features at the salient points, reweighted per head.
+  const sampled = gridSamplePoints(roi, offsets).reshape([b, nq, heads, d]);
+  const attn1 = linear(p, `${prefix}.attn1`, q1);
+  const qContent = tf.mul(sampled, tf.sigmoid(attn1).reshape([b, nq, heads, d]));
+
+  // Position: sine embedding of the salient points, reweighted per head.
+  const centerH = center.reshape([b, nq, 1, 2]);
+  const half = tf.mul(ref.slice([0, 0, 2], [b, nq, 2]), 0.5).reshape([b, nq, 1, 2]);
+  const salientPoints = tf.add(centerH, tf.mul(half, offsets.reshape([b, nq, heads, 2]))) as tf.Tensor4D;
+  const attn2 = linear(p, `${prefix}.attn2`, q1);
+  const qPos = tf.mul(stopGradient(sineEmbedPoints(salientPoints, d / 2)), tf.sigmoid(attn2).reshape([b, nq, heads, d]));
+
+  // Cross-attention: per-head queries of width d against keys shared by all heads.
+  const q = tf.add(linear(p, `${prefix}.ca_qcontent_proj`, qContent), mlp(p, `${prefix}.ca_qpos_sine_proj`, qPos, 2));
+  const qScaled = tf.mul(q, d ** -0.5).transpose([0, 2, 1, 3]).reshape([b * heads, nq, d]) as tf.Tensor3D;
+  const k = tf.add(linear(p, `${prefix}.ca_kcontent_proj`, memory), mlp(p, `${prefix}.ca_kpos_sine_proj`, pos, 2));
+  const kHeads = tf.tile(k.expandDims(1), [1, heads, 1, 1]).reshape([b * heads, -1, d]) as tf.Tensor3D;
+  const v = linear(p, `${prefix}.ca_v_proj`, memory);
+  const usePrior = c.smca && opts.smcaPrior !== false;
+  const gaussian = usePrior && smcaScales ? smcaGaussian(salientPoints, smcaScales, validRatio, featH, featW) : undefined;
+  const ca = attend(qScaled, kHeads, splitHeads(v, heads), b, maskFlat, gaussian);
+  const caOut = linear(p, `${prefix}.cross_attn.out_proj`, mergeHeads(ca.out, b));
+  const q2 = layerNorm(p, `${prefix}.norm2`, tf.add(q1, caOut));
+  const hs = ffn(p, prefix, q2);
+
+  return {
+    roiBoxes,
+    salientOffsets: offsets.reshape([b, nq, heads, 2]) as tf.Tensor4D,
+    salientPoints,
+    point2Out,
+    smcaScales,
+    gaussian,
+    crossAttn: ca.weights,
+    selfAttn: sa.weights,
+    hs,
+    debug: debug ? { attn1, attn2 } : undefined,
+  };
+}
+
+/** DETR-style baseline layer: learned query positions, standard multi-head cross-attention. */
+function detrLayer(p: Params, c: ModelConfig, l: number, { tgt, enc }: LayerInput): LayerResult {
+  const prefix = `transformer.decoder.layers.${l}`;
+  const d = c.hiddenDim;
+  const heads = c.nheads;
+  const [b] = tgt.shape;
+  const scale = (d / heads) ** -0.5;
+  const queryPos = p.raw('query_pos_embed.weight').expandDims(0);
+  const qk = tf.add(tgt, queryPos);
+  const saQ = tf.mul(packedProjection(p, `${prefix}.self_attn`, 0, qk, d), scale);
+  const saK = packedProjection(p, `${prefix}.self_attn`, 1, qk, d);
+  const saV = packedProjection(p, `${prefix}.self_attn`, 2, tgt, d);
+  const sa = attend(splitHeads(saQ, heads), splitHeads(saK, heads), splitHeads(saV, heads), b);
+  const q1 = layerNorm(p, `${prefix}.norm1`, tf.add(tgt, linear(p, `${prefix}.self_attn.out_proj`, mergeHeads(sa.out, b)))) as tf.Tensor3D;
+  const caQ = tf.mul(packedProjection(p, `${prefix}.cross_attn`, 0, tf.add(q1, queryPos), d), scale);
+  const caK = packedProjection(p, `${prefix}.cross_attn`, 1, tf.add(enc.memory, enc.pos), d);
+  const caV = packedProjection(p, `${prefix}.cross_attn`, 2, enc.memory, d);
+  const ca = attend(splitHeads(caQ, heads), splitHeads(caK, heads), splitHeads(caV, heads), b, enc.maskFlat);
+  const q2 = layerNorm(p, `${prefix}.norm2`, tf.add(q1, linear(p, `${prefix}.cross_attn.out_proj`, mergeHeads(ca.out, b))));
+  return { crossAttn: ca.weights, selfAttn: sa.weights, hs: ffn(p, prefix, q2) };
+}
+
+/**
+ * The decoder: reference boxes start as sigmoid(query_embed) and are refined layer by
+ * layer in logit space with the previous layer's box head (detached, as officially).
+ */
+export function runDecoderLayers(p: Params, c: ModelConfig, enc: EncoderOutput, opts: ForwardOptions, debug = false): (DecoderLayerTrace & { debug?: Record<string, tf.Tensor> })[] {
+  const b = enc.memory.shape[0];
+  const d = c.hiddenDim;
+  const layers: (DecoderLayerTrace & { debug?: Record<string, tf.Tensor> })[] = [];
+  let refLogit = tf.tile(p.raw('query_embed.weight').expandDims(0), [b, 1, 1]) as tf.Tensor3D;
+  let tgt = tf.zeros([b, c.numQueries, d]) as tf.Tensor3D;
+  for (let l = 0; l < c.decLayers; l++) {
+    if (l > 0) refLogit = stopGradient(tf.add(mlp(p, `bbox_embed.${l - 1}`, tgt, 3), refLogit)) as tf.Tensor3D;
+    const ref = tf.sigmoid(refLogit) as tf.Tensor3D;
+    const input = { tgt, ref, enc };
+    const res = c.decoder === 'sam' ? samLayer(p, c, l, input, opts, debug) : detrLayer(p, c, l, input);
+    const predBoxes = tf.sigmoid(tf.add(inverseSigmoid(ref), mlp(p, `bbox_embed.${l}`, res.hs, 3))) as tf.Tensor3D;
+    const predLogits = linear(p, `class_embed.${l}`, res.hs) as tf.Tensor3D;
+    layers.push({ ...res, referenceBoxes: ref, predBoxes, predLogits });
+    tgt = res.hs;
+  }
+  return layers;
+}

@@ -1,0 +1,76 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * F.interpolate(mask, size, mode='nearest') on a [B, H, W] 0/1 mask:
+ * source index = min(floor(dst * (in / out)), in - 1), with the scale in float32 as PyTorch computes it.
+ */
+export function nearestIndices(inSize: number, outSize: number): Int32Array {
+  const idx = new Int32Array(outSize);
+  const scale = Math.fround(inSize / outSize);
+  for (let d = 0; d < outSize; d++) {
+    idx[d] = outSize === inSize ? d : Math.min(Math.floor(Math.fround(d * scale)), inSize - 1);
+  }
+  return idx;
+}
+
+export function downsampleMask(mask: tf.Tensor3D, h: number, w: number): tf.Tensor3D {
+  const [, H, W] = mask.shape;
+  return tf.tidy(() => {
+    const rows = tf.gather(mask, tf.tensor1d(nearestIndices(H, h), 'int32'), 1);
+    return tf.gather(rows, tf.tensor1d(nearestIndices(W, w), 'int32'), 2) as tf.Tensor3D;
+  });
+}
+
+/** dim_t = temperature^(2 * floor(i / 2) / n) for i in 0..n-1, in float32. */
+function dimT(n: number, temperature = 10000): tf.Tensor1D {
+  const exps = tf.div(tf.mul(2, tf.floorDiv(tf.range(0, n, 1, 'int32'), 2)).toFloat(), n);
+  return tf.pow(tf.scalar(temperature), exps) as tf.Tensor1D;
+}
+
+/** Interleaves sin of even features with cos of odd ones, as torch.stack(...).flatten() does. */
+function sinCosInterleave(x: tf.Tensor): tf.Tensor {
+  const n = x.shape[x.rank - 1];
+  const lead = x.shape.slice(0, -1);
+  const pairs = x.reshape([...lead, n / 2, 2]);
+  const even = tf.sin(pairs.slice([...lead.map(() => 0), 0, 0], [...lead, n / 2, 1]));
+  const odd = tf.cos(pairs.slice([...lead.map(() => 0), 0, 1], [...lead, n / 2, 1]));
+  return tf.concat([even, odd], x.rank).reshape([...lead, n]);
+}
+
+/**
+ * PositionEmbeddingSine(normalize=True, scale=2pi) of a [B, h, w] padding mask
+ * (1 = padded): returns [B, h, w, 2 * numPosFeats] with channels [pos_y, pos_x].
+ */
+export function sinePositionEmbedding(mask: tf.Tensor3D, numPosFeats: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const notMask = tf.sub(1, mask);
+    const scale = 2 * Math.PI;
+    const eps = 1e-6;
+    const [b, h, w] = mask.shape;
+    let yEmbed = tf.sub(tf.cumsum(notMask, 1), 0.5);
+    let xEmbed = tf.sub(tf.cumsum(notMask, 2), 0.5);
+    const yLast = yEmbed.slice([0, h - 1, 0], [b, 1, w]);
+    const xLast = xEmbed.slice([0, 0, w - 1], [b, h, 1]);
+    yEmbed = tf.mul(tf.div(yEmbed, tf.add(tf.add(yLast, eps), 0.5)), scale);
+    xEmbed = tf.mul(tf.div(xEmbed, tf.add(tf.add(xLast, eps), 0.5)), scale);
+    const d = dimT(numPosFeats);
+    const posX = sinCosInterleave(tf.div(xEmbed.expandDims(3), d));
+    const posY = sinCosInterleave(tf.div(yEmbed.expandDims(3), d));
+    return tf.concat([posY, posX], 3) as tf.Tensor4D;
+  });
+}
+
+/**
+ * gen_sineembed_for_position: [..., 2] points (x, y) in [0, 1] -> [..., 2 * perAxis]
+ * with channels [y features, x features], scale 2pi, no offset.
+ */
+export function sineEmbedPoints(points: tf.Tensor, perAxis: number): tf.Tensor {
+  const lead = points.shape.slice(0, -1);
+  const d = dimT(perAxis);
+  const x = points.slice([...lead.map(() => 0), 0], [...lead, 1]);
+  const y = points.slice([...lead.map(() => 0), 1], [...lead, 1]);
+  const scale = 2 * Math.PI;
+  const posX = sinCosInterleave(tf.div(tf.mul(x, scale), d));
+  const posY = sinCosInterleave(tf.div(tf.mul(y, scale), d));
+  return tf.concat([posY, posX], points.rank - 1);
+}

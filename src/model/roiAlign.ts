@@ -1,0 +1,86 @@
+import * as tf from '@tensorflow/tfjs';
+import { stopGradient } from './layers';
+
+/**
+ * torchvision roi_align(output 7x7, spatial_scale 1, sampling_ratio -1, aligned=True),
+ * written as two matrix products with interpolation weights built from the boxes.
+ *
+ * RoIAlign is separable: each bin averages ny x nx bilinear samples, and a sample's
+ * bilinear weight (and its validity test) factorizes into a row part and a column part.
+ * So output[r, py, px, c] = sum_ij Ay[r, py, i] * Ax[r, px, j] * F[i, j, c], where
+ * Ay (Ax) holds the averaged row (column) weights. This needs only matMul and
+ * elementwise kernels (all backends, including wasm, forward and backward), and never
+ * reads the boxes back to the CPU.
+ */
+export const POOL = 7;
+
+/**
+ * Averaged sampling weights along one axis. start, length: [R] (RoI start after the
+ * aligned -0.5 shift, and its extent, not clamped to 1); size: the feature map's extent
+ * on this axis. Returns [R, 7, size].
+ */
+export function axisWeights(start: tf.Tensor1D, length: tf.Tensor1D, size: number): tf.Tensor3D {
+  return tf.tidy(() => {
+    const r = start.shape[0];
+    const bin = tf.div(length, POOL); // bin_size = roi_extent / pooled
+    const n = tf.ceil(bin); // adaptive sampling_ratio: ceil(roi_extent / pooled)
+    // A RoI never exceeds the map (boxes are sigmoid outputs times the valid ratio), so
+    // ceil(size / 7) + 1 samples per bin is a safe upper bound for the sample axis.
+    const nMax = Math.ceil(size / POOL) + 1;
+    const p = tf.range(0, POOL).reshape([1, POOL, 1]);
+    const i = tf.range(0, nMax).reshape([1, 1, nMax]);
+    const binR = bin.reshape([r, 1, 1]);
+    const nR = n.reshape([r, 1, 1]);
+    // y = start + p * bin + (i + 0.5) * bin / n, in torchvision's order of operations.
+    const y = tf.add(tf.add(start.reshape([r, 1, 1]), tf.mul(p, binR)), tf.div(tf.mul(tf.add(i, 0.5), binR), nR));
+    const inRange = tf.logicalAnd(tf.greaterEqual(y, -1), tf.lessEqual(y, size));
+    const valid = tf.logicalAnd(tf.less(i, nR), inRange).toFloat(); // [R, 7, nMax]
+    const yc = tf.clipByValue(y, 0, size - 1); // below 0 -> 0; at or past size-1 -> size-1
+    const grid = tf.range(0, size).reshape([1, 1, 1, size]);
+    const w = tf.relu(tf.sub(1, tf.abs(tf.sub(yc.expandDims(3), grid)))); // bilinear tent weights
+    const summed = tf.sum(tf.mul(w, valid.expandDims(3)), 2); // [R, 7, size]
+    return tf.div(summed, tf.maximum(n, 1).reshape([r, 1, 1])) as tf.Tensor3D;
+  });
+}
+
+/**
+ * features: [B, H, W, C]; boxes: [B, nq, 4] x1y1x2y2 in feature cells (before the -0.5 shift).
+ * Returns [B*nq, 7, 7, C]. No gradient flows to the boxes (as in torchvision).
+ */
+export function roiAlign(features: tf.Tensor4D, boxes: tf.Tensor3D): tf.Tensor4D {
+  const [b, h, w, c] = features.shape;
+  const nq = boxes.shape[1];
+  const flat = stopGradient(boxes).reshape([b * nq, 4]);
+  const col = (k: number) => flat.slice([0, k], [b * nq, 1]).reshape([b * nq]) as tf.Tensor1D;
+  const x1 = tf.sub(col(0), 0.5);
+  const y1 = tf.sub(col(1), 0.5);
+  const x2 = tf.sub(col(2), 0.5);
+  const y2 = tf.sub(col(3), 0.5);
+  const ay = axisWeights(y1 as tf.Tensor1D, tf.sub(y2, y1) as tf.Tensor1D, h); // [R, 7, H]
+  const ax = axisWeights(x1 as tf.Tensor1D, tf.sub(x2, x1) as tf.Tensor1D, w); // [R, 7, W]
+  // Rows first: [B, nq*7, H] @ [B, H, W*C] -> [B, nq*7, W*C]
+  const t = tf.matMul(ay.reshape([b, nq * POOL, h]), features.reshape([b, h, w * c]));
+  // Then columns, per RoI: [R, 7x, W] @ [R, W, 7y*C]
+  const tPerRoi = t.reshape([b * nq, POOL, w, c]).transpose([0, 2, 1, 3]).reshape([b * nq, w, POOL * c]);
+  const out = tf.matMul(ax, tPerRoi).reshape([b * nq, POOL, POOL, c]); // [R, x, y, C]
+  return out.transpose([0, 2, 1, 3]) as tf.Tensor4D; // [R, y, x, C]
+}
+
+/**
+ * F.grid_sample(input [R, C, 7, 7], grid [R, 1, K, 2], bilinear, zeros padding,
+ * align_corners=False) for K points per RoI. roi: [R, 7, 7, C]; offsets: [R, K, 2]
+ * (x, y) in [-1, 1]. Returns [R, K, C]. Differentiable in both the features and the points.
+ */
+export function gridSamplePoints(roi: tf.Tensor4D, offsets: tf.Tensor3D): tf.Tensor3D {
+  const [r, gh, gw, c] = roi.shape;
+  const k = offsets.shape[1];
+  const gx = offsets.slice([0, 0, 0], [r, k, 1]);
+  const gy = offsets.slice([0, 0, 1], [r, k, 1]);
+  const px = tf.div(tf.sub(tf.mul(tf.add(gx, 1), gw), 1), 2); // [R, K, 1]
+  const py = tf.div(tf.sub(tf.mul(tf.add(gy, 1), gh), 1), 2);
+  // Tent weights: zero beyond one cell, which is exactly bilinear with zero padding.
+  const wx = tf.relu(tf.sub(1, tf.abs(tf.sub(px, tf.range(0, gw).reshape([1, 1, gw])))));
+  const wy = tf.relu(tf.sub(1, tf.abs(tf.sub(py, tf.range(0, gh).reshape([1, 1, gh])))));
+  const wts = tf.mul(wy.expandDims(3), wx.expandDims(2)).reshape([r, k, gh * gw]);
+  return tf.matMul(wts, roi.reshape([r, gh * gw, c])) as tf.Tensor3D;
+}

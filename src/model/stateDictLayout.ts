@@ -1,0 +1,115 @@
+import { type ModelConfig, stageBlocks, backboneChannels } from './config';
+
+/**
+ * The state_dict names and shapes a config has, in the order the official model's
+ * `state_dict()` lists them. SAM-DETR names are the official ones; the DETR-style
+ * baseline (our own) reuses them where the module is the same and names its standard
+ * attention `self_attn.in_proj_*` / `cross_attn.in_proj_*` (packed q, k, v as nn.MultiheadAttention)
+ * and its learned query embedding `query_pos_embed.weight`.
+ */
+export type Layout = [string, number[]][];
+
+function linear(out: Layout, name: string, inDim: number, outDim: number): void {
+  out.push([`${name}.weight`, [outDim, inDim]], [`${name}.bias`, [outDim]]);
+}
+
+function norm(out: Layout, name: string, dim: number): void {
+  out.push([`${name}.weight`, [dim]], [`${name}.bias`, [dim]]);
+}
+
+function frozenBn(out: Layout, name: string, dim: number): void {
+  out.push([`${name}.weight`, [dim]], [`${name}.bias`, [dim]], [`${name}.running_mean`, [dim]], [`${name}.running_var`, [dim]]);
+}
+
+function mlp(out: Layout, name: string, inDim: number, hidden: number, outDim: number, layers: number): void {
+  for (let i = 0; i < layers; i++) {
+    linear(out, `${name}.layers.${i}`, i === 0 ? inDim : hidden, i === layers - 1 ? outDim : hidden);
+  }
+}
+
+function backboneLayout(out: Layout, c: ModelConfig): void {
+  const p = 'backbone.0.body';
+  const w = c.backboneWidth;
+  const bottleneck = c.backbone === 'resnet50' || c.backbone === 'resnet101';
+  const expansion = bottleneck ? 4 : 1;
+  out.push([`${p}.conv1.weight`, [w, 3, 7, 7]]);
+  frozenBn(out, `${p}.bn1`, w);
+  let inCh = w;
+  stageBlocks(c.backbone).forEach((n, s) => {
+    const planes = w * 2 ** s;
+    for (let b = 0; b < n; b++) {
+      const q = `${p}.layer${s + 1}.${b}`;
+      if (bottleneck) {
+        out.push([`${q}.conv1.weight`, [planes, inCh, 1, 1]]);
+        frozenBn(out, `${q}.bn1`, planes);
+        out.push([`${q}.conv2.weight`, [planes, planes, 3, 3]]);
+        frozenBn(out, `${q}.bn2`, planes);
+        out.push([`${q}.conv3.weight`, [planes * 4, planes, 1, 1]]);
+        frozenBn(out, `${q}.bn3`, planes * 4);
+      } else {
+        out.push([`${q}.conv1.weight`, [planes, inCh, 3, 3]]);
+        frozenBn(out, `${q}.bn1`, planes);
+        out.push([`${q}.conv2.weight`, [planes, planes, 3, 3]]);
+        frozenBn(out, `${q}.bn2`, planes);
+      }
+      const needsDown = b === 0 && (s > 0 || inCh !== planes * expansion);
+      if (needsDown) {
+        out.push([`${q}.downsample.0.weight`, [planes * expansion, inCh, 1, 1]]);
+        frozenBn(out, `${q}.downsample.1`, planes * expansion);
+      }
+      inCh = planes * expansion;
+    }
+  });
+}
+
+export function stateDictLayout(c: ModelConfig): Layout {
+  const out: Layout = [];
+  const d = c.hiddenDim;
+  backboneLayout(out, c);
+  for (let l = 0; l < c.encLayers; l++) {
+    const p = `transformer.encoder.layers.${l}`;
+    out.push([`${p}.self_attn.in_proj_weight`, [3 * d, d]], [`${p}.self_attn.in_proj_bias`, [3 * d]]);
+    linear(out, `${p}.self_attn.out_proj`, d, d);
+    norm(out, `${p}.norm1`, d);
+    linear(out, `${p}.linear1`, d, c.dimFeedforward);
+    linear(out, `${p}.linear2`, c.dimFeedforward, d);
+    norm(out, `${p}.norm2`, d);
+  }
+  for (let l = 0; l < c.decLayers; l++) {
+    const p = `transformer.decoder.layers.${l}`;
+    if (c.decoder === 'sam') {
+      for (const n of ['sa_qcontent_proj', 'sa_qpos_proj', 'sa_kcontent_proj', 'sa_kpos_proj', 'sa_v_proj']) linear(out, `${p}.${n}`, d, d);
+      linear(out, `${p}.self_attn.out_proj`, d, d);
+      norm(out, `${p}.norm1`, d);
+      for (const n of ['ca_qcontent_proj', 'ca_kcontent_proj', 'ca_v_proj']) linear(out, `${p}.${n}`, d, d);
+      mlp(out, `${p}.ca_qpos_sine_proj`, d, d, d, 2);
+      mlp(out, `${p}.ca_kpos_sine_proj`, d, d, d, 2);
+      linear(out, `${p}.cross_attn.out_proj`, d, d);
+      norm(out, `${p}.norm2`, d);
+      out.push([`${p}.point1.0.weight`, [d / 4, d, 1, 1]], [`${p}.point1.0.bias`, [d / 4]]);
+      const widths = [(d / 4) * 49, ...c.point2Hidden, c.nheads * (c.smca ? 4 : 2)];
+      for (let i = 0; i + 1 < widths.length; i++) linear(out, `${p}.point2.${2 * i}`, widths[i], widths[i + 1]);
+      linear(out, `${p}.attn1`, d, d * c.nheads);
+      linear(out, `${p}.attn2`, d, d * c.nheads);
+    } else {
+      out.push([`${p}.self_attn.in_proj_weight`, [3 * d, d]], [`${p}.self_attn.in_proj_bias`, [3 * d]]);
+      linear(out, `${p}.self_attn.out_proj`, d, d);
+      norm(out, `${p}.norm1`, d);
+      out.push([`${p}.cross_attn.in_proj_weight`, [3 * d, d]], [`${p}.cross_attn.in_proj_bias`, [3 * d]]);
+      linear(out, `${p}.cross_attn.out_proj`, d, d);
+      norm(out, `${p}.norm2`, d);
+    }
+    linear(out, `${p}.linear1`, d, c.dimFeedforward);
+    linear(out, `${p}.linear2`, c.dimFeedforward, d);
+    norm(out, `${p}.norm3`, d);
+  }
+  // The decoder holds the same bbox_embed modules as the model; state_dict() lists them twice.
+  for (let l = 0; l < c.decLayers; l++) mlp(out, `transformer.decoder.bbox_embed.${l}`, d, d, 4, 3);
+  out.push(['query_embed.weight', [c.numQueries, 4]]);
+  if (c.decoder === 'detr') out.push(['query_pos_embed.weight', [c.numQueries, d]]);
+  out.push(['input_proj.0.0.weight', [d, backboneChannels(c), 1, 1]], ['input_proj.0.0.bias', [d]]);
+  if (c.inputProjGroupNorm) norm(out, 'input_proj.0.1', d);
+  for (let l = 0; l < c.decLayers; l++) linear(out, `class_embed.${l}`, d, c.numClasses);
+  for (let l = 0; l < c.decLayers; l++) mlp(out, `bbox_embed.${l}`, d, d, 4, 3);
+  return out;
+}

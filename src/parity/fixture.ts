@@ -1,0 +1,70 @@
+import { type ModelConfig, OFFICIAL_R50 } from '../model/config';
+
+/** One tensor of a parity fixture (see test/fixtures/official/README.md). */
+export interface FixtureTensor {
+  name: string;
+  dtype: 'float32' | 'uint8' | 'int32';
+  shape: number[];
+  data: Float32Array | Uint8Array | Int32Array;
+  note?: string;
+}
+
+export interface Fixture {
+  variant: string;
+  weightSeed: number;
+  config: ModelConfig;
+  imageSizes: [number, number][];
+  targetSizes: [number, number][];
+  tensors: Map<string, FixtureTensor>;
+}
+
+const KNOWN_KEYS = ['backbone', 'dilation', 'smca', 'input_proj_groupnorm', 'hidden_dim', 'nheads', 'num_queries', 'enc_layers', 'dec_layers', 'dim_feedforward', 'num_classes'];
+
+/** Maps a fixture's official-style config onto ours; unknown keys are an error, not a guess. */
+export function configFromFixture(raw: Record<string, unknown>): ModelConfig {
+  const unknown = Object.keys(raw).filter((k) => !KNOWN_KEYS.includes(k));
+  if (unknown.length) throw new Error(`unknown config keys in fixture: ${unknown.join(', ')}`);
+  const backbone = raw.backbone ?? 'resnet50';
+  if (!['resnet18', 'resnet34', 'resnet50', 'resnet101'].includes(String(backbone))) throw new Error(`unknown backbone "${String(backbone)}"`);
+  const num = (k: string, d: number) => (raw[k] === undefined ? d : Number(raw[k]));
+  return {
+    ...OFFICIAL_R50,
+    backbone: backbone as ModelConfig['backbone'],
+    dilation: Boolean(raw.dilation),
+    smca: Boolean(raw.smca),
+    inputProjGroupNorm: Boolean(raw.input_proj_groupnorm),
+    hiddenDim: num('hidden_dim', 256),
+    nheads: num('nheads', 8),
+    numQueries: num('num_queries', 300),
+    encLayers: num('enc_layers', 6),
+    decLayers: num('dec_layers', 6),
+    dimFeedforward: num('dim_feedforward', 2048),
+    numClasses: num('num_classes', 91),
+  };
+}
+
+/** Parses manifest.json text plus the bytes of tensors.bin. */
+export function parseFixture(manifestText: string, bin: ArrayBuffer): Fixture {
+  const m = JSON.parse(manifestText);
+  const tensors = new Map<string, FixtureTensor>();
+  for (const t of m.tensors as { name: string; dtype: string; shape: number[]; offset: number; bytes: number; note?: string }[]) {
+    if (t.offset + t.bytes > bin.byteLength) throw new Error(`tensor ${t.name} lies past the end of tensors.bin (truncated file?)`);
+    const slice = bin.slice(t.offset, t.offset + t.bytes);
+    let data: FixtureTensor['data'];
+    if (t.dtype === 'float32') data = new Float32Array(slice);
+    else if (t.dtype === 'int32') data = new Int32Array(slice);
+    else if (t.dtype === 'uint8') data = new Uint8Array(slice);
+    else throw new Error(`unknown dtype ${t.dtype} for ${t.name}`);
+    const n = t.shape.reduce((a, b) => a * b, 1);
+    if (data.length !== n) throw new Error(`tensor ${t.name}: ${data.length} elements but shape [${t.shape}]`);
+    tensors.set(t.name, { name: t.name, dtype: t.dtype as FixtureTensor['dtype'], shape: t.shape, data, note: t.note });
+  }
+  return {
+    variant: m.variant ?? 'unnamed',
+    weightSeed: m.weight_seed ?? 0,
+    config: configFromFixture(m.config ?? {}),
+    imageSizes: m.image_sizes,
+    targetSizes: m.postprocess_target_sizes ?? m.image_sizes,
+    tensors,
+  };
+}

@@ -1,0 +1,120 @@
+import * as tf from '@tensorflow/tfjs';
+import { buildModel } from '../model/model';
+import { postprocess } from '../model/postprocess';
+import { disposeDecoder, disposeEncoder } from '../model/dispose';
+import type { StateDict } from '../model/types';
+import type { Fixture } from './fixture';
+import { compareTensor, type CompareRow } from './compare';
+import { alignTiedDetections, permute } from './ties';
+
+type Named = Map<string, ArrayLike<number>>;
+
+/** Reads a tensor back after permuting it into the fixture's (PyTorch) layout. */
+async function put(out: Named, name: string, t: tf.Tensor, perm?: number[]): Promise<void> {
+  const p = perm ? tf.transpose(t, perm) : t;
+  out.set(name, await p.data());
+  if (p !== t) p.dispose();
+}
+
+/**
+ * Runs the model on a fixture's inputs and returns every tensor the fixture names,
+ * in the fixture's layouts (NCHW feature maps, [hw, B, C] memory, ...).
+ */
+export async function runFixture(fx: Fixture, weights: StateDict): Promise<Named> {
+  const c = fx.config;
+  const model = buildModel(c, weights);
+  const inImages = fx.tensors.get('input.images')!;
+  const inMask = fx.tensors.get('input.mask')!;
+  const [b, , H, W] = inImages.shape;
+  const images = tf.tidy(() => tf.tensor4d(inImages.data as Float32Array, [b, 3, H, W]).transpose([0, 2, 3, 1])) as tf.Tensor4D;
+  const mask = tf.tensor3d(Float32Array.from(inMask.data), [b, H, W]);
+  const out: Named = new Map();
+  const enc = model.runEncoder({ images, mask, sizes: fx.imageSizes }, { backbone: true });
+  const dec = model.runDecoder(enc, { debug: true });
+  try {
+    const bb = enc.backbone!;
+    await put(out, 'backbone.features', bb.features, [0, 3, 1, 2]);
+    await put(out, 'backbone.mask', bb.mask);
+    await put(out, 'backbone.pos', bb.pos, [0, 3, 1, 2]);
+    await put(out, 'input_proj', enc.inputProj!, [0, 3, 1, 2]);
+    await put(out, 'encoder.memory', enc.memory, [1, 0, 2]);
+    const nq = c.numQueries;
+    const hw = enc.featH * enc.featW;
+    for (let l = 0; l < dec.layers.length; l++) {
+      const L = dec.layers[l];
+      if (L.roiBoxes) await put(out, `decoder.${l}.roi_boxes`, L.roiBoxes);
+      if (L.salientOffsets) await put(out, `decoder.${l}.salient_points`, L.salientOffsets);
+      if (L.point2Out) await put(out, `decoder.${l}.point2_out`, L.point2Out);
+      await put(out, `decoder.${l}.cross_attn_weights`, L.crossAttn);
+      if (L.gaussian) await put(out, `decoder.${l}.smca_gaussian`, tf.tidy(() => L.gaussian!.transpose([2, 3, 0, 1]).reshape([nq, hw, -1])));
+      const rows = Math.min(20, nq);
+      await put(out, `decoder.${l}.self_attn_weights_head0`, tf.tidy(() => L.selfAttn.slice([0, 0, 0, 0], [b, 1, rows, nq]).reshape([b, rows, nq])));
+      const dbg = (L as { debug?: Record<string, tf.Tensor> }).debug;
+      for (const key of ['attn1', 'attn2']) {
+        if (dbg?.[key]) {
+          const t = dbg[key];
+          const q = Math.min(10, nq);
+          await put(out, `decoder.${l}.${key}`, tf.tidy(() => t.slice([0, 0, 0], [b, q, t.shape[2]!]).transpose([1, 0, 2])));
+        }
+      }
+      await put(out, `decoder.${l}.hs`, L.hs);
+      await put(out, `outputs.${l}.pred_logits`, L.predLogits);
+      await put(out, `outputs.${l}.pred_boxes`, L.predBoxes);
+    }
+    const last = dec.layers[dec.layers.length - 1];
+    const dets = await postprocess(last, fx.targetSizes, 100);
+    dets.forEach((d, i) => {
+      out.set(`postprocess.${i}.scores`, Float32Array.from(d.map((x) => x.score)));
+      out.set(`postprocess.${i}.labels`, Int32Array.from(d.map((x) => x.label)));
+      out.set(`postprocess.${i}.boxes`, Float32Array.from(d.flatMap((x) => x.box.map(Math.fround))));
+    });
+  } finally {
+    disposeDecoder(dec);
+    disposeEncoder(enc);
+    tf.dispose([images, mask]);
+    if (enc.backbone) tf.dispose([enc.backbone.features, enc.backbone.mask, enc.backbone.pos]);
+    enc.inputProj?.dispose();
+    model.dispose();
+  }
+  return out;
+}
+
+/** Compares every non-input tensor of the fixture with ours. */
+export function compareFixture(fx: Fixture, ours: Named, atol?: number, rtol?: number): CompareRow[] {
+  const aligned = alignPostprocess(fx, ours, atol, rtol);
+  const rows: CompareRow[] = [];
+  for (const t of fx.tensors.values()) {
+    if (t.name.startsWith('input.')) continue;
+    const skip = aligned.skip.get(t.name);
+    const row = compareTensor(t.name, aligned.values.get(t.name) ?? ours.get(t.name), t.data, t.dtype !== 'float32', atol, rtol, skip);
+    const moved = aligned.moved.get(t.name);
+    const notes = [moved ? `${moved} tied ranks reordered` : '', skip?.size ? `${skip.size / (t.name.endsWith('boxes') ? 4 : 1)} tie members cut by top-${t.shape[0]} not compared` : ''];
+    if (notes.some(Boolean)) row.note = notes.filter(Boolean).join('; ');
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** Our postprocess outputs with tied ranks put in the official order (see ties.ts). */
+function alignPostprocess(fx: Fixture, ours: Named, atol?: number, rtol?: number) {
+  const values: Named = new Map();
+  const moved = new Map<string, number>();
+  const skip = new Map<string, Set<number>>();
+  for (let b = 0; fx.tensors.has(`postprocess.${b}.scores`); b++) {
+    const names = ['scores', 'labels', 'boxes'].map((k) => `postprocess.${b}.${k}`);
+    const [rs, rl, rb] = names.map((n) => fx.tensors.get(n)?.data);
+    const [os, ol, ob] = names.map((n) => ours.get(n));
+    if (!rs || !rl || !rb || !os || !ol || !ob || os.length !== rs.length) continue;
+    const { order, moved: m, excluded } = alignTiedDetections(rs, rl, rb, os, ol, ob, atol, rtol);
+    if (excluded.size) {
+      skip.set(names[0], excluded);
+      skip.set(names[1], excluded);
+      skip.set(names[2], new Set([...excluded].flatMap((i) => [4 * i, 4 * i + 1, 4 * i + 2, 4 * i + 3])));
+    }
+    values.set(names[0], permute(os, order, 1));
+    values.set(names[1], permute(ol, order, 1));
+    values.set(names[2], permute(ob, order, 4));
+    for (const n of names) moved.set(n, m);
+  }
+  return { values, moved, skip };
+}
