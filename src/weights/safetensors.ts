@@ -214,7 +214,7 @@ export async function readSafetensorsBlob(blob: Blob, onProgress?: (done: number
 export function writeSafetensors(
   sd: StateDict,
   opts: { dtype?: WriteDtype | ((name: string) => WriteDtype); metadata?: Record<string, string> } = {},
-): Uint8Array {
+): Uint8Array<ArrayBuffer> {
   const pick = (name: string): WriteDtype => (typeof opts.dtype === 'function' ? opts.dtype(name) : opts.dtype ?? 'F32');
   const header: Record<string, unknown> = {};
   if (opts.metadata && Object.keys(opts.metadata).length) header.__metadata__ = opts.metadata;

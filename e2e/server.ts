@@ -1,0 +1,55 @@
+/** A tiny static server for the built app (dist/) with the COOP/COEP headers the app needs. */
+import { createServer, type Server } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, normalize, resolve } from 'node:path';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.safetensors': 'application/octet-stream',
+};
+
+export async function serve(root: string, port = 0): Promise<{ url: string; close: () => Promise<void>; server: Server }> {
+  const base = resolve(root);
+  const server = createServer(async (req, res) => {
+    try {
+      const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+      let file = normalize(join(base, path));
+      if (!file.startsWith(base)) {
+        res.writeHead(403).end();
+        return;
+      }
+      let st = await stat(file).catch(() => null);
+      if (st?.isDirectory()) {
+        file = join(file, 'index.html');
+        st = await stat(file).catch(() => null);
+      }
+      if (!st) {
+        res.writeHead(404, { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }).end('not found');
+        return;
+      }
+      const body = await readFile(file);
+      res.writeHead(200, {
+        'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'Content-Length': body.length,
+        'Cross-Origin-Opener-Policy': 'same-origin',
+        'Cross-Origin-Embedder-Policy': 'require-corp',
+        'Cross-Origin-Resource-Policy': 'same-origin',
+        'Cache-Control': 'no-cache',
+      });
+      res.end(body);
+    } catch (e) {
+      res.writeHead(500).end(String(e));
+    }
+  });
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  const addr = server.address();
+  const p = typeof addr === 'object' && addr ? addr.port : port;
+  return { url: `http://127.0.0.1:${p}/`, server, close: () => new Promise((r) => server.close(() => r())) };
+}

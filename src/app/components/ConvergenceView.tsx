@@ -1,0 +1,77 @@
+import { useEffect, useRef, useState } from 'react';
+import { axisBottom, axisLeft, line, max, scaleLinear, select } from 'd3';
+
+export interface ConvergenceData {
+  variants: Record<string, { epochs: number[]; AP: number[]; AP50?: number[] }>;
+}
+
+const COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9'];
+
+/** Validation AP per epoch of each trained variant (public/models/convergence.json). */
+export function ConvergenceView({ baseUrl }: { baseUrl: string }) {
+  const [data, setData] = useState<ConvergenceData | null | 'missing'>(null);
+  const [metric, setMetric] = useState<'AP' | 'AP50'>('AP');
+  const ref = useRef<SVGSVGElement>(null);
+  useEffect(() => {
+    fetch(`${baseUrl}models/convergence.json`)
+      .then((r) => (r.ok ? r.json() : Promise.reject(new Error(String(r.status)))))
+      .then((d: ConvergenceData) => setData(d && d.variants && Object.keys(d.variants).length ? d : 'missing'))
+      .catch(() => setData('missing'));
+  }, [baseUrl]);
+
+  useEffect(() => {
+    if (!data || data === 'missing' || !ref.current) return;
+    const W = 640, H = 360, m = { l: 50, r: 170, t: 16, b: 40 };
+    const svg = select(ref.current).attr('viewBox', `0 0 ${W} ${H}`);
+    svg.selectAll('*').remove();
+    const entries = Object.entries(data.variants);
+    const xMax = max(entries, ([, v]) => max(v.epochs)) ?? 1;
+    const yMax = max(entries, ([, v]) => max((v[metric] ?? []) as number[])) ?? 1;
+    const x = scaleLinear().domain([0, xMax]).range([m.l, W - m.r]);
+    const y = scaleLinear().domain([0, Math.max(yMax * 1.1, 1e-3)]).nice().range([H - m.b, m.t]);
+    svg.append('g').attr('transform', `translate(0,${H - m.b})`).call(axisBottom(x).ticks(8));
+    svg.append('g').attr('transform', `translate(${m.l},0)`).call(axisLeft(y).ticks(6));
+    svg.append('text').attr('x', (m.l + W - m.r) / 2).attr('y', H - 6).attr('text-anchor', 'middle').attr('fill', 'currentColor').text('epoch');
+    svg.append('text').attr('transform', `translate(14,${(H - m.b + m.t) / 2}) rotate(-90)`).attr('text-anchor', 'middle').attr('fill', 'currentColor').text(`val ${metric}`);
+    entries.forEach(([name, v], i) => {
+      const ys = (v[metric] ?? []) as number[];
+      const pts = v.epochs.map((e, j) => [e, ys[j]] as [number, number]).filter((p) => Number.isFinite(p[1]));
+      const c = COLORS[i % COLORS.length];
+      svg.append('path').datum(pts).attr('fill', 'none').attr('stroke', c).attr('stroke-width', 2)
+        .attr('stroke-dasharray', i % 2 ? '6 3' : null)
+        .attr('d', line<[number, number]>().x((p) => x(p[0])).y((p) => y(p[1])));
+      svg.append('g').selectAll('circle').data(pts).join('circle').attr('cx', (p) => x(p[0])).attr('cy', (p) => y(p[1])).attr('r', 3).attr('fill', c)
+        .append('title').text((p) => `${name}: epoch ${p[0]}, ${metric} ${p[1].toFixed(3)}`);
+      svg.append('text').attr('x', W - m.r + 8).attr('y', m.t + 14 + i * 18).attr('fill', c).text(name);
+    });
+  }, [data, metric]);
+
+  if (data === null) return <p className="muted">Loading convergence data…</p>;
+  if (data === 'missing')
+    return (
+      <div className="empty-state" data-testid="convergence-empty">
+        <h2>No convergence data yet</h2>
+        <p>
+          This view plots validation AP against training epochs for each bundled variant (SAM-DETR, SAM-DETR + SMCA, the DETR-style
+          baseline), read from <code>models/convergence.json</code>. It appears once the trained models are bundled.
+        </p>
+      </div>
+    );
+  return (
+    <section className="convergence" data-testid="convergence-chart">
+      <h2>Convergence: validation {metric} per epoch</h2>
+      <label>
+        Metric{' '}
+        <select value={metric} onChange={(e) => setMetric(e.target.value as 'AP' | 'AP50')}>
+          <option value="AP">AP</option>
+          <option value="AP50">AP50</option>
+        </select>
+      </label>
+      <svg ref={ref} role="img" aria-label={`validation ${metric} per epoch for each variant`} className="convergence-svg" />
+      <p className="muted">
+        SAM-DETR's salient points put each head's positional query on a point inside the query's box, and SMCA adds a Gaussian prior
+        around it, so cross-attention starts local instead of uniform: the curves show how much sooner AP rises.
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,43 @@
+import type { ShownDetection } from './ImageView';
+
+interface Props {
+  detections: ShownDetection[];
+  selected: number | null;
+  hovered: number | null;
+  onSelect: (q: number | null) => void;
+  onHover: (q: number | null) => void;
+  badge?: (q: number) => string | null;
+}
+
+export function QueryList({ detections, selected, hovered, onSelect, onHover, badge }: Props) {
+  return (
+    <ul className="query-list" data-testid="query-list" role="listbox" aria-label="Detected queries (Up/Down to move)">
+      {detections.length === 0 && <li className="empty">No detection above the threshold.</li>}
+      {detections.map((d) => (
+        <li
+          key={d.query}
+          role="option"
+          aria-selected={d.query === selected}
+          data-query={d.query}
+          tabIndex={d.query === selected || (selected === null && d === detections[0]) ? 0 : -1}
+          className={(d.query === selected ? 'sel ' : '') + (d.query === hovered ? 'hover' : '')}
+          onClick={() => onSelect(d.query === selected ? null : d.query)}
+          onKeyDown={(ev) => {
+            if (ev.key === 'Enter' || ev.key === ' ') {
+              ev.preventDefault();
+              onSelect(d.query === selected ? null : d.query);
+            }
+          }}
+          onMouseEnter={() => onHover(d.query)}
+          onMouseLeave={() => onHover(null)}
+        >
+          <span className="swatch" style={{ background: d.color }} aria-hidden="true" />
+          <span className="q">#{d.query}</span>
+          <span className="name">{d.name}</span>
+          <span className="score">{(d.score * 100).toFixed(1)}%</span>
+          {badge?.(d.query) && <span className="badge">{badge(d.query)}</span>}
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,112 @@
+import { useEffect, useRef } from 'react';
+import { headColor } from '../palette';
+import type { Box, Pt } from '../geometry';
+import { mapCanvas, type MapKind } from '../heatmap';
+
+export interface HeadPanel {
+  head: number;
+  visible: boolean;
+  map: Float32Array | null;
+  point: Pt | null;
+}
+
+interface Props {
+  image: HTMLCanvasElement | null;
+  imgW: number;
+  imgH: number;
+  featW: number;
+  featH: number;
+  heatRect: Box;
+  kind: MapKind;
+  refBox: Box | null;
+  panels: HeadPanel[];
+  caption: string;
+  onShow: (h: number) => void;
+  onSolo: (h: number) => void;
+}
+
+const W = 132;
+
+function Panel({ p, props }: { p: HeadPanel; props: Props }) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  const h = Math.max(1, Math.round((W * props.imgH) / Math.max(1, props.imgW)));
+  useEffect(() => {
+    const c = ref.current;
+    if (!c) return;
+    const ctx = c.getContext('2d')!;
+    const s = W / props.imgW;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, c.width, c.height);
+    ctx.setTransform(s, 0, 0, s, 0, 0);
+    if (props.image) {
+      ctx.globalAlpha = 0.55;
+      ctx.drawImage(props.image, 0, 0, props.imgW, props.imgH);
+      ctx.globalAlpha = 1;
+    }
+    if (p.map) {
+      ctx.imageSmoothingEnabled = false;
+      const [x1, y1, x2, y2] = props.heatRect;
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(0, 0, props.imgW, props.imgH);
+      ctx.clip();
+      ctx.drawImage(mapCanvas(p.map, props.featW, props.featH, props.kind, 0.9), x1, y1, x2 - x1, y2 - y1);
+      ctx.restore();
+    }
+    if (props.refBox) {
+      const [x1, y1, x2, y2] = props.refBox;
+      ctx.strokeStyle = '#fff';
+      ctx.lineWidth = 1 / s;
+      ctx.setLineDash([3 / s, 2 / s]);
+      ctx.strokeRect(x1, y1, x2 - x1, y2 - y1);
+      ctx.setLineDash([]);
+    }
+    if (p.point) {
+      ctx.beginPath();
+      ctx.arc(p.point[0], p.point[1], 4 / s, 0, Math.PI * 2);
+      ctx.fillStyle = headColor(p.head);
+      ctx.fill();
+      ctx.lineWidth = 1.2 / s;
+      ctx.strokeStyle = '#000';
+      ctx.stroke();
+    }
+  });
+  return (
+    <figure className="sm-cell" style={{ '--head': headColor(p.head) } as React.CSSProperties}>
+      <canvas
+        ref={ref}
+        width={W}
+        height={h}
+        data-testid="attention-map"
+        data-head={p.head}
+        role="img"
+        aria-label={`Head ${p.head + 1} map`}
+        onDoubleClick={() => props.onSolo(p.head)}
+        title="double-click: only this head"
+      />
+      <figcaption>
+        <span className="swatch" aria-hidden="true" /> head {p.head + 1}
+      </figcaption>
+    </figure>
+  );
+}
+
+/** All heads side by side; hidden heads collapse to a button that shows them again. */
+export function SmallMultiples(props: Props) {
+  return (
+    <section className="small-multiples" aria-label={props.caption}>
+      <h3>{props.caption}</h3>
+      <div className="sm-grid">
+        {props.panels.map((p) =>
+          p.visible ? (
+            <Panel key={p.head} p={p} props={props} />
+          ) : (
+            <button key={p.head} type="button" className="sm-hidden" onClick={() => props.onShow(p.head)} style={{ width: W }}>
+              head {p.head + 1} hidden — show
+            </button>
+          ),
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,84 @@
+/** Heatmap values -> RGBA pixels (one pixel per feature cell), drawn scaled onto the image. */
+import { interpolateInferno, interpolatePuOr, rgb } from 'd3';
+
+export type MapKind = 'seq' | 'div';
+
+/** Mean of the given heads' maps (null when no head is given). */
+export function meanMaps(maps: Float32Array[], heads: number[]): Float32Array | null {
+  if (!heads.length || !maps.length) return null;
+  const out = new Float32Array(maps[0].length);
+  for (const h of heads) {
+    const m = maps[h];
+    if (!m) continue;
+    for (let i = 0; i < out.length; i++) out[i] += m[i];
+  }
+  for (let i = 0; i < out.length; i++) out[i] /= heads.length;
+  return out;
+}
+
+/** SMCA log-weight map -> the multiplicative weight exp(g) it puts on the attention, normalised to max 1. */
+export function gaussianWeight(g: Float32Array): Float32Array {
+  let mx = -Infinity;
+  for (const v of g) mx = Math.max(mx, v);
+  const out = new Float32Array(g.length);
+  for (let i = 0; i < g.length; i++) out[i] = Math.exp(g[i] - mx);
+  return out;
+}
+
+export function diffMaps(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i] - (b[i] ?? 0);
+  return out;
+}
+
+const LUT_N = 256;
+const lut = (f: (t: number) => string) => {
+  const a = new Uint8ClampedArray(LUT_N * 3);
+  for (let i = 0; i < LUT_N; i++) {
+    const c = rgb(f(i / (LUT_N - 1)));
+    a[i * 3] = c.r;
+    a[i * 3 + 1] = c.g;
+    a[i * 3 + 2] = c.b;
+  }
+  return a;
+};
+let seqLut: Uint8ClampedArray | null = null;
+let divLut: Uint8ClampedArray | null = null;
+
+/**
+ * RGBA pixels of a map. 'seq': normalised by its max (inferno, alpha grows with the value);
+ * 'div': normalised by max |v| (purple-orange, white at 0, alpha grows with |v|). Colour-blind safe.
+ */
+export function mapToRGBA(map: Float32Array, kind: MapKind, maxAlpha = 0.8): { rgba: Uint8ClampedArray<ArrayBuffer>; scale: number } {
+  const n = map.length;
+  const rgba = new Uint8ClampedArray(n * 4);
+  let scale = 0;
+  for (const v of map) scale = Math.max(scale, kind === 'seq' ? v : Math.abs(v));
+  if (!(scale > 0)) return { rgba, scale: 0 };
+  if (kind === 'seq') {
+    seqLut ??= lut(interpolateInferno);
+    for (let i = 0; i < n; i++) {
+      const t = Math.max(0, map[i] / scale);
+      const k = Math.round(t * (LUT_N - 1)) * 3;
+      rgba.set([seqLut[k], seqLut[k + 1], seqLut[k + 2], Math.round(255 * maxAlpha * Math.sqrt(t))], i * 4);
+    }
+  } else {
+    divLut ??= lut(interpolatePuOr);
+    for (let i = 0; i < n; i++) {
+      const t = map[i] / scale; // -1..1; PuOr: 0 = orange (negative), 1 = purple (positive)
+      const k = Math.round(((t + 1) / 2) * (LUT_N - 1)) * 3;
+      rgba.set([divLut[k], divLut[k + 1], divLut[k + 2], Math.round(255 * maxAlpha * Math.min(1, Math.abs(t) * 1.5))], i * 4);
+    }
+  }
+  return { rgba, scale };
+}
+
+/** A small canvas holding the map at feature resolution (w x h), to be drawn scaled. */
+export function mapCanvas(map: Float32Array, w: number, h: number, kind: MapKind, maxAlpha?: number): HTMLCanvasElement {
+  const c = document.createElement('canvas');
+  c.width = w;
+  c.height = h;
+  const { rgba } = mapToRGBA(map, kind, maxAlpha);
+  c.getContext('2d')!.putImageData(new ImageData(rgba, w, h), 0, 0);
+  return c;
+}

@@ -1,0 +1,281 @@
+/**
+ * The inference engine behind the worker: loads models, runs them, keeps the trace tensors of the
+ * last run per model slot, and answers slice requests (only what is drawn is downloaded).
+ * Free of worker plumbing so it can also run in Node tests.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  buildModel, preprocess, postprocess, encoderAttentionRow, disposeEncoder, disposeDecoder, loadCheckpoint,
+  type SamDetrModel,
+} from './modelApi';
+import type { DecoderOutput, EncoderOutput, StateDict, Detection } from '../model/types';
+import type { ModelConfig } from '../model/config';
+import { readSafetensorsBlob } from '../weights/safetensors';
+import type { BackendName, EncoderSlice, ModelCard, ModelInfo, Progress, QuerySlice, RunResult, StageTiming, Variant } from './messages';
+
+export type ProgressFn = (p: Progress) => void;
+
+interface Run {
+  enc: EncoderOutput;
+  dec: DecoderOutput;
+  decOff?: DecoderOutput;
+  target: [number, number];
+  resized: [number, number];
+  padded: [number, number];
+}
+
+interface Slot {
+  model: SamDetrModel;
+  info: ModelInfo;
+  run?: Run;
+}
+
+const now = () => performance.now();
+
+function countParams(sd: StateDict): number {
+  let n = 0;
+  for (const v of sd.values()) n += v.data.length;
+  return n;
+}
+
+export function defaultMaxSize(inputSize: number): number {
+  return Math.round((inputSize * 1333) / 800);
+}
+
+export class Engine {
+  private slots = new Map<number, Slot>();
+
+  constructor(private backendName: () => BackendName) {}
+
+  private slot(i: number): Slot {
+    const s = this.slots.get(i);
+    if (!s) throw new Error(`no model loaded in slot ${i}`);
+    return s;
+  }
+
+  private install(slot: number, model: SamDetrModel, info: ModelInfo) {
+    this.unload(slot);
+    this.slots.set(slot, { model, info });
+  }
+
+  unload(slot: number) {
+    const s = this.slots.get(slot);
+    if (!s) return;
+    this.clearRun(s);
+    s.model.dispose();
+    this.slots.delete(slot);
+  }
+
+  private clearRun(s: Slot) {
+    if (!s.run) return;
+    disposeDecoder(s.run.dec);
+    if (s.run.decOff) disposeDecoder(s.run.decOff);
+    disposeEncoder(s.run.enc);
+    s.run = undefined;
+  }
+
+  async loadBundled(slot: number, name: string, baseUrl: string, progress: ProgressFn): Promise<ModelInfo> {
+    const t0 = now();
+    const root = `${baseUrl}models/${encodeURIComponent(name)}/`;
+    progress({ stage: 'model card' });
+    const res = await fetch(root + 'model.json');
+    if (!res.ok) throw new Error(`model "${name}": model.json not found (HTTP ${res.status})`);
+    const card = (await res.json()) as ModelCard;
+    const wres = await fetch(root + (card.weights ?? 'weights.safetensors'));
+    if (!wres.ok) throw new Error(`model "${name}": weights not found (HTTP ${wres.status})`);
+    const blob = await wres.blob();
+    progress({ stage: 'weights', done: 0, total: blob.size });
+    const { stateDict } = await readSafetensorsBlob(blob, (done, total) => progress({ stage: 'weights', done, total }));
+    progress({ stage: 'building model' });
+    const model = buildModel(card.config, stateDict);
+    const inputSize = card.inputSize ?? 800;
+    const info: ModelInfo = {
+      slot, name, source: 'bundled', config: card.config, classNames: card.classNames ?? [], inputSize,
+      maxSize: card.maxSize ?? defaultMaxSize(inputSize), placeholder: !!card.placeholder, card,
+      params: countParams(stateDict), loadMs: now() - t0,
+    };
+    this.install(slot, model, info);
+    return info;
+  }
+
+  async loadCheckpoint(slot: number, file: Blob, fileName: string, progress: ProgressFn): Promise<ModelInfo> {
+    const t0 = now();
+    const ck = await loadCheckpoint(file, (done, total) => progress({ stage: 'reading checkpoint', done, total }));
+    progress({ stage: 'building model' });
+    const model = buildModel(ck.config, ck.stateDict);
+    const info: ModelInfo = {
+      slot, name: `upload:${fileName}`, source: 'checkpoint', config: ck.config, classNames: [], inputSize: 800, maxSize: 1333,
+      placeholder: false, epoch: ck.epoch, report: ck.report, params: countParams(ck.stateDict), loadMs: now() - t0,
+    };
+    this.install(slot, model, info);
+    return info;
+  }
+
+  async detect(
+    slot: number, rgb: Uint8ClampedArray, width: number, height: number,
+    opts: { inputSize?: number; maxSize?: number; topK?: number }, progress: ProgressFn,
+  ): Promise<RunResult> {
+    const s = this.slot(slot);
+    this.clearRun(s);
+    const timings: StageTiming[] = [];
+    let t = now();
+    const lap = (stage: string) => {
+      const n = now();
+      timings.push({ stage, ms: n - t });
+      t = n;
+    };
+    const inputSize = opts.inputSize ?? s.info.inputSize;
+    const maxSize = opts.maxSize ?? (opts.inputSize ? defaultMaxSize(opts.inputSize) : s.info.maxSize);
+    progress({ stage: 'preprocess' });
+    const pre = preprocess(rgb, height, width, { shortSide: inputSize, maxSize });
+    lap('preprocess');
+    let enc: EncoderOutput | undefined;
+    try {
+      progress({ stage: 'backbone + encoder' });
+      enc = s.model.runEncoder(pre.batch);
+      await enc.memory.data(); // wait for the GPU so the timing is real
+      lap('backbone + encoder');
+    } finally {
+      pre.batch.images.dispose();
+      pre.batch.mask.dispose();
+    }
+    progress({ stage: 'decoder' });
+    let dec: DecoderOutput;
+    try {
+      dec = s.model.runDecoder(enc);
+      await dec.layers[dec.layers.length - 1].predBoxes.data();
+    } catch (e) {
+      disposeEncoder(enc);
+      throw e;
+    }
+    lap('decoder');
+    const padded: [number, number] = [pre.batch.images.shape[1], pre.batch.images.shape[2]];
+    s.run = { enc, dec, target: [height, width], resized: pre.resized, padded };
+    progress({ stage: 'postprocess' });
+    const detections = await this.post(s, dec, opts.topK);
+    lap('postprocess');
+    return {
+      slot, variant: 'main', detections, featH: enc.featH, featW: enc.featW, resized: pre.resized, padded,
+      timings, backend: this.backendName(),
+    };
+  }
+
+  private async post(s: Slot, dec: DecoderOutput, topK?: number): Promise<Detection[]> {
+    const c = s.model.config;
+    const k = Math.min(topK ?? 100, c.numQueries * c.numClasses);
+    const out = await postprocess(dec.layers[dec.layers.length - 1], [s.run!.target], k);
+    return out[0];
+  }
+
+  /** Re-runs only the decoder on the cached encoder output, with the SMCA prior on or off. */
+  async rerun(slot: number, smcaPrior: boolean, topK: number | undefined, progress: ProgressFn): Promise<RunResult> {
+    const s = this.slot(slot);
+    const run = s.run;
+    if (!run) throw new Error('run a detection first');
+    const timings: StageTiming[] = [];
+    const t0 = now();
+    let dec = run.dec;
+    if (!smcaPrior) {
+      if (!s.model.config.smca) throw new Error('this model has no SMCA prior to switch off');
+      if (!run.decOff) {
+        progress({ stage: 'decoder (prior off)' });
+        run.decOff = s.model.runDecoder(run.enc, { smcaPrior: false });
+        await run.decOff.layers[run.decOff.layers.length - 1].predBoxes.data();
+      }
+      dec = run.decOff;
+      timings.push({ stage: 'decoder (prior off)', ms: now() - t0 });
+    }
+    const t1 = now();
+    const detections = await this.post(s, dec, topK);
+    timings.push({ stage: 'postprocess', ms: now() - t1 });
+    return {
+      slot, variant: smcaPrior ? 'main' : 'off', detections, featH: run.enc.featH, featW: run.enc.featW,
+      resized: run.resized, padded: run.padded, timings, backend: this.backendName(),
+    };
+  }
+
+  async querySlice(slot: number, variant: Variant, query: number): Promise<QuerySlice> {
+    const s = this.slot(slot);
+    const run = s.run;
+    if (!run) throw new Error('run a detection first');
+    const maybe = variant === 'off' ? run.decOff : run.dec;
+    if (!maybe) throw new Error('the prior-off decoder has not been run');
+    const dec: DecoderOutput = maybe;
+    const nq = s.model.config.numQueries;
+    if (!Number.isInteger(query) || query < 0 || query >= nq) throw new Error(`query ${query} out of range 0..${nq - 1}`);
+    const L = dec.layers.length;
+    const H = s.model.config.nheads;
+    const hw = run.enc.featH * run.enc.featW;
+    const l0 = dec.layers[0];
+    // Gather each kind for all layers into one tensor, so there is one download per kind.
+    const pick3 = (get: (l: (typeof dec.layers)[number]) => tf.Tensor | undefined) => {
+      if (!get(l0)) return null;
+      return tf.tidy(() => tf.stack(dec.layers.map((l) => {
+        const x = get(l)!;
+        const begin = [0, query, ...x.shape.slice(2).map(() => 0)];
+        const size = [1, 1, ...x.shape.slice(2)];
+        return tf.slice(x, begin, size).reshape([-1]);
+      })));
+    };
+    const pickMap = (get: (l: (typeof dec.layers)[number]) => tf.Tensor4D | undefined) => {
+      if (!get(l0)) return null;
+      return tf.tidy(() => tf.stack(dec.layers.map((l) => tf.slice(get(l)!, [0, 0, query, 0], [1, H, 1, hw]).reshape([-1]))));
+    };
+    const tensors = {
+      ref: pick3((l) => l.referenceBoxes),
+      roi: pick3((l) => l.roiBoxes),
+      sal: pick3((l) => l.salientPoints),
+      scales: pick3((l) => l.smcaScales),
+      attn: pickMap((l) => l.crossAttn),
+      gauss: variant === 'main' ? pickMap((l) => l.gaussian) : null,
+      logits: pick3((l) => l.predLogits),
+      boxes: pick3((l) => l.predBoxes),
+    };
+    try {
+      const get = async (t: tf.Tensor | null) => (t ? ((await t.data()) as Float32Array) : null);
+      const [ref, roi, sal, scales, attn, gauss, logits, boxes] = await Promise.all([
+        get(tensors.ref), get(tensors.roi), get(tensors.sal), get(tensors.scales), get(tensors.attn), get(tensors.gauss),
+        get(tensors.logits), get(tensors.boxes),
+      ]);
+      const rows = (a: Float32Array, n: number) => Array.from({ length: L }, (_, l) => Array.from(a.subarray(l * n, (l + 1) * n)));
+      const pts = (a: Float32Array) => rows(a, H * 2).map((r) => Array.from({ length: H }, (_, h) => [r[2 * h], r[2 * h + 1]]));
+      const maps = (a: Float32Array) => Array.from({ length: L }, (_, l) => Array.from({ length: H }, (_, h) => a.slice((l * H + h) * hw, (l * H + h + 1) * hw)));
+      const C = s.model.config.numClasses;
+      const predictions = Array.from({ length: L }, (_, l) => {
+        let best = 0;
+        for (let c = 1; c < C; c++) if (logits![l * C + c] > logits![l * C + best]) best = c;
+        return { label: best, score: 1 / (1 + Math.exp(-logits![l * C + best])), box: Array.from(boxes!.subarray(l * 4, l * 4 + 4)) };
+      });
+      return {
+        slot, variant, query, layers: L, heads: H, featH: run.enc.featH, featW: run.enc.featW,
+        referenceBoxes: rows(ref!, 4), roiBoxes: roi ? rows(roi, 4) : null, salientPoints: sal ? pts(sal) : null,
+        smcaScales: scales ? pts(scales) : null, attention: maps(attn!), gaussian: gauss ? maps(gauss) : null, predictions,
+      };
+    } finally {
+      for (const t of Object.values(tensors)) t?.dispose();
+    }
+  }
+
+  async encoderAttention(slot: number, layer: number, index: number): Promise<EncoderSlice> {
+    const s = this.slot(slot);
+    const run = s.run;
+    if (!run) throw new Error('run a detection first');
+    const L = s.model.config.encLayers;
+    if (L < 1) throw new Error('this model has no encoder layers');
+    const l = Math.min(L - 1, Math.max(0, layer));
+    const row = encoderAttentionRow(s.model, run.enc, l, 0, index);
+    try {
+      const a = (await row.data()) as Float32Array;
+      const [H, hw] = row.shape;
+      return { slot, layer: l, index, featH: run.enc.featH, featW: run.enc.featW, attention: Array.from({ length: H }, (_, h) => a.slice(h * hw, (h + 1) * hw)) };
+    } finally {
+      row.dispose();
+    }
+  }
+
+  disposeAll() {
+    for (const k of [...this.slots.keys()]) this.unload(k);
+  }
+}
+
+export type { ModelConfig };

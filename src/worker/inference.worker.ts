@@ -1,0 +1,123 @@
+/// <reference lib="webworker" />
+/**
+ * Inference worker: owns TensorFlow.js, the models and their trace tensors.
+ * The page talks to it only through the typed messages of ./messages.ts.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { Engine } from './engine';
+import { BACKENDS, type BackendName, type Envelope, type InitResult, type Progress, type Request, type WorkerMessage } from './messages';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+setWasmPaths({
+  'tfjs-backend-wasm.wasm': wasmPlain,
+  'tfjs-backend-wasm-simd.wasm': wasmSimd,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+});
+
+let current: BackendName = 'cpu';
+const engine = new Engine(() => current);
+
+async function tryBackend(b: BackendName): Promise<string | null> {
+  try {
+    if (b === 'webgpu') {
+      const gpu = (self.navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+      if (!gpu) return 'navigator.gpu is missing (WebGPU is not enabled in this browser)';
+      const adapter = await gpu.requestAdapter();
+      if (!adapter) return 'no WebGPU adapter available';
+    }
+    if (b === 'webgl' && typeof OffscreenCanvas === 'undefined') return 'OffscreenCanvas is missing in workers';
+    if (b === 'wasm') {
+      setThreadsCount(self.crossOriginIsolated ? Math.max(1, Math.min(4, self.navigator.hardwareConcurrency || 1)) : 1);
+    }
+    const ok = await tf.setBackend(b);
+    if (!ok) return `tf.setBackend('${b}') failed to initialise`;
+    await tf.ready();
+    // Smoke test: one matmul, read back.
+    const x = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+    const y = tf.matMul(x, x);
+    const v = await y.data();
+    tf.dispose([x, y]);
+    if (Math.abs(v[0] - 7) > 1e-3) return `smoke test gave ${v[0]} instead of 7`;
+    return null;
+  } catch (e) {
+    return (e as Error).message || String(e);
+  }
+}
+
+async function init(requested?: BackendName): Promise<InitResult> {
+  const order = requested ? [requested, ...BACKENDS.filter((b) => b !== requested)] : BACKENDS;
+  const fallbacks: InitResult['fallbacks'] = [];
+  for (const b of order) {
+    const reason = await tryBackend(b);
+    if (reason === null) {
+      current = b;
+      let threads: number | undefined;
+      if (b === 'wasm') {
+        try {
+          const be = tf.backend() as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } };
+          threads = (tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? self.navigator.hardwareConcurrency : 1) || undefined;
+          void be;
+        } catch {
+          threads = undefined;
+        }
+      }
+      return { backend: b, fallbacks, threads, crossOriginIsolated: self.crossOriginIsolated };
+    }
+    fallbacks.push({ backend: b, reason });
+  }
+  throw new Error('no TensorFlow.js backend could start: ' + fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; '));
+}
+
+function post(m: WorkerMessage, transfer: Transferable[] = []) {
+  self.postMessage(m, transfer);
+}
+
+async function handle(id: number, req: Request): Promise<unknown> {
+  const progress = (p: Progress) => post({ id, kind: 'progress', progress: p });
+  switch (req.type) {
+    case 'init': {
+      // Switching backend drops all models (their tensors live on the old backend).
+      engine.disposeAll();
+      return init(req.backend);
+    }
+    case 'loadBundled':
+      return engine.loadBundled(req.slot, req.name, req.baseUrl, progress);
+    case 'loadCheckpoint':
+      return engine.loadCheckpoint(req.slot, req.file, req.fileName, progress);
+    case 'unload':
+      engine.unload(req.slot);
+      return null;
+    case 'detect':
+      return engine.detect(req.slot, req.rgb, req.width, req.height, { inputSize: req.inputSize, maxSize: req.maxSize, topK: req.topK }, progress);
+    case 'rerun':
+      return engine.rerun(req.slot, req.smcaPrior, req.topK, progress);
+    case 'querySlice':
+      return engine.querySlice(req.slot, req.variant, req.query);
+    case 'encoderAttention':
+      return engine.encoderAttention(req.slot, req.layer, req.index);
+    case 'memory': {
+      const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
+      return { numTensors: m.numTensors, numBytes: m.numBytes, numBytesInGPU: m.numBytesInGPU };
+    }
+  }
+}
+
+// Requests run one at a time, in order: tfjs is not re-entrant across awaits of one model.
+let queue: Promise<void> = Promise.resolve();
+self.onmessage = (ev: MessageEvent<Envelope>) => {
+  const { id, req } = ev.data;
+  queue = queue.then(async () => {
+    try {
+      const result = await handle(id, req);
+      post({ id, kind: 'ok', result });
+    } catch (e) {
+      post({ id, kind: 'error', error: (e as Error)?.message || String(e) });
+    }
+  });
+};

@@ -1,0 +1,143 @@
+/** Typed messages between the page and the inference worker. */
+import type { ModelConfig } from '../model/config';
+import type { Detection } from '../model/types';
+
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+export const BACKENDS: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+/** The model card stored as public/models/<name>/model.json. */
+export interface ModelCard {
+  name: string;
+  config: ModelConfig;
+  classNames: string[];
+  inputSize: number;
+  maxSize?: number;
+  dataSeed?: number;
+  recipe?: string;
+  epochs?: number;
+  trainingTime?: string;
+  val?: Record<string, number>;
+  command?: string;
+  /** True for the untrained placeholder models. */
+  placeholder?: boolean;
+  description?: string;
+  weights?: string;
+}
+
+export interface ModelInfo {
+  slot: number;
+  name: string;
+  source: 'bundled' | 'checkpoint';
+  config: ModelConfig;
+  classNames: string[];
+  inputSize: number;
+  maxSize: number;
+  placeholder: boolean;
+  card?: ModelCard;
+  /** For checkpoints: epoch and the detection report. */
+  epoch?: number;
+  report?: string[];
+  params: number;
+  loadMs: number;
+}
+
+export interface StageTiming {
+  stage: string;
+  ms: number;
+}
+
+export interface RunResult {
+  slot: number;
+  variant: Variant;
+  detections: Detection[];
+  featH: number;
+  featW: number;
+  resized: [number, number];
+  padded: [number, number];
+  timings: StageTiming[];
+  backend: BackendName;
+}
+
+/** 'main' = the model as trained; 'off' = an SMCA model re-run with its Gaussian prior switched off. */
+export type Variant = 'main' | 'off';
+
+/** Everything drawn for one query, for all decoder layers (each array has one entry per layer). */
+export interface QuerySlice {
+  slot: number;
+  variant: Variant;
+  query: number;
+  layers: number;
+  heads: number;
+  featH: number;
+  featW: number;
+  /** [L][4] sigmoid cxcywh, norm. */
+  referenceBoxes: number[][];
+  /** [L][4] x1y1x2y2 in feature cells (SAM only). */
+  roiBoxes: number[][] | null;
+  /** [L][heads][2] norm (SAM only). */
+  salientPoints: number[][][] | null;
+  /** [L][heads][2] (SMCA only). */
+  smcaScales: number[][][] | null;
+  /** [L][heads] Float32Array(h*w). */
+  attention: Float32Array[][];
+  /** [L][heads] Float32Array(h*w) log-weight maps (SMCA with prior on only). */
+  gaussian: Float32Array[][] | null;
+  /** [L] per-layer prediction of this query: best class, its score, box (sigmoid cxcywh norm). */
+  predictions: { label: number; score: number; box: number[] }[];
+}
+
+export interface EncoderSlice {
+  slot: number;
+  layer: number;
+  index: number;
+  featH: number;
+  featW: number;
+  /** [heads] Float32Array(h*w). */
+  attention: Float32Array[];
+}
+
+export interface MemoryInfo {
+  numTensors: number;
+  numBytes: number;
+  numBytesInGPU?: number;
+}
+
+export type Request =
+  | { type: 'init'; backend?: BackendName }
+  | { type: 'loadBundled'; slot: number; name: string; baseUrl: string }
+  | { type: 'loadCheckpoint'; slot: number; file: Blob; fileName: string; classNames?: string[] }
+  | { type: 'unload'; slot: number }
+  | { type: 'detect'; slot: number; rgb: Uint8ClampedArray; width: number; height: number; inputSize?: number; maxSize?: number; topK?: number }
+  | { type: 'rerun'; slot: number; smcaPrior: boolean; topK?: number }
+  | { type: 'querySlice'; slot: number; variant: Variant; query: number }
+  | { type: 'encoderAttention'; slot: number; layer: number; index: number }
+  | { type: 'memory' };
+
+export interface InitResult {
+  backend: BackendName;
+  /** Why the backends before it in the chain (or the requested one) were not used. */
+  fallbacks: { backend: BackendName; reason: string }[];
+  threads?: number;
+  crossOriginIsolated: boolean;
+}
+
+export interface ResponseMap {
+  init: InitResult;
+  loadBundled: ModelInfo;
+  loadCheckpoint: ModelInfo;
+  unload: null;
+  detect: RunResult;
+  rerun: RunResult;
+  querySlice: QuerySlice;
+  encoderAttention: EncoderSlice;
+  memory: MemoryInfo;
+}
+
+export type Envelope = { id: number; req: Request };
+
+export type Progress = { stage: string; done?: number; total?: number; message?: string };
+
+export type WorkerMessage =
+  | { id: number; kind: 'ok'; result: unknown }
+  | { id: number; kind: 'error'; error: string }
+  | { id: number; kind: 'progress'; progress: Progress };
