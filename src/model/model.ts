@@ -29,6 +29,11 @@ export function checkWeights(config: ModelConfig, weights: StateDict): void {
   if (problems.length) throw new Error(`weights do not fit the config (${problems.length} problems): ${problems.slice(0, 8).join('; ')}${problems.length > 8 ? '; ...' : ''}`);
 }
 
+/** tf.tidy for functions returning structured results (objects of tensors, numbers and undefined). */
+export function tidyObject<T>(fn: () => T): T {
+  return tf.tidy(fn as unknown as () => tf.TensorContainer) as unknown as T;
+}
+
 export function buildModel(config: ModelConfig, weights: StateDict, opts: { trainable?: boolean } = {}): SamDetrModel {
   const errs = validateConfig(config);
   if (errs.length) throw new Error(`invalid model config: ${errs.join('; ')}`);
@@ -49,6 +54,18 @@ export function buildModel(config: ModelConfig, weights: StateDict, opts: { trai
     params: p,
     runBackbone: backbone,
     runEncoder(batch, keep = {}) {
+      // tidy keeps only what is returned; every intermediate is released.
+      return tidyObject(() => encode(batch, keep));
+    },
+    runDecoder(enc, opts = {}) {
+      return tidyObject(() => ({ layers: runDecoderLayers(p, c, enc, opts, opts.debug ?? false) }));
+    },
+    dispose() {
+      p.dispose();
+    },
+  };
+
+  function encode(batch: ImageBatch, keep: { backbone?: boolean }): EncoderOutput & { backbone?: BackboneOutput; inputProj?: tf.Tensor4D } {
       const bb = backbone(batch);
       const { features, mask, pos } = bb;
       const [b, h, w] = features.shape;
@@ -74,14 +91,7 @@ export function buildModel(config: ModelConfig, weights: StateDict, opts: { trai
         out.inputProj = inputProj;
       }
       return out;
-    },
-    runDecoder(enc, opts = {}) {
-      return { layers: runDecoderLayers(p, c, enc, opts, opts.debug ?? false) };
-    },
-    dispose() {
-      p.dispose();
-    },
-  };
+  }
 }
 
 /** [heads, h*w] encoder self-attention of token `index` of image `b` at encoder layer `layer`. */

@@ -1,0 +1,119 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { useBackend } from '../src/model/backends';
+import { roiAlign, gridSamplePoints } from '../src/model/roiAlign';
+import { nearestIndices } from '../src/model/position';
+import { officialResizeShape } from '../src/model/preprocess';
+
+/** torchvision's roi_align (aligned=True, adaptive sampling), written out loop by loop as its CPU kernel does. */
+function roiAlignReference(f: Float32Array, H: number, W: number, C: number, box: number[]): Float32Array {
+  const out = new Float32Array(49 * C);
+  const [x1, y1, x2, y2] = box.map((v) => Math.fround(v - 0.5));
+  const rw = Math.fround(x2 - x1);
+  const rh = Math.fround(y2 - y1);
+  const bw = Math.fround(rw / 7);
+  const bh = Math.fround(rh / 7);
+  const gh = Math.ceil(rh / 7);
+  const gw = Math.ceil(rw / 7);
+  const count = Math.max(gh * gw, 1);
+  for (let ph = 0; ph < 7; ph++) {
+    for (let pw = 0; pw < 7; pw++) {
+      for (let iy = 0; iy < gh; iy++) {
+        let y = y1 + ph * bh + ((iy + 0.5) * bh) / gh;
+        for (let ix = 0; ix < gw; ix++) {
+          let x = x1 + pw * bw + ((ix + 0.5) * bw) / gw;
+          if (y < -1 || y > H || x < -1 || x > W) continue;
+          let yy = y <= 0 ? 0 : y;
+          let xx = x <= 0 ? 0 : x;
+          let yl = Math.floor(yy);
+          let xl = Math.floor(xx);
+          let yh: number;
+          let xh: number;
+          if (yl >= H - 1) { yh = yl = H - 1; yy = yl; } else yh = yl + 1;
+          if (xl >= W - 1) { xh = xl = W - 1; xx = xl; } else xh = xl + 1;
+          const ly = yy - yl, lx = xx - xl, hy = 1 - ly, hx = 1 - lx;
+          for (let c = 0; c < C; c++) {
+            const v = hy * hx * f[(yl * W + xl) * C + c] + hy * lx * f[(yl * W + xh) * C + c] + ly * hx * f[(yh * W + xl) * C + c] + ly * lx * f[(yh * W + xh) * C + c];
+            out[(ph * 7 + pw) * C + c] += v / count;
+          }
+          y = y; x = x;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** grid_sample (bilinear, zeros, align_corners=False) of one point on a 7x7xC map. */
+function gridSampleReference(f: Float32Array, C: number, gx: number, gy: number): Float32Array {
+  const x = ((gx + 1) * 7 - 1) / 2;
+  const y = ((gy + 1) * 7 - 1) / 2;
+  const x0 = Math.floor(x), y0 = Math.floor(y);
+  const out = new Float32Array(C);
+  for (const [yy, wy] of [[y0, 1 - (y - y0)], [y0 + 1, y - y0]]) {
+    for (const [xx, wx] of [[x0, 1 - (x - x0)], [x0 + 1, x - x0]]) {
+      if (yy < 0 || yy > 6 || xx < 0 || xx > 6) continue;
+      for (let c = 0; c < C; c++) out[c] += wy * wx * f[(yy * 7 + xx) * C + c];
+    }
+  }
+  return out;
+}
+
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+describe('Semantics Aligner ops against loop-by-loop references', () => {
+  beforeAll(async () => useBackend('wasm'));
+
+  it('roiAlign matches torchvision semantics for boxes inside, across and outside the map', async () => {
+    const H = 9, W = 13, C = 5;
+    const r = rng(1);
+    const f = Float32Array.from({ length: H * W * C }, () => r() * 2 - 1);
+    const boxes = [
+      [1.2, 0.7, 11.3, 8.1], // big: several samples per bin
+      [-2.5, -1.5, 3.2, 4.4], // crosses the top-left edge
+      [10.5, 6.2, 14.9, 10.3], // crosses the bottom-right edge
+      [4.0, 4.0, 4.3, 4.2], // tiny
+      [0, 0, 13, 9], // the whole map
+      [5.1, 2.2, 5.1 + 7 * 1.0000001, 2.2 + 7], // extent right at an integer multiple of 7
+    ];
+    const feats = tf.tensor4d(f, [1, H, W, C]);
+    const out = roiAlign(feats, tf.tensor3d(boxes.flat(), [1, boxes.length, 4]) as tf.Tensor3D);
+    const got = await out.data();
+    boxes.forEach((b, i) => {
+      const ref = roiAlignReference(f, H, W, C, b);
+      for (let k = 0; k < ref.length; k++) expect(Math.abs(got[i * 49 * C + k] - ref[k])).toBeLessThan(1e-5);
+    });
+  });
+
+  it('gridSamplePoints matches grid_sample with zero padding, including points near and past the border', async () => {
+    const C = 4;
+    const r = rng(2);
+    const f = Float32Array.from({ length: 49 * C }, () => r() * 2 - 1);
+    const pts = [[0, 0], [-1, -1], [1, 1], [0.97, -0.99], [0.3, 0.71], [-0.999, 0.5]];
+    const got = await gridSamplePoints(tf.tensor4d(f, [1, 7, 7, C]), tf.tensor3d(pts.flat(), [1, pts.length, 2]) as tf.Tensor3D).data();
+    pts.forEach(([gx, gy], i) => {
+      const ref = gridSampleReference(f, C, gx, gy);
+      for (let c = 0; c < C; c++) expect(Math.abs(got[i * C + c] - ref[c])).toBeLessThan(1e-6);
+    });
+  });
+
+  it('nearest mask downsampling follows PyTorch index rule', () => {
+    expect(Array.from(nearestIndices(96, 3))).toEqual([0, 32, 64]);
+    expect(Array.from(nearestIndices(80, 3))).toEqual([0, 26, 53]);
+    expect(Array.from(nearestIndices(5, 5))).toEqual([0, 1, 2, 3, 4]);
+  });
+});
+
+describe('official resize rule', () => {
+  it('shorter side 800, longer side at most 1333, with Python rounding and int truncation', () => {
+    expect(officialResizeShape(480, 640)).toEqual([800, 1066]);
+    expect(officialResizeShape(640, 480)).toEqual([1066, 800]);
+    expect(officialResizeShape(800, 1066)).toEqual([800, 1066]);
+    expect(officialResizeShape(100, 1000)).toEqual([133, 1330]);
+    expect(officialResizeShape(6000, 8000)).toEqual([800, 1066]);
+    expect(officialResizeShape(427, 640)).toEqual([800, 1199]);
+  });
+});

@@ -1,0 +1,37 @@
+import { describe, it, expect } from 'vitest';
+import { compareTensor } from '../src/parity/compare';
+import { alignTiedDetections } from '../src/parity/ties';
+import { configFromFixture } from '../src/parity/fixture';
+
+describe('parity comparison', () => {
+  it('applies atol + rtol * |ref| elementwise and fails outside it', () => {
+    expect(compareTensor('a', [1.0009, 0], [1, 0], false).pass).toBe(true);
+    expect(compareTensor('a', [1.0012, 0], [1, 0], false).pass).toBe(false);
+    expect(compareTensor('a', [0, 0.0002], [0, 0], false).pass).toBe(false);
+    expect(compareTensor('a', [NaN], [0], false).pass).toBe(false);
+    expect(compareTensor('labels', [3, 4], [3, 5], true).pass).toBe(false);
+    expect(compareTensor('missing', undefined, [1], false).error).toBe('not produced');
+  });
+
+  it('reorders tied ranks only, and excludes only tie members cut by top-k', () => {
+    // Two tied detections swapped: accepted after reordering.
+    const s = [0.9, 0.5, 0.5];
+    const l = [1, 2, 2];
+    const b = [0, 0, 1, 1, 10, 10, 20, 20, 30, 30, 40, 40];
+    const ob = [0, 0, 1, 1, 30, 30, 40, 40, 10, 10, 20, 20];
+    const r = alignTiedDetections(s, l, b, s, l, ob);
+    expect(r.order).toEqual([0, 2, 1]);
+    expect(r.excluded.size).toBe(0);
+    // Not tied: no reordering, so the mismatch stays visible.
+    const r2 = alignTiedDetections([0.9, 0.8, 0.7], l, b, [0.9, 0.8, 0.7], l, ob);
+    expect(r2.order).toEqual([0, 1, 2]);
+    // Last run cut by top-k with a different member: excluded, and only that one.
+    const r3 = alignTiedDetections([0.9, 0.5, 0.5], l, b, s, l, [0, 0, 1, 1, 10, 10, 20, 20, 99, 99, 99, 99]);
+    expect([...r3.excluded]).toEqual([2]);
+  });
+
+  it('rejects unknown fixture config keys instead of guessing', () => {
+    expect(() => configFromFixture({ backbone: 'resnet50', two_stage: true })).toThrow(/unknown config keys.*two_stage/);
+    expect(() => configFromFixture({ backbone: 'vit' })).toThrow(/unknown backbone/);
+  });
+});
