@@ -107,6 +107,7 @@ export function App() {
   const [inputSize, setInputSize] = useState(0);
   const [uploads, setUploads] = useState<ModelInfo[]>([]);
   const [runCount, setRunCount] = useState(0);
+  const [completed, setCompleted] = useState(0);
   const svgRefs = useRef<(SVGSVGElement | null)[]>([null, null]);
   const fileInput = useRef<HTMLInputElement>(null);
 
@@ -233,6 +234,7 @@ export function App() {
         .then((r) => {
           if (doneKeys.current[slot] !== key) return;
           setRuns((prev) => (slot === 0 ? { main: r, second: prev.second } : { ...prev, second: r }));
+          setCompleted((c) => c + 1);
           setSlices((prev) => Object.fromEntries(Object.entries(prev).filter(([k]) => !k.startsWith(`${slot}:`))));
           setEncSlice(null);
           setBusy(null);
@@ -699,7 +701,7 @@ export function App() {
             ))}
           </select>
         </label>
-        <div className="status" data-testid="status" role="status" aria-live="polite">
+        <div className="status" data-testid="status" role="status" aria-live="polite" data-runs={completed} data-busy={busy ? 'true' : 'false'}>
           {status}
           {busy && pct !== null && <progress max={100} value={pct} aria-label="progress" />}
         </div>

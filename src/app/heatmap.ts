@@ -46,19 +46,25 @@ let seqLut: Uint8ClampedArray | null = null;
 let divLut: Uint8ClampedArray | null = null;
 
 /**
- * RGBA pixels of a map. 'seq': normalised by its max (inferno, alpha grows with the value);
+ * RGBA pixels of a map. 'seq': min-max normalised (inferno, alpha grows with the value);
  * 'div': normalised by max |v| (purple-orange, white at 0, alpha grows with |v|). Colour-blind safe.
  */
 export function mapToRGBA(map: Float32Array, kind: MapKind, maxAlpha = 0.8): { rgba: Uint8ClampedArray<ArrayBuffer>; scale: number } {
   const n = map.length;
   const rgba = new Uint8ClampedArray(n * 4);
   let scale = 0;
-  for (const v of map) scale = Math.max(scale, kind === 'seq' ? v : Math.abs(v));
+  let lo = Infinity;
+  for (const v of map) {
+    scale = Math.max(scale, kind === 'seq' ? v : Math.abs(v));
+    lo = Math.min(lo, v);
+  }
   if (!(scale > 0)) return { rgba, scale: 0 };
   if (kind === 'seq') {
     seqLut ??= lut(interpolateInferno);
+    // Min-max normalisation: the structure of the map, whatever its entropy.
+    const range = scale - lo > 1e-12 ? scale - lo : 1;
     for (let i = 0; i < n; i++) {
-      const t = Math.max(0, map[i] / scale);
+      const t = Math.max(0, (map[i] - lo) / range);
       const k = Math.round(t * (LUT_N - 1)) * 3;
       rgba.set([seqLut[k], seqLut[k + 1], seqLut[k + 2], Math.round(255 * maxAlpha * Math.sqrt(t))], i * 4);
     }

@@ -33,7 +33,10 @@ async function tryBackend(b: BackendName): Promise<string | null> {
     }
     if (b === 'webgl' && typeof OffscreenCanvas === 'undefined') return 'OffscreenCanvas is missing in workers';
     if (b === 'wasm') {
-      setThreadsCount(self.crossOriginIsolated ? Math.max(1, Math.min(4, self.navigator.hardwareConcurrency || 1)) : 1);
+      // The threaded WASM build re-evaluates its factory as a classic-script Blob for each pthread, which
+      // fails inside this bundled module worker; use the single-threaded SIMD build.
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      setThreadsCount(1);
     }
     const ok = await tf.setBackend(b);
     if (!ok) return `tf.setBackend('${b}') failed to initialise`;
@@ -57,16 +60,7 @@ async function init(requested?: BackendName): Promise<InitResult> {
     const reason = await tryBackend(b);
     if (reason === null) {
       current = b;
-      let threads: number | undefined;
-      if (b === 'wasm') {
-        try {
-          const be = tf.backend() as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } };
-          threads = (tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? self.navigator.hardwareConcurrency : 1) || undefined;
-          void be;
-        } catch {
-          threads = undefined;
-        }
-      }
+      const threads = b === 'wasm' ? 1 : undefined;
       return { backend: b, fallbacks, threads, crossOriginIsolated: self.crossOriginIsolated };
     }
     fallbacks.push({ backend: b, reason });

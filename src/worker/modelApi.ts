@@ -7,14 +7,36 @@ export {
 } from '../model';
 import type { ModelConfig } from '../model/config';
 import type { StateDict } from '../model/types';
+import { blobSource } from '../checkpoint/byteSource';
+import { loadStateDict } from '../checkpoint/loadStateDict';
 
 export interface LoadedCheckpoint {
   stateDict: StateDict;
   config: ModelConfig;
   epoch?: number;
+  /** Human-readable lines: format, detected configuration, notes, unused keys. */
   report: string[];
 }
 
-export async function loadCheckpoint(_file: Blob, _onProgress: (done: number, total: number) => void): Promise<LoadedCheckpoint> {
-  throw new Error('checkpoint reader not available yet');
+const list = (names: string[], n = 6) => names.slice(0, n).join(', ') + (names.length > n ? `, … (${names.length} in all)` : '');
+
+/** Reads an official SAM-DETR .pth (zip or legacy) from a Blob; throws with a specific message when it cannot be used. */
+export async function loadCheckpoint(file: Blob, onProgress: (done: number, total: number) => void): Promise<LoadedCheckpoint> {
+  const ck = await loadStateDict(blobSource(file), { onProgress: (p) => onProgress(p.loaded, p.total) });
+  const c = ck.detected;
+  const { missing, mismatched, unexpected } = ck.report;
+  if (missing.length || mismatched.length) {
+    const parts: string[] = [];
+    if (missing.length) parts.push(`missing ${missing.length} weight(s) the detected SAM-DETR configuration needs: ${list(missing)}`);
+    if (mismatched.length) parts.push(`${mismatched.length} weight(s) with another shape: ${list(mismatched.map((m) => `${m.name} [${m.actual}] (expected [${m.expected}])`), 3)}`);
+    throw new Error(`this checkpoint cannot run as a single-scale SAM-DETR: ${parts.join('; ')}${ck.notes.length ? ` (${ck.notes.join('; ')})` : ''}`);
+  }
+  const report = [
+    `${ck.format === 'zip' ? 'zip' : 'legacy'} torch.save file${ck.epoch !== undefined ? `, saved after epoch ${ck.epoch + 1}` : ''}`,
+    `${c.backbone}${c.dilation ? ' + DC5' : ''}, ${c.smca ? 'with' : 'without'} SMCA, ${c.inputProjGroupNorm ? 'GroupNorm in input_proj (12-epoch recipe)' : 'no GroupNorm in input_proj'}`,
+    `${c.encLayers} encoder / ${c.decLayers} decoder layers, ${c.numQueries} queries, ${c.numClasses} classes`,
+    ...ck.notes,
+  ];
+  if (unexpected.length) report.push(`not used: ${list(unexpected)}`);
+  return { stateDict: ck.stateDict, config: c, epoch: ck.epoch, report };
 }

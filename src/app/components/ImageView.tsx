@@ -188,6 +188,8 @@ export function ImageView(props: Props) {
       .attr('stroke-dasharray', (d) => (o.selected !== null && d.query !== o.selected ? '4 3' : null))
       .attr('opacity', (d) => (o.selected === null || d.query === o.selected || d.query === o.hovered ? 1 : 0.55))
       .style('cursor', 'pointer')
+      // In encoder mode a click anywhere picks a source location, boxes included.
+      .attr('pointer-events', p.onImageClick ? 'none' : null)
       .on('click', (ev: MouseEvent, d) => {
         ev.stopPropagation();
         cb.current.onSelect(cb.current.overlay.selected === d.query ? null : d.query);

@@ -1,0 +1,466 @@
+/**
+ * Browser tests of the built app (dist/), with playwright-core driving Debian's Chromium.
+ *   npm run e2e            (builds, then runs every test)
+ *   npx tsx e2e/run.ts [name filter]   (against an existing dist/)
+ * Screenshots go to test-results/screenshots/. Ends with a line "N passed, N failed".
+ */
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { mkdirSync, readFileSync, existsSync, statSync } from 'node:fs';
+import { deflateSync } from 'node:zlib';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from './server';
+import { encodePng } from '../src/data/png';
+import { generateScene } from '../src/data/scene';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = join(ROOT, 'dist');
+const SHOTS = join(ROOT, 'test-results', 'screenshots');
+const FIXTURES = join(ROOT, 'test', 'fixtures', 'pth');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARGS = ['--headless=new', '--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+interface Ctx {
+  browser: Browser;
+  url: string;
+  /** Opens the app with a query string and waits for the first detection. */
+  open: (query?: string, opts?: { timeout?: number; wait?: boolean }) => Promise<Page>;
+}
+
+type TestFn = (ctx: Ctx) => Promise<void>;
+const tests: { name: string; fn: TestFn; timeout: number }[] = [];
+const test = (name: string, fn: TestFn, timeout = 120_000) => tests.push({ name, fn, timeout });
+
+function assert(cond: unknown, msg: string): asserts cond {
+  if (!cond) throw new Error(msg);
+}
+
+async function shot(page: Page, name: string) {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+async function runs(page: Page): Promise<number> {
+  return Number(await page.getByTestId('status').getAttribute('data-runs'));
+}
+
+/** Waits until `n` detection runs have completed and the app is idle. */
+async function waitRuns(page: Page, n: number, timeout = 90_000) {
+  await page.waitForFunction(
+    (n) => {
+      const el = document.querySelector('[data-testid=status]');
+      const err = document.querySelector('[data-testid=error-message]');
+      if (err && /backend|loading|detection/.test(err.textContent ?? '')) throw new Error('app error: ' + err.textContent);
+      return !!el && Number(el.getAttribute('data-runs')) >= n && el.getAttribute('data-busy') === 'false';
+    },
+    n,
+    { timeout, polling: 250 },
+  );
+}
+
+async function idle(page: Page, timeout = 60_000) {
+  await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.getAttribute('data-busy') === 'false', null, { timeout, polling: 200 });
+}
+
+async function dropFile(page: Page, name: string, bytes: Uint8Array, type: string) {
+  const b64 = Buffer.from(bytes).toString('base64');
+  await page.evaluate(
+    ({ name, b64, type }) => {
+      const bin = atob(b64);
+      const arr = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) arr[i] = bin.charCodeAt(i);
+      const dt = new DataTransfer();
+      dt.items.add(new File([arr], name, { type }));
+      const target = document.querySelector('[data-testid=image-drop]')!;
+      target.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    },
+    { name, b64, type },
+  );
+}
+
+async function errorText(page: Page, timeout = 20_000): Promise<string> {
+  const el = page.getByTestId('error-message');
+  await el.waitFor({ state: 'visible', timeout });
+  return (await el.textContent()) ?? '';
+}
+
+async function dismissError(page: Page) {
+  await page.getByRole('button', { name: 'Dismiss error' }).click();
+}
+
+async function selectFirstQuery(page: Page): Promise<number> {
+  const first = page.getByTestId('query-list').locator('li[data-query]').first();
+  const q = Number(await first.getAttribute('data-query'));
+  await first.click();
+  await page.locator('[data-testid=salient-point]').first().waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid=attention-map]').first().waitFor({ timeout: 30_000 });
+  return q;
+}
+
+async function headsOf(page: Page, testid: string): Promise<number[]> {
+  return page.locator(`[data-testid=${testid}]`).evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-head'))).sort((a, b) => a - b));
+}
+
+async function mapPixels(page: Page): Promise<string[]> {
+  return page.locator('[data-testid=attention-map]').evaluateAll((els) => (els as HTMLCanvasElement[]).map((c) => c.toDataURL()));
+}
+
+function scenePng(seed: number, w: number, h: number): Uint8Array {
+  const sc = generateScene(seed, { width: w, height: h });
+  return encodePng(sc.width, sc.height, sc.pixels, 3, (d) => deflateSync(d, { level: 6 }));
+}
+
+/** A big image without running the scene generator over 48 M pixels: flat background with a few rectangles. */
+function hugePng(w: number, h: number): Uint8Array {
+  const px = new Uint8Array(w * h * 3);
+  px.fill(90);
+  const rect = (x0: number, y0: number, rw: number, rh: number, c: [number, number, number]) => {
+    for (let y = y0; y < y0 + rh; y++) for (let x = x0; x < x0 + rw; x++) px.set(c, (y * w + x) * 3);
+  };
+  rect(1000, 1000, 1500, 1200, [230, 60, 40]);
+  rect(4500, 2500, 2000, 2000, [40, 200, 90]);
+  return encodePng(w, h, px, 3, (d) => deflateSync(d, { level: 1 }));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+test('loads the bundled model and shows detections on WebGPU', async ({ open }) => {
+  const page = await open('', { timeout: 240_000 });
+  assert((await page.getByTestId('backend-badge').textContent()) === 'webgpu', 'backend is not webgpu: ' + (await page.getByTestId('backend-badge').textContent()));
+  const n = await page.getByTestId('detection-box').count();
+  assert(n > 0, 'no detection boxes');
+  assert(await page.getByTestId('placeholder-warning').isVisible(), 'placeholder model not labelled');
+  await shot(page, '01-webgpu-detections');
+}, 300_000);
+
+test('loads the bundled model and shows detections on WASM', async ({ open }) => {
+  const page = await open('?backend=wasm');
+  assert((await page.getByTestId('backend-badge').textContent()) === 'wasm', 'backend is not wasm');
+  const boxes = page.getByTestId('detection-box');
+  assert((await boxes.count()) > 0, 'no detection boxes');
+  const s = Number(await boxes.first().getAttribute('data-score'));
+  assert(s >= 0 && s <= 1, 'bad data-score');
+  assert((await boxes.first().getAttribute('data-query')) !== null, 'no data-query');
+  await shot(page, '02-wasm-detections');
+});
+
+test('dropping an image runs detection on it', async ({ open }) => {
+  const page = await open('?backend=wasm');
+  const before = await runs(page);
+  await dropFile(page, 'scene.png', scenePng(99, 240, 180), 'image/png');
+  await waitRuns(page, before + 1);
+  const status = await page.getByTestId('status').textContent();
+  assert(/Ready/.test(status ?? ''), 'status: ' + status);
+  assert((await page.getByTestId('detection-box').count()) > 0, 'no boxes on the dropped image');
+  assert(new URL(page.url()).searchParams.get('image') === 'upload', 'URL does not record the upload');
+});
+
+test('a text file, a truncated PNG and a huge image give the right message or result', async ({ open }) => {
+  const page = await open('?backend=wasm');
+  const boxes = await page.getByTestId('detection-box').count();
+  // text file
+  await dropFile(page, 'notes.txt', new TextEncoder().encode('hello, this is not an image\n'.repeat(20)), 'text/plain');
+  let msg = await errorText(page);
+  assert(/text file, not an image/.test(msg), 'text file message: ' + msg);
+  assert((await page.getByTestId('detection-box').count()) === boxes, 'the view changed after a text file');
+  await shot(page, '04-error-text-file');
+  await dismissError(page);
+  // truncated PNG
+  const png = scenePng(5, 200, 150);
+  await dropFile(page, 'broken.png', png.subarray(0, Math.floor(png.length / 2)), 'image/png');
+  msg = await errorText(page);
+  assert(/truncated PNG/.test(msg), 'truncated PNG message: ' + msg);
+  assert((await page.getByTestId('detection-box').count()) === boxes, 'the view changed after a truncated PNG');
+  await dismissError(page);
+  // huge image
+  const before = await runs(page);
+  await dropFile(page, 'huge.png', hugePng(8000, 6000), 'image/png');
+  await waitRuns(page, before + 1, 120_000);
+  const status = (await page.getByTestId('status').textContent()) ?? '';
+  assert((await page.getByTestId('detection-box').count()) > 0, 'no detections on the huge image');
+  const info = await page.locator('aside.left').textContent();
+  assert(/from 8000×6000/.test(info ?? ''), 'huge image size not reported: ' + info);
+  assert(/2048×1536/.test(info ?? ''), 'huge image not resized to 2048×1536: ' + info);
+  void status;
+  await shot(page, '05-huge-image');
+  // still usable: pick an example
+  const r = await runs(page);
+  await page.getByLabel('Bundled example image').selectOption('example:7');
+  await waitRuns(page, r + 1);
+}, 240_000);
+
+test('query selection: 8 salient points and 8 maps; head toggles; solo; layer slider', async ({ open }) => {
+  const page = await open('?backend=wasm&t=0');
+  await selectFirstQuery(page);
+  assert((await headsOf(page, 'salient-point')).join() === '0,1,2,3,4,5,6,7', 'expected 8 salient points');
+  assert((await headsOf(page, 'attention-map')).join() === '0,1,2,3,4,5,6,7', 'expected 8 attention maps');
+  assert((await page.getByTestId('reference-box').count()) === 1, 'no reference box');
+  assert((await page.getByTestId('roi-grid-line').count()) === 16, 'RoI grid should have 8+8 lines');
+  await shot(page, '06-query-selected');
+  // toggle head 3 (index 2)
+  const t3 = page.locator('[data-testid=head-toggle][data-head="2"]');
+  await t3.click();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=salient-point][data-head="2"]'));
+  assert((await t3.getAttribute('aria-pressed')) === 'false', 'aria-pressed not false');
+  assert((await headsOf(page, 'salient-point')).join() === '0,1,3,4,5,6,7', 'toggle did not hide exactly head 2 point');
+  assert((await headsOf(page, 'attention-map')).join() === '0,1,3,4,5,6,7', 'toggle did not hide exactly head 2 map');
+  // double-click head 5 (index 4): solo
+  await page.locator('[data-testid=head-toggle][data-head="4"]').dblclick();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=salient-point]').length === 1);
+  assert((await headsOf(page, 'salient-point')).join() === '4', 'solo point');
+  assert((await headsOf(page, 'attention-map')).join() === '4', 'solo map');
+  await shot(page, '07-head-solo');
+  // key A shows all
+  await page.locator('body').press('a');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=salient-point]').length === 8);
+  // layer slider changes the points
+  const pos = () => page.locator('[data-testid=salient-point]').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-x')},${e.getAttribute('data-y')}`).join(' '));
+  const slider = page.getByTestId('layer-slider');
+  const max = Number(await slider.getAttribute('max'));
+  assert(max >= 2, 'model has one layer only');
+  await slider.fill(String(max));
+  await page.waitForTimeout(700);
+  const last = await pos();
+  await slider.fill('1');
+  await page.waitForTimeout(700);
+  const first = await pos();
+  assert(first !== last, 'layer slider did not move the salient points');
+  // arrow key moves one layer
+  await page.locator('body').press('ArrowRight');
+  await page.waitForTimeout(700);
+  assert((await slider.inputValue()) === '2', 'ArrowRight did not go to layer 2');
+  assert(new URL(page.url()).searchParams.get('layer') === '2', 'layer not in the URL');
+});
+
+test('SMCA: the prior toggle changes the attention maps; prior-off comparison and difference view', async ({ open }) => {
+  const page = await open('?backend=wasm&model=placeholder-sam-smca&t=0');
+  await selectFirstQuery(page);
+  const toggle = page.getByTestId('smca-toggle');
+  assert((await toggle.getAttribute('aria-checked')) === 'true', 'prior should start on');
+  const on = await mapPixels(page);
+  await toggle.click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=smca-toggle]')?.getAttribute('aria-checked') === 'false');
+  await idle(page);
+  await page.waitForFunction((before) => {
+    const now = [...document.querySelectorAll('[data-testid=attention-map]')].map((c) => (c as HTMLCanvasElement).toDataURL());
+    return now.length === 8 && now.some((u, i) => u !== before[i]);
+  }, on, { timeout: 30_000 });
+  await toggle.click();
+  // prior on vs off side by side, with the difference overlay
+  await page.getByTestId('compare-mode').selectOption('prior-off');
+  await page.getByLabel('Heatmap overlay').selectOption('diff');
+  await idle(page);
+  await page.locator('.view[data-view="1"]').waitFor();
+  await page.waitForTimeout(800);
+  assert(await page.getByText(/Detections that change without the prior/).isVisible(), 'no change list');
+  await shot(page, '08-smca-prior-off-diff');
+  await page.getByLabel('Heatmap overlay').selectOption('gaussian');
+  await page.waitForTimeout(600);
+  await shot(page, '09-smca-gaussian');
+});
+
+test('side by side: SAM-DETR and SAM-DETR + SMCA with synchronised selection and zoom', async ({ open }) => {
+  const page = await open('?backend=wasm&t=0');
+  const r = await runs(page);
+  await page.getByTestId('compare-mode').selectOption('side-by-side');
+  await waitRuns(page, r + 1);
+  await page.locator('.view[data-view="1"] [data-testid=detection-box]').first().waitFor();
+  await selectFirstQuery(page);
+  await page.waitForFunction(() => document.querySelectorAll('.view[data-view="1"] [data-testid=salient-point]').length === 8, null, { timeout: 30_000 });
+  await page.locator('body').press('+');
+  await page.locator('body').press('+');
+  await page.waitForTimeout(300);
+  const widths = await page.locator('.view').evaluateAll((vs) =>
+    vs.map((v) => {
+      const t = v.querySelector('g.root')!.getAttribute('transform')!;
+      return Number(/scale\(([\d.]+)\)/.exec(t)![1]);
+    }),
+  );
+  assert(widths.length === 2 && Math.abs(widths[0] - widths[1]) / widths[0] < 0.01, 'zoom not synchronised: ' + widths);
+  await shot(page, '10-side-by-side');
+});
+
+test('checkpoint fixtures: malicious, truncated and foreign files give errors; the app stays usable', async ({ open }) => {
+  const page = await open('?backend=wasm');
+  const boxes = await page.getByTestId('detection-box').count();
+  const cases: [string, RegExp][] = [
+    ['malicious.pth', /refus|not allowed|posix|os\b|system/i],
+    ['truncated.pth', /truncat|end|short/i],
+    ['not_a_checkpoint.pth', /not a PyTorch checkpoint|PNG/i],
+  ];
+  for (const [file, re] of cases) {
+    await dropFile(page, file, readFileSync(join(FIXTURES, file)), 'application/octet-stream');
+    const msg = await errorText(page);
+    assert(re.test(msg), `${file}: unexpected message: ${msg}`);
+    assert((await page.getByTestId('detection-box').count()) === boxes, `${file}: the view changed`);
+    if (file === 'malicious.pth') await shot(page, '11-malicious-checkpoint');
+    await dismissError(page);
+  }
+  // mini.pth is a valid checkpoint of a tiny non-SAM-DETR model: it must say what is missing
+  await dropFile(page, 'mini.pth', readFileSync(join(FIXTURES, 'mini.pth')), 'application/octet-stream');
+  const msg = await errorText(page);
+  assert(msg.length > 10, 'mini.pth: no message');
+  await dismissError(page);
+  await selectFirstQuery(page);
+});
+
+test('exports: PNG, SVG and COCO JSON', async ({ open }) => {
+  const page = await open('?backend=wasm&t=0');
+  await selectFirstQuery(page);
+  const grab = async (id: string) => {
+    const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 20_000 }), page.getByTestId(id).click()]);
+    const p = await dl.path();
+    assert(p, 'no download path');
+    return { name: dl.suggestedFilename(), bytes: readFileSync(p) };
+  };
+  const png = await grab('export-png');
+  assert(png.bytes.length > 1000 && png.bytes[0] === 0x89 && png.bytes[1] === 0x50, 'PNG export is not a PNG');
+  const svg = await grab('export-svg');
+  const text = svg.bytes.toString('utf8');
+  assert(text.includes('<svg') && text.includes('data-testid="detection-box"') && text.includes('salient-point'), 'SVG export lacks the overlay');
+  const coco = await grab('export-coco');
+  const arr = JSON.parse(coco.bytes.toString('utf8'));
+  assert(Array.isArray(arr) && arr.length > 0, 'COCO JSON empty');
+  for (const k of ['image_id', 'category_id', 'bbox', 'score']) assert(k in arr[0], `COCO result lacks ${k}`);
+  assert(arr[0].bbox.length === 4, 'bbox is not xywh');
+  mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+});
+
+test('20 inferences in a row do not grow tensor memory', async ({ open }) => {
+  const page = await open('?backend=wasm');
+  const mem = () => page.evaluate(() => (window as unknown as { __lens: { memory: () => Promise<{ numTensors: number; numBytes: number }> } }).__lens.memory());
+  let r = await runs(page);
+  await page.getByTestId('rerun').click();
+  await waitRuns(page, ++r);
+  const m0 = await mem();
+  for (let i = 0; i < 20; i++) {
+    await page.getByTestId('rerun').click();
+    await waitRuns(page, ++r);
+  }
+  const m1 = await mem();
+  assert(m1.numTensors === m0.numTensors, `tensors grew: ${m0.numTensors} -> ${m1.numTensors}`);
+  assert(m1.numBytes <= m0.numBytes, `bytes grew: ${m0.numBytes} -> ${m1.numBytes}`);
+  console.log(`      memory after 1 and 21 runs: ${m0.numTensors} tensors / ${m0.numBytes} B, ${m1.numTensors} / ${m1.numBytes} B`);
+}, 240_000);
+
+test('encoder self-attention from a clicked location', async ({ open }) => {
+  const page = await open('?backend=wasm');
+  await page.getByRole('button', { name: 'Encoder self-attention' }).click();
+  const svg = page.locator('.view[data-view="0"] svg');
+  const box = (await svg.boundingBox())!;
+  await svg.click({ position: { x: box.width * 0.4, y: box.height * 0.5 } });
+  await page.getByTestId('encoder-point').waitFor({ timeout: 20_000 });
+  await page.locator('[data-testid=attention-map]').first().waitFor({ timeout: 20_000 });
+  assert((await page.locator('[data-testid=attention-map]').count()) === 8, 'expected 8 encoder maps');
+  assert(new URL(page.url()).searchParams.get('mode') === 'encoder', 'mode not in URL');
+  await shot(page, '12-encoder-attention');
+});
+
+test('URL state restores the view; help overlay; backend switch', async ({ open }) => {
+  const page = await open('?backend=wasm&t=0&q=4&layer=2&heads=f0');
+  await page.locator('[data-testid=salient-point]').first().waitFor({ timeout: 30_000 });
+  assert((await headsOf(page, 'salient-point')).join() === '4,5,6,7', 'heads from URL');
+  assert((await page.getByTestId('layer-slider').inputValue()) === '2', 'layer from URL');
+  assert((await page.getByTestId('query-list').locator('li[aria-selected=true]').getAttribute('data-query')) === '4', 'query from URL');
+  await page.locator('body').press('?');
+  await page.getByTestId('help-overlay').waitFor();
+  await shot(page, '13-help');
+  await page.keyboard.press('Escape');
+  await page.getByTestId('help-overlay').waitFor({ state: 'detached' });
+  // switch to the cpu backend
+  const r = await runs(page);
+  await page.getByLabel('Switch backend').selectOption('cpu');
+  await waitRuns(page, r + 1, 180_000);
+  assert((await page.getByTestId('backend-badge').textContent()) === 'cpu', 'backend switch');
+  assert((await page.getByTestId('detection-box').count()) > 0, 'no boxes on cpu');
+}, 240_000);
+
+test('zoom and pan keep overlays aligned with the image', async ({ open }) => {
+  const page = await open('?backend=wasm');
+  const rect = () => page.getByTestId('detection-box').first().evaluate((e) => {
+    const r = e.getBoundingClientRect();
+    return [r.x, r.y, r.width, r.height];
+  });
+  const a = await rect();
+  const svg = page.locator('.view[data-view="0"] svg');
+  const b = (await svg.boundingBox())!;
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
+  await page.mouse.wheel(0, -300);
+  await page.waitForTimeout(400);
+  const z = new URL(page.url()).searchParams.get('zoom');
+  assert(z, 'zoom not in URL');
+  const k = Number(z!.split(',')[0]);
+  const c = await rect();
+  assert(Math.abs(c[2] / a[2] - k) < 0.05 * k, `box width scaled ${c[2] / a[2]}, zoom ${k}`);
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(b.x + b.width / 2 + 60, b.y + b.height / 2 + 30, { steps: 4 });
+  await page.mouse.up();
+  await page.waitForTimeout(300);
+  const d = await rect();
+  assert(Math.abs(d[0] - c[0] - 60) < 3 && Math.abs(d[1] - c[1] - 30) < 3, `pan moved the box by ${d[0] - c[0]},${d[1] - c[1]}`);
+  await shot(page, '14-zoomed');
+});
+
+test('convergence view shows its empty state or the curves', async ({ open }) => {
+  const page = await open('?backend=wasm&mode=convergence', { wait: false });
+  const has = existsSync(join(DIST, 'models', 'convergence.json'));
+  await page.getByTestId(has ? 'convergence-chart' : 'convergence-empty').waitFor({ timeout: 20_000 });
+  await shot(page, '15-convergence');
+});
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const filter = process.argv[2];
+  assert(existsSync(join(DIST, 'index.html')), 'dist/ missing: run `npx vite build` first (npm run e2e does)');
+  assert(existsSync(CHROMIUM) && statSync(CHROMIUM).isFile(), `Chromium not found at ${CHROMIUM}`);
+  const srv = await serve(DIST);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  let passed = 0;
+  let failed = 0;
+  const failures: string[] = [];
+  for (const t of tests) {
+    if (filter && !t.name.includes(filter)) continue;
+    const ctxPages: Page[] = [];
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+    const logs: string[] = [];
+    const ctx: Ctx = {
+      browser,
+      url: srv.url,
+      open: async (query = '', opts = {}) => {
+        const page = await context.newPage();
+        ctxPages.push(page);
+        page.on('pageerror', (e) => logs.push('pageerror: ' + e.message));
+        page.on('console', (m) => m.type() === 'error' && logs.push('console: ' + m.text()));
+        await page.goto(srv.url + query);
+        if (opts.wait !== false) await waitRuns(page, 1, opts.timeout ?? 90_000);
+        return page;
+      },
+    };
+    const t0 = Date.now();
+    try {
+      await Promise.race([t.fn(ctx), new Promise((_, rej) => setTimeout(() => rej(new Error(`timed out after ${t.timeout / 1000} s`)), t.timeout))]);
+      passed++;
+      console.log(`  ✓ ${t.name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    } catch (e) {
+      failed++;
+      failures.push(t.name);
+      console.log(`  ✗ ${t.name} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n      ${(e as Error).message.split('\n')[0]}`);
+      for (const l of logs.slice(-5)) console.log('      ' + l.slice(0, 300));
+      for (const [i, p] of ctxPages.entries()) await shot(p, `FAILED-${t.name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}-${i}`).catch(() => {});
+    }
+    await context.close();
+  }
+  await browser.close();
+  await srv.close();
+  console.log(`\ne2e: ${passed} passed, ${failed} failed`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
