@@ -53,7 +53,8 @@ export class Engine {
     return s;
   }
 
-  private install(slot: number, model: SamDetrModel, info: ModelInfo) {
+  /** Puts an already built model into a slot (used by the loaders, and by tests). */
+  install(slot: number, model: SamDetrModel, info: ModelInfo) {
     this.unload(slot);
     this.slots.set(slot, { model, info });
   }

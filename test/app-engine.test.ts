@@ -1,0 +1,81 @@
+/** The worker's engine in Node: detection, slices, prior-off re-run, encoder rows, and no tensor leaks. */
+import { describe, expect, it, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { Engine } from '../src/worker/engine';
+import { buildModel, formulaWeights } from '../src/model';
+import type { ModelConfig } from '../src/model/config';
+import { generateScene } from '../src/data/scene';
+import type { ModelInfo } from '../src/worker/messages';
+
+const config: ModelConfig = {
+  backbone: 'resnet18', backboneWidth: 8, dilation: false, decoder: 'sam', smca: true, inputProjGroupNorm: false,
+  hiddenDim: 32, nheads: 8, numQueries: 12, encLayers: 1, decLayers: 2, dimFeedforward: 64, numClasses: 8, point2Hidden: [32, 64, 64],
+};
+
+describe('inference engine', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+  it('runs, slices one query for all layers, re-runs the decoder without the prior, and frees everything', async () => {
+    const engine = new Engine(() => 'cpu');
+    const model = buildModel(config, formulaWeights(config, 3));
+    const info: ModelInfo = {
+      slot: 0, name: 't', source: 'bundled', config, classNames: [], inputSize: 64, maxSize: 107, placeholder: true, params: 0, loadMs: 0,
+    };
+    engine.install(0, model, info);
+    const sc = generateScene(5, { width: 96, height: 64 });
+    const base = tf.memory().numTensors;
+    const progress: string[] = [];
+    const r = await engine.detect(0, sc.pixels, 96, 64, {}, (p) => progress.push(p.stage));
+    expect(progress).toEqual(['preprocess', 'backbone + encoder', 'decoder', 'postprocess']);
+    expect(r.resized).toEqual([64, 96]);
+    expect([r.featH, r.featW]).toEqual([2, 3]);
+    expect(r.detections.length).toBe(Math.min(100, 12 * 8));
+    for (const d of r.detections) {
+      expect(d.box[0]).toBeGreaterThanOrEqual(-96);
+      expect(d.query).toBeLessThan(12);
+    }
+    const afterRun = tf.memory().numTensors;
+
+    const sl = await engine.querySlice(0, 'main', 5);
+    expect(sl.layers).toBe(2);
+    expect(sl.referenceBoxes).toHaveLength(2);
+    expect(sl.referenceBoxes[0]).toHaveLength(4);
+    expect(sl.salientPoints![1]).toHaveLength(8);
+    expect(sl.roiBoxes![0]).toHaveLength(4);
+    expect(sl.attention[0]).toHaveLength(8);
+    expect(sl.attention[0][0]).toHaveLength(6);
+    const sum = sl.attention[1][3].reduce((a, b) => a + b, 0);
+    expect(sum).toBeCloseTo(1, 4); // softmax row over the h*w keys
+    expect(sl.gaussian).not.toBeNull();
+    expect(sl.smcaScales![0]).toHaveLength(8);
+    expect(sl.predictions[1].score).toBeGreaterThan(0);
+    // Salient points lie inside the reference box (centre + 0.5 * wh * tanh).
+    const [cx, cy, w, h] = sl.referenceBoxes[0];
+    for (const [x, y] of sl.salientPoints![0]) {
+      expect(Math.abs(x - cx)).toBeLessThanOrEqual(w / 2 + 1e-6);
+      expect(Math.abs(y - cy)).toBeLessThanOrEqual(h / 2 + 1e-6);
+    }
+    expect(tf.memory().numTensors).toBe(afterRun); // slicing leaves nothing behind
+
+    const off = await engine.rerun(0, false, undefined, () => {});
+    expect(off.variant).toBe('off');
+    const slOff = await engine.querySlice(0, 'off', 5);
+    expect(slOff.gaussian).toBeNull();
+    const changed = slOff.attention[1].some((m, hd) => m.some((v, i) => Math.abs(v - sl.attention[1][hd][i]) > 1e-6));
+    expect(changed).toBe(true);
+    // The first layer's reference boxes do not depend on the prior.
+    expect(slOff.referenceBoxes[0]).toEqual(sl.referenceBoxes[0]);
+
+    const enc = await engine.encoderAttention(0, 0, 4);
+    expect(enc.attention).toHaveLength(8);
+    expect(enc.attention[0].reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+
+    // A second detection replaces the first run's tensors instead of adding to them.
+    await engine.detect(0, sc.pixels, 96, 64, {}, () => {});
+    expect(tf.memory().numTensors).toBe(afterRun);
+    await expect(engine.querySlice(0, 'main', 99)).rejects.toThrow(/out of range/);
+    engine.unload(0);
+    expect(tf.memory().numTensors).toBeLessThanOrEqual(base);
+  });
+});
