@@ -1,0 +1,51 @@
+/**
+ * Writes a full-size SAM-DETR training checkpoint with the fixture weight formula, in
+ * torch.save's format, for testing loaders without downloading real weights:
+ *
+ *   npx tsx scripts/make-checkpoint.ts --variant r50_smca_e50 --seed 0 --out /tmp/r50_smca_e50.pth [--legacy] [--zip64]
+ *
+ * Variants: r{18,34,50,101}[_dc5][_smca]_e{epochs}, e.g. r50_e12, r50_smca_e50, r50_dc5_smca_e12.
+ * The model's weights match the parity fixture of the same variant and seed.
+ */
+import { parseArgs } from 'node:util';
+import { formulaCheckpoint, variantConfig } from '../src/checkpoint/formulaCheckpoint';
+import { openFileSink } from '../src/checkpoint/nodeSink';
+import { torchSave } from '../src/checkpoint/torchSave';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      variant: { type: 'string', default: 'r50_smca_e50' },
+      seed: { type: 'string', default: '0' },
+      out: { type: 'string' },
+      legacy: { type: 'boolean', default: false },
+      zip64: { type: 'boolean', default: false },
+    },
+  });
+  if (!values.out) throw new Error('--out FILE.pth is required');
+  const { config, epochs } = variantConfig(values.variant!);
+  const seed = Number(values.seed);
+  if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got ${values.seed}`);
+  const t0 = performance.now();
+  const sink = await openFileSink(values.out);
+  let lastPct = -1;
+  try {
+    await torchSave(sink, formulaCheckpoint(config, { seed, epochs }), {
+      format: values.legacy ? 'legacy' : 'zip',
+      forceZip64: values.zip64,
+      onProgress(written, total) {
+        const pct = Math.floor((100 * written) / total);
+        if (pct >= lastPct + 10) process.stderr.write(`${(lastPct = pct)}% `);
+      },
+    });
+  } finally {
+    await sink.close();
+  }
+  process.stderr.write('\n');
+  console.log(`wrote ${values.out} (${values.variant}, seed ${seed}, ${values.legacy ? 'legacy' : 'zip'} format) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,103 @@
+import { type BackboneName, type ModelConfig, OFFICIAL_R50 } from '../model/config';
+import { expectedStateDictShapes } from './expectedKeys';
+import { formulaTensor } from './formulaWeights';
+import { PyFloat, type SaveTensor, floatTensor } from './pickleWriter';
+import { PyNamespace, PyOrderedDict, PyTuple } from './pyTypes';
+
+/**
+ * A full training checkpoint shaped like the official SAM-DETR ones (model, optimizer,
+ * lr_scheduler, epoch, args), with the fixture weight formula instead of trained weights.
+ * Tensors are computed only when the writer reaches them.
+ */
+
+/** Variant names as the fixtures use them: r50_e12, r50_smca_e50, r50_dc5_smca_e12, r101_e50, ... */
+export function variantConfig(variant: string): { config: ModelConfig; epochs: number } {
+  const m = /^r(18|34|50|101)(_dc5)?(_smca)?_e(\d+)$/.exec(variant);
+  if (!m) throw new Error(`unknown variant "${variant}" (expected e.g. r50_e12, r50_smca_e50, r50_dc5_smca_e12)`);
+  const epochs = Number(m[4]);
+  const config: ModelConfig = {
+    ...OFFICIAL_R50,
+    backbone: `resnet${m[1]}` as BackboneName,
+    dilation: !!m[2],
+    smca: !!m[3],
+    inputProjGroupNorm: epochs < 25,
+  };
+  return { config, epochs };
+}
+
+/** argparse.Namespace as the official main.py builds it (the fields that matter, and some that do not). */
+function officialArgs(c: ModelConfig, epochs: number): PyNamespace<unknown> {
+  const ns = new PyNamespace<unknown>();
+  const f = (v: number) => new PyFloat(v);
+  const fields: [string, unknown][] = [
+    ['lr', f(1e-4)], ['lr_backbone', f(1e-5)], ['batch_size', 2], ['weight_decay', f(1e-4)],
+    ['epochs', epochs], ['lr_drop', epochs < 25 ? 10 : 40], ['clip_max_norm', f(0.1)],
+    ['frozen_weights', null], ['backbone', c.backbone], ['dilation', c.dilation], ['position_embedding', 'sine'],
+    ['enc_layers', c.encLayers], ['dec_layers', c.decLayers], ['dim_feedforward', c.dimFeedforward],
+    ['hidden_dim', c.hiddenDim], ['dropout', f(0.1)], ['nheads', c.nheads], ['num_queries', c.numQueries],
+    ['multiscale', false], ['smca', c.smca], ['aux_loss', true],
+    ['set_cost_class', f(2)], ['set_cost_bbox', f(5)], ['set_cost_giou', f(2)],
+    ['cls_loss_coef', f(2)], ['bbox_loss_coef', f(5)], ['giou_loss_coef', f(2)], ['focal_alpha', f(0.25)],
+    ['dataset_file', 'coco'], ['coco_path', 'data/coco'], ['output_dir', 'output/sam_detr'], ['device', 'cuda'],
+    ['seed', 42], ['resume', ''], ['start_epoch', 0], ['eval', false], ['num_workers', 2],
+    ['world_size', 8], ['dist_url', 'env://'], ['distributed', true], ['lr_linear_proj_names', []],
+  ];
+  for (const [k, v] of fields) ns.attrs.set(k, v);
+  return ns;
+}
+
+export interface FormulaCheckpointOptions {
+  seed: number;
+  epochs: number;
+  /** Parameters that get AdamW exp_avg / exp_avg_sq tensors (present only to be skipped by readers). */
+  optimizerStateFor?: string[];
+}
+
+export const DEFAULT_OPTIMIZER_STATE_FOR = [
+  'backbone.0.body.layer4.0.downsample.0.weight',
+  'transformer.encoder.layers.0.linear1.weight',
+  'query_embed.weight',
+  'class_embed.0.weight',
+];
+
+/** The object to torch.save. Each model tensor has its own storage with that name's formula values. */
+export function formulaCheckpoint(config: ModelConfig, opts: FormulaCheckpointOptions): Record<string, unknown> {
+  const layout = expectedStateDictShapes(config);
+  const model = new PyOrderedDict<string, SaveTensor>();
+  for (const [name, shape] of layout) model.set(name, floatTensor(shape, () => formulaTensor(name, shape, opts.seed)));
+
+  // AdamW's state_dict: parameters are numbered in model.parameters() order; FrozenBatchNorm
+  // buffers and the decoder's alias of bbox_embed are not parameters.
+  const params = layout
+    .map(([name]) => name)
+    .filter((n) => !/(running_mean|running_var)$/.test(n) && !/\.(bn\d|downsample\.1)\./.test(n) && !n.startsWith('transformer.decoder.bbox_embed.'));
+  const state = new Map<number, Map<string, SaveTensor | number>>();
+  for (const name of opts.optimizerStateFor ?? DEFAULT_OPTIMIZER_STATE_FOR) {
+    const i = params.indexOf(name);
+    const shape = layout.find(([n]) => n === name)?.[1];
+    if (i < 0 || !shape) continue;
+    state.set(i, new Map<string, SaveTensor | number>([
+      ['step', floatTensor([], () => Float32Array.of(opts.epochs * 1000))],
+      ['exp_avg', floatTensor(shape, () => formulaTensor(`optimizer.${name}.exp_avg`, shape, opts.seed))],
+      ['exp_avg_sq', floatTensor(shape, () => formulaTensor(`optimizer.${name}.exp_avg_sq`, shape, opts.seed).map(Math.abs))],
+    ]));
+  }
+  const group = (lr: number, ids: number[]) => new Map<string, unknown>([
+    ['lr', new PyFloat(lr)], ['betas', new PyTuple([new PyFloat(0.9), new PyFloat(0.999)])], ['eps', new PyFloat(1e-8)],
+    ['weight_decay', new PyFloat(1e-4)], ['amsgrad', false], ['maximize', false], ['foreach', null], ['capturable', false],
+    ['initial_lr', new PyFloat(lr)], ['params', ids],
+  ]);
+  const ids = params.map((_, i) => i);
+  const isBackbone = (i: number) => params[i].startsWith('backbone.');
+  const optimizer = {
+    state,
+    param_groups: [group(1e-4, ids.filter((i) => !isBackbone(i))), group(1e-5, ids.filter(isBackbone))],
+  };
+  const lrDrop = opts.epochs < 25 ? 10 : 40;
+  const lrScheduler = {
+    step_size: lrDrop, gamma: new PyFloat(0.1), base_lrs: [new PyFloat(1e-4), new PyFloat(1e-5)], last_epoch: opts.epochs,
+    verbose: false, _step_count: opts.epochs + 1, _get_lr_called_within_step: false,
+    _last_lr: [new PyFloat(1e-4 * 0.1 ** Math.floor(opts.epochs / lrDrop)), new PyFloat(1e-5 * 0.1 ** Math.floor(opts.epochs / lrDrop))],
+  };
+  return { model, optimizer, lr_scheduler: lrScheduler, epoch: opts.epochs - 1, args: officialArgs(config, opts.epochs) };
+}

@@ -1,0 +1,116 @@
+import type { ModelConfig } from '../model/config';
+import type { StateDict } from '../model/types';
+import type { ByteSource } from './byteSource';
+import { openCheckpoint } from './checkpoint';
+import { compareWithConfig, detectConfig } from './detectConfig';
+import { CheckpointError } from './errors';
+import { type PyValue, PyNamespace, toPlain } from './pyTypes';
+import { type Storage, TensorRef } from './tensor';
+
+/**
+ * From a .pth file to the model's weights: finds the state dict (under `model` in the official
+ * training checkpoints), detects the configuration, compares the keys with what that
+ * configuration needs, and reads only those tensors, one at a time, as float32. Optimizer
+ * state and anything else in the file stays unread, so memory stays near the model's size.
+ */
+export interface LoadProgress {
+  /** Tensor bytes read so far / to read in all (what a progress bar wants). */
+  loaded: number;
+  total: number;
+  /** The tensor just read. */
+  tensor?: string;
+}
+
+export interface LoadOptions {
+  onProgress?: (p: LoadProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface LoadReport {
+  /** Names the detected configuration needs that the file lacks. */
+  missing: string[];
+  /** Names in the file's state dict the configuration does not use (not read). */
+  unexpected: string[];
+  /** Present, but with another shape than the configuration needs (not read). */
+  mismatched: { name: string; expected: number[]; actual: number[] }[];
+}
+
+export interface LoadedCheckpoint {
+  /** Float32 weights under their official names, in the configuration's order. */
+  stateDict: StateDict;
+  args?: Record<string, unknown>;
+  epoch?: number;
+  detected: ModelConfig;
+  /** How the configuration was decided (defaults, guesses, disagreements). */
+  notes: string[];
+  report: LoadReport;
+  format: 'zip' | 'legacy';
+}
+
+function get(d: PyValue, key: string): PyValue | undefined {
+  return d instanceof Map ? d.get(key) : undefined;
+}
+
+/** The state dict inside the checkpoint: `model` (official), `state_dict` (other trainers) or the root itself. */
+function findModelDict(root: PyValue, notes: string[]): Map<string, TensorRef> {
+  const candidate = get(root, 'model') ?? get(root, 'state_dict') ?? root;
+  if (!(candidate instanceof Map)) throw new CheckpointError('not-a-checkpoint', 'the checkpoint holds no state dict (no "model" entry with tensors)');
+  const out = new Map<string, TensorRef>();
+  for (const [k, v] of candidate) if (typeof k === 'string' && v instanceof TensorRef) out.set(k, v);
+  if (out.size === 0) throw new CheckpointError('not-a-checkpoint', 'the checkpoint holds no model tensors');
+  // Saved from a DistributedDataParallel wrapper instead of the bare model.
+  if ([...out.keys()].every((k) => k.startsWith('module.'))) {
+    notes.push('stripped the "module." prefix (a DataParallel-wrapped model was saved)');
+    return new Map([...out].map(([k, v]) => [k.slice('module.'.length), v]));
+  }
+  return out;
+}
+
+export async function loadStateDict(source: ByteSource, options: LoadOptions = {}): Promise<LoadedCheckpoint> {
+  const checkAborted = () => {
+    if (options.signal?.aborted) throw new CheckpointError('aborted', 'loading the checkpoint was cancelled');
+  };
+  checkAborted();
+  const { format, root } = await openCheckpoint(source);
+  const notes: string[] = [];
+  const tensors = findModelDict(root, notes);
+  const rawArgs = get(root, 'args');
+  const args = rawArgs instanceof PyNamespace || rawArgs instanceof Map ? (toPlain(rawArgs) as Record<string, unknown>) : undefined;
+  const rawEpoch = get(root, 'epoch');
+  const epoch = typeof rawEpoch === 'number' ? rawEpoch : undefined;
+
+  const shapes = new Map([...tensors].map(([k, t]) => [k, t.shape]));
+  const detected = detectConfig(shapes, args);
+  notes.push(...detected.notes);
+  const { expected, missing, unexpected, mismatched } = compareWithConfig(shapes, detected.config);
+  const bad = new Set(mismatched.map((m) => m.name));
+  const toRead = expected.filter(([k]) => tensors.has(k) && !bad.has(k)).map(([k]) => k);
+
+  // Tied weights (bbox_embed.N and transformer.decoder.bbox_embed.N in real checkpoints) are
+  // one storage viewed twice: read once, and let both names share the array.
+  const storageIds = new Map<Storage, number>();
+  const viewId = (t: TensorRef) => {
+    if (!storageIds.has(t.storage)) storageIds.set(t.storage, storageIds.size);
+    return `${storageIds.get(t.storage)}|${t.storageOffset}|${t.shape}|${t.stride}`;
+  };
+  const unique = new Map<string, TensorRef>();
+  for (const k of toRead) unique.set(viewId(tensors.get(k)!), tensors.get(k)!);
+  const total = [...unique.values()].reduce((n, t) => n + t.byteLength, 0);
+
+  const stateDict: StateDict = new Map();
+  const data = new Map<string, Float32Array>();
+  let loaded = 0;
+  options.onProgress?.({ loaded, total });
+  for (const k of toRead) {
+    checkAborted();
+    const t = tensors.get(k)!;
+    const id = viewId(t);
+    if (!data.has(id)) {
+      data.set(id, await t.readFloat32());
+      loaded += t.byteLength;
+      options.onProgress?.({ loaded, total, tensor: k });
+    }
+    stateDict.set(k, { shape: t.shape, data: data.get(id)! });
+  }
+  return { stateDict, args, epoch, detected: detected.config, notes, report: { missing, unexpected, mismatched }, format };
+}

@@ -1,0 +1,263 @@
+import { applyState, callGlobal, newObject, resolveGlobal } from './allowList';
+import { CheckpointError } from './errors';
+import { type PyDict, type PyValue, PyTuple } from './pyTypes';
+
+/**
+ * A pickle (protocols 0-5 opcodes) reader that executes nothing: it builds JS values for the
+ * data opcodes, and every global / call / instantiation goes through allowList.ts.
+ */
+export interface UnpickleOptions {
+  /** torch's persistent_load: turns a persistent id (a storage tuple) into a Storage. */
+  persistentLoad?: (pid: PyValue) => PyValue;
+  /** For messages: what is being read ("data.pkl", "legacy main pickle"). */
+  what: string;
+}
+
+/** Thrown when the pickle runs past the bytes given; the legacy reader catches it and reads more. */
+export class PickleEndOfData extends CheckpointError {
+  constructor(what: string, at: number) {
+    super('truncated', `the checkpoint is truncated: ${what} ends at byte ${at} in the middle of the pickle`);
+  }
+}
+
+const MARK = Symbol('mark');
+type Item = PyValue | typeof MARK;
+
+class Reader {
+  pos: number;
+  private readonly dv: DataView;
+  constructor(readonly bytes: Uint8Array, start: number, readonly what: string) {
+    this.pos = start;
+    this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  need(n: number): number {
+    if (n < 0) throw corrupt(this.what, `negative length at byte ${this.pos}`);
+    if (!Number.isSafeInteger(n) || this.pos + n > this.bytes.length) throw new PickleEndOfData(this.what, this.bytes.length);
+    const at = this.pos;
+    this.pos += n;
+    return at;
+  }
+  u8(): number { return this.bytes[this.need(1)]; }
+  u16(): number { return this.dv.getUint16(this.need(2), true); }
+  u32(): number { return this.dv.getUint32(this.need(4), true); }
+  i32(): number { return this.dv.getInt32(this.need(4), true); }
+  u64(): number {
+    const v = this.dv.getBigUint64(this.need(8), true);
+    // A length this large cannot be in the file; treat it as running off the end.
+    return v > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(v);
+  }
+  f64be(): number { return this.dv.getFloat64(this.need(8), false); }
+  take(n: number): Uint8Array {
+    const at = this.need(n);
+    return this.bytes.subarray(at, at + n);
+  }
+  line(): string {
+    const end = this.bytes.indexOf(0x0a, this.pos);
+    if (end < 0) throw new PickleEndOfData(this.what, this.bytes.length);
+    const s = latin1(this.bytes.subarray(this.pos, end));
+    this.pos = end + 1;
+    return s;
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+function latin1(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+  return s;
+}
+
+/** Little-endian two's-complement integer (LONG1/LONG4); a number when it fits exactly. */
+function decodeLong(b: Uint8Array): number | bigint {
+  if (b.length === 0) return 0;
+  let v = 0n;
+  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
+  if (b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+function corrupt(what: string, msg: string): CheckpointError {
+  return new CheckpointError('corrupt', `${what} is not a valid pickle: ${msg}`);
+}
+
+/** Reads one pickle starting at `start`; returns its value and the offset just past STOP. */
+export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions): { value: PyValue; end: number } {
+  const r = new Reader(bytes, start, opts.what);
+  const what = opts.what;
+  let stack: Item[] = [];
+  const marks: Item[][] = [];
+  const memo = new Map<number, PyValue>();
+
+  const pop = (): PyValue => {
+    if (stack.length === 0) throw corrupt(what, 'stack underflow');
+    const v = stack.pop()!;
+    if (v === MARK) throw corrupt(what, 'unexpected MARK');
+    return v;
+  };
+  const top = (): PyValue => {
+    const v = stack[stack.length - 1];
+    if (v === undefined || v === MARK) throw corrupt(what, 'stack underflow');
+    return v;
+  };
+  // Not `stack.push(popMark())`: that would push onto the array popMark just discarded.
+  const push = (v: PyValue) => {
+    stack.push(v);
+  };
+  const popMark = (): PyValue[] => {
+    const items = stack as PyValue[];
+    if (marks.length === 0) throw corrupt(what, 'no MARK on the stack');
+    stack = marks.pop()!;
+    return items;
+  };
+  const asDict = (v: PyValue): PyDict => {
+    if (!(v instanceof Map)) throw corrupt(what, 'SETITEM(S) on a non-dict');
+    return v;
+  };
+  const asList = (v: PyValue): PyValue[] => {
+    if (!Array.isArray(v)) throw corrupt(what, 'APPEND(S) on a non-list');
+    return v;
+  };
+  const get = (i: number): PyValue => {
+    if (!memo.has(i)) throw corrupt(what, `memo ${i} is not set`);
+    return memo.get(i)!;
+  };
+  const persistent = (pid: PyValue): PyValue => {
+    if (!opts.persistentLoad) throw new CheckpointError('refused', `${what} uses persistent ids where none are allowed`);
+    return opts.persistentLoad(pid);
+  };
+  const asTuple = (v: PyValue): PyValue[] => {
+    if (v instanceof PyTuple) return v.items;
+    throw corrupt(what, 'call arguments are not a tuple');
+  };
+
+  for (;;) {
+    const op = r.u8();
+    switch (op) {
+      case 0x80: { // PROTO
+        const p = r.u8();
+        if (p > 5) throw new CheckpointError('unsupported', `${what} uses pickle protocol ${p}; protocols up to 5 are supported`);
+        break;
+      }
+      case 0x95: r.u64(); break; // FRAME: a length hint only
+      case 0x2e: // STOP
+        return { value: pop(), end: r.pos };
+      case 0x28: marks.push(stack); stack = []; break; // MARK
+      case 0x30: pop(); break; // POP
+      case 0x31: popMark(); break; // POP_MARK
+      case 0x32: stack.push(top()); break; // DUP
+
+      case 0x4e: stack.push(null); break; // NONE
+      case 0x88: stack.push(true); break; // NEWTRUE
+      case 0x89: stack.push(false); break; // NEWFALSE
+      case 0x4b: stack.push(r.u8()); break; // BININT1
+      case 0x4d: stack.push(r.u16()); break; // BININT2
+      case 0x4a: stack.push(r.i32()); break; // BININT
+      case 0x8a: stack.push(decodeLong(r.take(r.u8()))); break; // LONG1
+      case 0x8b: stack.push(decodeLong(r.take(r.u32()))); break; // LONG4
+      case 0x49: { // INT (text); "00"/"01" are protocol 0 booleans
+        const s = r.line();
+        stack.push(s === '00' ? false : s === '01' ? true : textInt(s, what));
+        break;
+      }
+      case 0x4c: stack.push(textInt(r.line().replace(/L$/, ''), what)); break; // LONG (text)
+      case 0x47: stack.push(r.f64be()); break; // BINFLOAT
+      case 0x46: stack.push(Number.parseFloat(r.line())); break; // FLOAT (text)
+
+      case 0x58: stack.push(utf8.decode(r.take(r.u32()))); break; // BINUNICODE
+      case 0x8c: stack.push(utf8.decode(r.take(r.u8()))); break; // SHORT_BINUNICODE
+      case 0x8d: stack.push(utf8.decode(r.take(r.u64()))); break; // BINUNICODE8
+      case 0x54: stack.push(latin1(r.take(r.i32()))); break; // BINSTRING (py2 str)
+      case 0x55: stack.push(latin1(r.take(r.u8()))); break; // SHORT_BINSTRING
+      case 0x42: stack.push(r.take(r.u32()).slice()); break; // BINBYTES
+      case 0x43: stack.push(r.take(r.u8()).slice()); break; // SHORT_BINBYTES
+      case 0x8e: // BINBYTES8
+      case 0x96: stack.push(r.take(r.u64()).slice()); break; // BYTEARRAY8
+
+      case 0x29: stack.push(new PyTuple([])); break; // EMPTY_TUPLE
+      case 0x74: push(new PyTuple(popMark())); break; // TUPLE
+      case 0x85: stack.push(new PyTuple([pop()])); break; // TUPLE1
+      case 0x86: { const b = pop(); const a = pop(); stack.push(new PyTuple([a, b])); break; } // TUPLE2
+      case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push(new PyTuple([a, b, c])); break; } // TUPLE3
+      case 0x5d: stack.push([]); break; // EMPTY_LIST
+      case 0x6c: push(popMark()); break; // LIST
+      case 0x61: { const v = pop(); asList(top()).push(v); break; } // APPEND
+      case 0x65: { const items = popMark(); asList(top()).push(...items); break; } // APPENDS
+      case 0x7d: stack.push(new Map()); break; // EMPTY_DICT
+      case 0x64: { // DICT
+        const items = popMark();
+        const d: PyDict = new Map();
+        for (let i = 0; i + 1 < items.length; i += 2) d.set(items[i], items[i + 1]);
+        stack.push(d);
+        break;
+      }
+      case 0x73: { const v = pop(); const k = pop(); asDict(top()).set(k, v); break; } // SETITEM
+      case 0x75: { // SETITEMS
+        const items = popMark();
+        const d = asDict(top());
+        for (let i = 0; i + 1 < items.length; i += 2) d.set(items[i], items[i + 1]);
+        break;
+      }
+      case 0x8f: stack.push(new Set()); break; // EMPTY_SET
+      case 0x90: { // ADDITEMS
+        const items = popMark();
+        const s = top();
+        if (!(s instanceof Set)) throw corrupt(what, 'ADDITEMS on a non-set');
+        for (const x of items) s.add(x);
+        break;
+      }
+      case 0x91: push(new Set(popMark())); break; // FROZENSET
+
+      case 0x67: stack.push(get(textInt(r.line(), what) as number)); break; // GET
+      case 0x68: stack.push(get(r.u8())); break; // BINGET
+      case 0x6a: stack.push(get(r.u32())); break; // LONG_BINGET
+      case 0x70: memo.set(textInt(r.line(), what) as number, top()); break; // PUT
+      case 0x71: memo.set(r.u8(), top()); break; // BINPUT
+      case 0x72: memo.set(r.u32(), top()); break; // LONG_BINPUT
+      case 0x94: memo.set(memo.size, top()); break; // MEMOIZE
+
+      case 0x63: { // GLOBAL "module\nname\n"
+        const module = r.line();
+        stack.push(resolveGlobal(module, r.line()));
+        break;
+      }
+      case 0x93: { // STACK_GLOBAL
+        const name = pop();
+        const module = pop();
+        if (typeof module !== 'string' || typeof name !== 'string') throw corrupt(what, 'STACK_GLOBAL needs two strings');
+        stack.push(resolveGlobal(module, name));
+        break;
+      }
+      case 0x52: { const args = pop(); const fn = pop(); stack.push(callGlobal(fn, asTuple(args))); break; } // REDUCE
+      case 0x81: { pop(); stack.push(newObject(pop())); break; } // NEWOBJ (cls, args)
+      case 0x92: { pop(); pop(); stack.push(newObject(pop())); break; } // NEWOBJ_EX (cls, args, kwargs)
+      case 0x62: { const state = pop(); applyState(top(), state); break; } // BUILD
+      case 0x69: { // INST "module\nname\n" with args after MARK
+        const module = r.line();
+        const cls = resolveGlobal(module, r.line());
+        popMark();
+        stack.push(newObject(cls));
+        break;
+      }
+      case 0x6f: { // OBJ: MARK cls args...
+        const items = popMark();
+        stack.push(newObject(items[0] ?? null));
+        break;
+      }
+      case 0x51: stack.push(persistent(pop())); break; // BINPERSID
+      case 0x50: stack.push(persistent(r.line())); break; // PERSID
+
+      case 0x82: case 0x83: case 0x84: // EXT1/2/4 name globals through the copyreg registry
+        throw new CheckpointError('refused', `refusing ${what}: it names globals through the extension registry (EXT opcodes)`);
+      case 0x97: case 0x98: // NEXT_BUFFER / READONLY_BUFFER
+        throw new CheckpointError('unsupported', `${what} uses out-of-band buffers (pickle protocol 5), which torch.save never writes`);
+      default:
+        throw corrupt(what, `unknown opcode 0x${op.toString(16).padStart(2, '0')} at byte ${r.pos - 1}`);
+    }
+  }
+}
+
+function textInt(s: string, what: string): number | bigint {
+  if (!/^[+-]?\d+$/.test(s.trim())) throw corrupt(what, `bad integer "${s.slice(0, 20)}"`);
+  const v = BigInt(s.trim());
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}

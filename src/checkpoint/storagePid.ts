@@ -1,0 +1,32 @@
+import { CheckpointError } from './errors';
+import { type DType, STORAGE_DTYPES } from './dtypes';
+import { type PyValue, PyGlobalRef, PyTuple } from './pyTypes';
+
+/**
+ * torch's persistent id for a storage: ('storage', StorageClass, key, location, numel) in the
+ * zip format, plus a sixth view field in the legacy format: None, or (view_key, offset, size)
+ * for storages that were views of another (very old torch versions).
+ */
+export interface StoragePid {
+  dtype: DType;
+  key: string;
+  numel: number;
+  view: { key: string; offset: number; numel: number } | null;
+}
+
+export function parseStoragePid(pid: PyValue, what: string): StoragePid {
+  const bad = (why: string) => new CheckpointError('corrupt', `${what}: unexpected persistent id (${why})`);
+  if (!(pid instanceof PyTuple) || pid.items[0] !== 'storage') throw bad('not a storage tuple');
+  const [, cls, key, , numel, view] = pid.items;
+  if (!(cls instanceof PyGlobalRef) || cls.module !== 'torch' || !(cls.name in STORAGE_DTYPES)) throw bad('unknown storage type');
+  if (typeof key !== 'string' || typeof numel !== 'number') throw bad('key or size has the wrong type');
+  let v: StoragePid['view'] = null;
+  if (view instanceof PyTuple) {
+    const [vk, off, n] = view.items;
+    if (typeof vk !== 'string' || typeof off !== 'number' || typeof n !== 'number') throw bad('bad view field');
+    v = { key: vk, offset: off, numel: n };
+  } else if (view !== undefined && view !== null) {
+    throw bad('bad view field');
+  }
+  return { dtype: STORAGE_DTYPES[cls.name], key, numel, view: v };
+}

@@ -1,0 +1,60 @@
+import { type ByteSource, readRange } from './byteSource';
+import { ELEMENT_SIZE } from './dtypes';
+import { CheckpointError } from './errors';
+import { unpickle } from './pickle';
+import type { PyValue } from './pyTypes';
+import { parseStoragePid } from './storagePid';
+import { Storage } from './tensor';
+import { type ZipEntry, entryDataOffset, readEntry, readZipDirectory } from './zip';
+
+/**
+ * torch.save's zip format: `<root>/data.pkl` is the object tree, each storage is the entry
+ * `<root>/data/<key>`. Only the directory and data.pkl are read here; storages are read later,
+ * by byte range, when a tensor asks.
+ */
+export async function openZipCheckpoint(src: ByteSource): Promise<PyValue> {
+  const entries = await readZipDirectory(src);
+  const names = [...entries.keys()];
+  const pkl = names.find((n) => /^[^/]+\/data\.pkl$/.test(n));
+  if (!pkl) {
+    const torchScript = names.some((n) => /^[^/]+\/(code\/|constants\.pkl$)/.test(n));
+    throw new CheckpointError(
+      'not-a-checkpoint',
+      torchScript
+        ? `"${src.name}" is a TorchScript archive (torch.jit.save), not a torch.save checkpoint; load the original .pth instead`
+        : `"${src.name}" is a zip archive but not a PyTorch checkpoint: it has no <folder>/data.pkl entry`,
+    );
+  }
+  const prefix = pkl.slice(0, -'data.pkl'.length);
+  const pickle = await readEntry(src, entries.get(pkl)!);
+  const storages = new Map<string, Storage>();
+  const { value } = unpickle(pickle, 0, {
+    what: pkl,
+    persistentLoad(pid) {
+      const p = parseStoragePid(pid, pkl);
+      // One Storage per key: tensors sharing a storage (views, tied weights) share the object.
+      let s = storages.get(p.key);
+      if (!s) {
+        const name = `${prefix}data/${p.key}`;
+        const entry = entries.get(name);
+        if (!entry) throw new CheckpointError('corrupt', `the checkpoint is damaged: storage entry "${name}" is missing from the archive`);
+        s = new Storage(p.key, p.dtype, p.numel, storageReader(src, entry, p.numel * ELEMENT_SIZE[p.dtype]));
+        storages.set(p.key, s);
+      }
+      return s;
+    },
+  });
+  return value;
+}
+
+function storageReader(src: ByteSource, entry: ZipEntry, nbytes: number) {
+  let dataStart: Promise<number> | null = null;
+  return async (byteOffset: number, byteLength: number): Promise<Uint8Array> => {
+    if (entry.size < nbytes) {
+      throw new CheckpointError('corrupt', `the checkpoint is damaged: "${entry.name}" holds ${entry.size} bytes, its tensor needs ${nbytes}`);
+    }
+    if (entry.method !== 0) return (await readEntry(src, entry)).slice(byteOffset, byteOffset + byteLength);
+    dataStart ??= entryDataOffset(src, entry);
+    return readRange(src, (await dataStart) + byteOffset, byteLength, `storage "${entry.name}"`);
+  };
+}

@@ -1,0 +1,215 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { type ModelConfig, OFFICIAL_R50 } from '../src/model/config';
+import { bytesSource } from '../src/checkpoint/byteSource';
+import { MemorySink } from '../src/checkpoint/byteSink';
+import { detectConfig } from '../src/checkpoint/detectConfig';
+import { CheckpointError, ForeignCheckpointError } from '../src/checkpoint/errors';
+import { expectedStateDictShapes } from '../src/checkpoint/expectedKeys';
+import { variantConfig } from '../src/checkpoint/formulaCheckpoint';
+import { fnv1a32, formulaTensor } from '../src/checkpoint/formulaWeights';
+import { loadStateDict } from '../src/checkpoint/loadStateDict';
+import { openFileSource } from '../src/checkpoint/nodeSource';
+import { floatTensor } from '../src/checkpoint/pickleWriter';
+import { PyNamespace } from '../src/checkpoint/pyTypes';
+import { torchSave } from '../src/checkpoint/torchSave';
+
+const layouts: Record<string, [string, number[]][]> = JSON.parse(readFileSync('test/fixtures/pth/official_state_dict_layouts.json', 'utf8'));
+const VARIANTS = ['r50_e12', 'r50_smca_e12', 'r50_e50', 'r50_smca_e50'];
+const shapesOf = (l: [string, number[]][]) => new Map(l.map(([k, s]) => [k, s]));
+const foreign = (f: () => unknown) => {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ForeignCheckpointError);
+    return e as ForeignCheckpointError;
+  }
+  throw new Error('no error');
+};
+
+describe('expectedStateDictShapes', () => {
+  it.each(VARIANTS)('equals the official %s layout: names, shapes and order', (v) => {
+    expect(expectedStateDictShapes(variantConfig(v).config)).toEqual(layouts[v]);
+  });
+
+  it('builds torchvision layouts for the other backbones and widths', () => {
+    const count = (c: ModelConfig, re: RegExp) => expectedStateDictShapes(c).filter(([k]) => re.test(k)).length;
+    const r101 = { ...OFFICIAL_R50, backbone: 'resnet101' } as const;
+    expect(count(r101, /^backbone\.0\.body\.layer3\.\d+\.conv1\.weight$/)).toBe(23);
+    const r18 = { ...OFFICIAL_R50, backbone: 'resnet18', backboneWidth: 16 } as const;
+    const l18 = new Map(expectedStateDictShapes(r18));
+    expect(l18.has('backbone.0.body.layer1.0.downsample.0.weight')).toBe(false); // 16 -> 16 channels: no projection
+    expect(l18.get('backbone.0.body.layer2.0.downsample.0.weight')).toEqual([32, 16, 1, 1]);
+    expect(l18.get('backbone.0.body.layer1.0.conv1.weight')).toEqual([16, 16, 3, 3]);
+    expect(l18.has('backbone.0.body.layer1.0.conv3.weight')).toBe(false);
+    expect(l18.get('input_proj.0.0.weight')).toEqual([256, 128, 1, 1]);
+    const r34 = { ...OFFICIAL_R50, backbone: 'resnet34' } as const;
+    expect(count(r34, /^backbone\.0\.body\.layer\d\.\d+\.conv1\.weight$/)).toBe(16);
+  });
+
+  it('the DETR-style baseline layout has packed attention and a learned query position', () => {
+    const l = new Map(expectedStateDictShapes({ ...OFFICIAL_R50, decoder: 'detr', decLayers: 2, hiddenDim: 64, nheads: 4 }));
+    expect(l.get('transformer.decoder.layers.1.cross_attn.in_proj_weight')).toEqual([192, 64]);
+    expect(l.get('query_pos_embed.weight')).toEqual([300, 64]);
+    expect(l.get('query_embed.weight')).toEqual([300, 4]);
+    expect([...l.keys()].some((k) => k.includes('point1') || k.includes('sa_qcontent_proj'))).toBe(false);
+  });
+});
+
+describe('formula weights', () => {
+  it('matches the README test vectors', () => {
+    expect(fnv1a32('query_embed.weight')).toBe(0x6fd830c9);
+    // The README's first u values, through the bias rule (0.1 * u, rounded to float32): the seed
+    // is chosen so that fnv1a32(name) ^ seed is the key of query_embed.weight.
+    const u = [0.18155775172635913, -0.5145884184166789, -0.7135021788999438, 0.0664424430578947];
+    const seed = (fnv1a32('query_embed.weight') ^ fnv1a32('b')) >>> 0;
+    expect(Array.from(formulaTensor('b', [4], seed))).toEqual(u.map((x) => Math.fround(0.1 * x)));
+    expect(Array.from(formulaTensor('query_embed.weight', [300, 4], 0).subarray(0, 3))).toEqual([0.15723362565040588, -0.44564664363861084, -0.6179110407829285]);
+    expect(Array.from(formulaTensor('backbone.0.body.conv1.weight', [64, 3, 7, 7], 0).subarray(0, 3))).toEqual([-0.027585038915276527, 0.08944988995790482, 0.10223400592803955]);
+  });
+
+  it('follows the per-name rules', () => {
+    const v = formulaTensor('x.running_var', [1000], 5);
+    expect(Math.min(...v)).toBeGreaterThanOrEqual(1);
+    expect(Math.max(...v)).toBeLessThanOrEqual(1.5);
+    const w = formulaTensor('x.weight', [1000], 5);
+    expect(Math.min(...w)).toBeGreaterThanOrEqual(0.9);
+    expect(Array.from(formulaTensor('x.weight', [4], 1))).not.toEqual(Array.from(formulaTensor('x.weight', [4], 2)));
+  });
+});
+
+describe('detectConfig', () => {
+  it.each(VARIANTS)('recognises %s from its weights alone, and says DC5 is a guess', (v) => {
+    const { config, notes } = detectConfig(shapesOf(layouts[v]));
+    expect(config).toEqual({ ...variantConfig(v).config });
+    expect(notes).toEqual(['DC5 (dilation) cannot be seen in the weights and the checkpoint has no args: assuming dilation = false']);
+  });
+
+  it('takes DC5, SMCA and the schedule from args', () => {
+    const args = { smca: true, dilation: true, epochs: 12, backbone: 'resnet50', num_queries: 300, hidden_dim: 256, nheads: 8, enc_layers: 6, dec_layers: 6, dim_feedforward: 2048, multiscale: false };
+    const { config, notes } = detectConfig(shapesOf(layouts.r50_smca_e12), args);
+    expect(config).toEqual(variantConfig('r50_dc5_smca_e12').config);
+    expect(notes).toEqual([]);
+  });
+
+  it('notes where args and weights disagree', () => {
+    const { config, notes } = detectConfig(shapesOf(layouts.r50_e50), { smca: true, dilation: false });
+    expect(config.smca).toBe(true);
+    expect(notes).toEqual(['args give smca = true but the weights look like false; following args']);
+  });
+
+  it('reads backbone depth from layer3 block counts and basic blocks', () => {
+    for (const backbone of ['resnet18', 'resnet34', 'resnet101'] as const) {
+      const c: ModelConfig = { ...OFFICIAL_R50, backbone, backboneWidth: 16, hiddenDim: 64, nheads: 4, numQueries: 10, numClasses: 5, encLayers: 2, decLayers: 3, dimFeedforward: 128, point2Hidden: [32, 32], smca: true, inputProjGroupNorm: false };
+      expect(detectConfig(shapesOf(expectedStateDictShapes(c))).config).toEqual(c);
+    }
+    const detr: ModelConfig = { ...OFFICIAL_R50, decoder: 'detr', smca: false };
+    const { config, notes } = detectConfig(shapesOf(expectedStateDictShapes(detr)));
+    expect(config).toEqual(detr);
+    expect(notes).toContain('nheads not found in the checkpoint; using the official 8');
+  });
+
+  it('names a DETR checkpoint', () => {
+    // DETR-R50: same backbone and encoder, standard decoder layers, one class/box head, plain input_proj.
+    const shapes = shapesOf(layouts.r50_e50.filter(([k]) => k.startsWith('backbone.') || k.startsWith('transformer.encoder.')));
+    for (let l = 0; l < 6; l++) {
+      for (const a of ['self_attn', 'multihead_attn']) {
+        shapes.set(`transformer.decoder.layers.${l}.${a}.in_proj_weight`, [768, 256]);
+        shapes.set(`transformer.decoder.layers.${l}.${a}.out_proj.weight`, [256, 256]);
+      }
+    }
+    shapes.set('transformer.decoder.norm.weight', [256]);
+    shapes.set('class_embed.weight', [92, 256]);
+    shapes.set('query_embed.weight', [100, 256]);
+    shapes.set('input_proj.weight', [256, 2048, 1, 1]);
+    const e = foreign(() => detectConfig(shapes));
+    expect(e.kind).toBe('DETR');
+    expect(e.message).toMatch(/^this is a DETR checkpoint; SAM-DETR Lens runs single-scale SAM-DETR; missing: transformer\.decoder\.layers\.0\.sa_qcontent_proj\.weight, .* \(\d+ in all\); unexpected: transformer\.decoder\.layers\.0\.self_attn\.in_proj_weight, .*\(\d+ in all\)$/);
+    expect(e.missing).toContain('transformer.decoder.layers.5.point2.6.weight');
+    expect(e.missing).toContain('input_proj.0.0.weight');
+    expect(e.unexpected).toContain('transformer.decoder.layers.5.multihead_attn.in_proj_weight');
+  });
+
+  it('names Deformable DETR and multi-scale SAM-DETR checkpoints', () => {
+    const deform = shapesOf(layouts.r50_e50);
+    deform.set('transformer.level_embed', [4, 256]);
+    deform.set('transformer.encoder.layers.0.self_attn.sampling_offsets.weight', [256, 256]);
+    expect(foreign(() => detectConfig(deform)).message).toMatch(/^this is a Deformable DETR checkpoint; SAM-DETR Lens runs single-scale SAM-DETR; missing: none; unexpected: transformer\.level_embed, transformer\.encoder\.layers\.0\.self_attn\.sampling_offsets\.weight$/);
+    const ms = shapesOf(layouts.r50_e50);
+    ms.set('input_proj.1.0.weight', [256, 1024, 1, 1]);
+    expect(foreign(() => detectConfig(ms)).message).toBe('this is a multi-scale SAM-DETR checkpoint; SAM-DETR Lens runs single-scale SAM-DETR; missing: none; unexpected: input_proj.1.0.weight');
+    expect(foreign(() => detectConfig(shapesOf(layouts.r50_e50), { multiscale: true })).kind).toBe('multi-scale SAM-DETR');
+  });
+
+  it('rejects models with none of SAM-DETR\'s weights, and unknown backbones', () => {
+    expect(() => detectConfig(new Map([['fc.weight', [10, 4]]]))).toThrow("the checkpoint's model has none of SAM-DETR's weights (its keys start: fc.weight)");
+    expect(() => detectConfig(shapesOf(layouts.r50_e50), { backbone: 'swin_t' })).toThrow('unsupported backbone "swin_t"');
+  });
+});
+
+describe('loadStateDict on small files', () => {
+  it('mini.pth: args and epoch, and a report of what does not fit the configuration', async () => {
+    const src = await openFileSource('test/fixtures/pth/mini.pth');
+    const r = await loadStateDict(src);
+    await src.close();
+    expect(r.epoch).toBe(11);
+    expect(r.args).toMatchObject({ smca: true, epochs: 12, backbone: 'resnet50' });
+    // Configuration from args; the class count, which args do not hold, from class_embed.0.bias.
+    expect(r.detected).toEqual({ ...variantConfig('r50_smca_e12').config, numClasses: 3 });
+    expect(r.notes).toContain('args give numQueries = 300 but the weights look like 5; following args');
+    expect(r.report.unexpected).toEqual(['view.rows', 'view.transposed', 'half.weight', 'bf16.weight', 'counter', 'mask', 'float64.scalar']);
+    expect(r.report.mismatched).toEqual([
+      { name: 'transformer.decoder.layers.0.point2.6.bias', expected: [32], actual: [16] },
+      { name: 'query_embed.weight', expected: [300, 4], actual: [5, 4] },
+    ]);
+    expect(r.report.missing).toHaveLength(738 - 3);
+    expect(r.report.missing[0]).toBe('backbone.0.body.conv1.weight');
+    expect([...r.stateDict.keys()]).toEqual(['class_embed.0.bias']);
+    expect(Array.from(r.stateDict.get('class_embed.0.bias')!.data)).toEqual([-4.595119953155518, -4.595119953155518, -4.595119953155518]);
+  });
+
+  it('a bare state dict of a small model: detected from weights, tied bbox_embed read once and shared', async () => {
+    const c: ModelConfig = { ...OFFICIAL_R50, backbone: 'resnet18', backboneWidth: 8, hiddenDim: 32, nheads: 4, numQueries: 7, numClasses: 5, encLayers: 1, decLayers: 2, dimFeedforward: 64, point2Hidden: [16, 16], inputProjGroupNorm: false };
+    const model = new Map<string, unknown>();
+    for (const [name, shape] of expectedStateDictShapes(c)) {
+      // As in the official model, bbox_embed is the decoder's module (listed earlier): one tensor, two names.
+      const tied = model.get(`transformer.decoder.${name}`);
+      model.set(name, name.startsWith('bbox_embed.') ? tied : floatTensor(shape, () => formulaTensor(name, shape, 1)));
+    }
+    const sink = new MemorySink();
+    await torchSave(sink, model);
+    const totals: number[] = [];
+    const r = await loadStateDict(bytesSource(sink.bytes()), { onProgress: (p) => totals.push(p.total) });
+    expect(r.detected).toEqual(c);
+    expect(r.args).toBeUndefined();
+    expect(r.notes).toEqual(['DC5 (dilation) cannot be seen in the weights and the checkpoint has no args: assuming dilation = false']);
+    expect(r.report).toEqual({ missing: [], unexpected: [], mismatched: [] });
+    expect(r.stateDict.get('bbox_embed.1.layers.2.weight')!.data).toBe(r.stateDict.get('transformer.decoder.bbox_embed.1.layers.2.weight')!.data);
+    const allBytes = [...r.stateDict.values()].reduce((n, t) => n + t.data.byteLength, 0);
+    const tiedBytes = [...r.stateDict].filter(([k]) => k.startsWith('bbox_embed.')).reduce((n, [, t]) => n + t.data.byteLength, 0);
+    expect(totals[0]).toBe(allBytes - tiedBytes);
+  });
+
+  it('a DETR checkpoint fails with its family named', async () => {
+    const model = new Map<string, unknown>([
+      ['backbone.0.body.conv1.weight', floatTensor([4, 3, 7, 7], () => new Float32Array(588))],
+      ['query_embed.weight', floatTensor([100, 256], () => new Float32Array(25600))],
+      ['transformer.decoder.layers.0.multihead_attn.in_proj_weight', floatTensor([768, 256], () => new Float32Array(196608))],
+    ]);
+    const sink = new MemorySink();
+    await torchSave(sink, { model, args: Object.assign(new PyNamespace<unknown>(), {}) });
+    const e = await loadStateDict(bytesSource(sink.bytes())).catch((x) => x);
+    expect(e).toBeInstanceOf(ForeignCheckpointError);
+    expect(e.message).toMatch(/^this is a DETR checkpoint; SAM-DETR Lens runs single-scale SAM-DETR; missing: /);
+  });
+
+  it('stops when aborted', async () => {
+    const src = await openFileSource('test/fixtures/pth/mini.pth');
+    const ac = new AbortController();
+    ac.abort();
+    const e = await loadStateDict(src, { signal: ac.signal }).catch((x) => x);
+    await src.close();
+    expect(e).toBeInstanceOf(CheckpointError);
+    expect(e.code).toBe('aborted');
+  });
+});
