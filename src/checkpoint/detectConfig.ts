@@ -63,7 +63,7 @@ function fromWeights(s: Shapes, notes: string[], problems: string[]): Partial<Mo
     // SMCA's point2 also predicts a per-head scale: nheads*4 outputs instead of nheads*2.
     if (c.nheads && last === c.nheads * 4) c.smca = true;
     else if (c.nheads && last === c.nheads * 2) c.smca = false;
-    else notes.push(`point2 ends in ${last} outputs, which fits neither ${c.nheads}*2 (plain) nor ${c.nheads}*4 (SMCA)`);
+    else if (widths.length) notes.push(`point2 ends in ${last} outputs, which fits neither ${c.nheads}*2 (plain) nor ${c.nheads}*4 (SMCA)`);
   } else if (s.has(`${l0}.cross_attn.in_proj_weight`)) {
     c.decoder = 'detr';
     c.smca = false;
