@@ -15,10 +15,15 @@ function conv(p: Params, name: string, x: tf.Tensor4D, stride: number, pad: numb
 
 /** FrozenBatchNorm2d: x * (w / sqrt(var + 1e-5)) + (b - mean * that scale). */
 function frozenBn(p: Params, name: string, x: tf.Tensor4D): tf.Tensor4D {
-  const scale = p.derived(`${name}#scale`, () =>
-    tf.mul(p.raw(`${name}.weight`), tf.rsqrt(tf.add(p.raw(`${name}.running_var`), 1e-5))),
-  );
-  const shift = p.derived(`${name}#shift`, () => tf.sub(p.raw(`${name}.bias`), tf.mul(p.raw(`${name}.running_mean`), scale)));
+  const fold = () => {
+    const scale = tf.mul(p.raw(`${name}.weight`), tf.rsqrt(tf.add(p.raw(`${name}.running_var`), 1e-5)));
+    return { scale, shift: tf.sub(p.raw(`${name}.bias`), tf.mul(p.raw(`${name}.running_mean`), scale)) };
+  };
+  // Inference folds the statistics once; training recomputes them so the affine part
+  // (weight, bias) receives gradients (the running statistics stay fixed buffers).
+  const { scale, shift } = p.trainable
+    ? fold()
+    : { scale: p.derived(`${name}#scale`, () => fold().scale), shift: p.derived(`${name}#shift`, () => fold().shift) };
   return tf.add(tf.mul(x, scale), shift) as tf.Tensor4D;
 }
 

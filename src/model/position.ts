@@ -27,14 +27,14 @@ function dimT(n: number, temperature = 10000): tf.Tensor1D {
   return tf.pow(tf.scalar(temperature), exps) as tf.Tensor1D;
 }
 
-/** Interleaves sin of even features with cos of odd ones, as torch.stack(...).flatten() does. */
+/**
+ * sin on even features, cos on odd ones, as torch.stack((x[..., 0::2].sin(), x[..., 1::2].cos()), -1).flatten()
+ * does. Selecting with a parity mask avoids strided slices (slow on wasm for high ranks).
+ */
 function sinCosInterleave(x: tf.Tensor): tf.Tensor {
   const n = x.shape[x.rank - 1];
-  const lead = x.shape.slice(0, -1);
-  const pairs = x.reshape([...lead, n / 2, 2]);
-  const even = tf.sin(pairs.slice([...lead.map(() => 0), 0, 0], [...lead, n / 2, 1]));
-  const odd = tf.cos(pairs.slice([...lead.map(() => 0), 0, 1], [...lead, n / 2, 1]));
-  return tf.concat([even, odd], x.rank).reshape([...lead, n]);
+  const even = tf.tensor1d(Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 1 : 0)), 'bool');
+  return tf.where(even, tf.sin(x), tf.cos(x));
 }
 
 /**

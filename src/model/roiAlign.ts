@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { stopGradient } from './layers';
 
 /**
  * torchvision roi_align(output 7x7, spatial_scale 1, sampling_ratio -1, aligned=True),
@@ -43,6 +42,28 @@ export function axisWeights(start: tf.Tensor1D, length: tf.Tensor1D, size: numbe
   });
 }
 
+/** Axis weights of x1y1x2y2 boxes [R, 4] along x (axis 0) or y (axis 1). */
+function boxAxisWeights(flat: tf.Tensor2D, axis: 0 | 1, size: number): tf.Tensor3D {
+  const r = flat.shape[0];
+  const col = (k: number) => flat.slice([0, k], [r, 1]).reshape([r]) as tf.Tensor1D;
+  const lo = tf.sub(col(axis), 0.5) as tf.Tensor1D; // aligned=True
+  const hi = tf.sub(col(axis + 2), 0.5);
+  return axisWeights(lo, tf.sub(hi, lo) as tf.Tensor1D, size);
+}
+
+/**
+ * Runs `fn` outside the gradient tape and gives its input a zero gradient: the sampling
+ * weights depend on the boxes only through floors, comparisons and sample counts, and
+ * torchvision's roi_align passes no gradient to the boxes either.
+ */
+function withoutGradient<T extends tf.Tensor>(x: tf.Tensor, fn: (x: tf.Tensor) => T): T {
+  const op = tf.customGrad(((input: tf.Tensor) => ({
+    value: fn(input),
+    gradFunc: () => tf.zerosLike(input),
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(x) as T;
+}
+
 /**
  * features: [B, H, W, C]; boxes: [B, nq, 4] x1y1x2y2 in feature cells (before the -0.5 shift).
  * Returns [B*nq, 7, 7, C]. No gradient flows to the boxes (as in torchvision).
@@ -50,14 +71,9 @@ export function axisWeights(start: tf.Tensor1D, length: tf.Tensor1D, size: numbe
 export function roiAlign(features: tf.Tensor4D, boxes: tf.Tensor3D): tf.Tensor4D {
   const [b, h, w, c] = features.shape;
   const nq = boxes.shape[1];
-  const flat = stopGradient(boxes).reshape([b * nq, 4]);
-  const col = (k: number) => flat.slice([0, k], [b * nq, 1]).reshape([b * nq]) as tf.Tensor1D;
-  const x1 = tf.sub(col(0), 0.5);
-  const y1 = tf.sub(col(1), 0.5);
-  const x2 = tf.sub(col(2), 0.5);
-  const y2 = tf.sub(col(3), 0.5);
-  const ay = axisWeights(y1 as tf.Tensor1D, tf.sub(y2, y1) as tf.Tensor1D, h); // [R, 7, H]
-  const ax = axisWeights(x1 as tf.Tensor1D, tf.sub(x2, x1) as tf.Tensor1D, w); // [R, 7, W]
+  const flat = boxes.reshape([b * nq, 4]) as tf.Tensor2D;
+  const ay = withoutGradient(flat, (f) => boxAxisWeights(f as tf.Tensor2D, 1, h)); // [R, 7, H]
+  const ax = withoutGradient(flat, (f) => boxAxisWeights(f as tf.Tensor2D, 0, w)); // [R, 7, W]
   // Rows first: [B, nq*7, H] @ [B, H, W*C] -> [B, nq*7, W*C]
   const t = tf.matMul(ay.reshape([b, nq * POOL, h]), features.reshape([b, h, w * c]));
   // Then columns, per RoI: [R, 7x, W] @ [R, W, 7y*C]

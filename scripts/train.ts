@@ -1,0 +1,105 @@
+/**
+ * npm run train -- --model sam-detr|sam-detr-smca|detr-baseline --epochs N
+ *   [--steps-per-epoch 200] [--batch 8] [--lr 2e-4] [--backbone-lr 2e-5] [--lr-drop EPOCH]
+ *   [--val 200] [--data-seed 1] [--init-seed 7] [--max-minutes M] [--out runs/NAME] [--publish]
+ *
+ * Trains one bundled model on generated scenes (wasm backend), evaluating on the fixed
+ * validation set after every epoch. Writes into --out (resumable; rerun the same command
+ * to continue): checkpoint.safetensors (float32), state.json, metrics.jsonl (one JSON
+ * object per logged step and per epoch) and curve.json. --publish copies the latest
+ * weights (float16) and a model card to public/models/NAME/.
+ */
+import { mkdirSync, existsSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { useBackend } from '../src/model/backends';
+import { registerWasmTrainingKernels } from '../src/train/wasmGradients';
+import { BUNDLED, TRAIN_IMAGE_SIZE } from '../src/train/bundledConfigs';
+import { initWeights } from '../src/train/init';
+import { train, syncSharedBoxHeads } from '../src/train/trainer';
+import { readSafetensors, writeSafetensors } from '../src/weights/safetensors';
+import { publishModel } from './lib/publishModel';
+
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    epochs: { type: 'string', default: '12' },
+    'steps-per-epoch': { type: 'string', default: '200' },
+    batch: { type: 'string', default: '8' },
+    lr: { type: 'string', default: '2e-4' },
+    'backbone-lr': { type: 'string', default: '2e-5' },
+    'lr-drop': { type: 'string' },
+    val: { type: 'string', default: '200' },
+    'data-seed': { type: 'string', default: '1' },
+    'init-seed': { type: 'string', default: '7' },
+    'max-minutes': { type: 'string' },
+    out: { type: 'string' },
+    publish: { type: 'boolean', default: false },
+  },
+});
+
+async function main(): Promise<void> {
+  const name = values.model ?? '';
+  const spec = BUNDLED[name];
+  if (!spec) throw new Error(`unknown --model "${name}"; one of: ${Object.keys(BUNDLED).join(', ')}`);
+  const out = values.out ?? join('runs', name);
+  mkdirSync(out, { recursive: true });
+  await useBackend('wasm');
+  registerWasmTrainingKernels();
+  const epochs = Number(values.epochs);
+  const hyper = {
+    epochs,
+    stepsPerEpoch: Number(values['steps-per-epoch']),
+    batchSize: Number(values.batch),
+    imageSize: TRAIN_IMAGE_SIZE,
+    lr: Number(values.lr),
+    backboneLr: Number(values['backbone-lr']),
+    lrDrop: values['lr-drop'] ? Number(values['lr-drop']) : Math.max(1, Math.round(epochs * 0.8)),
+    dataSeed: Number(values['data-seed']),
+    initSeed: Number(values['init-seed']),
+    valImages: Number(values.val),
+  };
+  const statePath = join(out, 'state.json');
+  const ckptPath = join(out, 'checkpoint.safetensors');
+  let startEpoch = 0;
+  let weights = initWeights(spec.config, hyper.initSeed);
+  let curve: { epoch: number; AP: number; AP50: number; AP75: number; seconds: number; stepsPerSec: number }[] = [];
+  let trainSeconds = 0;
+  if (existsSync(statePath) && existsSync(ckptPath)) {
+    const state = JSON.parse(readFileSync(statePath, 'utf8'));
+    if (JSON.stringify(state.config) !== JSON.stringify(spec.config)) throw new Error(`${out} holds a run of another config; use another --out`);
+    startEpoch = state.epoch + 1;
+    curve = state.curve;
+    trainSeconds = state.trainSeconds;
+    weights = readSafetensors(readFileSync(ckptPath)).stateDict;
+    console.log(`resuming ${name} from epoch ${startEpoch} (${out})`);
+  }
+  const log = (rec: object) => appendFileSync(join(out, 'metrics.jsonl'), JSON.stringify(rec) + '\n');
+  await train({
+    config: spec.config,
+    weights,
+    startEpoch,
+    ...hyper,
+    maxSeconds: values['max-minutes'] ? Number(values['max-minutes']) * 60 : undefined,
+    onStep: (rec) => {
+      log({ type: 'step', ...rec });
+      console.log(`[${name}] epoch ${rec.epoch} step ${rec.step} loss ${rec.loss?.toFixed(3)} (ce ${rec.loss_ce?.toFixed(3)} l1 ${rec.loss_bbox?.toFixed(3)} giou ${rec.loss_giou?.toFixed(3)}) |g| ${rec.gradNorm.toFixed(2)} ${rec.sec.toFixed(0)}s`);
+    },
+    onEpoch: async (epoch, w, stats, info) => {
+      trainSeconds += info.seconds;
+      curve.push({ epoch: epoch + 1, AP: stats.AP, AP50: stats.AP50, AP75: stats.AP75, seconds: Math.round(trainSeconds), stepsPerSec: info.stepsPerSec });
+      log({ type: 'epoch', epoch: epoch + 1, ...stats, stepsPerSec: info.stepsPerSec, trainSeconds });
+      syncSharedBoxHeads(w);
+      writeFileSync(ckptPath, writeSafetensors(w, { dtype: 'F32' }));
+      writeFileSync(statePath, JSON.stringify({ model: name, config: spec.config, hyper, epoch, curve, trainSeconds, stats }, null, 2));
+      writeFileSync(join(out, 'curve.json'), JSON.stringify({ model: name, label: spec.label, curve }, null, 2));
+      console.log(`[${name}] epoch ${epoch + 1}/${epochs}: AP ${stats.AP.toFixed(3)} AP50 ${stats.AP50.toFixed(3)} AP75 ${stats.AP75.toFixed(3)} (${info.stepsPerSec.toFixed(2)} steps/s, ${(trainSeconds / 60).toFixed(1)} min)`);
+      if (values.publish) publishModel(name, spec, w, { ...hyper, epochsDone: epoch + 1, trainSeconds, stats, command: `npm run train -- --model ${name} --epochs ${epochs} --steps-per-epoch ${hyper.stepsPerEpoch} --batch ${hyper.batchSize} --lr ${hyper.lr} --backbone-lr ${hyper.backboneLr} --publish` });
+    },
+  });
+}
+
+main().catch((e) => {
+  console.error(`train: ${e instanceof Error ? e.stack : String(e)}`);
+  process.exit(1);
+});

@@ -1,0 +1,50 @@
+import type { ModelConfig } from '../model/config';
+import { stateDictLayout } from '../model/stateDictLayout';
+import type { StateDict } from '../model/types';
+import { Rng } from '../data/rng';
+
+/**
+ * Initial weights for training from scratch, following the official initialisation where it
+ * has one: Xavier-uniform for transformer matrices, He (Kaiming) for convolutions, unit
+ * norm scales and identity BatchNorm statistics, focal-loss prior bias -log(99) on the class
+ * heads, zero last layers for the box heads and point2 (so boxes start at the reference box
+ * and salient points at its centre), and reference boxes spread over the image.
+ */
+export function initWeights(config: ModelConfig, seed: number): StateDict {
+  const rng = new Rng(seed);
+  const uniform = (a: number) => (rng.next() * 2 - 1) * a;
+  const sd: StateDict = new Map();
+  const lastPoint2 = `point2.${2 * config.point2Hidden.length}.`;
+  for (const [name, shape] of stateDictLayout(config)) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(n);
+    const fanOut = shape[0];
+    const fanIn = n / fanOut;
+    if (name.endsWith('running_var')) data.fill(1);
+    else if (name.endsWith('running_mean')) data.fill(0);
+    else if (name === 'query_embed.weight') {
+      // Reference boxes (logit space): centres uniform over the image, sizes around 0.1-0.5.
+      for (let q = 0; q < shape[0]; q++) {
+        data[q * 4] = uniform(2.2);
+        data[q * 4 + 1] = uniform(2.2);
+        data[q * 4 + 2] = -1.4 + uniform(0.8);
+        data[q * 4 + 3] = -1.4 + uniform(0.8);
+      }
+    } else if (name === 'query_pos_embed.weight') {
+      for (let i = 0; i < n; i++) data[i] = uniform(1);
+    } else if (/^(transformer\.decoder\.)?bbox_embed\.\d+\.layers\.2\./.test(name) || name.includes(lastPoint2)) {
+      data.fill(0);
+    } else if (/^class_embed\.\d+\.bias$/.test(name)) {
+      data.fill(-Math.log((1 - 0.01) / 0.01));
+    } else if (shape.length === 4) {
+      const a = Math.sqrt(6 / fanIn); // He uniform for ReLU convolutions
+      for (let i = 0; i < n; i++) data[i] = uniform(a);
+    } else if (shape.length === 2) {
+      const a = Math.sqrt(6 / (fanIn + fanOut)); // Xavier uniform
+      for (let i = 0; i < n; i++) data[i] = uniform(a);
+    } else if (name.endsWith('.weight')) data.fill(1);
+    else data.fill(0);
+    sd.set(name, { shape, data });
+  }
+  return sd;
+}
