@@ -5,13 +5,17 @@
  * Screenshots go to test-results/screenshots/. Ends with a line "N passed, N failed".
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { mkdirSync, readFileSync, existsSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from './server';
 import { encodePng } from '../src/data/png';
 import { generateScene } from '../src/data/scene';
+import { formulaCheckpoint } from '../src/checkpoint/formulaCheckpoint';
+import { torchSave } from '../src/checkpoint/torchSave';
+import { MemorySink } from '../src/checkpoint/byteSink';
+import type { ModelConfig } from '../src/model/config';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
@@ -50,7 +54,7 @@ async function waitRuns(page: Page, n: number, timeout = 90_000) {
     (n) => {
       const el = document.querySelector('[data-testid=status]');
       const err = document.querySelector('[data-testid=error-message]');
-      if (err && /backend|loading|detection/.test(err.textContent ?? '')) throw new Error('app error: ' + err.textContent);
+      if (err) throw new Error('app error: ' + err.textContent);
       return !!el && Number(el.getAttribute('data-runs')) >= n && el.getAttribute('data-busy') === 'false';
     },
     n,
@@ -305,6 +309,24 @@ test('checkpoint fixtures: malicious, truncated and foreign files give errors; t
   await selectFirstQuery(page);
 });
 
+test('loading a SAM-DETR .pth shows progress, the detected configuration, and switches the view to it', async ({ open }) => {
+  const page = await open('?backend=wasm');
+  const card = JSON.parse(readFileSync(join(DIST, 'models', 'placeholder-sam-smca', 'model.json'), 'utf8')) as { config: ModelConfig };
+  const sink = new MemorySink();
+  await torchSave(sink, formulaCheckpoint(card.config, { seed: 11, epochs: 50 }));
+  const r = await runs(page);
+  await page.getByLabel('Model input size (shorter side)').selectOption('128');
+  await waitRuns(page, r + 1);
+  await dropFile(page, 'tiny_sam_smca.pth', sink.bytes(), 'application/octet-stream');
+  await waitRuns(page, r + 2, 120_000);
+  assert((await page.getByTestId('model-picker').inputValue()) === 'upload:tiny_sam_smca.pth', 'model picker did not switch');
+  const report = (await page.getByTestId('checkpoint-report').textContent()) ?? '';
+  assert(/with SMCA/.test(report) && /resnet18/.test(report), 'detected configuration not shown: ' + report);
+  assert((await page.getByTestId('smca-toggle').isEnabled()), 'SMCA toggle not enabled for an SMCA checkpoint');
+  assert((await page.getByTestId('detection-box').count()) > 0, 'no detections with the checkpoint');
+  await shot(page, '16-checkpoint-loaded');
+}, 180_000);
+
 test('exports: PNG, SVG and COCO JSON', async ({ open }) => {
   const page = await open('?backend=wasm&t=0');
   await selectFirstQuery(page);
@@ -403,6 +425,23 @@ test('zoom and pan keep overlays aligned with the image', async ({ open }) => {
   await shot(page, '14-zoomed');
 });
 
+test('works offline after the first load (service worker cache)', async ({ open }) => {
+  const page = await open('?backend=wasm');
+  await page.waitForFunction(
+    async () => {
+      const keys = await (await caches.open('sam-detr-lens-v1')).keys();
+      return keys.some((k) => k.url.includes('weights.safetensors')) && keys.some((k) => k.url.endsWith('.wasm')) && keys.some((k) => k.url.includes('inference.worker'));
+    },
+    null,
+    { timeout: 30_000, polling: 500 },
+  );
+  await page.context().setOffline(true);
+  await page.reload();
+  await waitRuns(page, 1);
+  assert((await page.getByTestId('detection-box').count()) > 0, 'no detections offline');
+  await page.context().setOffline(false);
+});
+
 test('convergence view shows its empty state or the curves', async ({ open }) => {
   const page = await open('?backend=wasm&mode=convergence', { wait: false });
   const has = existsSync(join(DIST, 'models', 'convergence.json'));
@@ -413,7 +452,7 @@ test('convergence view shows its empty state or the curves', async ({ open }) =>
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
-  const filter = process.argv[2];
+  const filter = process.argv.slice(2).find((a) => !a.startsWith('--'));
   assert(existsSync(join(DIST, 'index.html')), 'dist/ missing: run `npx vite build` first (npm run e2e does)');
   assert(existsSync(CHROMIUM) && statSync(CHROMIUM).isFile(), `Chromium not found at ${CHROMIUM}`);
   const srv = await serve(DIST);
@@ -455,6 +494,16 @@ async function main() {
   }
   await browser.close();
   await srv.close();
+  if (process.argv.includes('--docs')) {
+    // Refresh the README's screenshots from this run.
+    const docs = join(ROOT, 'docs', 'screenshots');
+    mkdirSync(docs, { recursive: true });
+    const pick: [string, string][] = [
+      ['06-query-selected', 'query-selected'], ['07-head-solo', 'head-solo'], ['08-smca-prior-off-diff', 'smca-diff'],
+      ['10-side-by-side', 'side-by-side'], ['12-encoder-attention', 'encoder-attention'], ['04-error-text-file', 'error-message'],
+    ];
+    for (const [from, to] of pick) if (existsSync(join(SHOTS, `${from}.png`))) copyFileSync(join(SHOTS, `${from}.png`), join(docs, `${to}.png`));
+  }
   console.log(`\ne2e: ${passed} passed, ${failed} failed`);
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);

@@ -20,7 +20,7 @@ import { QueryList } from './components/QueryList';
 import { HelpOverlay } from './components/HelpOverlay';
 import { ConvergenceView } from './components/ConvergenceView';
 import { decodeImage, describeUnsupported, InputError, sniff, type DecodedImage } from './imageInput';
-import { EXAMPLES, parseImageRef, randomSeed, sceneImage } from './scenes';
+import { CLASS_NAMES, EXAMPLES, parseImageRef, randomSeed, sceneImage } from './scenes';
 import { buildPng, buildSvg, composeBase, download, toCocoResults } from './exporters';
 import { COCO_NAMES } from './coco';
 
@@ -108,6 +108,7 @@ export function App() {
   const [uploads, setUploads] = useState<ModelInfo[]>([]);
   const [runCount, setRunCount] = useState(0);
   const [completed, setCompleted] = useState(0);
+  const [playing, setPlaying] = useState(false);
   const svgRefs = useRef<(SVGSVGElement | null)[]>([null, null]);
   const fileInput = useRef<HTMLInputElement>(null);
 
@@ -196,7 +197,8 @@ export function App() {
 
   // 4. The image: examples and scenes are generated; uploads come from drops.
   const card0 = models[0]?.card as (ModelCard & { sceneSize?: [number, number] }) | undefined;
-  const sceneSize: [number, number] = card0?.sceneSize ?? (models[0] ? [Math.round((models[0].inputSize * 4) / 3), models[0].inputSize] : [192, 144]);
+  // Scenes at the bundled model's size (what it was trained on); 640x480 for checkpoints.
+  const sceneSize: [number, number] = card0?.sceneSize ?? (models[0]?.source === 'checkpoint' ? [640, 480] : [192, 144]);
   useEffect(() => {
     const ref = parseImageRef(s.image);
     if (ref.kind === 'upload') {
@@ -352,6 +354,22 @@ export function App() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [s.mode, s.encPoint?.[0], s.encPoint?.[1], runs.main, layer, client, fail]);
 
+  // Play through the layers (1 .. L), one step per animation.
+  useEffect(() => {
+    if (!playing) return;
+    const id = window.setInterval(() => {
+      setS((p) => {
+        const cur = Math.min(p.layer, maxLayer);
+        if (cur >= maxLayer) {
+          setPlaying(false);
+          return p;
+        }
+        return { ...p, layer: cur + 1 };
+      });
+    }, 900);
+    return () => window.clearInterval(id);
+  }, [playing, maxLayer]);
+
   const nHeads = info0?.config.nheads ?? 8;
   const vis = visibleHeads(s.heads, nHeads);
   const li = layer - 1;
@@ -467,7 +485,12 @@ export function App() {
         const info = await client.call({ type: 'loadCheckpoint', slot: 0, file, fileName: file.name }, (p) =>
           setBusy({ label: `Reading ${file.name}: ${p.stage}`, done: p.done, total: p.total }),
         );
-        const names = info.config.numClasses >= 91 ? COCO_NAMES : Array.from({ length: info.config.numClasses }, (_, i) => `class ${i}`);
+        const names =
+          info.config.numClasses >= 91
+            ? COCO_NAMES
+            : info.config.numClasses === CLASS_NAMES.length
+              ? [...CLASS_NAMES]
+              : Array.from({ length: info.config.numClasses }, (_, i) => `class ${i}`);
         const full = { ...info, classNames: names };
         setUploads((u) => [...u.filter((x) => x.name !== full.name), full]);
         setModels((m) => [full, m[1]]);
@@ -609,6 +632,23 @@ export function App() {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [update, img, help, maxLayer, nHeads, isSmca]);
+
+  // Offline: once the first detection is done, hand the service worker every URL used so far.
+  const cachedOnce = useRef(false);
+  useEffect(() => {
+    if (completed < 1 || cachedOnce.current || !('serviceWorker' in navigator) || !import.meta.env.PROD) return;
+    cachedOnce.current = true;
+    void (async () => {
+      try {
+        const reg = await navigator.serviceWorker.ready;
+        const fromWorker = await client.call({ type: 'resources' });
+        const urls = [window.location.href.split('?')[0], ...performance.getEntriesByType('resource').map((e) => e.name), ...fromWorker];
+        (navigator.serviceWorker.controller ?? reg.active)?.postMessage({ type: 'cache', urls: [...new Set(urls)] });
+      } catch {
+        /* offline support is best effort */
+      }
+    })();
+  }, [completed, client]);
 
   // Test/debug hook (no UI effect).
   useEffect(() => {
@@ -873,6 +913,17 @@ export function App() {
                   onChange={(e) => update({ layer: Number(e.target.value) })}
                 />
               </label>
+              <button
+                type="button"
+                aria-label={playing ? 'Stop' : 'Play through the layers'}
+                title={playing ? 'Stop' : 'Play through the layers (from layer 1)'}
+                onClick={() => {
+                  if (!playing) update({ layer: 1 });
+                  setPlaying(!playing);
+                }}
+              >
+                {playing ? '■' : '▶'}
+              </button>
               <HeadToggles
                 heads={nHeads}
                 mask={s.heads}

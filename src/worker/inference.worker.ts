@@ -95,6 +95,8 @@ async function handle(id: number, req: Request): Promise<unknown> {
       return engine.querySlice(req.slot, req.variant, req.query);
     case 'encoderAttention':
       return engine.encoderAttention(req.slot, req.layer, req.index);
+    case 'resources':
+      return performance.getEntriesByType('resource').map((e) => e.name);
     case 'memory': {
       const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
       return { numTensors: m.numTensors, numBytes: m.numBytes, numBytesInGPU: m.numBytesInGPU };

@@ -111,7 +111,9 @@ export type Request =
   | { type: 'rerun'; slot: number; smcaPrior: boolean; topK?: number }
   | { type: 'querySlice'; slot: number; variant: Variant; query: number }
   | { type: 'encoderAttention'; slot: number; layer: number; index: number }
-  | { type: 'memory' };
+  | { type: 'memory' }
+  /** URLs the worker fetched (for the offline cache). */
+  | { type: 'resources' };
 
 export interface InitResult {
   backend: BackendName;
@@ -131,6 +133,7 @@ export interface ResponseMap {
   querySlice: QuerySlice;
   encoderAttention: EncoderSlice;
   memory: MemoryInfo;
+  resources: string[];
 }
 
 export type Envelope = { id: number; req: Request };

@@ -197,6 +197,10 @@ export function ImageView(props: Props) {
       .on('mouseenter', (_ev, d) => cb.current.onHover(d.query))
       .on('mouseleave', () => cb.current.onHover(null));
     const fs = 12 / k;
+    // With a query selected, only its label (and the hovered one) stays, so the geometry is readable.
+    const labelOn = (d: ShownDetection) => o.selected === null || d.query === o.selected || d.query === o.hovered;
+    boxes.select('text.label').attr('display', (d) => (labelOn(d) ? null : 'none'));
+    boxes.select('rect.label-bg').attr('display', (d) => (labelOn(d) ? null : 'none'));
     boxes.select('text.label').text((d) => `${d.name} ${(d.score * 100).toFixed(0)}%`)
       .attr('x', (d) => d.box[0] + 3 / k).attr('y', (d) => d.box[1] - 4 / k).attr('font-size', fs)
       .attr('fill', '#111').attr('pointer-events', 'none');
