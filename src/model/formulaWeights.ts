@@ -33,16 +33,17 @@ export function formulaTensor(name: string, shape: number[], seed: number): Floa
   const out = new Float32Array(n);
   const fanIn = shape.length >= 2 ? n / shape[0] : 1;
   const gain = Math.sqrt(3 / fanIn);
-  for (let i = 0; i < n; i++) {
-    const u = hashUniform(i, k);
-    let v: number;
-    if (name.endsWith('running_var')) v = 1 + 0.25 * (u + 1);
-    else if (name.endsWith('running_mean')) v = 0.1 * u;
-    else if (shape.length >= 2) v = u * gain;
-    else if (name.endsWith('.weight')) v = 1 + 0.1 * u;
-    else v = 0.1 * u;
-    out[i] = v; // Float32Array rounds once, as the formula asks
-  }
+  // The tensor kind is decided once, not per element; each expression is the README's, in float64.
+  const value: (u: number) => number = name.endsWith('running_var')
+    ? (u) => 1 + 0.25 * (u + 1)
+    : name.endsWith('running_mean')
+      ? (u) => 0.1 * u
+      : shape.length >= 2
+        ? (u) => u * gain
+        : name.endsWith('.weight')
+          ? (u) => 1 + 0.1 * u
+          : (u) => 0.1 * u;
+  for (let i = 0; i < n; i++) out[i] = value(hashUniform(i, k)); // Float32Array rounds once
   return out;
 }
 

@@ -1,0 +1,39 @@
+import { describe, it, expect } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { useBackend } from '../src/model/backends';
+import { formulaCheckpoint, variantConfig } from '../src/checkpoint/formulaCheckpoint';
+import { openFileSink } from '../src/checkpoint/nodeSink';
+import { torchSave } from '../src/checkpoint/torchSave';
+import { runFixture, compareFixture } from '../src/parity/run';
+import { formatRows } from '../src/parity/compare';
+import { loadCheckpointFile } from '../scripts/lib/loadCheckpointFile';
+import { loadFixture } from './helpers';
+
+// End to end through a full-size official-layout .pth (torch.save's zip format, written by
+// our writer, which python3-torch 1.13 reads back identically): the checkpoint path must give
+// the same parity as the formula itself.
+describe('parity through a .pth checkpoint', () => {
+  it('r50_e12 from a 223 MiB checkpoint matches the official run', async () => {
+    await useBackend('wasm');
+    const dir = mkdtempSync(join(tmpdir(), 'parity-ckpt-'));
+    try {
+      const path = join(dir, 'r50_e12.pth');
+      const sink = await openFileSink(path);
+      try {
+        const { config, epochs } = variantConfig('r50_e12');
+        await torchSave(sink, formulaCheckpoint(config, { seed: 0, epochs }));
+      } finally {
+        await sink.close();
+      }
+      const fx = loadFixture('r50_e12');
+      const weights = await loadCheckpointFile(path, fx.config);
+      const rows = compareFixture(fx, await runFixture(fx, weights));
+      console.log(formatRows(rows));
+      expect(rows.filter((r) => !r.pass).map((r) => r.name)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
