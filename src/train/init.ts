@@ -7,8 +7,11 @@ import { Rng } from '../data/rng';
  * Initial weights for training from scratch, following the official initialisation where it
  * has one: Xavier-uniform for transformer matrices, He (Kaiming) for convolutions, unit
  * norm scales and identity BatchNorm statistics, focal-loss prior bias -log(99) on the class
- * heads, zero last layers for the box heads and point2 (so boxes start at the reference box
- * and salient points at its centre), and reference boxes spread over the image.
+ * heads, a zero last layer for the box heads (boxes start at the reference box), and
+ * reference boxes spread over the image. point2's last layer is zero-initialised in the
+ * official constructor but then re-drawn by the Transformer's Xavier reset (every matrix of
+ * the transformer); only its bias stays zero. That matters for SMCA: with zero weights the
+ * predicted scales would be 0, where the Gaussian's gradient with respect to them vanishes.
  */
 export function initWeights(config: ModelConfig, seed: number): StateDict {
   const rng = new Rng(seed);
@@ -32,7 +35,7 @@ export function initWeights(config: ModelConfig, seed: number): StateDict {
       }
     } else if (name === 'query_pos_embed.weight') {
       for (let i = 0; i < n; i++) data[i] = uniform(1);
-    } else if (/^(transformer\.decoder\.)?bbox_embed\.\d+\.layers\.2\./.test(name) || name.includes(lastPoint2)) {
+    } else if (/^(transformer\.decoder\.)?bbox_embed\.\d+\.layers\.2\./.test(name) || (name.includes(lastPoint2) && name.endsWith('bias'))) {
       data.fill(0);
     } else if (/^class_embed\.\d+\.bias$/.test(name)) {
       data.fill(-Math.log((1 - 0.01) / 0.01));
