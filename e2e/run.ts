@@ -138,6 +138,23 @@ test('loads the bundled model and shows detections on WebGPU', async ({ open }) 
   await shot(page, '01-webgpu-detections');
 }, 300_000);
 
+test('without WebGPU it falls back to WebGL and says why', async ({ url }) => {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS.filter((a) => a !== '--enable-unsafe-webgpu') });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(url);
+    await waitRuns(page, 1, 180_000);
+    const badge = await page.getByTestId('backend-badge').textContent();
+    assert(badge === 'webgl', 'expected the webgl fallback, got ' + badge);
+    const notice = (await page.locator('.notice').first().textContent()) ?? '';
+    assert(/webgpu — /.test(notice), 'no fallback reason shown: ' + notice);
+    assert((await page.getByTestId('detection-box').count()) > 0, 'no detections on webgl');
+    await shot(page, '03-webgl-fallback');
+  } finally {
+    await browser.close();
+  }
+}, 240_000);
+
 test('loads the bundled model and shows detections on WASM', async ({ open }) => {
   const page = await open('?backend=wasm');
   assert((await page.getByTestId('backend-badge').textContent()) === 'wasm', 'backend is not wasm');
