@@ -219,6 +219,10 @@ test('query selection: 8 salient points and 8 maps; head toggles; solo; layer sl
   assert((await page.getByTestId('reference-box').count()) === 1, 'no reference box');
   assert((await page.getByTestId('roi-grid-line').count()) === 16, 'RoI grid should have 8+8 lines');
   await shot(page, '06-query-selected');
+  await page.getByLabel('Heatmap overlay').selectOption('heads');
+  await page.waitForTimeout(600);
+  await shot(page, '06b-heads-in-colour');
+  await page.getByLabel('Heatmap overlay').selectOption('attention');
   // toggle head 3 (index 2)
   const t3 = page.locator('[data-testid=head-toggle][data-head="2"]');
   await t3.click();
@@ -516,7 +520,7 @@ async function main() {
     const docs = join(ROOT, 'docs', 'screenshots');
     mkdirSync(docs, { recursive: true });
     const pick: [string, string][] = [
-      ['06-query-selected', 'query-selected'], ['07-head-solo', 'head-solo'], ['08-smca-prior-off-diff', 'smca-diff'],
+      ['06-query-selected', 'query-selected'], ['06b-heads-in-colour', 'heads-in-colour'], ['07-head-solo', 'head-solo'], ['08-smca-prior-off-diff', 'smca-diff'],
       ['10-side-by-side', 'side-by-side'], ['12-encoder-attention', 'encoder-attention'], ['04-error-text-file', 'error-message'],
     ];
     for (const [from, to] of pick) if (existsSync(join(SHOTS, `${from}.png`))) copyFileSync(join(SHOTS, `${from}.png`), join(docs, `${to}.png`));

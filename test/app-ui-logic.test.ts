@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_STATE, allHeads, parseState, serializeState, soloHead, toggleHead, visibleHeads, type ViewState } from '../src/app/state';
 import { checkPng, sniff } from '../src/app/imageInput';
 import { toCocoResults } from '../src/app/exporters';
-import { diffMaps, gaussianWeight, mapToRGBA, meanMaps } from '../src/app/heatmap';
+import { blendHeadsRGBA, diffMaps, gaussianWeight, mapToRGBA, meanMaps } from '../src/app/heatmap';
 import { HEAD_COLORS } from '../src/app/palette';
 import { encodePng } from '../src/data/png';
 import { deflateSync } from 'node:zlib';
@@ -91,5 +91,14 @@ describe('heatmaps', () => {
     expect(d[7]).toBe(0);
     expect(d[11]).toBe(255);
     expect(d[0]).not.toBe(d[8]); // opposite signs get opposite hues
+  });
+  it('blends heads in their own colours', () => {
+    const maps = [new Float32Array([1, 0, 0]), new Float32Array([0, 0, 1])];
+    const px = blendHeadsRGBA(maps, [0, 1], [[255, 0, 0], [0, 0, 255]], 1);
+    expect(Array.from(px.subarray(0, 4))).toEqual([255, 0, 0, 255]);
+    expect(px[7]).toBe(0);
+    expect(Array.from(px.subarray(8, 12))).toEqual([0, 0, 255, 255]);
+    // a hidden head contributes nothing
+    expect(blendHeadsRGBA(maps, [1], [[255, 0, 0], [0, 0, 255]], 1)[3]).toBe(0);
   });
 });

@@ -11,8 +11,8 @@ import {
   cxcywhToImageBox, heatmapRect, imageToCell, iou, makeFrame, normToImage, roiToImageBox,
   type Box, type Frame, type Pt, type RelativeZoom,
 } from './geometry';
-import { classColor } from './palette';
-import { diffMaps, gaussianWeight, mapCanvas, meanMaps, type MapKind } from './heatmap';
+import { classColor, HEAD_COLORS, hexToRgb } from './palette';
+import { diffMaps, gaussianWeight, headsCanvas, mapCanvas, meanMaps, type MapKind } from './heatmap';
 import { ImageView, type ShownDetection, type ViewOverlay } from './components/ImageView';
 import { HeadToggles } from './components/HeadToggles';
 import { SmallMultiples, type HeadPanel } from './components/SmallMultiples';
@@ -389,9 +389,14 @@ export function App() {
       if (slice.salientPoints) o.points = vis.filter((h) => h < slice.heads).map((h) => ({ head: h, p: normToImage(slice.salientPoints![l][h] as Pt, frame) }));
     }
     if (heatSpec?.maps) {
-      const m = meanMaps(heatSpec.maps, vis);
       const run = view === 0 || s.compare !== 'side-by-side' ? runs.main : runs.second;
-      if (m && run) o.heat = { canvas: mapCanvas(m, run.featW, run.featH, heatSpec.kind), rect: heatmapRect(frame), key: `${heatSpec.key}|${s.heads}` };
+      const key = `${heatSpec.key}|${s.heads}|${s.overlay}`;
+      if (run && s.overlay === 'heads' && heatSpec.kind === 'seq' && vis.length) {
+        o.heat = { canvas: headsCanvas(heatSpec.maps, vis, HEAD_COLORS.map(hexToRgb), run.featW, run.featH), rect: heatmapRect(frame), key };
+      } else {
+        const m = meanMaps(heatSpec.maps, vis);
+        if (m && run) o.heat = { canvas: mapCanvas(m, run.featW, run.featH, heatSpec.kind), rect: heatmapRect(frame), key };
+      }
     }
     if (s.mode === 'encoder' && s.encPoint) o.encPoint = s.encPoint as Pt;
     return o;
@@ -422,8 +427,8 @@ export function App() {
   };
 
   const overlay0Kind: Overlay = s.overlay;
-  const hm0 = headMaps(slice0, overlay0Kind === 'none' ? 'attention' : overlay0Kind, 0);
-  const hm1 = headMaps(slice1, s.overlay === 'diff' || s.overlay === 'none' ? 'attention' : s.overlay, 1);
+  const hm0 = headMaps(slice0, overlay0Kind === 'none' || overlay0Kind === 'heads' ? 'attention' : overlay0Kind, 0);
+  const hm1 = headMaps(slice1, s.overlay === 'diff' || s.overlay === 'none' || s.overlay === 'heads' ? 'attention' : s.overlay, 1);
   const ov0 = buildOverlay(0, dets0, s.query, slice0, frame0, s.overlay === 'none' ? null : hm0);
   const ov1 = buildOverlay(1, dets1, matchedQuery, slice1, frame1, s.overlay === 'none' ? null : hm1);
 
@@ -620,7 +625,7 @@ export function App() {
         const order: Compare[] = ['none', 'prior-off', 'side-by-side'];
         update((p) => ({ compare: order[(order.indexOf(p.compare) + 1) % order.length] }));
       } else if (e.key === 'o' || e.key === 'O') {
-        const order: Overlay[] = ['attention', 'gaussian', 'diff', 'none'];
+        const order: Overlay[] = ['attention', 'heads', 'gaussian', 'diff', 'none'];
         update((p) => ({ overlay: order[(order.indexOf(p.overlay) + 1) % order.length] }));
       } else if (e.key === 'g' || e.key === 'G') update((p) => ({ grid: !p.grid }));
       else if (e.key === 'e' || e.key === 'E') update((p) => ({ mode: p.mode === 'encoder' ? 'decoder' : 'encoder' }));
@@ -935,6 +940,7 @@ export function App() {
                 <span>Overlay</span>
                 <select value={s.overlay} onChange={(e) => update({ overlay: e.target.value as Overlay })} aria-label="Heatmap overlay">
                   <option value="attention">attention (mean of visible heads)</option>
+                  <option value="heads">attention, each head in its colour</option>
                   <option value="gaussian">SMCA prior (Gaussian map)</option>
                   <option value="diff">difference: prior on − off</option>
                   <option value="none">none</option>

@@ -88,3 +88,45 @@ export function mapCanvas(map: Float32Array, w: number, h: number, kind: MapKind
   c.getContext('2d')!.putImageData(new ImageData(rgba, w, h), 0, 0);
   return c;
 }
+
+/**
+ * All visible heads at once, each in its own colour: per cell, the colour is the heads' colours
+ * weighted by their (min-max normalised) attention there, the opacity the strongest head's value.
+ */
+export function blendHeadsRGBA(maps: Float32Array[], heads: number[], colors: [number, number, number][], maxAlpha = 0.85): Uint8ClampedArray<ArrayBuffer> {
+  const n = maps[0]?.length ?? 0;
+  const rgba = new Uint8ClampedArray(n * 4);
+  const norm = heads.map((h) => {
+    const m = maps[h];
+    let lo = Infinity, hi = -Infinity;
+    for (const v of m) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    const r = hi - lo > 1e-12 ? hi - lo : 1;
+    return { h, m, lo, r };
+  });
+  for (let i = 0; i < n; i++) {
+    let r = 0, g = 0, b = 0, sw = 0, mx = 0;
+    for (const { h, m, lo, r: range } of norm) {
+      const t = (m[i] - lo) / range;
+      const w = t * t;
+      const c = colors[h];
+      r += w * c[0];
+      g += w * c[1];
+      b += w * c[2];
+      sw += w;
+      mx = Math.max(mx, t);
+    }
+    if (sw > 0) rgba.set([r / sw, g / sw, b / sw, Math.round(255 * maxAlpha * mx)], i * 4);
+  }
+  return rgba;
+}
+
+export function headsCanvas(maps: Float32Array[], heads: number[], colors: [number, number, number][], w: number, h: number): HTMLCanvasElement {
+  const c = document.createElement('canvas');
+  c.width = w;
+  c.height = h;
+  c.getContext('2d')!.putImageData(new ImageData(blendHeadsRGBA(maps, heads, colors), w, h), 0, 0);
+  return c;
+}

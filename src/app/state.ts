@@ -6,8 +6,8 @@
 export type Mode = 'decoder' | 'encoder' | 'convergence';
 /** How SMCA is compared: single view, the same SMCA model with its prior off, or two models side by side. */
 export type Compare = 'none' | 'prior-off' | 'side-by-side';
-export type Overlay = 'attention' | 'gaussian' | 'diff' | 'none';
-export const OVERLAYS: Overlay[] = ['attention', 'gaussian', 'diff', 'none'];
+export type Overlay = 'attention' | 'heads' | 'gaussian' | 'diff' | 'none';
+export const OVERLAYS: Overlay[] = ['attention', 'heads', 'gaussian', 'diff', 'none'];
 
 export interface ViewState {
   /** Bundled model name, or 'upload:<file name>' for a dropped checkpoint. */

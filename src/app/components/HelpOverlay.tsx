@@ -9,7 +9,7 @@ export const SHORTCUTS: [string, string][] = [
   ['A', 'show all heads'],
   ['S', 'SMCA prior on / off (SMCA models)'],
   ['C', 'cycle comparison: none → prior on vs off → two models'],
-  ['O', 'cycle overlay: attention → SMCA prior → difference → none'],
+  ['O', 'cycle overlay: attention → heads in colour → SMCA prior → difference → none'],
   ['G', 'show / hide the 7×7 RoI grid'],
   ['E', 'encoder self-attention mode (then click the image)'],
   ['N', 'generate a new synthetic scene'],
