@@ -78,4 +78,20 @@ describe('inference engine', () => {
     engine.unload(0);
     expect(tf.memory().numTensors).toBeLessThanOrEqual(base);
   });
+  it('serves the DETR-style baseline (no aligner: no RoI, no salient points, no prior)', async () => {
+    const c: ModelConfig = { ...config, decoder: 'detr', smca: false };
+    const engine = new Engine(() => 'cpu');
+    engine.install(0, buildModel(c, formulaWeights(c, 4)), {
+      slot: 0, name: 'b', source: 'bundled', config: c, classNames: [], inputSize: 64, maxSize: 107, placeholder: true, params: 0, loadMs: 0,
+    });
+    const sc = generateScene(6, { width: 64, height: 64 });
+    await engine.detect(0, sc.pixels, 64, 64, {}, () => {});
+    const sl = await engine.querySlice(0, 'main', 0);
+    expect(sl.salientPoints).toBeNull();
+    expect(sl.roiBoxes).toBeNull();
+    expect(sl.gaussian).toBeNull();
+    expect(sl.attention[1]).toHaveLength(8);
+    await expect(engine.rerun(0, false, undefined, () => {})).rejects.toThrow(/no SMCA prior/);
+    engine.disposeAll();
+  });
 });
