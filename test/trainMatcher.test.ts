@@ -126,7 +126,9 @@ describe('DETR matcher cost', () => {
     expect(Array.from(m[0].gtIdx)).toEqual([1, 0]);
     expect(Array.from(m[1].predIdx)).toEqual([4]);
     expect(Array.from(m[1].gtIdx)).toEqual([0]);
-    const mt = tf.tidy(() => hungarianMatchTensors(tf.tensor3d(logits, [2, nq, nc]), tf.tensor3d(boxes, [2, nq, 4]), targets));
+    const lt = tf.tensor3d(logits, [2, nq, nc]), bt = tf.tensor3d(boxes, [2, nq, 4]);
+    const mt = hungarianMatchTensors(lt, bt, targets);
+    tf.dispose([lt, bt]);
     expect(mt).toEqual(m);
     // An image without targets gets an empty match.
     const empty = hungarianMatch(logits.subarray(0, nq * nc), boxes.subarray(0, nq * 4), 1, nq, nc, [{ labels: [], boxes: [] }]);

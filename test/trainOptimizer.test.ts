@@ -112,6 +112,26 @@ describe('AdamW (wasm)', () => {
     tf.dispose([A, B, X, Y]);
   });
 
+  it('getState / setState resume identically', () => {
+    const mk = (name: string) => tf.variable(tf.tensor1d([0.5, -1, 2]), true, name);
+    const a = mk('optStateA'), b = mk('optStateB');
+    const oa = new AdamW([{ params: [a], lr: 0.05 }]);
+    const ob = new AdamW([{ params: [b], lr: 0.05 }]);
+    const g1 = tf.tensor1d([0.3, -0.2, 0.1]), g2 = tf.tensor1d([-0.1, 0.4, 0.2]);
+    oa.step({ optStateA: g1 });
+    ob.step({ optStateB: g1 });
+    const st = oa.getState();
+    st.slots.forEach((x) => { x.name = 'optStateB'; });
+    ob.setState(st); // same state, renamed
+    oa.step({ optStateA: g2 });
+    ob.step({ optStateB: g2 });
+    expect(maxAbsDiff(a.dataSync(), b.dataSync())).toBe(0);
+    expect(ob.stepCount).toBe(2);
+    st.slots.forEach((x) => tf.dispose([x.m, x.v]));
+    oa.dispose(); ob.dispose();
+    tf.dispose([a, b, g1, g2]);
+  });
+
   it('skips variables without a gradient and does not leak tensors', () => {
     const p = tf.variable(tf.ones([4]), true, 'optLeakP');
     const q = tf.variable(tf.ones([2]), true, 'optLeakQ');

@@ -295,6 +295,38 @@ describe('wasm training kernels', () => {
     report.push(`${Object.keys(ops).length} op backwards on wasm vs cpu: worst rel err ${worst.toExponential(1)}`);
   });
 
+  it('matMul with transposes (fast wrapper), fused matMul and conv2dTranspose match cpu', async () => {
+    const r = rng(14);
+    const av = randArray(6 * 5, r), bv = randArray(5 * 4, r), biasv = randArray(4, r);
+    const xv = randArray(2 * 5 * 6 * 4, r), wv = randArray(3 * 3 * 3 * 4, r);
+    const run = () => tf.tidy(() => {
+      const a = tf.tensor2d(av, [6, 5]);
+      const b = tf.tensor2d(bv, [5, 4]);
+      const aT = tf.transpose(a), bT = tf.transpose(b);
+      return [
+        tf.matMul(aT, b, true, false),
+        tf.matMul(a, bT, false, true),
+        tf.matMul(aT, bT, true, true),
+        tf.matMul(tf.reshape(aT, [1, 5, 6]), tf.reshape(b, [1, 5, 4]), true, false),
+        tf.matMul(tf.reshape(a, [1, 1, 6, 5]), tf.reshape(bT, [1, 4, 5]), false, true),
+        tf.fused.matMul({ a: aT, b: bT, transposeA: true, transposeB: true, bias: tf.tensor1d(biasv), activation: 'relu' }),
+        tf.matMul(tf.stack([a, a]), tf.stack([bT, bT]), false, true), // batch 2: stock path
+        tf.conv2dTranspose(tf.tensor4d(xv, [2, 5, 6, 4]), tf.tensor4d(wv, [3, 3, 3, 4]), [2, 10, 11, 3], 2, 'same'),
+        tf.conv2dTranspose(tf.tensor4d(xv, [2, 5, 6, 4]), tf.tensor4d(wv, [3, 3, 3, 4]), [2, 11, 13, 3], 2, 'valid'),
+      ].map((t) => t.dataSync());
+    });
+    await useBackend('wasm');
+    const wasm = run();
+    await useBackend('cpu');
+    const cpu = run();
+    await useBackend('wasm');
+    wasm.forEach((w, i) => expect(maxAbsDiff(w, cpu[i]), `case ${i}`).toBeLessThan(1e-5));
+    for (const k of ['Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'GatherV2']) {
+      const f = tf.getKernel(k, 'wasm')!.kernelFunc as unknown as Record<symbol, unknown>;
+      expect(Object.getOwnPropertySymbols(f).length, k).toBe(1); // wrapped
+    }
+  });
+
   it('resizeNearestNeighbor gradient on wasm is the scatter-add of dy over its forward map', () => {
     // (The cpu backend's ResizeNearestNeighborGrad is wrong for batch > 1 in 4.22, so the
     // reference here is built from the forward map instead.)

@@ -59,6 +59,13 @@ export interface StepResult {
   step: number;
 }
 
+export interface AdamWState {
+  step: number;
+  /** Current lr of each group. */
+  lrs: number[];
+  slots: { name: string; m: tf.Tensor; v: tf.Tensor }[];
+}
+
 export class AdamW {
   readonly groups: (ParamGroup & { baseLr: number })[];
   readonly opts: Required<AdamWOptions>;
@@ -132,6 +139,27 @@ export class AdamW {
     // Dispose the scaled copies made by clipping (not the caller's gradients).
     clipped.forEach((c, i) => { if (c !== present[i].g) c.dispose(); });
     return { gradNorm: totalNorm, step: this.t };
+  }
+
+  /** Copies of the step count and moment buffers, keyed by variable name (for checkpoints). */
+  getState(): AdamWState {
+    const slots: AdamWState['slots'] = [];
+    for (const [p, s] of this.slots) slots.push({ name: p.name, m: tf.clone(s.m), v: tf.clone(s.v) });
+    return { step: this.t, lrs: this.groups.map((g) => g.lr), slots };
+  }
+
+  /** Restores a state from `getState` (matching variables by name; takes copies). */
+  setState(state: AdamWState): void {
+    const byName = new Map<string, tf.Variable>();
+    for (const g of this.groups) for (const p of g.params) byName.set(p.name, p);
+    this.dispose();
+    this.t = state.step;
+    state.lrs.forEach((lr, i) => { if (this.groups[i]) this.groups[i].lr = lr; });
+    for (const s of state.slots) {
+      const p = byName.get(s.name);
+      if (!p) continue;
+      this.slots.set(p, { m: tf.variable(tf.clone(s.m), false), v: tf.variable(tf.clone(s.v), false) });
+    }
   }
 
   /** Frees the moment buffers. */

@@ -19,6 +19,14 @@
  *   the first batch). The wrapper turns it into a batchDims = 0 gather on a flattened input
  *   with per-batch index offsets; batchDims = 0 goes to the stock kernel unchanged.
  *
+ * wasm speed-up (`registerWasmFastKernels`):
+ * - `Conv2DBackpropInput` (input gradient of conv2d, also conv2dTranspose): the stock wasm
+ *   kernel is a plain loop; the replacement is XNNPACK's forward conv on the zero-inserted
+ *   dy with the rotated filter (1x1: a matMul).
+ * - `BatchMatMul` / `_FusedMatMul` with transposeA or transposeB and batch 1 (what the
+ *   gradients of dense layers run): 10-50x slower than untransposed in wasm 4.22, so the
+ *   operands are transposed explicitly first.
+ *
  * gradients (global, all backends):
  * - `Conv2D` with dilation > 1 (DC5 backbones): tfjs-core asserts dilation 1 in the
  *   gradient. The override keeps the stock gradient for dilation 1 and, for dilation d
@@ -137,20 +145,18 @@ function conv2dFilterGradKernels(s: KernelScope, x: TensorInfo, dy: TensorInfo, 
   const co = dy.shape[3];
   const { filterHeight: kh, filterWidth: kw } = g;
   if (kh === 1 && kw === 1 && g.padTop === 0 && g.padLeft === 0) {
-    // 1x1: dW = x_strided^T @ dy.
+    // 1x1: dW = x_strided^T @ dy. Subsampling by a 1x1 average pool (wasm's StridedSlice is slow)
+    // and an explicit transpose (wasm's BatchMatMul with transposeA is slow).
     let xs = x;
-    if (g.strideHeight > 1 || g.strideWidth > 1 || h !== g.outHeight || w !== g.outWidth) {
-      xs = s.run('StridedSlice', { x }, {
-        begin: [0, 0, 0, 0],
-        end: [b, (g.outHeight - 1) * g.strideHeight + 1, (g.outWidth - 1) * g.strideWidth + 1, ci],
-        strides: [1, g.strideHeight, g.strideWidth, 1],
-        beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0,
-      });
+    if (g.strideHeight > 1 || g.strideWidth > 1) {
+      xs = s.run('AvgPool', { x }, { filterSize: [1, 1], strides: [g.strideHeight, g.strideWidth], pad: 'valid', dimRoundingMode: null } as unknown as NamedAttrMap);
+    }
+    if (xs.shape[1] !== g.outHeight || xs.shape[2] !== g.outWidth) {
+      xs = s.run('Slice', { x: xs }, { begin: [0, 0, 0, 0], size: [b, g.outHeight, g.outWidth, ci] });
     }
     const n = b * g.outHeight * g.outWidth;
-    const a3 = s.reshape(xs, [1, n, ci]);
-    const d3 = s.reshape(dy, [1, n, co]);
-    const prod = s.run('BatchMatMul', { a: a3, b: d3 }, { transposeA: true, transposeB: false });
+    const xT = s.transpose(s.reshape(xs, [n, ci]), [1, 0]);
+    const prod = s.run('BatchMatMul', { a: s.reshape(xT, [1, ci, n]), b: s.reshape(dy, [1, n, co]) }, { transposeA: false, transposeB: false });
     return s.reshape(prod, [1, 1, ci, co]);
   }
   const xT = s.transpose(x, [3, 1, 2, 0]); // [Ci, H, W, B]
@@ -262,6 +268,129 @@ function makeGatherV2Fix(stock: tf.KernelFunc): tf.KernelFunc {
   };
   (fixed as unknown as Record<symbol, boolean>)[FIXED] = true;
   return fixed as unknown as tf.KernelFunc;
+}
+
+/** [B, h, w, C] -> [B, h*sh, w*sw, C] with the values at multiples of the strides, zeros elsewhere. */
+function zeroInsert(s: KernelScope, t: TensorInfo, sh: number, sw: number): TensorInfo {
+  if (sh === 1 && sw === 1) return t;
+  const [b, h, w, c] = t.shape;
+  const r6 = s.reshape(t, [b, h, 1, w, 1, c]);
+  const p6 = s.run('PadV2', { x: r6 }, { paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0 });
+  return s.reshape(p6, [b, h * sh, w * sw, c]);
+}
+
+/**
+ * Conv2DBackpropInput through XNNPACK's forward conv: dx = conv2d(zero-inserted dy, filter
+ * rotated 180 degrees with in/out swapped), padded so the output has the input's size. The
+ * stock wasm kernel of 4.22 is a plain loop, several times slower than the forward conv.
+ * Falls back to the stock kernel for NCHW or unusual paddings.
+ */
+function makeConv2DBackpropInputFast(stock: tf.KernelFunc): tf.KernelFunc {
+  const fast = (args: Parameters<tf.KernelFunc>[0]): TensorInfo => {
+    const backend = args.backend as unknown as WasmBackendLike;
+    const dy = args.inputs.dy as TensorInfo;
+    const filter = args.inputs.filter as TensorInfo;
+    const a = args.attrs as unknown as {
+      strides: number | [number, number]; pad: Pad; dataFormat: 'NHWC' | 'NCHW';
+      dimRoundingMode?: 'floor' | 'round' | 'ceil'; inputShape: [number, number, number, number];
+    };
+    if (a.dataFormat === 'NCHW') return stock(args) as TensorInfo;
+    const info = tf.backend_util.computeConv2DInfo(a.inputShape, filter.shape as [number, number, number, number],
+      a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
+    const [b, h, w, ci] = a.inputShape;
+    const co = filter.shape[3];
+    const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
+    const pt = kh - 1 - info.padInfo.top;
+    const pl = kw - 1 - info.padInfo.left;
+    // Rows of the zero-inserted dy: oh*sh (its last sh-1 rows are zeros, i.e. padding).
+    const pb = h - oh * sh - pt + kh - 1;
+    const pr = w - ow * sw - pl + kw - 1;
+    if (pt < 0 || pl < 0) return stock(args) as TensorInfo;
+    const s = new KernelScope(backend);
+    try {
+      let out: TensorInfo;
+      if (kh === 1 && kw === 1) {
+        // 1x1: dx = zero-insert(dy @ W^T), then pad / crop to the input size.
+        const n = b * oh * ow;
+        const wT = s.transpose(s.reshape(filter, [ci, co]), [1, 0]);
+        const m = s.run('BatchMatMul', { a: s.reshape(dy, [1, n, co]), b: s.reshape(wT, [1, co, ci]) },
+          { transposeA: false, transposeB: false });
+        out = zeroInsert(s, s.reshape(m, [b, oh, ow, ci]), sh, sw);
+        if (pb > 0 || pr > 0 || pt > 0 || pl > 0) {
+          out = s.run('PadV2', { x: out }, { paddings: [[0, 0], [pt, Math.max(0, pb)], [pl, Math.max(0, pr)], [0, 0]], constantValue: 0 });
+        }
+      } else {
+        const d = zeroInsert(s, dy, sh, sw);
+        const wFlip = s.transpose(s.run('Reverse', { x: filter }, { dims: [0, 1] }), [0, 1, 3, 2]); // [kh, kw, Co, Ci]
+        out = s.run('Conv2D', { x: d, filter: wFlip }, {
+          strides: [1, 1], dilations: [1, 1], pad: [[0, 0], [pt, Math.max(0, pb)], [pl, Math.max(0, pr)], [0, 0]],
+          dataFormat: 'NHWC', dimRoundingMode: null,
+        } as unknown as NamedAttrMap);
+      }
+      if (out.shape[1] !== h || out.shape[2] !== w) {
+        out = s.run('Slice', { x: out }, { begin: [0, 0, 0, 0], size: [b, h, w, ci] });
+      }
+      return s.keep(out);
+    } finally {
+      s.dispose();
+    }
+  };
+  (fast as unknown as Record<symbol, boolean>)[FIXED] = true;
+  return fast as unknown as tf.KernelFunc;
+}
+
+/** Moves the last two axes' transposition out of a (batch-1) matMul: wasm's transposeA/B path is slow. */
+function makeMatMulFast(stock: tf.KernelFunc): tf.KernelFunc {
+  const fast = (args: Parameters<tf.KernelFunc>[0]): TensorInfo => {
+    const a = args.inputs.a as TensorInfo;
+    const b = args.inputs.b as TensorInfo;
+    const attrs = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+    const batch = (t: TensorInfo) => tf.util.sizeFromShape(t.shape.slice(0, -2));
+    if ((!attrs.transposeA && !attrs.transposeB) || batch(a) !== 1 || batch(b) !== 1 || a.dtype !== 'float32' || b.dtype !== 'float32') {
+      return stock(args) as TensorInfo;
+    }
+    const s = new KernelScope(args.backend as unknown as WasmBackendLike);
+    const swapLast = (t: TensorInfo) => {
+      const r = t.shape.length;
+      return s.transpose(t, [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2]);
+    };
+    try {
+      const inputs = {
+        ...args.inputs,
+        a: attrs.transposeA ? swapLast(a) : a,
+        b: attrs.transposeB ? swapLast(b) : b,
+      };
+      const out = stock({ ...args, inputs, attrs: { ...args.attrs, transposeA: false, transposeB: false } }) as TensorInfo;
+      return out;
+    } finally {
+      s.dispose();
+    }
+  };
+  (fast as unknown as Record<symbol, boolean>)[FIXED] = true;
+  return fast as unknown as tf.KernelFunc;
+}
+
+/**
+ * Replaces slow wasm kernels by faster equivalents built from XNNPACK-backed kernels:
+ * `Conv2DBackpropInput`, and `BatchMatMul` / `_FusedMatMul` with transposeA/transposeB on
+ * batch-1 operands (explicit Transpose, then the fast untransposed path; matMul gradients
+ * always use transposed operands). Idempotent; returns the names replaced by this call.
+ */
+export function registerWasmFastKernels(): string[] {
+  const done: string[] = [];
+  const wrap: [string, (stock: tf.KernelFunc) => tf.KernelFunc][] = [
+    ['Conv2DBackpropInput', makeConv2DBackpropInputFast],
+    ['BatchMatMul', makeMatMulFast],
+    ['_FusedMatMul', makeMatMulFast],
+  ];
+  for (const [name, make] of wrap) {
+    const k = tf.getKernel(name, BACKEND);
+    if (!k || (k.kernelFunc as unknown as Record<symbol, boolean>)[FIXED]) continue;
+    tf.unregisterKernel(name, BACKEND);
+    tf.registerKernel({ ...k, kernelFunc: make(k.kernelFunc) });
+    done.push(name);
+  }
+  return done;
 }
 
 /**
@@ -430,14 +559,16 @@ export const WASM_TRAINING_KERNELS = ['Conv2DBackpropFilter', 'UnsortedSegmentSu
 /**
  * Registers, for the 'wasm' backend, the kernels that gradients need and wasm 4.22 lacks
  * (see `WASM_TRAINING_KERNELS`), the kernel fixes of `registerWasmKernelFixes` and the
- * gradient fixes of `registerTrainingGradients`.
+ * gradient fixes of `registerTrainingGradients`, and (unless `fast: false`) the faster
+ * kernels of `registerWasmFastKernels`.
  * Call once, before training (importing '@tensorflow/tfjs-backend-wasm' first is not
  * required: kernels are looked up when they run). Idempotent; returns the kernel names
  * registered by this call.
  */
-export function registerWasmTrainingKernels(): string[] {
+export function registerWasmTrainingKernels(options: { fast?: boolean } = {}): string[] {
   registerTrainingGradients();
   const added: string[] = registerWasmKernelFixes();
+  if (options.fast ?? true) added.push(...registerWasmFastKernels());
   const impls: Record<(typeof WASM_TRAINING_KERNELS)[number], tf.KernelFunc> = {
     Conv2DBackpropFilter: conv2dBackpropFilterWasm as unknown as tf.KernelFunc,
     UnsortedSegmentSum: unsortedSegmentSumWasm as unknown as tf.KernelFunc,
