@@ -17,7 +17,8 @@ export function mergeHeads(x: tf.Tensor, batch: number): tf.Tensor3D {
 }
 
 /**
- * Softmax attention core. q: [B*heads, Lq, dq] (already scaled), k: [B*heads, Lk, dq],
+ * Softmax attention core. q: [B*heads, Lq, dq] (already scaled), k: [B*heads, Lk, dq]
+ * (or [B, Lk, dq] when all heads share the keys, as in SAM-DETR's cross-attention),
  * v: [B*heads, Lk, dv]; keyMask [B, Lk] (1 = padded) and additive bias [B, heads, Lq, Lk].
  * Returns the output [B*heads, Lq, dv] and the weights [B, heads, Lq, Lk].
  */
@@ -32,7 +33,8 @@ export function attend(
   const [bh, lq] = q.shape;
   const lk = k.shape[1];
   const heads = bh / batch;
-  let logits = tf.matMul(q, k, false, true).reshape([batch, heads, lq, lk]);
+  const sharedKeys = k.shape[0] === batch && heads > 1;
+  let logits = (sharedKeys ? tf.matMul(q.reshape([batch, heads * lq, q.shape[2]]), k, false, true) : tf.matMul(q, k, false, true)).reshape([batch, heads, lq, lk]);
   if (keyMask) logits = tf.add(logits, tf.mul(keyMask.reshape([batch, 1, 1, lk]), MASKED_LOGIT));
   if (bias) logits = tf.add(logits, bias);
   const weights = tf.softmax(logits) as tf.Tensor4D;

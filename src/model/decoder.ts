@@ -79,11 +79,10 @@ function samLayer(p: Params, c: ModelConfig, l: number, { tgt, ref, enc }: Layer
   const q = tf.add(linear(p, `${prefix}.ca_qcontent_proj`, qContent), mlp(p, `${prefix}.ca_qpos_sine_proj`, qPos, 2));
   const qScaled = tf.mul(q, d ** -0.5).transpose([0, 2, 1, 3]).reshape([b * heads, nq, d]) as tf.Tensor3D;
   const k = tf.add(linear(p, `${prefix}.ca_kcontent_proj`, memory), mlp(p, `${prefix}.ca_kpos_sine_proj`, pos, 2));
-  const kHeads = tf.tile(k.expandDims(1), [1, heads, 1, 1]).reshape([b * heads, -1, d]) as tf.Tensor3D;
   const v = linear(p, `${prefix}.ca_v_proj`, memory);
   const usePrior = c.smca && opts.smcaPrior !== false;
   const gaussian = usePrior && smcaScales ? smcaGaussian(salientPoints, smcaScales, validRatio, featH, featW) : undefined;
-  const ca = attend(qScaled, kHeads, splitHeads(v, heads), b, maskFlat, gaussian);
+  const ca = attend(qScaled, k as tf.Tensor3D, splitHeads(v, heads), b, maskFlat, gaussian); // keys shared by all heads
   const caOut = linear(p, `${prefix}.cross_attn.out_proj`, mergeHeads(ca.out, b));
   const q2 = layerNorm(p, `${prefix}.norm2`, tf.add(q1, caOut));
   const hs = ffn(p, prefix, q2);

@@ -13,6 +13,9 @@ import * as tf from '@tensorflow/tfjs';
  */
 export const POOL = 7;
 
+/** Largest dense interpolation matrix (elements per image) used instead of the separable form. */
+const DENSE_LIMIT = 4_000_000;
+
 /**
  * Averaged sampling weights along one axis. start, length: [R] (RoI start after the
  * aligned -0.5 shift, and its extent, not clamped to 1); size: the feature map's extent
@@ -74,6 +77,12 @@ export function roiAlign(features: tf.Tensor4D, boxes: tf.Tensor3D): tf.Tensor4D
   const flat = boxes.reshape([b * nq, 4]) as tf.Tensor2D;
   const ay = withoutGradient(flat, (f) => boxAxisWeights(f as tf.Tensor2D, 1, h)); // [R, 7, H]
   const ax = withoutGradient(flat, (f) => boxAxisWeights(f as tf.Tensor2D, 0, w)); // [R, 7, W]
+  if (nq * POOL * POOL * h * w <= DENSE_LIMIT) {
+    // Small maps: one [nq*49, H*W] @ [H*W, C] product per image, with the full bilinear
+    // weight matrix as the outer product of the two axes (one large product beats many small ones).
+    const dense = tf.mul(ay.reshape([b, nq, POOL, 1, h, 1]), ax.reshape([b, nq, 1, POOL, 1, w])).reshape([b, nq * POOL * POOL, h * w]);
+    return tf.matMul(dense, features.reshape([b, h * w, c])).reshape([b * nq, POOL, POOL, c]) as tf.Tensor4D;
+  }
   // Rows first: [B, nq*7, H] @ [B, H, W*C] -> [B, nq*7, W*C]
   const t = tf.matMul(ay.reshape([b, nq * POOL, h]), features.reshape([b, h, w * c]));
   // Then columns, per RoI: [R, 7x, W] @ [R, W, 7y*C]

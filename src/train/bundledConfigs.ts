@@ -4,7 +4,7 @@ import { NUM_CLASSES } from '../data/scene';
 /**
  * The three models of the convergence study: same backbone, widths, layer counts, queries
  * and budget; they differ only in the decoder (DETR-style baseline / SAM-DETR / SAM-DETR + SMCA).
- * ResNet-18 at a quarter width with DC5 (stride 16) keeps a 12x12 feature map at 192 px.
+ * ResNet-18 at a quarter width with DC5 (stride 16) keeps a 10x10 feature map at 160 px.
  */
 const base: ModelConfig = {
   backbone: 'resnet18',
@@ -30,4 +30,4 @@ export const BUNDLED: Record<string, { config: ModelConfig; label: string }> = {
 };
 
 /** Scene size the bundled models train and run at. */
-export const TRAIN_IMAGE_SIZE = 192;
+export const TRAIN_IMAGE_SIZE = 160;
