@@ -321,10 +321,30 @@ describe('wasm training kernels', () => {
     const cpu = run();
     await useBackend('wasm');
     wasm.forEach((w, i) => expect(maxAbsDiff(w, cpu[i]), `case ${i}`).toBeLessThan(1e-5));
-    for (const k of ['Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'GatherV2']) {
+    for (const k of ['Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'GatherV2', 'MaxPoolGrad']) {
       const f = tf.getKernel(k, 'wasm')!.kernelFunc as unknown as Record<symbol, unknown>;
       expect(Object.getOwnPropertySymbols(f).length, k).toBe(1); // wrapped
     }
+  });
+
+  it('maxPool gradient (fast JS kernel) matches cpu, ties included', async () => {
+    const r = rng(15);
+    // Small integers after a relu: many ties inside windows.
+    const xv = Float32Array.from({ length: 2 * 9 * 7 * 5 }, () => Math.max(0, Math.floor(r() * 6) - 2));
+    const dyOf = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i + 1));
+    const cfgs: [number, number, 'same' | 'valid' | number][] = [[3, 2, 'same'], [2, 2, 'valid'], [3, 1, 'same'], [3, 2, 1], [2, 3, 'same']];
+    const run = () => cfgs.map(([f, st, pad]) => tf.tidy(() => {
+      const x = tf.tensor4d(xv, [2, 9, 7, 5]);
+      const y = tf.maxPool(x, f, st, pad);
+      const dy = tf.tensor(dyOf(y.size), y.shape);
+      return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, f, st, pad), dy)))(x).dataSync();
+    }));
+    await useBackend('wasm');
+    const wasm = run();
+    await useBackend('cpu');
+    const cpu = run();
+    await useBackend('wasm');
+    wasm.forEach((g, i) => expect(maxAbsDiff(g, cpu[i]), `config ${cfgs[i]}`).toBeLessThan(1e-6));
   });
 
   it('resizeNearestNeighbor gradient on wasm is the scatter-add of dy over its forward map', () => {

@@ -26,6 +26,7 @@
  * - `BatchMatMul` / `_FusedMatMul` with transposeA or transposeB and batch 1 (what the
  *   gradients of dense layers run): 10-50x slower than untransposed in wasm 4.22, so the
  *   operands are transposed explicitly first.
+ * - `MaxPoolGrad`: one JS pass over the pooling windows (first maximum gets dy, as cpu).
  *
  * gradients (global, all backends):
  * - `Conv2D` with dilation > 1 (DC5 backbones): tfjs-core asserts dilation 1 in the
@@ -371,10 +372,58 @@ function makeMatMulFast(stock: tf.KernelFunc): tf.KernelFunc {
 }
 
 /**
+ * MaxPoolGrad as one JS pass over the windows (NHWC, channels innermost): the first maximum
+ * of each window (row-major, as the cpu backend) receives dy. The stock wasm kernel is a
+ * per-input-pixel loop that is several times slower.
+ */
+function maxPoolGradJs(args: Parameters<tf.KernelFunc>[0]): TensorInfo {
+  const backend = args.backend as unknown as WasmBackendLike;
+  const dy = args.inputs.dy as TensorInfo;
+  const x = args.inputs.input as TensorInfo;
+  const a = args.attrs as unknown as {
+    filterSize: number | [number, number]; strides: number | [number, number]; pad: Pad;
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  };
+  const info = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], a.filterSize, a.strides, 1,
+    a.pad as 'valid' | 'same' | number, a.dimRoundingMode);
+  const [b, h, w, c] = x.shape;
+  const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
+  const top = info.padInfo.top, left = info.padInfo.left;
+  const xv = backend.readSync(x.dataId) as Float32Array;
+  const dv = backend.readSync(dy.dataId) as Float32Array;
+  const dx = new Float32Array(b * h * w * c);
+  const maxVal = new Float32Array(c);
+  const maxIdx = new Int32Array(c);
+  for (let n = 0; n < b; n++) {
+    for (let yr = 0; yr < oh; yr++) {
+      const r0 = Math.max(0, yr * sh - top), r1 = Math.min(h, yr * sh - top + fh);
+      for (let yc = 0; yc < ow; yc++) {
+        const c0 = Math.max(0, yc * sw - left), c1 = Math.min(w, yc * sw - left + fw);
+        maxVal.fill(-Infinity);
+        maxIdx.fill(-1);
+        for (let xr = r0; xr < r1; xr++) {
+          for (let xc = c0; xc < c1; xc++) {
+            const base = ((n * h + xr) * w + xc) * c;
+            for (let d = 0; d < c; d++) {
+              const v = xv[base + d];
+              if (v > maxVal[d]) { maxVal[d] = v; maxIdx[d] = base + d; }
+            }
+          }
+        }
+        const o = ((n * oh + yr) * ow + yc) * c;
+        for (let d = 0; d < c; d++) if (maxIdx[d] >= 0) dx[maxIdx[d]] += dv[o + d];
+      }
+    }
+  }
+  return backend.makeOutput(x.shape, 'float32', undefined, dx);
+}
+
+/**
  * Replaces slow wasm kernels by faster equivalents built from XNNPACK-backed kernels:
- * `Conv2DBackpropInput`, and `BatchMatMul` / `_FusedMatMul` with transposeA/transposeB on
+ * `Conv2DBackpropInput`, `BatchMatMul` / `_FusedMatMul` with transposeA/transposeB on
  * batch-1 operands (explicit Transpose, then the fast untransposed path; matMul gradients
- * always use transposed operands). Idempotent; returns the names replaced by this call.
+ * always use transposed operands), and `MaxPoolGrad` (one JS pass). Idempotent; returns the
+ * names replaced by this call.
  */
 export function registerWasmFastKernels(): string[] {
   const done: string[] = [];
@@ -389,6 +438,14 @@ export function registerWasmFastKernels(): string[] {
     tf.unregisterKernel(name, BACKEND);
     tf.registerKernel({ ...k, kernelFunc: make(k.kernelFunc) });
     done.push(name);
+  }
+  const mpg = tf.getKernel('MaxPoolGrad', BACKEND);
+  if (mpg && !(mpg.kernelFunc as unknown as Record<symbol, boolean>)[FIXED]) {
+    const f = maxPoolGradJs as unknown as tf.KernelFunc;
+    (f as unknown as Record<symbol, boolean>)[FIXED] = true;
+    tf.unregisterKernel('MaxPoolGrad', BACKEND);
+    tf.registerKernel({ ...mpg, kernelFunc: f });
+    done.push('MaxPoolGrad');
   }
   return done;
 }
