@@ -13,4 +13,10 @@ export default defineConfig({
   preview: { headers: isolationHeaders },
   worker: { format: 'es' },
   optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
+  build: {
+    rollupOptions: {
+      // parity.html: the official-parity check in the browser (used by e2e/parity-webgpu.ts).
+      input: { main: 'index.html', parity: 'parity.html' },
+    },
+  },
 });

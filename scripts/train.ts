@@ -5,7 +5,7 @@
  *
  * Trains one bundled model on generated scenes (wasm backend), evaluating on the fixed
  * validation set after every epoch. Writes into --out (resumable; rerun the same command
- * to continue): checkpoint.safetensors (float32), state.json, metrics.jsonl (one JSON
+ * to continue): checkpoint.safetensors (float32), optimizer.safetensors (Adam moments), state.json, metrics.jsonl (one JSON
  * object per logged step and per epoch) and curve.json. --publish copies the latest
  * weights (float16) and a model card to public/models/NAME/.
  */
@@ -16,7 +16,7 @@ import { useBackend } from '../src/model/backends';
 import { registerWasmTrainingKernels } from '../src/train/wasmGradients';
 import { BUNDLED, TRAIN_IMAGE_SIZE } from '../src/train/bundledConfigs';
 import { initWeights } from '../src/train/init';
-import { train, syncSharedBoxHeads } from '../src/train/trainer';
+import { train, syncSharedBoxHeads, type SavedOptimizerState } from '../src/train/trainer';
 import { readSafetensors, writeSafetensors } from '../src/weights/safetensors';
 import { publishModel } from './lib/publishModel';
 
@@ -61,6 +61,8 @@ async function main(): Promise<void> {
   };
   const statePath = join(out, 'state.json');
   const ckptPath = join(out, 'checkpoint.safetensors');
+  const optPath = join(out, 'optimizer.safetensors');
+  let optimizerState: SavedOptimizerState | undefined;
   let startEpoch = 0;
   let weights = initWeights(spec.config, hyper.initSeed);
   let curve: { epoch: number; AP: number; AP50: number; AP75: number; seconds: number; stepsPerSec: number }[] = [];
@@ -72,6 +74,8 @@ async function main(): Promise<void> {
     curve = state.curve;
     trainSeconds = state.trainSeconds;
     weights = readSafetensors(readFileSync(ckptPath)).stateDict;
+    if (existsSync(optPath) && state.optimizer) optimizerState = { ...state.optimizer, moments: readSafetensors(readFileSync(optPath)).stateDict };
+    else console.log('no optimizer state saved: Adam moments restart from zero');
     console.log(`resuming ${name} from epoch ${startEpoch} (${out})`);
   }
   const log = (rec: object) => appendFileSync(join(out, 'metrics.jsonl'), JSON.stringify(rec) + '\n');
@@ -79,6 +83,7 @@ async function main(): Promise<void> {
     config: spec.config,
     weights,
     startEpoch,
+    optimizerState,
     ...hyper,
     maxSeconds: values['max-minutes'] ? Number(values['max-minutes']) * 60 : undefined,
     onStep: (rec) => {
@@ -91,7 +96,8 @@ async function main(): Promise<void> {
       log({ type: 'epoch', epoch: epoch + 1, ...stats, stepsPerSec: info.stepsPerSec, trainSeconds });
       syncSharedBoxHeads(w);
       writeFileSync(ckptPath, writeSafetensors(w, { dtype: 'F32' }));
-      writeFileSync(statePath, JSON.stringify({ model: name, config: spec.config, hyper, epoch, curve, trainSeconds, stats }, null, 2));
+      writeFileSync(optPath, writeSafetensors(info.optimizer.moments, { dtype: 'F32' }));
+      writeFileSync(statePath, JSON.stringify({ model: name, config: spec.config, hyper, epoch, curve, trainSeconds, stats, optimizer: { step: info.optimizer.step, lrs: info.optimizer.lrs } }, null, 2));
       writeFileSync(join(out, 'curve.json'), JSON.stringify({ model: name, label: spec.label, curve }, null, 2));
       console.log(`[${name}] epoch ${epoch + 1}/${epochs}: AP ${stats.AP.toFixed(3)} AP50 ${stats.AP50.toFixed(3)} AP75 ${stats.AP75.toFixed(3)} (${info.stepsPerSec.toFixed(2)} steps/s, ${(trainSeconds / 60).toFixed(1)} min)`);
       if (values.publish) publishModel(name, spec, w, { ...hyper, epochsDone: epoch + 1, trainSeconds, stats, command: `npm run train -- --model ${name} --epochs ${epochs} --steps-per-epoch ${hyper.stepsPerEpoch} --batch ${hyper.batchSize} --lr ${hyper.lr} --backbone-lr ${hyper.backboneLr} --publish` });

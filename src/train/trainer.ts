@@ -31,8 +31,41 @@ export interface TrainOptions {
   maxSeconds?: number;
   logEvery?: number;
   onStep?: (rec: Record<string, number>) => void;
-  /** Called after every epoch with the current weights and validation stats; save them here. */
-  onEpoch: (epoch: number, weights: StateDict, stats: CocoStats, info: { stepsPerSec: number; seconds: number }) => Promise<void>;
+  /** Adam moments and step count to resume from (see optimizerState). */
+  optimizerState?: SavedOptimizerState;
+  /** Called after every epoch with the current weights, optimizer state and validation stats; save them here. */
+  onEpoch: (epoch: number, weights: StateDict, stats: CocoStats, info: { stepsPerSec: number; seconds: number; optimizer: SavedOptimizerState }) => Promise<void>;
+}
+
+/** AdamW state keyed by state_dict names (variable names carry a per-process suffix). */
+export interface SavedOptimizerState {
+  step: number;
+  lrs: number[];
+  moments: StateDict; // `m.<name>` and `v.<name>`
+}
+
+const sdName = (varName: string) => varName.replace(/#\d+$/, '');
+
+async function saveOptimizer(opt: AdamW): Promise<SavedOptimizerState> {
+  const st = opt.getState();
+  const moments: StateDict = new Map();
+  for (const s of st.slots) {
+    moments.set(`m.${sdName(s.name)}`, { shape: s.m.shape, data: (await s.m.data()) as Float32Array });
+    moments.set(`v.${sdName(s.name)}`, { shape: s.v.shape, data: (await s.v.data()) as Float32Array });
+    tf.dispose([s.m, s.v]);
+  }
+  return { step: st.step, lrs: st.lrs, moments };
+}
+
+function restoreOptimizer(opt: AdamW, vars: tf.Variable[], saved: SavedOptimizerState): void {
+  const slots = [];
+  for (const v of vars) {
+    const m = saved.moments.get(`m.${sdName(v.name)}`);
+    const s = saved.moments.get(`v.${sdName(v.name)}`);
+    if (m && s) slots.push({ name: v.name, m: tf.tensor(m.data, m.shape), v: tf.tensor(s.data, s.shape) });
+  }
+  opt.setState({ step: saved.step, lrs: saved.lrs, slots });
+  for (const x of slots) tf.dispose([x.m, x.v]);
 }
 
 const isBackbone = (name: string) => name.startsWith('backbone.');
@@ -56,6 +89,7 @@ export async function train(o: TrainOptions): Promise<void> {
   }
   const vars = [...model.params.variables().values()].filter((v) => v.trainable);
   const opt = new AdamW(detrParamGroups(vars, (n) => isBackbone(n), o.lr, o.backboneLr), { lrDrop: o.lrDrop, maxGradNorm: 0.1, weightDecay: 1e-4 });
+  if (o.optimizerState) restoreOptimizer(opt, vars, o.optimizerState);
   const logEvery = o.logEvery ?? 25;
   try {
     for (let epoch = o.startEpoch; epoch < o.epochs; epoch++) {
@@ -83,7 +117,7 @@ export async function train(o: TrainOptions): Promise<void> {
       const stats = await evaluateOnValidation(evalModel, o.valImages, o.imageSize);
       const weights = await model.params.stateDict();
       evalModel.dispose();
-      await o.onEpoch(epoch, weights, stats, { stepsPerSec: o.stepsPerEpoch / seconds, seconds });
+      await o.onEpoch(epoch, weights, stats, { stepsPerSec: o.stepsPerEpoch / seconds, seconds, optimizer: await saveOptimizer(opt) });
       if (o.maxSeconds !== undefined && (performance.now() - started) / 1000 > o.maxSeconds && epoch + 1 < o.epochs) break;
     }
   } finally {
