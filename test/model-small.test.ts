@@ -51,6 +51,14 @@ describe('small configurations', () => {
       if (config.decoder === 'sam') {
         expect(L.salientPoints!.shape).toEqual([1, config.numQueries, config.nheads, 2]);
         expect(L.gaussian !== undefined).toBe(config.smca);
+        // Pixel coordinates of the points: relative (x, y) times the input tensor's (W, H).
+        const rel = await L.salientPoints!.data();
+        const px = await L.salientPointsPx!.data();
+        const [H, W] = enc.inputSize;
+        for (let i = 0; i < rel.length; i += 2) {
+          expect(px[i]).toBeCloseTo(rel[i] * W, 3);
+          expect(px[i + 1]).toBeCloseTo(rel[i + 1] * H, 3);
+        }
       }
     }
     const dets = await postprocess(dec.layers[dec.layers.length - 1], [[96, 128]], 10);

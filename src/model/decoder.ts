@@ -91,6 +91,7 @@ function samLayer(p: Params, c: ModelConfig, l: number, { tgt, ref, enc }: Layer
     roiBoxes,
     salientOffsets: offsets.reshape([b, nq, heads, 2]) as tf.Tensor4D,
     salientPoints,
+    salientPointsPx: tf.mul(salientPoints, tf.tensor1d([enc.inputSize[1], enc.inputSize[0]])) as tf.Tensor4D,
     point2Out,
     smcaScales,
     gaussian,

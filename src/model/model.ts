@@ -85,7 +85,8 @@ export function buildModel(config: ModelConfig, weights: StateDict, opts: { trai
       const validW = tf.div(tf.sum(notMask.slice([0, 0, 0], [b, 1, w]), [1, 2]), w);
       const validH = tf.div(tf.sum(notMask.slice([0, 0, 0], [b, h, 1]), [1, 2]), h);
       const validRatio = tf.stack([validW, validH], 1) as tf.Tensor2D;
-      const out: EncoderOutput & { backbone?: BackboneOutput; inputProj?: tf.Tensor4D } = { memory: x, pos: posFlat, maskFlat, featH: h, featW: w, validRatio, layerInputs };
+      const inputSize: [number, number] = [batch.images.shape[1], batch.images.shape[2]];
+      const out: EncoderOutput & { backbone?: BackboneOutput; inputProj?: tf.Tensor4D } = { memory: x, pos: posFlat, maskFlat, featH: h, featW: w, inputSize, validRatio, layerInputs };
       if (keep.backbone) {
         out.backbone = bb;
         out.inputProj = inputProj;

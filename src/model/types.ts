@@ -25,6 +25,8 @@ export interface EncoderOutput {
   maskFlat: tf.Tensor2D;
   featH: number;
   featW: number;
+  /** Size [H, W] of the (resized, padded) input tensor, to turn relative coordinates into pixels. */
+  inputSize: [number, number];
   /** [B, 2] valid ratio (w, h) of each image on the feature map. */
   validRatio: tf.Tensor2D;
   /** Inputs of each encoder layer ([B, h*w, C]), kept so the encoder self-attention row of a location can be recomputed on demand. */
@@ -41,6 +43,8 @@ export interface DecoderLayerTrace {
   salientOffsets?: tf.Tensor4D;
   /** SAM only: [B, nq, heads, 2] salient points, (x, y) relative to the padded batch tensor in [0,1]. */
   salientPoints?: tf.Tensor4D;
+  /** SAM only: [B, nq, heads, 2] salient points in pixels of the input tensor (divide by the preprocess scale for original-image pixels). */
+  salientPointsPx?: tf.Tensor4D;
   /** SAM only: [B, nq, heads*2 or heads*4] raw point2 output. */
   point2Out?: tf.Tensor3D;
   /** SMCA only: [B, nq, heads, 2] predicted scales (x, y). */

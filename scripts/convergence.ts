@@ -1,0 +1,61 @@
+/**
+ * npx tsx scripts/convergence.ts [--runs runs]
+ * Collects runs/<model>/curve.json of the three bundled variants into
+ * public/models/convergence.json (read by the app's Convergence view), draws
+ * docs/convergence.svg, and prints the README's AP / AP50 per epoch table.
+ */
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BUNDLED } from '../src/train/bundledConfigs';
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: 'runs' } } });
+type Point = { epoch: number; AP: number; AP50: number; AP75: number; seconds: number; stepsPerSec: number };
+const variants: Record<string, { epochs: number[]; AP: number[]; AP50: number[]; AP75: number[]; minutes: number[] }> = {};
+for (const [name, spec] of Object.entries(BUNDLED)) {
+  const f = join(values.runs!, name, 'curve.json');
+  if (!existsSync(f)) continue;
+  const curve = JSON.parse(readFileSync(f, 'utf8')).curve as Point[];
+  variants[spec.label] = {
+    epochs: curve.map((p) => p.epoch),
+    AP: curve.map((p) => p.AP),
+    AP50: curve.map((p) => p.AP50),
+    AP75: curve.map((p) => p.AP75),
+    minutes: curve.map((p) => Math.round((p.seconds / 60) * 10) / 10),
+  };
+}
+mkdirSync('public/models', { recursive: true });
+writeFileSync('public/models/convergence.json', JSON.stringify({ note: 'validation AP after each epoch (scripts/train.ts, scripts/convergence.ts)', variants }, null, 2) + '\n');
+
+// A small static SVG of AP50 and AP per epoch (no DOM needed).
+const W = 720, H = 340, m = { l: 56, r: 200, t: 20, b: 44 };
+const names = Object.keys(variants);
+const xMax = Math.max(1, ...names.flatMap((n) => variants[n].epochs));
+const yMax = Math.max(0.05, ...names.flatMap((n) => variants[n].AP50)) * 1.1;
+const x = (e: number) => m.l + (e / xMax) * (W - m.l - m.r);
+const y = (v: number) => H - m.b - (v / yMax) * (H - m.t - m.b);
+const colors = ['#0072B2', '#D55E00', '#009E73'];
+let svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">\n<rect width="${W}" height="${H}" fill="white"/>\n`;
+for (let i = 0; i <= 5; i++) {
+  const v = (yMax / 5) * i;
+  svg += `<line x1="${m.l}" x2="${W - m.r}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/><text x="${m.l - 6}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(2)}</text>\n`;
+}
+for (let e = 0; e <= xMax; e += Math.max(1, Math.round(xMax / 12))) svg += `<text x="${x(e)}" y="${H - m.b + 16}" text-anchor="middle">${e}</text>\n`;
+svg += `<text x="${(m.l + W - m.r) / 2}" y="${H - 8}" text-anchor="middle">epoch</text><text transform="translate(16,${(H - m.b + m.t) / 2}) rotate(-90)" text-anchor="middle">validation AP50 (solid) and AP (dashed)</text>\n`;
+names.forEach((n, i) => {
+  const v = variants[n];
+  const path = (ys: number[]) => v.epochs.map((e, j) => `${j ? 'L' : 'M'}${x(e).toFixed(1)},${y(ys[j]).toFixed(1)}`).join(' ');
+  svg += `<path d="${path(v.AP50)}" fill="none" stroke="${colors[i]}" stroke-width="2.5"/>\n<path d="${path(v.AP)}" fill="none" stroke="${colors[i]}" stroke-width="1.5" stroke-dasharray="5 3"/>\n`;
+  svg += `<text x="${W - m.r + 10}" y="${m.t + 16 + i * 20}" fill="${colors[i]}">${n}</text>\n`;
+});
+svg += '</svg>\n';
+mkdirSync('docs', { recursive: true });
+writeFileSync('docs/convergence.svg', svg);
+
+// Markdown table: AP / AP50 per epoch.
+const maxEpochs = Math.max(0, ...names.map((n) => variants[n].epochs.length));
+let md = `| epoch | ${names.map((n) => `${n} AP / AP50`).join(' | ')} |\n|---|${names.map(() => '---').join('|')}|\n`;
+for (let j = 0; j < maxEpochs; j++) {
+  md += `| ${j + 1} | ${names.map((n) => (variants[n].AP[j] === undefined ? '' : `${variants[n].AP[j].toFixed(3)} / ${variants[n].AP50[j].toFixed(3)}`)).join(' | ')} |\n`;
+}
+console.log(md);
