@@ -7,13 +7,19 @@
  * Prints the 12 COCOeval summary numbers as a table, or with --json one JSON object
  * with exactly the keys AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl.
  *
- * --model calls `evaluateModel` exported by src/eval/evaluateModel.ts (see
- * `EvaluateModelFn` in src/eval/types.ts); that module is added separately.
+ * --model DIR evaluates a bundled model folder (public/models/NAME: model.json +
+ * weights.safetensors) on the first N (default 500) scenes of the fixed validation set,
+ * generated at the model's input size.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { evaluateDetections, formatStats, STAT_KEYS } from '../src/eval';
-import type { CocoDetection, CocoGroundTruth, CocoStats, EvaluateModelFn } from '../src/eval';
+import type { CocoDetection, CocoGroundTruth, CocoStats } from '../src/eval';
+import { evaluateOnValidation } from '../src/eval/evaluateModel';
+import { buildModel } from '../src/model/model';
+import type { ModelConfig } from '../src/model/config';
+import { useBackend } from '../src/model/backends';
+import { readSafetensors } from '../src/weights/safetensors';
 
 interface Args {
   gt?: string;
@@ -80,15 +86,20 @@ function print(stats: CocoStats, json: boolean): void {
   }
 }
 
+/** --model DIR: a bundled model folder (model.json + weights.safetensors) on the fixed validation set. */
 async function runModel(args: Args): Promise<CocoStats> {
-  const hookUrl = new URL('../src/eval/evaluateModel.ts', import.meta.url);
-  if (!existsSync(fileURLToPath(hookUrl))) {
-    fail('--model needs src/eval/evaluateModel.ts (exporting `evaluateModel: EvaluateModelFn`), which is not implemented yet; use --gt/--detections for now');
+  const dir = args.model!;
+  const cardPath = join(dir, 'model.json');
+  const weightsPath = join(dir, 'weights.safetensors');
+  if (!existsSync(cardPath) || !existsSync(weightsPath)) fail(`${dir} is not a model folder (needs model.json and weights.safetensors)`);
+  const card = readJson(cardPath) as { config: ModelConfig; inputSize?: number };
+  await useBackend('wasm');
+  const model = buildModel(card.config, readSafetensors(readFileSync(weightsPath)).stateDict);
+  try {
+    return await evaluateOnValidation(model, args.n ?? 500, card.inputSize ?? 128, args.seed);
+  } finally {
+    model.dispose();
   }
-  // Non-literal specifier: the module is optional, so the type checker must not require it.
-  const mod = (await import(hookUrl.href)) as { evaluateModel?: EvaluateModelFn };
-  if (typeof mod.evaluateModel !== 'function') fail('src/eval/evaluateModel.ts does not export evaluateModel');
-  return mod.evaluateModel({ modelPath: args.model!, n: args.n, seed: args.seed });
 }
 
 async function main(): Promise<void> {
