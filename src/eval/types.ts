@@ -58,17 +58,3 @@ export type StatKey = (typeof STAT_KEYS)[number];
 /** The 12 numbers printed by `COCOeval.summarize()`; -1 where nothing could be evaluated. */
 export type CocoStats = Record<StatKey, number>;
 
-/**
- * Signature of the model evaluation hook that `scripts/eval.ts --model PATH` calls
- * (expected to live in `src/eval/evaluateModel.ts` as `export async function evaluateModel`).
- * It should run the bundled model on the synthetic validation set and score it with
- * `evaluateDetections`.
- */
-export interface EvaluateModelOptions {
-  modelPath: string;
-  /** Number of validation scenes (default: the validation set size). */
-  n?: number;
-  seed?: number;
-}
-
-export type EvaluateModelFn = (opts: EvaluateModelOptions) => Promise<CocoStats>;
