@@ -16,6 +16,12 @@ async function put(out: Named, name: string, t: tf.Tensor, perm?: number[]): Pro
   if (p !== t) p.dispose();
 }
 
+/** put() for a temporary made just for the comparison: disposed after the readback. */
+async function putTemp(out: Named, name: string, t: tf.Tensor): Promise<void> {
+  await put(out, name, t);
+  t.dispose();
+}
+
 /**
  * Runs the model on a fixture's inputs and returns every tensor the fixture names,
  * in the fixture's layouts (NCHW feature maps, [hw, B, C] memory, ...).
@@ -46,15 +52,15 @@ export async function runFixture(fx: Fixture, weights: StateDict): Promise<Named
       if (L.salientOffsets) await put(out, `decoder.${l}.salient_points`, L.salientOffsets);
       if (L.point2Out) await put(out, `decoder.${l}.point2_out`, L.point2Out);
       await put(out, `decoder.${l}.cross_attn_weights`, L.crossAttn);
-      if (L.gaussian) await put(out, `decoder.${l}.smca_gaussian`, tf.tidy(() => L.gaussian!.transpose([2, 3, 0, 1]).reshape([nq, hw, -1])));
+      if (L.gaussian) await putTemp(out, `decoder.${l}.smca_gaussian`, tf.tidy(() => L.gaussian!.transpose([2, 3, 0, 1]).reshape([nq, hw, -1])));
       const rows = Math.min(20, nq);
-      await put(out, `decoder.${l}.self_attn_weights_head0`, tf.tidy(() => L.selfAttn.slice([0, 0, 0, 0], [b, 1, rows, nq]).reshape([b, rows, nq])));
+      await putTemp(out, `decoder.${l}.self_attn_weights_head0`, tf.tidy(() => L.selfAttn.slice([0, 0, 0, 0], [b, 1, rows, nq]).reshape([b, rows, nq])));
       const dbg = (L as { debug?: Record<string, tf.Tensor> }).debug;
       for (const key of ['attn1', 'attn2']) {
         if (dbg?.[key]) {
           const t = dbg[key];
           const q = Math.min(10, nq);
-          await put(out, `decoder.${l}.${key}`, tf.tidy(() => t.slice([0, 0, 0], [b, q, t.shape[2]!]).transpose([1, 0, 2])));
+          await putTemp(out, `decoder.${l}.${key}`, tf.tidy(() => t.slice([0, 0, 0], [b, q, t.shape[2]!]).transpose([1, 0, 2])));
         }
       }
       await put(out, `decoder.${l}.hs`, L.hs);
