@@ -45,9 +45,11 @@ function basic(p: Params, q: string, x: tf.Tensor4D, stride: number, dilation: n
 /** Runs the ResNet body; returns the last stage's features [B, H/32, W/32, C] (H/16 with DC5). */
 export function runBackbone(p: Params, c: ModelConfig, images: tf.Tensor4D): tf.Tensor4D {
   const pre = 'backbone.0.body';
-  let x = tf.relu(frozenBn(p, `${pre}.bn1`, conv(p, `${pre}.conv1.weight`, images, 2, 3)));
   // Max pool 3x3/2 pad 1: inputs are >= 0 after ReLU, so zero padding equals PyTorch's -inf padding.
-  x = tf.maxPool(tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]), 3, 2, 'valid');
+  let x = tf.tidy(() => {
+    const stem = tf.relu(frozenBn(p, `${pre}.bn1`, conv(p, `${pre}.conv1.weight`, images, 2, 3)));
+    return tf.maxPool(tf.pad(stem, [[0, 0], [1, 1], [1, 1], [0, 0]]), 3, 2, 'valid') as tf.Tensor4D;
+  });
   const isBottleneck = c.backbone === 'resnet50' || c.backbone === 'resnet101';
   const block = isBottleneck ? bottleneck : basic;
   let dilation = 1;
@@ -63,7 +65,11 @@ export function runBackbone(p: Params, c: ModelConfig, images: tf.Tensor4D): tf.
     for (let b = 0; b < n; b++) {
       const q = `${pre}.layer${s + 1}.${b}`;
       const down = b === 0 && p.has(`${q}.downsample.0.weight`);
-      x = block(p, q, x, b === 0 ? stride : 1, b === 0 ? previousDilation : dilation, down);
+      const input = x;
+      // One tidy per block: only the block's output stays alive, so peak memory is a few
+      // activations, not the whole network's (800x1066 inputs overflow the wasm heap otherwise).
+      x = tf.tidy(() => block(p, q, input, b === 0 ? stride : 1, b === 0 ? previousDilation : dilation, down));
+      if (input !== images) input.dispose();
     }
   });
   return x;
