@@ -134,7 +134,8 @@ test('loads the bundled model and shows detections on WebGPU', async ({ open }) 
   assert((await page.getByTestId('backend-badge').textContent()) === 'webgpu', 'backend is not webgpu: ' + (await page.getByTestId('backend-badge').textContent()));
   const n = await page.getByTestId('detection-box').count();
   assert(n > 0, 'no detection boxes');
-  assert(await page.getByTestId('placeholder-warning').isVisible(), 'placeholder model not labelled');
+  // The default is a trained model: no "untrained placeholder" warning.
+  assert((await page.getByTestId('placeholder-warning').count()) === 0, 'the default model is labelled as an untrained placeholder');
   await shot(page, '01-webgpu-detections');
 }, 300_000);
 
@@ -259,7 +260,7 @@ test('query selection: 8 salient points and 8 maps; head toggles; solo; layer sl
 });
 
 test('SMCA: the prior toggle changes the attention maps; prior-off comparison and difference view', async ({ open }) => {
-  const page = await open('?backend=wasm&model=placeholder-sam-smca&t=0');
+  const page = await open('?backend=wasm&model=sam-detr-smca&t=0');
   await selectFirstQuery(page);
   const toggle = page.getByTestId('smca-toggle');
   assert((await toggle.getAttribute('aria-checked')) === 'true', 'prior should start on');
@@ -332,7 +333,7 @@ test('checkpoint fixtures: malicious, truncated and foreign files give errors; t
 
 test('loading a SAM-DETR .pth shows progress, the detected configuration, and switches the view to it', async ({ open }) => {
   const page = await open('?backend=wasm');
-  const card = JSON.parse(readFileSync(join(DIST, 'models', 'placeholder-sam-smca', 'model.json'), 'utf8')) as { config: ModelConfig };
+  const card = JSON.parse(readFileSync(join(DIST, 'models', 'sam-detr-smca', 'model.json'), 'utf8')) as { config: ModelConfig };
   const sink = new MemorySink();
   await torchSave(sink, formulaCheckpoint(card.config, { seed: 11, epochs: 50 }));
   const r = await runs(page);

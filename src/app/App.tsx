@@ -253,6 +253,14 @@ export function App() {
 
   const info0 = models[0];
   const info1 = models[1];
+
+  // A model card may suggest a display threshold (an under-trained model's scores are low);
+  // it applies while the URL does not pin one.
+  const suggested = info0?.card?.scoreThreshold;
+  useEffect(() => {
+    if (suggested === undefined || new URLSearchParams(window.location.search).has('t')) return;
+    update({ threshold: suggested });
+  }, [info0?.name, suggested, update]);
   const isSmca = !!info0?.config.smca && info0.config.decoder === 'sam';
   const needOff = isSmca && (!s.smcaPrior || s.compare === 'prior-off' || s.overlay === 'diff');
 

@@ -20,6 +20,8 @@ export interface ModelCard {
   command?: string;
   /** True for the untrained placeholder models. */
   placeholder?: boolean;
+  /** Suggested score threshold for display (used when the URL sets none). */
+  scoreThreshold?: number;
   description?: string;
   weights?: string;
 }
