@@ -1,3 +1,4 @@
+import { f16ToF32 } from '../weights/float16';
 /**
  * torch storage classes (as they appear in pickles) and the element types they hold.
  * Storage bytes are little-endian; every platform JS runs on is too, so typed arrays can view
@@ -62,14 +63,7 @@ export function viewAs<D extends DType>(dtype: D, bytes: Uint8Array): TypedArray
 }
 
 /** IEEE half -> float32 value (exact: every half is representable in float32). */
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
+export const halfToFloat = f16ToF32;
 
 /** Any dtype's array to float32 (bfloat16 is the top half of a float32). */
 export function toFloat32(dtype: DType, a: AnyTypedArray): Float32Array {
