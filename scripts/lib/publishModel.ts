@@ -5,23 +5,15 @@ import type { StateDict } from '../../src/model/types';
 import { writeSafetensors } from '../../src/weights/safetensors';
 import { CLASS_NAMES } from '../../src/data/scene';
 import type { CocoStats } from '../../src/eval/types';
+import type { TrainOptions } from '../../src/train/trainer';
 
-interface PublishInfo {
-  epochs: number;
-  epochsDone: number;
-  stepsPerEpoch: number;
-  batchSize: number;
-  imageSize: number;
-  lr: number;
-  backboneLr: number;
-  lrDrop: number;
-  dataSeed: number;
+type PublishInfo = Pick<TrainOptions, 'epochs' | 'stepsPerEpoch' | 'batchSize' | 'imageSize' | 'lr' | 'backboneLr' | 'lrDrop' | 'dataSeed' | 'valImages'> & {
   initSeed: number;
-  valImages: number;
+  epochsDone: number;
   trainSeconds: number;
   stats: CocoStats;
   command: string;
-}
+};
 
 /** Writes public/models/NAME/{weights.safetensors (float16), model.json} and lists it in index.json. */
 export function publishModel(name: string, spec: { config: ModelConfig; label: string }, w: StateDict, info: PublishInfo): void {
