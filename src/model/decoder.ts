@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './config';
 import type { Params } from './params';
 import type { DecoderLayerTrace, EncoderOutput, ForwardOptions } from './types';
-import { linear, mlp, layerNorm, inverseSigmoid, stopGradient } from './layers';
+import { linear, mlp, layerNorm, inverseSigmoid, stopGradient, withoutGradient } from './layers';
 import { attend, splitHeads, mergeHeads } from './attention';
 import { sineEmbedPoints } from './position';
 import { roiAlign, gridSamplePoints, POOL } from './roiAlign';
@@ -41,7 +41,7 @@ function samLayer(p: Params, c: ModelConfig, l: number, { tgt, ref, enc }: Layer
 
   // Self-attention; positions are the sine embedding of the reference centres (no gradient, as officially).
   const center = ref.slice([0, 0, 0], [b, nq, 2]);
-  const refSine = stopGradient(sineEmbedPoints(center, d / 2));
+  const refSine = withoutGradient(center, (c) => sineEmbedPoints(c, d / 2));
   const saQ = tf.mul(tf.add(linear(p, `${prefix}.sa_qcontent_proj`, tgt), linear(p, `${prefix}.sa_qpos_proj`, refSine)), (d / heads) ** -0.5);
   const saK = tf.add(linear(p, `${prefix}.sa_kcontent_proj`, tgt), linear(p, `${prefix}.sa_kpos_proj`, refSine));
   const saV = linear(p, `${prefix}.sa_v_proj`, tgt);
@@ -73,7 +73,7 @@ function samLayer(p: Params, c: ModelConfig, l: number, { tgt, ref, enc }: Layer
   const half = tf.mul(ref.slice([0, 0, 2], [b, nq, 2]), 0.5).reshape([b, nq, 1, 2]);
   const salientPoints = tf.add(centerH, tf.mul(half, offsets.reshape([b, nq, heads, 2]))) as tf.Tensor4D;
   const attn2 = linear(p, `${prefix}.attn2`, q1);
-  const qPos = tf.mul(stopGradient(sineEmbedPoints(salientPoints, d / 2)), tf.sigmoid(attn2).reshape([b, nq, heads, d]));
+  const qPos = tf.mul(withoutGradient(salientPoints, (pts) => sineEmbedPoints(pts, d / 2)), tf.sigmoid(attn2).reshape([b, nq, heads, d]));
 
   // Cross-attention: per-head queries of width d against keys shared by all heads.
   const q = tf.add(linear(p, `${prefix}.ca_qcontent_proj`, qContent), mlp(p, `${prefix}.ca_qpos_sine_proj`, qPos, 2));

@@ -48,12 +48,20 @@ export function inverseSigmoid(x: tf.Tensor, eps = 1e-5): tf.Tensor {
   return tf.log(tf.div(tf.maximum(c, eps), tf.maximum(tf.sub(1, c), eps)));
 }
 
-/** Gradient barrier: forward identity, zero gradient (like torch's .detach()). */
-const stopGradientOp = tf.customGrad(((x: tf.Tensor) => ({
-  value: tf.clone(x),
-  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
-})) as unknown as Parameters<typeof tf.customGrad>[0]);
+/**
+ * Runs `fn(x)` outside the gradient tape and gives `x` a zero gradient: for values that
+ * officially carry no gradient (torch's .detach(), @torch.no_grad(), roi_align's boxes).
+ * Nothing inside `fn` is recorded, so training does not even compute the zeros through it.
+ */
+export function withoutGradient<T extends tf.Tensor>(x: tf.Tensor, fn: (x: tf.Tensor) => T): T {
+  const op = tf.customGrad(((input: tf.Tensor) => ({
+    value: fn(input),
+    gradFunc: () => tf.zerosLike(input),
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(x) as T;
+}
 
+/** Gradient barrier: forward identity, zero gradient (like torch's .detach()). */
 export function stopGradient<T extends tf.Tensor>(x: T): T {
-  return stopGradientOp(x) as T;
+  return withoutGradient(x, (t) => tf.clone(t) as T);
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { withoutGradient } from './layers';
 
 /**
  * torchvision roi_align(output 7x7, spatial_scale 1, sampling_ratio -1, aligned=True),
@@ -55,19 +56,6 @@ function boxAxisWeights(flat: tf.Tensor2D, axis: 0 | 1, size: number): tf.Tensor
 }
 
 /**
- * Runs `fn` outside the gradient tape and gives its input a zero gradient: the sampling
- * weights depend on the boxes only through floors, comparisons and sample counts, and
- * torchvision's roi_align passes no gradient to the boxes either.
- */
-function withoutGradient<T extends tf.Tensor>(x: tf.Tensor, fn: (x: tf.Tensor) => T): T {
-  const op = tf.customGrad(((input: tf.Tensor) => ({
-    value: fn(input),
-    gradFunc: () => tf.zerosLike(input),
-  })) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return op(x) as T;
-}
-
-/**
  * features: [B, H, W, C]; boxes: [B, nq, 4] x1y1x2y2 in feature cells (before the -0.5 shift).
  * Returns [B*nq, 7, 7, C]. No gradient flows to the boxes (as in torchvision).
  */
@@ -75,6 +63,8 @@ export function roiAlign(features: tf.Tensor4D, boxes: tf.Tensor3D): tf.Tensor4D
   const [b, h, w, c] = features.shape;
   const nq = boxes.shape[1];
   const flat = boxes.reshape([b * nq, 4]) as tf.Tensor2D;
+  // The sampling weights depend on the boxes only through floors, comparisons and sample
+  // counts, and torchvision's roi_align passes no gradient to the boxes either.
   const ay = withoutGradient(flat, (f) => boxAxisWeights(f as tf.Tensor2D, 1, h)); // [R, 7, H]
   const ax = withoutGradient(flat, (f) => boxAxisWeights(f as tf.Tensor2D, 0, w)); // [R, 7, W]
   if (nq * POOL * POOL * h * w <= DENSE_LIMIT) {
