@@ -42,23 +42,21 @@ export function installWasmBatchMatMul(): boolean {
     const sameBatch = a.shape.length === b.shape.length && a.shape.slice(0, -2).every((d, i) => d === b.shape[i]);
     if ((batchA === 1 && batchB === 1) || a.dtype !== 'float32' || b.dtype !== 'float32' || !(sameBatch || batchB === 1)) return stock(args) as TensorInfo;
 
-    const temps: TensorInfo[] = [];
-    const run = (name: string, inputs: Record<string, TensorInfo>, attrs: object = {}): TensorInfo => {
-      const out = kernel(name)({ inputs, backend: args.backend, attrs } as Parameters<tf.KernelFunc>[0]) as TensorInfo;
-      temps.push(out);
-      return out;
-    };
     const rows = (t: TensorInfo, tr: boolean) => t.shape[t.shape.length - (tr ? 1 : 2)];
     const cols = (t: TensorInfo, tr: boolean) => t.shape[t.shape.length - (tr ? 2 : 1)];
     const m = rows(a, transposeA);
     const k = cols(a, transposeA);
     const n = cols(b, transposeB);
-    if (batchB !== 1 && m * k * n < MIN_LOOP_MACS) {
-      for (const t of temps) backend.disposeData(t.dataId);
-      return stock(args) as TensorInfo;
-    }
-    const outBatchShape = (batchB === 1 ? a : b).shape.slice(0, -2);
-    const outShape = [...(batchA >= batchB ? a.shape.slice(0, -2) : outBatchShape), m, n];
+    if (batchB !== 1 && m * k * n < MIN_LOOP_MACS) return stock(args) as TensorInfo;
+
+    const temps: TensorInfo[] = [];
+    const call = (f: tf.KernelFunc, inputs: Record<string, TensorInfo> | TensorInfo[], attrs: object = {}): TensorInfo => {
+      const out = f({ inputs, backend: args.backend, attrs } as Parameters<tf.KernelFunc>[0]) as TensorInfo;
+      temps.push(out);
+      return out;
+    };
+    const run = (name: string, inputs: Record<string, TensorInfo> | TensorInfo[], attrs: object = {}) => call(kernel(name), inputs, attrs);
+    const plain = { transposeA: false, transposeB: false };
     // Operands in untransposed [batch, rows, cols] form.
     const as3 = (t: TensorInfo, batch: number, tr: boolean) => {
       const r = t.shape[t.shape.length - 2];
@@ -72,20 +70,19 @@ export function installWasmBatchMatMul(): boolean {
       let out: TensorInfo;
       if (batchB === 1) {
         // Shared right operand: one [B*M, K] @ [K, N] product.
-        const a2 = run('Reshape', { x: a3 }, { shape: [1, batchA * m, k] });
-        out = run('BatchMatMul', { a: a2, b: b3 }, { transposeA: false, transposeB: false });
+        out = call(stock, { a: run('Reshape', { x: a3 }, { shape: [1, batchA * m, k] }), b: b3 }, plain);
       } else {
         const parts: TensorInfo[] = [];
         for (let i = 0; i < batchA; i++) {
           const ai = run('Slice', { x: a3 }, { begin: [i, 0, 0], size: [1, m, k] });
           const bi = run('Slice', { x: b3 }, { begin: [i, 0, 0], size: [1, k, n] });
-          parts.push(temps[temps.push(stock({ inputs: { a: ai, b: bi }, backend: args.backend, attrs: { transposeA: false, transposeB: false } } as Parameters<tf.KernelFunc>[0]) as TensorInfo) - 1]);
+          parts.push(call(stock, { a: ai, b: bi }, plain));
         }
         // Concat takes its inputs as an array (as tf.concat passes them).
-        out = parts.length === 1 ? parts[0] : run('Concat', parts as unknown as Record<string, TensorInfo>, { axis: 0 });
+        out = parts.length === 1 ? parts[0] : run('Concat', parts, { axis: 0 });
       }
-      const result = kernel('Reshape')({ inputs: { x: out }, backend: args.backend, attrs: { shape: outShape } } as Parameters<tf.KernelFunc>[0]) as TensorInfo;
-      return result;
+      // Both cases keep a's batch shape (same batch, or b shared).
+      return kernel('Reshape')({ inputs: { x: out }, backend: args.backend, attrs: { shape: [...a.shape.slice(0, -2), m, n] } } as Parameters<tf.KernelFunc>[0]) as TensorInfo;
     } finally {
       for (const t of temps) backend.disposeData(t.dataId);
     }
