@@ -58,13 +58,11 @@ async function timedForward(model: SamDetrModel, rgb: Uint8Array, h: number, w: 
   t0 = performance.now();
   const q = dets[0][0].query;
   for (const L of dec.layers) {
-    const nq = L.crossAttn.shape[2];
     const parts = [L.crossAttn.slice([0, 0, q, 0], [1, -1, 1, -1]), L.referenceBoxes.slice([0, q, 0], [1, 1, 4])];
     if (L.salientPoints) parts.push(L.salientPoints.slice([0, q, 0, 0], [1, 1, -1, -1]));
     if (L.gaussian) parts.push(L.gaussian.slice([0, 0, q, 0], [1, -1, 1, -1]));
     await Promise.all(parts.map((p) => p.data()));
     tf.dispose(parts);
-    void nq;
   }
   t.trace_ms = performance.now() - t0;
   t.total_ms = t.preprocess_ms + t.backbone_ms + t.encoder_ms + t.decoder_ms + t.postprocess_ms + t.trace_ms;

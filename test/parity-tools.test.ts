@@ -19,14 +19,14 @@ describe('parity comparison', () => {
     const l = [1, 2, 2];
     const b = [0, 0, 1, 1, 10, 10, 20, 20, 30, 30, 40, 40];
     const ob = [0, 0, 1, 1, 30, 30, 40, 40, 10, 10, 20, 20];
-    const r = alignTiedDetections(s, l, b, s, l, ob);
+    const r = alignTiedDetections(s, l, b, l, ob);
     expect(r.order).toEqual([0, 2, 1]);
     expect(r.excluded.size).toBe(0);
     // Not tied: no reordering, so the mismatch stays visible.
-    const r2 = alignTiedDetections([0.9, 0.8, 0.7], l, b, [0.9, 0.8, 0.7], l, ob);
+    const r2 = alignTiedDetections([0.9, 0.8, 0.7], l, b, l, ob);
     expect(r2.order).toEqual([0, 1, 2]);
     // Last run cut by top-k with a different member: excluded, and only that one.
-    const r3 = alignTiedDetections([0.9, 0.5, 0.5], l, b, s, l, [0, 0, 1, 1, 10, 10, 20, 20, 99, 99, 99, 99]);
+    const r3 = alignTiedDetections([0.9, 0.5, 0.5], l, b, l, [0, 0, 1, 1, 10, 10, 20, 20, 99, 99, 99, 99]);
     expect([...r3.excluded]).toEqual([2]);
   });
 

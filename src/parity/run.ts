@@ -111,7 +111,7 @@ function alignPostprocess(fx: Fixture, ours: Named, atol?: number, rtol?: number
     const [rs, rl, rb] = names.map((n) => fx.tensors.get(n)?.data);
     const [os, ol, ob] = names.map((n) => ours.get(n));
     if (!rs || !rl || !rb || !os || !ol || !ob || os.length !== rs.length) continue;
-    const { order, moved: m, excluded } = alignTiedDetections(rs, rl, rb, os, ol, ob, atol, rtol);
+    const { order, moved: m, excluded } = alignTiedDetections(rs, rl, rb, ol, ob, atol, rtol);
     if (excluded.size) {
       skip.set(names[0], excluded);
       skip.set(names[1], excluded);

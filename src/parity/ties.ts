@@ -5,7 +5,7 @@ import { ATOL, RTOL } from './compare';
  * (random-weight fixtures produce many scores that agree to 7 digits). Before comparing
  * postprocess outputs in rank order, this reorders our detections inside each run of
  * official scores that are tied within tolerance, matching each official detection to one of
- * ours from the same run with the same label and the closest box. Outside tie runs the order
+ * ours from the same run with the same label and all box coordinates within tolerance. Outside tie runs the order
  * must be identical. In the last run, the one cut by top-k, the two lists may hold different
  * members of the tie: official detections there with no counterpart in ours are returned
  * as `excluded` (not compared), and counted in the report.
@@ -15,7 +15,6 @@ export function alignTiedDetections(
   refScores: ArrayLike<number>,
   refLabels: ArrayLike<number>,
   refBoxes: ArrayLike<number>,
-  ourScores: ArrayLike<number>,
   ourLabels: ArrayLike<number>,
   ourBoxes: ArrayLike<number>,
   atol = ATOL,
@@ -60,7 +59,6 @@ export function alignTiedDetections(
     }
     start = end;
   }
-  void ourScores;
   return { order, moved, excluded };
 }
 

@@ -113,9 +113,10 @@ export async function train(o: TrainOptions): Promise<void> {
         tf.dispose(Object.values(grads));
       }
       const seconds = (performance.now() - t0) / 1000;
-      const evalModel = buildModel(o.config, await model.params.stateDict());
-      const stats = await evaluateOnValidation(evalModel, o.valImages, o.imageSize);
+      // One read of the trained variables serves the evaluation model and the checkpoint.
       const weights = await model.params.stateDict();
+      const evalModel = buildModel(o.config, weights);
+      const stats = await evaluateOnValidation(evalModel, o.valImages, o.imageSize);
       evalModel.dispose();
       await o.onEpoch(epoch, weights, stats, { stepsPerSec: o.stepsPerEpoch / seconds, seconds, optimizer: await saveOptimizer(opt) });
       if (o.maxSeconds !== undefined && (performance.now() - started) / 1000 > o.maxSeconds && epoch + 1 < o.epochs) break;
