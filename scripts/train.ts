@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { useBackend } from '../src/model/backends';
 import { registerWasmTrainingKernels } from '../src/train/wasmGradients';
 import { BUNDLED, TRAIN_IMAGE_SIZE } from '../src/train/bundledConfigs';
-import { initWeights } from '../src/train/init';
+import { initTrainingWeights } from '../src/train/init';
 import { train, syncSharedBoxHeads, type SavedOptimizerState } from '../src/train/trainer';
 import { readSafetensors, writeSafetensors } from '../src/weights/safetensors';
 import { publishModel } from './lib/publishModel';
@@ -58,13 +58,14 @@ async function main(): Promise<void> {
     dataSeed: Number(values['data-seed']),
     initSeed: Number(values['init-seed']),
     valImages: Number(values.val),
+    init: 'Xavier/He weights; frozen BatchNorm statistics calibrated on 16 generated scenes (src/train/init.ts)',
   };
   const statePath = join(out, 'state.json');
   const ckptPath = join(out, 'checkpoint.safetensors');
   const optPath = join(out, 'optimizer.safetensors');
   let optimizerState: SavedOptimizerState | undefined;
   let startEpoch = 0;
-  let weights = initWeights(spec.config, hyper.initSeed);
+  let weights = initTrainingWeights(spec.config, hyper.initSeed, TRAIN_IMAGE_SIZE);
   let curve: { epoch: number; AP: number; AP50: number; AP75: number; seconds: number; stepsPerSec: number }[] = [];
   let trainSeconds = 0;
   if (existsSync(statePath) && existsSync(ckptPath)) {

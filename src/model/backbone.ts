@@ -13,8 +13,27 @@ function conv(p: Params, name: string, x: tf.Tensor4D, stride: number, pad: numb
   return tf.conv2d(padded, p.conv(name), stride, 'valid', 'NHWC', dilation);
 }
 
+/** Receives every BatchNorm's input before it is normalised (see observeBatchNormInputs). */
+export type BatchNormObserver = (name: string, input: tf.Tensor4D) => void;
+let batchNormObserver: BatchNormObserver | null = null;
+
+/**
+ * Runs `body` with `observer` called on each BatchNorm input, in network order. Training from
+ * scratch uses it to set the frozen statistics from data, layer by layer, in one pass: the
+ * observer may rewrite a layer's running statistics before that layer reads them.
+ */
+export function observeBatchNormInputs<T>(observer: BatchNormObserver, body: () => T): T {
+  batchNormObserver = observer;
+  try {
+    return body();
+  } finally {
+    batchNormObserver = null;
+  }
+}
+
 /** FrozenBatchNorm2d: x * (w / sqrt(var + 1e-5)) + (b - mean * that scale). */
 function frozenBn(p: Params, name: string, x: tf.Tensor4D): tf.Tensor4D {
+  batchNormObserver?.(name, x);
   const fold = () => {
     const scale = tf.mul(p.raw(`${name}.weight`), tf.rsqrt(tf.add(p.raw(`${name}.running_var`), 1e-5)));
     return { scale, shift: tf.sub(p.raw(`${name}.bias`), tf.mul(p.raw(`${name}.running_mean`), scale)) };

@@ -1,7 +1,12 @@
 import type { ModelConfig } from '../model/config';
 import { stateDictLayout } from '../model/stateDictLayout';
 import type { StateDict } from '../model/types';
-import { Rng } from '../data/rng';
+import * as tf from '@tensorflow/tfjs';
+import { Rng, deriveSeed } from '../data/rng';
+import { buildModel } from '../model/model';
+import { observeBatchNormInputs } from '../model/backbone';
+import { generateScene } from '../data/scene';
+import { sceneBatch } from './sceneBatch';
 
 /**
  * Initial weights for training from scratch, following the official initialisation where it
@@ -50,4 +55,37 @@ export function initWeights(config: ModelConfig, seed: number): StateDict {
     sd.set(name, { shape, data });
   }
   return sd;
+}
+
+/**
+ * Sets every frozen BatchNorm's running mean and variance to the statistics of its input on
+ * a batch of generated training scenes, so each normalised activation starts near zero mean
+ * and unit variance. With identity statistics a from-scratch ResNet's activations grow block
+ * by block (backbone output std ~18 at init here); the official model never meets this
+ * because it starts from ImageNet weights. One pass suffices: layers run in order, and each
+ * layer's statistics are written before the layer folds them.
+ */
+export function calibrateBatchNorm(config: ModelConfig, sd: StateDict, seed: number, images = 16, imageSize = 160): StateDict {
+  const model = buildModel(config, sd);
+  const { batch } = sceneBatch(Array.from({ length: images }, (_, i) => generateScene(deriveSeed(seed, i), { width: imageSize, height: imageSize })));
+  try {
+    observeBatchNormInputs(
+      (name, x) => {
+        const { mean, variance } = tf.tidy(() => tf.moments(x, [0, 1, 2]));
+        sd.get(`${name}.running_mean`)!.data.set(mean.dataSync());
+        sd.get(`${name}.running_var`)!.data.set(variance.dataSync());
+        tf.dispose([mean, variance]);
+      },
+      () => tf.dispose(model.runBackbone(batch) as unknown as tf.TensorContainer),
+    );
+  } finally {
+    model.dispose();
+    tf.dispose([batch.images, batch.mask]);
+  }
+  return sd;
+}
+
+/** Initial weights for training: initWeights, then BatchNorm statistics calibrated on generated scenes. */
+export function initTrainingWeights(config: ModelConfig, seed: number, imageSize = 160): StateDict {
+  return calibrateBatchNorm(config, initWeights(config, seed), deriveSeed(seed, 0xb17), 16, imageSize);
 }
