@@ -6,13 +6,16 @@
  * - bundled: the bundled default model at its own input size (when public/models has it);
  * - decoder-only re-run on cached encoder memory (what the SMCA on/off comparison runs);
  * - tensor count and bytes before and after 20 runs.
+ * - reference: a PyTorch ResNet-50 (tools/torch_resnet50_bench.py, 2 threads, same input size) run
+ *   right after our backbone, reported as a ratio (skipped, with the reason, without python3-torch).
  * With --json prints one JSON object: { official: { wasm_node: { preprocess_ms, backbone_ms,
  * encoder_ms, decoder_ms, postprocess_ms, trace_ms, total_ms, decoder_rerun_ms } }, bundled: {...},
- * memory: {...}, machine: {...} }.
+ * reference: { torch_resnet50_ms, backbone_ratio_wasm_node, note }, memory: { ..., peakRssMiB }, machine: {...} }.
  */
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { useBackend } from '../src/model/backends';
 import { buildModel, type SamDetrModel } from '../src/model/model';
@@ -87,6 +90,21 @@ async function benchModel(label: string, model: SamDetrModel, rgb: Uint8Array, h
   return out;
 }
 
+/**
+ * PyTorch ResNet-50 at the same input size and 2 threads (tools/torch_resnet50_bench.py), run right
+ * after our backbone so both see the same machine load. Null (with the reason) when python3 has no torch.
+ */
+function torchResnet50(h: number, w: number): { ms: number | null; note: string } {
+  const py = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  const r = spawnSync(py, ['tools/torch_resnet50_bench.py', '--height', String(h), '--width', String(w), '--runs', String(RUNS), '--threads', '2'], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    const why = /No module named 'torch'/.test(r.stderr ?? '') ? 'python3-torch is not installed (apt-get install python3-torch)' : (r.stderr || r.error?.message || 'failed').trim().split('\n').pop();
+    return { ms: null, note: `skipped: ${why}` };
+  }
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  return { ms: Math.round(out.median_ms * 10) / 10, note: `PyTorch ${out.torch}, ${out.threads} threads, ResNet-50 to layer4, median of ${RUNS}` };
+}
+
 async function main() {
   await useBackend('wasm');
   const result: Record<string, unknown> = { machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, backend: 'wasm (Node, single-threaded, SIMD)' } };
@@ -98,6 +116,9 @@ async function main() {
     const t = await benchModel(`official R50 SMCA @${H}x${W} (wasm, Node)`, model, rgb, H, W, Math.min(H, W), 1333);
     result.official = { wasm_node: t };
     model.dispose();
+    const ref = torchResnet50(H, W);
+    result.reference = { torch_resnet50_ms: ref.ms, note: ref.note, backbone_ratio_wasm_node: ref.ms ? Math.round((t.backbone_ms / ref.ms) * 100) / 100 : null };
+    if (!values.json) console.log(ref.ms ? `reference: PyTorch ResNet-50 @${H}x${W} ${ref.ms} ms; our backbone (wasm, Node) is ${(t.backbone_ms / ref.ms).toFixed(2)}x that` : `reference: ${ref.note}`);
   }
   const index = 'public/models/index.json';
   if (existsSync(index)) {
@@ -114,7 +135,7 @@ async function main() {
     for (let i = 0; i < 20; i++) await timedForward(model, Uint8Array.from(scene.pixels), size, size, size, card.maxSize ?? size);
     const after = tf.memory();
     result.bundled = { name: def.name, wasm_node: t };
-    result.memory = { numTensorsBefore: before.numTensors, numTensorsAfter: after.numTensors, numBytesBefore: before.numBytes, numBytesAfter: after.numBytes, runs: 20 };
+    result.memory = { numTensorsBefore: before.numTensors, numTensorsAfter: after.numTensors, numBytesBefore: before.numBytes, numBytesAfter: after.numBytes, runs: 20, peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) };
     if (!values.json) console.log(`memory over 20 runs: tensors ${before.numTensors} -> ${after.numTensors}, bytes ${before.numBytes} -> ${after.numBytes}`);
     model.dispose();
   }
