@@ -27,7 +27,7 @@ describe('inference engine', () => {
     const base = tf.memory().numTensors;
     const progress: string[] = [];
     const r = await engine.detect(0, sc.pixels, 96, 64, {}, (p) => progress.push(p.stage));
-    expect(progress).toEqual(['preprocess', 'backbone + encoder', 'decoder', 'postprocess']);
+    expect(progress).toEqual(['preprocess', 'backbone', 'encoder', 'decoder', 'postprocess']);
     expect(r.resized).toEqual([64, 96]);
     expect([r.featH, r.featW]).toEqual([2, 3]);
     expect(r.detections.length).toBe(Math.min(100, 12 * 8));

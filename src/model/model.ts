@@ -13,7 +13,8 @@ export interface SamDetrModel {
   config: ModelConfig;
   params: Params;
   runBackbone(batch: ImageBatch): BackboneOutput;
-  runEncoder(batch: ImageBatch, keep?: { backbone?: boolean }): EncoderOutput & { backbone?: BackboneOutput; inputProj?: tf.Tensor4D };
+  /** Backbone (or `from`, an output of runBackbone for this batch, which stays the caller's) and encoder. */
+  runEncoder(batch: ImageBatch, keep?: { backbone?: boolean }, from?: BackboneOutput): EncoderOutput & { backbone?: BackboneOutput; inputProj?: tf.Tensor4D };
   runDecoder(enc: EncoderOutput, opts?: ForwardOptions & { debug?: boolean }): DecoderOutput;
   dispose(): void;
 }
@@ -53,9 +54,9 @@ export function buildModel(config: ModelConfig, weights: StateDict, opts: { trai
     config,
     params: p,
     runBackbone: backbone,
-    runEncoder(batch, keep = {}) {
+    runEncoder(batch, keep = {}, from) {
       // tidy keeps only what is returned; every intermediate is released.
-      return tidyObject(() => encode(batch, keep));
+      return tidyObject(() => encode(batch, keep, from));
     },
     runDecoder(enc, opts = {}) {
       return tidyObject(() => ({ layers: runDecoderLayers(p, c, enc, opts, opts.debug ?? false) }));
@@ -65,8 +66,8 @@ export function buildModel(config: ModelConfig, weights: StateDict, opts: { trai
     },
   };
 
-  function encode(batch: ImageBatch, keep: { backbone?: boolean }): EncoderOutput & { backbone?: BackboneOutput; inputProj?: tf.Tensor4D } {
-      const bb = backbone(batch);
+  function encode(batch: ImageBatch, keep: { backbone?: boolean }, from?: BackboneOutput): EncoderOutput & { backbone?: BackboneOutput; inputProj?: tf.Tensor4D } {
+      const bb = from ?? backbone(batch);
       const { features, mask, pos } = bb;
       const [b, h, w] = features.shape;
       let src = tf.add(tf.conv2d(features, p.conv('input_proj.0.0.weight'), 1, 'valid'), p.raw('input_proj.0.0.bias')) as tf.Tensor4D;

@@ -32,6 +32,16 @@ interface Slot {
 
 const now = () => performance.now();
 
+/** Waits until a tensor has been computed, reading back one element only (on GPU backends, a full read costs). */
+async function settle(t: tf.Tensor): Promise<void> {
+  const one = tf.slice(t, t.shape.map(() => 0), t.shape.map(() => 1));
+  try {
+    await one.data();
+  } finally {
+    one.dispose();
+  }
+}
+
 function countParams(sd: StateDict): number {
   let n = 0;
   for (const v of sd.values()) n += v.data.length;
@@ -129,13 +139,22 @@ export class Engine {
     const maxSize = opts.maxSize ?? (opts.inputSize ? defaultMaxSize(opts.inputSize) : s.info.maxSize);
     progress({ stage: 'preprocess' });
     const pre = preprocess(rgb, height, width, { shortSide: inputSize, maxSize });
-    lap('preprocess');
     let enc: EncoderOutput | undefined;
     try {
-      progress({ stage: 'backbone + encoder' });
-      enc = s.model.runEncoder(pre.batch);
-      await enc.memory.data(); // wait for the GPU so the timing is real
-      lap('backbone + encoder');
+      await settle(pre.batch.images); // wait for the GPU so each stage's time is its own
+      lap('preprocess');
+      progress({ stage: 'backbone' });
+      const bb = s.model.runBackbone(pre.batch);
+      try {
+        await settle(bb.features);
+        lap('backbone');
+        progress({ stage: 'encoder' });
+        enc = s.model.runEncoder(pre.batch, {}, bb);
+        await enc.memory.data();
+        lap('encoder');
+      } finally {
+        tf.dispose([bb.features, bb.mask, bb.pos]);
+      }
     } finally {
       pre.batch.images.dispose();
       pre.batch.mask.dispose();
