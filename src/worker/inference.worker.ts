@@ -5,11 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { Engine } from './engine';
+import { startWasm, type WasmStart } from './wasmThreads';
 import { BACKENDS, type BackendName, type Envelope, type InitResult, type Progress, type Request, type WorkerMessage } from './messages';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -22,6 +23,7 @@ setWasmPaths({
 
 let current: BackendName = 'cpu';
 const engine = new Engine(() => current);
+let wasmStart: WasmStart | null = null;
 
 async function tryBackend(b: BackendName): Promise<string | null> {
   try {
@@ -33,13 +35,12 @@ async function tryBackend(b: BackendName): Promise<string | null> {
     }
     if (b === 'webgl' && typeof OffscreenCanvas === 'undefined') return 'OffscreenCanvas is missing in workers';
     if (b === 'wasm') {
-      // The threaded WASM build re-evaluates its factory as a classic-script Blob for each pthread, which
-      // fails inside this bundled module worker; use the single-threaded SIMD build.
-      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-      setThreadsCount(1);
+      // Threaded SIMD build when cross-origin isolated, else single-threaded; the project's BatchMatMul.
+      wasmStart = await startWasm();
+    } else {
+      const ok = await tf.setBackend(b);
+      if (!ok) return `tf.setBackend('${b}') failed to initialise`;
     }
-    const ok = await tf.setBackend(b);
-    if (!ok) return `tf.setBackend('${b}') failed to initialise`;
     await tf.ready();
     // Smoke test: one matmul, read back.
     const x = tf.tensor2d([1, 2, 3, 4], [2, 2]);
@@ -60,8 +61,8 @@ async function init(requested?: BackendName): Promise<InitResult> {
     const reason = await tryBackend(b);
     if (reason === null) {
       current = b;
-      const threads = b === 'wasm' ? 1 : undefined;
-      return { backend: b, fallbacks, threads, crossOriginIsolated: self.crossOriginIsolated };
+      const wasm = b === 'wasm' ? wasmStart : null;
+      return { backend: b, fallbacks, threads: wasm?.threads, threadsNote: wasm?.note, crossOriginIsolated: self.crossOriginIsolated };
     }
     fallbacks.push({ backend: b, reason });
   }

@@ -121,7 +121,10 @@ export interface InitResult {
   backend: BackendName;
   /** Why the backends before it in the chain (or the requested one) were not used. */
   fallbacks: { backend: BackendName; reason: string }[];
+  /** wasm: threads the backend runs (tfjs-backend-wasm's getThreadsCount). */
   threads?: number;
+  /** wasm: why it runs single-threaded (not isolated, or the threaded build failed to start). */
+  threadsNote?: string;
   crossOriginIsolated: boolean;
 }
 
