@@ -742,9 +742,19 @@ export function App() {
         </label>
         <label className="field">
           <span>Backend</span>
-          <span className="badge-backend" data-testid="backend-badge" title={backend?.fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('\n') || 'first choice'}>
+          <span
+            className="badge-backend"
+            data-testid="backend-badge"
+            data-threads={backend?.threads}
+            title={[...(backend?.fallbacks.map((f) => `${f.backend}: ${f.reason}`) ?? []), backend?.threadsNote].filter(Boolean).join('\n') || 'first choice'}
+          >
             {backend?.backend ?? '…'}
           </span>
+          {backend?.threads !== undefined && (
+            <span className="badge-threads" data-testid="backend-threads" title={`${backend.threads} WebAssembly thread${backend.threads > 1 ? 's' : ''}${backend.threadsNote ? `: ${backend.threadsNote}` : ''}`}>
+              ×{backend.threads}
+            </span>
+          )}
           <select value={s.backend} onChange={(e) => update({ backend: e.target.value })} aria-label="Switch backend">
             <option value="">auto</option>
             {BACKENDS.map((b) => (
