@@ -23,6 +23,7 @@ import { decodeImage, describeUnsupported, InputError, sniff, type DecodedImage 
 import { CLASS_NAMES, EXAMPLES, parseImageRef, randomSeed, sceneImage } from './scenes';
 import { buildPng, buildSvg, composeBase, download, toCocoResults } from './exporters';
 import { COCO_NAMES } from './coco';
+import { beginInteraction, endInteraction, markOnce } from './perf';
 
 const BASE = import.meta.env.BASE_URL;
 
@@ -88,6 +89,10 @@ export function App() {
     window.history.replaceState(null, '', q ? `?${q}` : window.location.pathname);
   }, [s]);
 
+  // Latest state for event handlers that compute an interaction's target (see ./perf).
+  const sRef = useRef(s);
+  sRef.current = s;
+
   const client = useMemo(() => new WorkerClient(), []);
   useEffect(() => () => client.terminate(), [client]);
 
@@ -131,6 +136,7 @@ export function App() {
       .call({ type: 'init', backend: (s.backend || undefined) as BackendName | undefined })
       .then((r) => {
         if (dead) return;
+        markOnce('app:backend-ready');
         setBackend(r);
         setModels([null, null]);
         setRuns({});
@@ -185,6 +191,7 @@ export function App() {
       client
         .call({ type: 'loadBundled', slot, name, baseUrl: new URL(BASE, window.location.href).href }, onProgress(`Loading model ${name}`))
         .then((info) => {
+          if (slot === 0) markOnce('app:model-loaded');
           setModels((m) => m.map((x, i) => (i === slot ? info : x)));
           setBusy(null);
         })
@@ -411,6 +418,14 @@ export function App() {
   };
 
   const slice0 = s.query !== null ? slices[sliceKey(0, primaryVariant, s.query)] : undefined;
+  // Selecting a query whose slice is already here only redraws; the first time, it is fetched (./perf).
+  const selectRef = useRef({ slices, primaryVariant });
+  selectRef.current = { slices, primaryVariant };
+  const beginSelect = (q: number | null, ev?: { timeStamp?: number }) => {
+    const { slices: have, primaryVariant: v } = selectRef.current;
+    const cached = q === null || sRef.current.mode !== 'decoder' || !!have[sliceKey(0, v, q)];
+    beginInteraction(cached ? 'select-query' : 'select-query-fetch', { query: q, sliceReady: true }, ev);
+  };
   const sliceOn = s.query !== null ? slices[sliceKey(0, 'main', s.query)] : undefined;
   const sliceOff = s.query !== null ? slices[sliceKey(0, 'off', s.query)] : undefined;
   const slice1 =
@@ -610,23 +625,36 @@ export function App() {
         panBy(e.key === 'ArrowLeft' ? -1 : e.key === 'ArrowRight' ? 1 : 0, e.key === 'ArrowUp' ? -1 : e.key === 'ArrowDown' ? 1 : 0);
       } else if (e.key === 'ArrowRight' || e.key === ']') {
         e.preventDefault();
-        update((p) => ({ layer: Math.min(maxLayer, Math.min(p.layer, maxLayer) + 1) }));
+        const layerNow = (p: ViewState) => Math.min(maxLayer, Math.min(p.layer, maxLayer) + 1);
+        beginInteraction('change-layer', { layer: layerNow(sRef.current) }, e);
+        update((p) => ({ layer: layerNow(p) }));
       } else if (e.key === 'ArrowLeft' || e.key === '[') {
         e.preventDefault();
-        update((p) => ({ layer: Math.max(1, Math.min(p.layer, maxLayer) - 1) }));
+        const layerNow = (p: ViewState) => Math.max(1, Math.min(p.layer, maxLayer) - 1);
+        beginInteraction('change-layer', { layer: layerNow(sRef.current) }, e);
+        update((p) => ({ layer: layerNow(p) }));
       } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
         e.preventDefault();
         const d = detsRef.current;
         if (!d.length) return;
-        update((p) => {
+        const next = (p: ViewState) => {
           const i = d.findIndex((x) => x.query === p.query);
           const j = i < 0 ? 0 : Math.min(d.length - 1, Math.max(0, i + (e.key === 'ArrowDown' ? 1 : -1)));
-          return { query: d[j].query };
-        });
+          return d[j].query;
+        };
+        beginSelect(next(sRef.current), e);
+        update((p) => ({ query: next(p) }));
       } else if (digit) {
         const h = Number(digit[1]) - 1;
-        if (h < nHeads) update((p) => ({ heads: e.shiftKey ? soloHead(h) : toggleHead(p.heads, h) }));
-      } else if (e.key === 'a' || e.key === 'A') update({ heads: allHeads(nHeads) });
+        const heads = (p: ViewState) => (e.shiftKey ? soloHead(h) : toggleHead(p.heads, h));
+        if (h < nHeads) {
+          beginInteraction('toggle-head', { heads: heads(sRef.current) }, e);
+          update((p) => ({ heads: heads(p) }));
+        }
+      } else if (e.key === 'a' || e.key === 'A') {
+        beginInteraction('toggle-head', { heads: allHeads(nHeads) }, e);
+        update({ heads: allHeads(nHeads) });
+      }
       else if (e.key === 's' || e.key === 'S') {
         if (isSmca) update((p) => ({ smcaPrior: !p.smcaPrior }));
       } else if (e.key === 'c' || e.key === 'C') {
@@ -673,6 +701,13 @@ export function App() {
     };
   }, [client, s, runs]);
 
+  // The first-detections mark and the end of a timed interaction (./perf): this effect runs after the
+  // children's, where D3 and the canvases drew this commit.
+  useEffect(() => {
+    if (runs.main) markOnce('app:first-detections');
+    endInteraction({ query: s.query, sliceReady: s.query === null || s.mode !== 'decoder' || !!slice0, heads: s.heads, layer, threshold: s.threshold });
+  });
+
   // ---- rendering ----
   const modelOptions = [
     ...(index ?? []).map((m) => ({ value: m.name, label: m.label })),
@@ -703,7 +738,10 @@ export function App() {
         ? [`${info0 ? modelTitle(info0) : ''}: ${s.smcaPrior ? 'SMCA prior on' : 'prior off'}`, 'same model, SMCA prior off (decoder re-run)']
         : [undefined, undefined];
   const onZoom = (z: RelativeZoom | null) => update({ zoom: z });
-  const onSelect = (q: number | null) => update({ query: q });
+  const onSelect = (q: number | null, ev?: { timeStamp?: number }) => {
+    beginSelect(q, ev);
+    update({ query: q });
+  };
   const onSelect1 = (q: number | null) => {
     if (s.compare === 'prior-off') return update({ query: q });
     // Selecting in the second model selects the best-overlapping detection of the first.
@@ -867,7 +905,10 @@ export function App() {
                   value={s.threshold}
                   data-testid="score-threshold"
                   aria-label="Score threshold"
-                  onChange={(e) => update({ threshold: Number(e.target.value) })}
+                  onChange={(e) => {
+                    beginInteraction('change-threshold', { threshold: Number(e.target.value) }, e);
+                    update({ threshold: Number(e.target.value) });
+                  }}
                 />
               </label>
               <h2>
@@ -933,7 +974,10 @@ export function App() {
                   value={layer}
                   data-testid="layer-slider"
                   aria-label={s.mode === 'encoder' ? 'Encoder layer' : 'Decoder layer'}
-                  onChange={(e) => update({ layer: Number(e.target.value) })}
+                  onChange={(e) => {
+                    beginInteraction('change-layer', { layer: Number(e.target.value) }, e);
+                    update({ layer: Number(e.target.value) });
+                  }}
                 />
               </label>
               <button
@@ -950,9 +994,18 @@ export function App() {
               <HeadToggles
                 heads={nHeads}
                 mask={s.heads}
-                onToggle={(h) => update((p) => ({ heads: toggleHead(p.heads, h) }))}
-                onSolo={(h) => update({ heads: soloHead(h) })}
-                onAll={() => update({ heads: allHeads(nHeads) })}
+                onToggle={(h) => {
+                  beginInteraction('toggle-head', { heads: toggleHead(sRef.current.heads, h) });
+                  update((p) => ({ heads: toggleHead(p.heads, h) }));
+                }}
+                onSolo={(h) => {
+                  beginInteraction('toggle-head', { heads: soloHead(h) });
+                  update({ heads: soloHead(h) });
+                }}
+                onAll={() => {
+                  beginInteraction('toggle-head', { heads: allHeads(nHeads) });
+                  update({ heads: allHeads(nHeads) });
+                }}
               />
               <label className="field">
                 <span>Overlay</span>

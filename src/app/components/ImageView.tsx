@@ -41,7 +41,8 @@ interface Props {
   overlay: ViewOverlay;
   zoom: RelativeZoom | null;
   onZoom: (z: RelativeZoom | null) => void;
-  onSelect: (query: number | null) => void;
+  /** `ev`: the input event, for interaction timing. */
+  onSelect: (query: number | null, ev?: { timeStamp: number }) => void;
   onHover: (query: number | null) => void;
   onImageClick?: (p: Pt) => void;
   svgRef?: (el: SVGSVGElement | null) => void;
@@ -192,7 +193,7 @@ export function ImageView(props: Props) {
       .attr('pointer-events', p.onImageClick ? 'none' : null)
       .on('click', (ev: MouseEvent, d) => {
         ev.stopPropagation();
-        cb.current.onSelect(cb.current.overlay.selected === d.query ? null : d.query);
+        cb.current.onSelect(cb.current.overlay.selected === d.query ? null : d.query, ev);
       })
       .on('mouseenter', (_ev, d) => cb.current.onHover(d.query))
       .on('mouseleave', () => cb.current.onHover(null));
@@ -249,7 +250,7 @@ export function ImageView(props: Props) {
     const r = svgRef.current!.getBoundingClientRect();
     const p = screenToImage([ev.clientX - r.left, ev.clientY - r.top], tRef.current);
     if (props.onImageClick) props.onImageClick(p);
-    else props.onSelect(null);
+    else props.onSelect(null, ev);
   };
 
   return (

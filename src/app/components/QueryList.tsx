@@ -4,7 +4,8 @@ interface Props {
   detections: ShownDetection[];
   selected: number | null;
   hovered: number | null;
-  onSelect: (q: number | null) => void;
+  /** `ev`: the input event, for interaction timing. */
+  onSelect: (q: number | null, ev?: { timeStamp: number }) => void;
   onHover: (q: number | null) => void;
   badge?: (q: number) => string | null;
 }
@@ -21,11 +22,11 @@ export function QueryList({ detections, selected, hovered, onSelect, onHover, ba
           data-query={d.query}
           tabIndex={d.query === selected || (selected === null && d === detections[0]) ? 0 : -1}
           className={(d.query === selected ? 'sel ' : '') + (d.query === hovered ? 'hover' : '')}
-          onClick={() => onSelect(d.query === selected ? null : d.query)}
+          onClick={(ev) => onSelect(d.query === selected ? null : d.query, ev)}
           onKeyDown={(ev) => {
             if (ev.key === 'Enter' || ev.key === ' ') {
               ev.preventDefault();
-              onSelect(d.query === selected ? null : d.query);
+              onSelect(d.query === selected ? null : d.query, ev);
             }
           }}
           onMouseEnter={() => onHover(d.query)}
