@@ -1,16 +1,36 @@
 /**
- * npm run bench [-- --json] [--runs 5] [--size 800x1066] [--skip-official]
+ * npm run bench [-- --json] [--runs N] [--size 800x1066] [--skip-official] [--skip-browser]
+ *               [browser options of scripts/bench-browser.ts: --official-backends wasm,webgl,webgpu,
+ *                --backends ..., --load-runs N, --interactions N, --memory-runs N, --only ..., --build, --no-build]
  *
- * Medians over several runs after a warm-up, per stage, on the wasm backend in Node:
- * - official: the official-size model (ResNet-50, SMCA, 300 queries, formula weights) at 800x1066;
- * - bundled: the bundled default model at its own input size (when public/models has it);
- * - decoder-only re-run on cached encoder memory (what the SMCA on/off comparison runs);
- * - tensor count and bytes before and after 20 runs.
+ * Node rows (tfjs-wasm in this process, single-threaded SIMD, the project's BatchMatMul), then,
+ * unless --skip-browser, the Chromium rows of scripts/bench-browser.ts (see its header), merged
+ * into one result. Medians over --runs runs (Node: 5; Chromium: 3 official, 5 bundled) after one
+ * warm-up, per stage, through the app's Engine (src/bench/engineRun.ts: the same code in Node and
+ * in the browser worker):
+ * - official: the official-size model (ResNet-50, SMCA, 300 queries, formula weights) at 800x1066
+ *   (--skip-official skips these rows in Node and Chromium);
+ * - bundled: the bundled default model (public/models/index.json) at its own input size;
+ * - decoder-only re-run with the SMCA prior off on the cached encoder output (the SMCA on/off view);
+ * - tensor count and bytes before and after 20 runs;
  * - reference: a PyTorch ResNet-50 (tools/torch_resnet50_bench.py, 2 threads, same input size) run
- *   right after our backbone, reported as a ratio (skipped, with the reason, without python3-torch).
- * With --json prints one JSON object: { official: { wasm_node: { preprocess_ms, backbone_ms,
- * encoder_ms, decoder_ms, postprocess_ms, trace_ms, total_ms, decoder_rerun_ms } }, bundled: {...},
- * reference: { torch_resnet50_ms, backbone_ratio_wasm_node, note }, memory: { ..., peakRssMiB }, machine: {...} }.
+ *   right after our Node backbone, reported as a ratio (skipped, with the reason, without python3-torch).
+ *
+ * JSON keys (--json prints one object):
+ *   official.wasm_node.{preprocess_ms, backbone_ms, encoder_ms, decoder_ms, postprocess_ms, trace_ms,
+ *     total_ms, decoder_rerun_ms, detect_wall_ms, runs}
+ *   official.<wasm|webgl|webgpu>_chromium.{the same, load_ms, threads (wasm), software, device}
+ *     or {skipped: reason} / {error}
+ *   bundled.name, bundled.wasm_node.{...}, bundled.<backend>_chromium.{...}
+ *   memory.{numTensorsBefore, numTensorsAfter, numBytesBefore, numBytesAfter, runs, peakRssMiB} (Node)
+ *   memory_chromium.<backend>.{tensors_before, tensors_after, bytes_before, bytes_after, runs}
+ *   reference.{torch_resnet50_ms, note, backbone_ratio_wasm_node, backbone_ratio_wasm_chromium}
+ *   page_load.{<backend>_first_detection_ms, <backend>_model_loaded_ms, <backend>_backend_ready_ms, <backend>_loads}
+ *   interaction.{select_query, select_query_fetch, toggle_head, change_layer, change_threshold}_{ms, max_ms, paint_ms, n}
+ *   machine.{cpus, cpu, node, backend}, browser.{chromium, flags}
+ * Stage meanings: preprocess, backbone, encoder, decoder, postprocess as src/worker/engine.ts times
+ * them (each ends with a read so GPU work is counted); trace = the app's slice request for the top
+ * query; total = the stages + trace; detect_wall_ms = the whole detect call.
  */
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync } from 'node:fs';
@@ -18,76 +38,44 @@ import { cpus } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { useBackend } from '../src/model/backends';
-import { buildModel, type SamDetrModel } from '../src/model/model';
+import { buildModel } from '../src/model/model';
 import { OFFICIAL_R50, type ModelConfig } from '../src/model/config';
 import { formulaWeights } from '../src/model/formulaWeights';
-import { preprocess } from '../src/model/preprocess';
-import { postprocess } from '../src/model/postprocess';
-import { disposeDecoder, disposeEncoder } from '../src/model/dispose';
 import { readSafetensors } from '../src/weights/safetensors';
 import { generateScene } from '../src/data/scene';
+import { Engine } from '../src/worker/engine';
+import { benchInfo, medians, timedEngineRun, type StageTimes } from '../src/bench/engineRun';
+import { BROWSER_ARG_OPTIONS, browserOptions, formatTable, runBrowserBench } from './bench-browser';
 
-const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, runs: { type: 'string', default: '5' }, size: { type: 'string', default: '800x1066' }, 'skip-official': { type: 'boolean', default: false } } });
-const RUNS = Number(values.runs);
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    runs: { type: 'string' },
+    size: { type: 'string', default: '800x1066' },
+    'skip-official': { type: 'boolean', default: false },
+    'skip-browser': { type: 'boolean', default: false },
+    ...BROWSER_ARG_OPTIONS,
+  },
+});
+const RUNS = Number(values.runs ?? 5);
+const log = (s: string) => (values.json ? console.error(s) : console.log(s));
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+type Json = Record<string, unknown>;
 
-/** Times one full inference split by stage; each stage ends with a readback so the time is real. */
-async function timedForward(model: SamDetrModel, rgb: Uint8Array, h: number, w: number, shortSide: number, maxSize: number) {
-  const t: Record<string, number> = {};
-  let t0 = performance.now();
-  const { batch, resized } = preprocess(rgb, h, w, { shortSide, maxSize });
-  await batch.images.data();
-  t.preprocess_ms = performance.now() - t0;
-  t0 = performance.now();
-  const bb = model.runBackbone(batch);
-  await bb.features.data();
-  t.backbone_ms = performance.now() - t0;
-  tf.dispose([bb.features, bb.mask, bb.pos]);
-  // runEncoder recomputes the backbone; its encoder time is the difference.
-  t0 = performance.now();
-  const enc = model.runEncoder(batch);
-  await enc.memory.data();
-  t.encoder_ms = performance.now() - t0 - t.backbone_ms;
-  t0 = performance.now();
-  const dec = model.runDecoder(enc);
-  const last = dec.layers[dec.layers.length - 1];
-  await last.predLogits.data();
-  t.decoder_ms = performance.now() - t0;
-  t0 = performance.now();
-  const dets = await postprocess(last, [resized], 100);
-  t.postprocess_ms = performance.now() - t0;
-  // Trace of the selected query (the top detection): per layer its boxes, points and per-head maps.
-  t0 = performance.now();
-  const q = dets[0][0].query;
-  for (const L of dec.layers) {
-    const parts = [L.crossAttn.slice([0, 0, q, 0], [1, -1, 1, -1]), L.referenceBoxes.slice([0, q, 0], [1, 1, 4])];
-    if (L.salientPoints) parts.push(L.salientPoints.slice([0, q, 0, 0], [1, 1, -1, -1]));
-    if (L.gaussian) parts.push(L.gaussian.slice([0, 0, q, 0], [1, -1, 1, -1]));
-    await Promise.all(parts.map((p) => p.data()));
-    tf.dispose(parts);
+async function benchEngine(label: string, engine: Engine, rgb: Uint8ClampedArray, w: number, h: number, opts: { inputSize: number; maxSize: number }, smca: boolean, memoryRuns = 0) {
+  const one = () => timedEngineRun(engine, 0, rgb, w, h, opts, smca);
+  await one(); // warm-up
+  const before = tf.memory();
+  const runs: StageTimes[] = [];
+  for (let i = 0; i < Math.max(RUNS, memoryRuns); i++) {
+    const r = await one();
+    if (i < RUNS) runs.push(r);
   }
-  t.trace_ms = performance.now() - t0;
-  t.total_ms = t.preprocess_ms + t.backbone_ms + t.encoder_ms + t.decoder_ms + t.postprocess_ms + t.trace_ms;
-  t0 = performance.now();
-  const rerun = model.runDecoder(enc, { smcaPrior: false });
-  await rerun.layers[rerun.layers.length - 1].predLogits.data();
-  t.decoder_rerun_ms = performance.now() - t0;
-  disposeDecoder(rerun);
-  disposeDecoder(dec);
-  disposeEncoder(enc);
-  tf.dispose([batch.images, batch.mask]);
-  return t;
-}
-
-async function benchModel(label: string, model: SamDetrModel, rgb: Uint8Array, h: number, w: number, shortSide: number, maxSize: number) {
-  await timedForward(model, rgb, h, w, shortSide, maxSize); // warm-up
-  const runs: Record<string, number>[] = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await timedForward(model, rgb, h, w, shortSide, maxSize));
-  const out: Record<string, number> = {};
-  for (const k of Object.keys(runs[0])) out[k] = Math.round(median(runs.map((r) => r[k])) * 10) / 10;
-  if (!values.json) console.log(`${label}: ${Object.entries(out).map(([k, v]) => `${k.replace('_ms', '')} ${v} ms`).join(', ')}`);
-  return out;
+  const after = tf.memory();
+  const out: Json = { ...medians(runs), runs: RUNS };
+  log(`${label}: ${Object.entries(out).filter(([k]) => k.endsWith('_ms')).map(([k, v]) => `${k.replace('_ms', '')} ${v} ms`).join(', ')}`);
+  const memory = { tensors_before: before.numTensors, tensors_after: after.numTensors, bytes_before: before.numBytes, bytes_after: after.numBytes, runs: Math.max(RUNS, memoryRuns) };
+  return { out, memory };
 }
 
 /**
@@ -107,18 +95,21 @@ function torchResnet50(h: number, w: number): { ms: number | null; note: string 
 
 async function main() {
   await useBackend('wasm');
-  const result: Record<string, unknown> = { machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, backend: 'wasm (Node, single-threaded, SIMD)' } };
+  const result: Json = { machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, backend: 'wasm (Node, single-threaded, SIMD)' } };
+  const engine = new Engine(() => 'wasm');
   if (!values['skip-official']) {
     const [H, W] = values.size!.split('x').map(Number);
     const config: ModelConfig = { ...OFFICIAL_R50, smca: true, inputProjGroupNorm: false };
-    const model = buildModel(config, formulaWeights(config, 0));
-    const rgb = new Uint8Array(H * W * 3).map((_, i) => (i * 7919) % 251);
-    const t = await benchModel(`official R50 SMCA @${H}x${W} (wasm, Node)`, model, rgb, H, W, Math.min(H, W), 1333);
-    result.official = { wasm_node: t };
-    model.dispose();
+    const short = Math.min(H, W);
+    engine.install(0, buildModel(config, formulaWeights(config, 0)), benchInfo('official', config, short, 1333));
+    const rgb = new Uint8ClampedArray(H * W * 3).map((_, i) => (i * 7919) % 251);
+    const { out } = await benchEngine(`official R50 SMCA @${H}x${W} (wasm, Node)`, engine, rgb, W, H, { inputSize: short, maxSize: 1333 }, true);
+    result.official = { wasm_node: out };
+    engine.disposeAll();
     const ref = torchResnet50(H, W);
-    result.reference = { torch_resnet50_ms: ref.ms, note: ref.note, backbone_ratio_wasm_node: ref.ms ? Math.round((t.backbone_ms / ref.ms) * 100) / 100 : null };
-    if (!values.json) console.log(ref.ms ? `reference: PyTorch ResNet-50 @${H}x${W} ${ref.ms} ms; our backbone (wasm, Node) is ${(t.backbone_ms / ref.ms).toFixed(2)}x that` : `reference: ${ref.note}`);
+    const bb = out.backbone_ms as number;
+    result.reference = { torch_resnet50_ms: ref.ms, note: ref.note, backbone_ratio_wasm_node: ref.ms ? Math.round((bb / ref.ms) * 100) / 100 : null };
+    log(ref.ms ? `reference: PyTorch ResNet-50 @${H}x${W} ${ref.ms} ms; our backbone (wasm, Node) is ${(bb / ref.ms).toFixed(2)}x that` : `reference: ${ref.note}`);
   }
   const index = 'public/models/index.json';
   if (existsSync(index)) {
@@ -126,20 +117,41 @@ async function main() {
     const def = list.find((m) => m.default) ?? list[0];
     const card = JSON.parse(readFileSync(`public/models/${def.name}/model.json`, 'utf8'));
     const { stateDict } = readSafetensors(readFileSync(`public/models/${def.name}/weights.safetensors`));
-    const model = buildModel(card.config, stateDict);
+    const config = card.config as ModelConfig;
     const size = card.inputSize as number;
+    const maxSize = card.maxSize ?? size;
+    engine.install(0, buildModel(config, stateDict), benchInfo(def.name, config, size, maxSize));
     const scene = generateScene(12345, { width: size, height: size });
-    const t = await benchModel(`bundled ${def.name} @${size}x${size} (wasm, Node)`, model, Uint8Array.from(scene.pixels), size, size, size, card.maxSize ?? size);
-    // Memory: 20 inferences must not grow tensors.
-    const before = tf.memory();
-    for (let i = 0; i < 20; i++) await timedForward(model, Uint8Array.from(scene.pixels), size, size, size, card.maxSize ?? size);
-    const after = tf.memory();
-    result.bundled = { name: def.name, wasm_node: t };
-    result.memory = { numTensorsBefore: before.numTensors, numTensorsAfter: after.numTensors, numBytesBefore: before.numBytes, numBytesAfter: after.numBytes, runs: 20, peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) };
-    if (!values.json) console.log(`memory over 20 runs: tensors ${before.numTensors} -> ${after.numTensors}, bytes ${before.numBytes} -> ${after.numBytes}`);
-    model.dispose();
+    const smca = config.smca && config.decoder === 'sam';
+    const { out, memory } = await benchEngine(`bundled ${def.name} @${size}x${size} (wasm, Node)`, engine, Uint8ClampedArray.from(scene.pixels), size, size, { inputSize: size, maxSize }, smca, 20);
+    result.bundled = { name: def.name, wasm_node: out };
+    result.memory = {
+      numTensorsBefore: memory.tensors_before, numTensorsAfter: memory.tensors_after, numBytesBefore: memory.bytes_before, numBytesAfter: memory.bytes_after,
+      runs: memory.runs, peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    };
+    log(`memory over ${memory.runs} runs (Node): tensors ${memory.tensors_before} -> ${memory.tensors_after}, bytes ${memory.bytes_before} -> ${memory.bytes_after}`);
+    engine.disposeAll();
+  }
+  if (!values['skip-browser']) {
+    const b = await runBrowserBench(browserOptions(values), log);
+    for (const [k, v] of Object.entries(b)) {
+      const cur = result[k];
+      result[k] = cur && typeof cur === 'object' && v && typeof v === 'object' ? { ...(cur as Json), ...(v as Json) } : v;
+    }
+    // The reference ran beside the Node backbone; against the Chromium one it is only indicative (another moment's load).
+    const ref = result.reference as Json | undefined;
+    const chromiumBb = ((result.official as Json | undefined)?.wasm_chromium as Json | undefined)?.backbone_ms;
+    if (ref && typeof ref.torch_resnet50_ms === 'number' && typeof chromiumBb === 'number') ref.backbone_ratio_wasm_chromium = Math.round((chromiumBb / ref.torch_resnet50_ms) * 100) / 100;
   }
   if (values.json) console.log(JSON.stringify(result, null, 2));
+  else {
+    console.log('');
+    for (const l of formatTable(result)) console.log(l);
+    const mem = result.memory as Json | undefined;
+    if (mem) console.log(`memory (Node wasm) over ${mem.runs} runs: tensors ${mem.numTensorsBefore} -> ${mem.numTensorsAfter}, bytes ${mem.numBytesBefore} -> ${mem.numBytesAfter}, peak RSS ${mem.peakRssMiB} MiB`);
+    const ref = result.reference as Json | undefined;
+    if (ref) console.log(`reference: PyTorch ResNet-50 ${ref.torch_resnet50_ms ?? '-'} ms (${ref.note}); backbone ratio wasm Node ${ref.backbone_ratio_wasm_node ?? '-'}, wasm Chromium ${ref.backbone_ratio_wasm_chromium ?? '-'}`);
+  }
 }
 
 main().catch((e) => {

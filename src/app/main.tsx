@@ -3,13 +3,18 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import './styles.css';
 
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+if (new URLSearchParams(window.location.search).has('bench')) {
+  // The benchmark page (scripts/bench-browser.ts): the app's worker without the UI, loaded on demand.
+  void import('../bench/benchPage').then((m) => m.start());
+} else {
+  createRoot(document.getElementById('root')!).render(
+    <StrictMode>
+      <App />
+    </StrictMode>,
+  );
 
-// Offline support after the first load (production builds only; see public/sw.js).
-if (import.meta.env.PROD && 'serviceWorker' in navigator) {
-  navigator.serviceWorker.register(`${import.meta.env.BASE_URL}sw.js`).catch(() => {});
+  // Offline support after the first load (production builds only; see public/sw.js).
+  if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+    navigator.serviceWorker.register(`${import.meta.env.BASE_URL}sw.js`).catch(() => {});
+  }
 }

@@ -1,0 +1,127 @@
+/// <reference lib="webworker" />
+/**
+ * The benchmark's requests, answered inside the app's own inference worker (see ./bench.worker.ts).
+ * Registered before the app's handler so that it can take the messages marked `bench` and stop them;
+ * everything else (init: the backend chain, wasm threads; memory) is the app's worker unchanged.
+ * Models run through the app's Engine (src/worker/engine.ts) with the same TF.js instance.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { Engine } from '../worker/engine';
+import { buildModel, formulaWeights } from '../model';
+import { OFFICIAL_R50, type ModelConfig } from '../model/config';
+import { generateScene } from '../data/scene';
+import { benchInfo, timedEngineRun, type StageTimes } from './engineRun';
+import type { BackendName, WorkerMessage } from '../worker/messages';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+export interface BackendProbe {
+  backend: string;
+  /** wasm: threads the backend runs with (1 = single-threaded build or threads off). */
+  threads?: number;
+  /** wasm: the multithreaded binary was selected. */
+  multithread?: boolean;
+  /** Software emulation (SwiftShader, a fallback adapter): not GPU numbers. */
+  software?: boolean;
+  /** WebGPU adapter info or the WebGL renderer string. */
+  device?: string;
+  crossOriginIsolated: boolean;
+  hardwareConcurrency: number;
+}
+
+export type BenchRequest =
+  | { op: 'probe' }
+  | { op: 'loadOfficial'; height: number; width: number }
+  | { op: 'loadBundled'; name: string; baseUrl: string }
+  | { op: 'run' }
+  | { op: 'memory' }
+  | { op: 'unload' };
+
+export type BenchEnvelope = { id: number; bench: BenchRequest };
+
+const engine = new Engine(() => tf.getBackend() as BackendName);
+let input: { rgb: Uint8ClampedArray; width: number; height: number; inputSize: number; maxSize: number; smca: boolean } | null = null;
+
+async function probe(): Promise<BackendProbe> {
+  const backend = tf.getBackend();
+  const out: BackendProbe = { backend, crossOriginIsolated: self.crossOriginIsolated, hardwareConcurrency: self.navigator.hardwareConcurrency };
+  if (backend === 'wasm') {
+    out.threads = getThreadsCount();
+    out.multithread = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
+    out.software = false;
+  }
+  if (backend === 'webgpu') {
+    type Info = { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+    type Adapter = { info?: Info; isFallbackAdapter?: boolean };
+    const gpu = (self.navigator as unknown as { gpu?: { requestAdapter(o?: object): Promise<unknown> } }).gpu;
+    const adapter = (await gpu?.requestAdapter({ powerPreference: 'high-performance' })) as Adapter | null | undefined;
+    const info = adapter?.info ?? {};
+    out.device = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' / ');
+    out.software = !!(adapter?.isFallbackAdapter || info.isFallbackAdapter) || /swiftshader|llvmpipe|lavapipe|software/i.test(out.device);
+  }
+  if (backend === 'webgl') {
+    const gl = new OffscreenCanvas(1, 1).getContext('webgl2') as WebGL2RenderingContext | null;
+    const ext = gl?.getExtension('WEBGL_debug_renderer_info');
+    out.device = gl ? String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER)) : 'no webgl2 context';
+    out.software = /swiftshader|llvmpipe|software/i.test(out.device);
+  }
+  return out;
+}
+
+async function handle(req: BenchRequest): Promise<unknown> {
+  switch (req.op) {
+    case 'probe':
+      return probe();
+    case 'loadOfficial': {
+      // The official-size model (ResNet-50, SMCA, 300 queries) with formula weights: timing does not depend on them.
+      const t0 = performance.now();
+      const config: ModelConfig = { ...OFFICIAL_R50, smca: true, inputProjGroupNorm: false };
+      const model = buildModel(config, formulaWeights(config, 0));
+      const short = Math.min(req.height, req.width);
+      engine.install(0, model, benchInfo('official-r50-smca', config, short, 1333));
+      const n = req.height * req.width * 3;
+      const rgb = new Uint8ClampedArray(n);
+      for (let i = 0; i < n; i++) rgb[i] = (i * 7919) % 251;
+      input = { rgb, width: req.width, height: req.height, inputSize: short, maxSize: 1333, smca: true };
+      return { loadMs: performance.now() - t0 };
+    }
+    case 'loadBundled': {
+      const info = await engine.loadBundled(0, req.name, req.baseUrl, () => {});
+      const size = info.inputSize;
+      const scene = generateScene(12345, { width: size, height: size });
+      input = { rgb: Uint8ClampedArray.from(scene.pixels), width: size, height: size, inputSize: size, maxSize: info.maxSize, smca: !!info.config.smca && info.config.decoder === 'sam' };
+      return { loadMs: info.loadMs, inputSize: size, maxSize: info.maxSize, smca: input.smca };
+    }
+    case 'run': {
+      if (!input) throw new Error('load a model first');
+      const r: StageTimes = await timedEngineRun(engine, 0, input.rgb, input.width, input.height, { inputSize: input.inputSize, maxSize: input.maxSize }, input.smca);
+      return r;
+    }
+    case 'memory': {
+      const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
+      return { numTensors: m.numTensors, numBytes: m.numBytes, numBytesInGPU: m.numBytesInGPU };
+    }
+    case 'unload':
+      engine.disposeAll();
+      input = null;
+      return null;
+  }
+}
+
+let queue: Promise<void> = Promise.resolve();
+self.addEventListener('message', (ev: MessageEvent) => {
+  const d = ev.data as Partial<BenchEnvelope> | null;
+  if (!d || typeof d !== 'object' || !d.bench) return;
+  ev.stopImmediatePropagation();
+  const { id, bench } = d as BenchEnvelope;
+  queue = queue.then(async () => {
+    let m: WorkerMessage;
+    try {
+      m = { id, kind: 'ok', result: await handle(bench) };
+    } catch (e) {
+      m = { id, kind: 'error', error: (e as Error)?.message || String(e) };
+    }
+    self.postMessage(m);
+  });
+});
