@@ -12,14 +12,14 @@ describe('URL state', () => {
     const s: ViewState = {
       ...DEFAULT_STATE, model: 'placeholder-sam-smca', model2: 'placeholder-sam', image: 'scene:1234', query: 17, layer: 2,
       heads: 0b10100101, threshold: 0.45, smcaPrior: false, compare: 'prior-off', overlay: 'diff', grid: false, mode: 'encoder',
-      encPoint: [12.5, 40.1], zoom: { z: 2.5, cx: 100.25, cy: 80 }, backend: 'wasm',
+      encPoint: [12.5, 40.1], zoom: { z: 2.5, cx: 100.25, cy: 80 }, backend: 'wasm', threads: 2,
     };
     expect(parseState('?' + serializeState(s))).toEqual(s);
     expect(serializeState(DEFAULT_STATE)).toBe('');
     expect(parseState('')).toEqual(DEFAULT_STATE);
   });
   it('ignores junk', () => {
-    const s = parseState('?q=abc&layer=-5&t=7&compare=nope&overlay=x&backend=cuda&zoom=0,1,2&heads=zz');
+    const s = parseState('?q=abc&layer=-5&t=7&compare=nope&overlay=x&backend=cuda&zoom=0,1,2&heads=zz&threads=99');
     expect(s.query).toBeNull();
     expect(s.layer).toBe(1);
     expect(s.threshold).toBe(1);
@@ -28,6 +28,8 @@ describe('URL state', () => {
     expect(s.backend).toBe('');
     expect(s.zoom).toBeNull();
     expect(s.heads).toBe(DEFAULT_STATE.heads);
+    expect(s.threads).toBe(8);
+    expect(parseState('?threads=x').threads).toBe(0);
   });
   it('head masks: toggle, solo, all', () => {
     expect(visibleHeads(toggleHead(allHeads(8), 2), 8)).toEqual([0, 1, 3, 4, 5, 6, 7]);

@@ -133,7 +133,7 @@ export function App() {
     let dead = false;
     setBusy({ label: `Starting TensorFlow.js (${s.backend || 'auto'})` });
     client
-      .call({ type: 'init', backend: (s.backend || undefined) as BackendName | undefined })
+      .call({ type: 'init', backend: (s.backend || undefined) as BackendName | undefined, wasmThreads: s.threads || undefined })
       .then((r) => {
         if (dead) return;
         markOnce('app:backend-ready');
@@ -147,7 +147,7 @@ export function App() {
     return () => {
       dead = true;
     };
-  }, [client, s.backend, fail]);
+  }, [client, s.backend, s.threads, fail]);
 
   // 2. Bundled model list.
   useEffect(() => {

@@ -37,6 +37,8 @@ export interface ViewState {
   zoom: { z: number; cx: number; cy: number } | null;
   /** Requested backend ('' = automatic). */
   backend: string;
+  /** WASM threads asked for when the backend starts (0 = automatic, 1 = single-threaded). */
+  threads: number;
 }
 
 export const ALL_HEADS = 0xff;
@@ -57,6 +59,7 @@ export const DEFAULT_STATE: ViewState = {
   encPoint: null,
   zoom: null,
   backend: '',
+  threads: 0,
 };
 
 export function headVisible(mask: number, h: number): boolean {
@@ -105,6 +108,7 @@ export function serializeState(s: ViewState): string {
   if (s.encPoint) p.set('enc', s.encPoint.map((v) => Math.round(v * 10) / 10).join(','));
   if (s.zoom) p.set('zoom', [s.zoom.z, s.zoom.cx, s.zoom.cy].map((v) => Math.round(v * 100) / 100).join(','));
   if (s.backend) p.set('backend', s.backend);
+  if (s.threads) p.set('threads', String(s.threads));
   return p.toString();
 }
 
@@ -134,5 +138,6 @@ export function parseState(search: string): ViewState {
     encPoint: enc && enc.length === 2 && enc.every(Number.isFinite) ? [enc[0], enc[1]] : null,
     zoom: zoom && zoom.length === 3 && zoom.every(Number.isFinite) && zoom[0] > 0 ? { z: zoom[0], cx: zoom[1], cy: zoom[2] } : null,
     backend: ['webgpu', 'webgl', 'wasm', 'cpu'].includes(p.get('backend') ?? '') ? (p.get('backend') as string) : '',
+    threads: Math.round(num(p.get('threads'), d.threads, 0, 8)),
   };
 }

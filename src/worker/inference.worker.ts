@@ -25,7 +25,7 @@ let current: BackendName = 'cpu';
 const engine = new Engine(() => current);
 let wasmStart: WasmStart | null = null;
 
-async function tryBackend(b: BackendName): Promise<string | null> {
+async function tryBackend(b: BackendName, wasmThreads?: number): Promise<string | null> {
   try {
     if (b === 'webgpu') {
       const gpu = (self.navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
@@ -36,7 +36,7 @@ async function tryBackend(b: BackendName): Promise<string | null> {
     if (b === 'webgl' && typeof OffscreenCanvas === 'undefined') return 'OffscreenCanvas is missing in workers';
     if (b === 'wasm') {
       // Threaded SIMD build when cross-origin isolated, else single-threaded; the project's BatchMatMul.
-      wasmStart = await startWasm();
+      wasmStart = await startWasm(wasmThreads);
     } else {
       const ok = await tf.setBackend(b);
       if (!ok) return `tf.setBackend('${b}') failed to initialise`;
@@ -54,11 +54,11 @@ async function tryBackend(b: BackendName): Promise<string | null> {
   }
 }
 
-async function init(requested?: BackendName): Promise<InitResult> {
+async function init(requested?: BackendName, wasmThreads?: number): Promise<InitResult> {
   const order = requested ? [requested, ...BACKENDS.filter((b) => b !== requested)] : BACKENDS;
   const fallbacks: InitResult['fallbacks'] = [];
   for (const b of order) {
-    const reason = await tryBackend(b);
+    const reason = await tryBackend(b, wasmThreads);
     if (reason === null) {
       current = b;
       const wasm = b === 'wasm' ? wasmStart : null;
@@ -79,7 +79,7 @@ async function handle(id: number, req: Request): Promise<unknown> {
     case 'init': {
       // Switching backend drops all models (their tensors live on the old backend).
       engine.disposeAll();
-      return init(req.backend);
+      return init(req.backend, req.wasmThreads);
     }
     case 'loadBundled':
       return engine.loadBundled(req.slot, req.name, req.baseUrl, progress);

@@ -105,7 +105,8 @@ export interface MemoryInfo {
 }
 
 export type Request =
-  | { type: 'init'; backend?: BackendName }
+  /** wasmThreads: threads for the wasm backend (1 = single-threaded build); default from the cores. Applies when wasm first starts. */
+  | { type: 'init'; backend?: BackendName; wasmThreads?: number }
   | { type: 'loadBundled'; slot: number; name: string; baseUrl: string }
   | { type: 'loadCheckpoint'; slot: number; file: Blob; fileName: string; classNames?: string[] }
   | { type: 'unload'; slot: number }

@@ -28,8 +28,10 @@ import threadedFactory from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend
 import threadedFactorySource from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js?raw';
 import { installWasmBatchMatMul } from '../backend/wasmBatchMatMul';
 
-/** Most threads used: XNNPACK gains little past 4 on this model's small products. */
+/** Most threads used by default: XNNPACK gains little past 4 on this model's small products. */
 export const MAX_WASM_THREADS = 4;
+/** Most threads that may be asked for: the threaded build pre-creates 8 pthreads. */
+export const MAX_REQUESTED_WASM_THREADS = 8;
 /** How long the threaded build may take to load its pthreads before the fallback. */
 export const THREADED_START_TIMEOUT_MS = 30_000;
 
@@ -66,21 +68,25 @@ export interface WasmStart {
 let firstNote: string | undefined;
 
 /**
- * Starts the wasm backend (or reuses it if it already runs) with the project's BatchMatMul.
+ * Starts the wasm backend (or reuses it if it already runs) with the project's BatchMatMul:
+ * `requested` threads (1 = the single-threaded build), else wasmThreadsFor(the cores).
  * Returns the thread count tfjs reports, or throws if even the single-threaded build fails.
  */
-export async function startWasm(scope: DedicatedWorkerGlobalScope = self as unknown as DedicatedWorkerGlobalScope): Promise<WasmStart> {
+export async function startWasm(requested?: number, scope: DedicatedWorkerGlobalScope = self as unknown as DedicatedWorkerGlobalScope): Promise<WasmStart> {
   installWasmBatchMatMul();
   if (tf.engine().registry['wasm']) {
+    // tfjs cannot restart the module: the first start's thread count stays until the page reloads.
     if (!(await tf.setBackend('wasm'))) throw new Error("tf.setBackend('wasm') failed to initialise");
-    return { threads: getThreadsCount(), note: firstNote };
+    const threads = getThreadsCount();
+    if (requested && requested !== threads) return { threads, note: `${threads} thread(s), not ${requested}: the count is fixed when wasm first starts (reload the page)` };
+    return { threads, note: firstNote };
   }
-  const want = wasmThreadsFor(scope.navigator?.hardwareConcurrency);
+  const want = requested ? Math.max(1, Math.min(MAX_REQUESTED_WASM_THREADS, Math.round(requested))) : wasmThreadsFor(scope.navigator?.hardwareConcurrency);
   let note: string | undefined;
   if (!scope.crossOriginIsolated || typeof SharedArrayBuffer === 'undefined') {
     note = 'single-threaded: the page is not cross-origin isolated (needs COOP/COEP headers), so SharedArrayBuffer is unavailable';
   } else if (want < 2) {
-    note = 'single-threaded: the browser reports one logical core';
+    note = requested ? 'single-threaded: 1 thread was asked for' : 'single-threaded: the browser reports one logical core';
   } else if (!(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'))) {
     note = 'single-threaded: this browser lacks WebAssembly threads';
   } else {
