@@ -110,6 +110,30 @@ async function mapPixels(page: Page): Promise<string[]> {
   return page.locator('[data-testid=attention-map]').evaluateAll((els) => (els as HTMLCanvasElement[]).map((c) => c.toDataURL()));
 }
 
+/** The wasm thread count the app reports, and its explanation (the badge's title). */
+async function wasmThreads(page: Page): Promise<{ threads: number; why: string }> {
+  const badge = page.getByTestId('backend-badge');
+  return { threads: Number(await badge.getAttribute('data-threads')), why: (await badge.getAttribute('title')) ?? '' };
+}
+
+type Det = { query: number; score: number; box: number[] };
+async function detectionsOf(page: Page): Promise<Det[]> {
+  const d = await page.getByTestId('detection-box').evaluateAll((els) =>
+    els.map((e) => ({ query: Number(e.getAttribute('data-query')), score: Number(e.getAttribute('data-score')), box: ['x', 'y', 'width', 'height'].map((a) => Number(e.getAttribute(a))) })),
+  );
+  return d.sort((p, q) => p.query - q.query);
+}
+
+/** Same queries, scores within 5e-4 (they are shown to 4 decimals), boxes within 0.05 px. */
+function sameDetections(a: Det[], b: Det[], what: string) {
+  assert(a.length === b.length && a.every((d, i) => d.query === b[i].query), `${what}: different queries shown: ${a.map((d) => d.query)} vs ${b.map((d) => d.query)}`);
+  for (const [i, d] of a.entries()) {
+    assert(Math.abs(d.score - b[i].score) <= 5e-4, `${what}: query ${d.query} score ${d.score} vs ${b[i].score}`);
+    const diff = Math.max(...d.box.map((v, j) => Math.abs(v - b[i].box[j])));
+    assert(diff <= 0.05, `${what}: query ${d.query} box differs by ${diff} px`);
+  }
+}
+
 function scenePng(seed: number, w: number, h: number): Uint8Array {
   const sc = generateScene(seed, { width: w, height: h });
   return encodePng(sc.width, sc.height, sc.pixels, 3, (d) => deflateSync(d, { level: 6 }));
@@ -159,6 +183,11 @@ test('without WebGPU it falls back to WebGL and says why', async ({ url }) => {
 test('loads the bundled model and shows detections on WASM', async ({ open }) => {
   const page = await open('?backend=wasm');
   assert((await page.getByTestId('backend-badge').textContent()) === 'wasm', 'backend is not wasm');
+  // The e2e server sends COOP/COEP: the worker runs the multi-threaded SIMD build.
+  const { isolated, cores } = await page.evaluate(() => ({ isolated: self.crossOriginIsolated, cores: navigator.hardwareConcurrency }));
+  assert(isolated, 'the page is not cross-origin isolated');
+  const { threads, why } = await wasmThreads(page);
+  if (cores >= 2) assert(threads >= 2, `wasm runs ${threads} thread(s) on ${cores} cores although cross-origin isolated: ${why}`);
   const boxes = page.getByTestId('detection-box');
   assert((await boxes.count()) > 0, 'no detection boxes');
   const s = Number(await boxes.first().getAttribute('data-score'));
@@ -166,6 +195,39 @@ test('loads the bundled model and shows detections on WASM', async ({ open }) =>
   assert((await boxes.first().getAttribute('data-query')) !== null, 'no data-query');
   await shot(page, '02-wasm-detections');
 });
+
+test('WASM threaded, WASM single-threaded (not isolated, or ?threads=1) and cpu give the same detections', async ({ browser, open }) => {
+  const all = '?backend=wasm&t=0';
+  const threaded = await open(all);
+  const t = await wasmThreads(threaded);
+  assert(t.threads >= 2 || (await threaded.evaluate(() => navigator.hardwareConcurrency)) < 2, `threaded page runs ${t.threads} thread(s): ${t.why}`);
+  const a = await detectionsOf(threaded);
+  assert(a.length > 0, 'no detections on threaded wasm');
+  // The same build served without COOP/COEP: no SharedArrayBuffer, so the single-threaded build.
+  const plain = await serve(DIST, 0, { isolated: false });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  try {
+    const page = await context.newPage();
+    await page.goto(plain.url + all);
+    await waitRuns(page, 1);
+    assert(!(await page.evaluate(() => self.crossOriginIsolated)), 'the plain server page is cross-origin isolated');
+    const s = await wasmThreads(page);
+    assert(s.threads === 1, `expected 1 thread without isolation, got ${s.threads}`);
+    assert(/cross-origin isolated/.test(s.why), 'no reason given for running single-threaded: ' + s.why);
+    const b = await detectionsOf(page);
+    // ?threads=1 asks for the single-threaded build on an isolated page.
+    const one = await open(all + '&threads=1');
+    const o = await wasmThreads(one);
+    assert(o.threads === 1 && /1 thread was asked for/.test(o.why), `?threads=1 gave ${o.threads} thread(s): ${o.why}`);
+    const c = await detectionsOf(await open('?backend=cpu&t=0', { timeout: 180_000 }));
+    sameDetections(a, c, 'threaded wasm vs cpu');
+    sameDetections(b, c, 'single-threaded wasm (not isolated) vs cpu');
+    sameDetections(await detectionsOf(one), c, 'wasm ?threads=1 vs cpu');
+  } finally {
+    await context.close();
+    await plain.close();
+  }
+}, 300_000);
 
 test('dropping an image runs detection on it', async ({ open }) => {
   const page = await open('?backend=wasm');

@@ -15,8 +15,14 @@ const TYPES: Record<string, string> = {
   '.safetensors': 'application/octet-stream',
 };
 
-export async function serve(root: string, port = 0): Promise<{ url: string; close: () => Promise<void>; server: Server }> {
+/**
+ * `isolated: false` serves without COOP/COEP/CORP, as a host that lacks them would: the page is
+ * then not cross-origin isolated (no SharedArrayBuffer, so single-threaded WASM).
+ */
+export async function serve(root: string, port = 0, opts: { isolated?: boolean } = {}): Promise<{ url: string; close: () => Promise<void>; server: Server }> {
   const base = resolve(root);
+  const isolated = opts.isolated !== false;
+  const isolation: Record<string, string> = isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {};
   const server = createServer(async (req, res) => {
     try {
       const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -31,16 +37,15 @@ export async function serve(root: string, port = 0): Promise<{ url: string; clos
         st = await stat(file).catch(() => null);
       }
       if (!st) {
-        res.writeHead(404, { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }).end('not found');
+        res.writeHead(404, isolation).end('not found');
         return;
       }
       const body = await readFile(file);
       res.writeHead(200, {
         'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
         'Content-Length': body.length,
-        'Cross-Origin-Opener-Policy': 'same-origin',
-        'Cross-Origin-Embedder-Policy': 'require-corp',
-        'Cross-Origin-Resource-Policy': 'same-origin',
+        ...isolation,
+        ...(isolated ? { 'Cross-Origin-Resource-Policy': 'same-origin' } : {}),
         'Cache-Control': 'no-cache',
       });
       res.end(body);
