@@ -13,6 +13,8 @@ const CASES: [string, number[], number[], boolean, boolean][] = [
   ['rank 4', [2, 3, 100, 110], [2, 3, 110, 100], false, false],
   ['small products (stock)', [16, 10, 8], [16, 8, 10], false, false],
   ['batch 1 (stock)', [1, 30, 20], [1, 20, 10], false, false],
+  ['batch 1, transposed b (transposed once, then the fast path)', [1, 30, 20], [1, 10, 20], false, true],
+  ['2-d, transposed a and b', [20, 30], [10, 20], true, true],
 ];
 
 describe('wasm BatchMatMul override', () => {

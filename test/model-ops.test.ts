@@ -1,6 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/model/backends';
+import { registerWasmTrainingKernels } from '../src/train/wasmGradients';
 import { roiAlign, gridSamplePoints } from '../src/model/roiAlign';
 import { nearestIndices } from '../src/model/position';
 import { officialResizeShape } from '../src/model/preprocess';
@@ -45,11 +46,11 @@ function roiAlignReference(f: Float32Array, H: number, W: number, C: number, box
 }
 
 /** grid_sample (bilinear, zeros, align_corners=False) of one point on a 7x7xC map. */
-function gridSampleReference(f: Float32Array, C: number, gx: number, gy: number): Float32Array {
+function gridSampleReference(f: ArrayLike<number>, C: number, gx: number, gy: number, f64 = false): Float32Array | Float64Array {
   const x = ((gx + 1) * 7 - 1) / 2;
   const y = ((gy + 1) * 7 - 1) / 2;
   const x0 = Math.floor(x), y0 = Math.floor(y);
-  const out = new Float32Array(C);
+  const out = f64 ? new Float64Array(C) : new Float32Array(C);
   for (const [yy, wy] of [[y0, 1 - (y - y0)], [y0 + 1, y - y0]]) {
     for (const [xx, wx] of [[x0, 1 - (x - x0)], [x0 + 1, x - x0]]) {
       if (yy < 0 || yy > 6 || xx < 0 || xx > 6) continue;
@@ -98,6 +99,41 @@ describe('Semantics Aligner ops against loop-by-loop references', () => {
       const ref = gridSampleReference(f, C, gx, gy);
       for (let c = 0; c < C; c++) expect(Math.abs(got[i * C + c] - ref[c])).toBeLessThan(1e-6);
     });
+  });
+
+  it('gridSamplePoints gradients (features and points) match finite differences of its float64 reference', async () => {
+    registerWasmTrainingKernels(); // the gather's gradient (UnsortedSegmentSum), as training registers it
+    const C = 3;
+    const r = rng(5);
+    const f = Float32Array.from({ length: 2 * 49 * C }, () => r() * 2 - 1);
+    // Points away from cell boundaries (the bilinear kernel has kinks there), one near the border.
+    const pts = [0.13, -0.41, -0.77, 0.58, 0.91, 0.07, -0.26, -0.93];
+    const weightsOut = Float32Array.from({ length: 2 * 2 * C }, () => r() * 2 - 1);
+    const loss = (feat: tf.Tensor, p: tf.Tensor) => tf.sum(tf.mul(gridSamplePoints(feat.reshape([2, 7, 7, C]) as tf.Tensor4D, p.reshape([2, 2, 2]) as tf.Tensor3D), tf.tensor(weightsOut, [2, 2, C])));
+    const g = tf.grads(loss);
+    const [gf, gp] = g([tf.tensor(f), tf.tensor(pts)]);
+    const gfv = await gf.data();
+    const gpv = await gp.data();
+    // Float64 reference: sum over RoIs and points of weightsOut . gridSampleReference.
+    const ref64 = (fv: Float64Array | Float32Array, pv: number[]) => {
+      let s = 0;
+      for (let roi = 0; roi < 2; roi++) for (let k = 0; k < 2; k++) {
+        const v = gridSampleReference(fv.slice(roi * 49 * C, (roi + 1) * 49 * C), C, pv[(roi * 2 + k) * 2], pv[(roi * 2 + k) * 2 + 1], true);
+        for (let c = 0; c < C; c++) s += v[c] * weightsOut[(roi * 2 + k) * C + c];
+      }
+      return s;
+    };
+    const h = 1e-4;
+    for (let i = 0; i < pts.length; i++) {
+      const up = [...pts]; up[i] += h;
+      const dn = [...pts]; dn[i] -= h;
+      expect(Math.abs((ref64(f, up) - ref64(f, dn)) / (2 * h) - gpv[i])).toBeLessThan(1e-3);
+    }
+    for (let i = 0; i < f.length; i += 7) {
+      const up = Float64Array.from(f); up[i] += h;
+      const dn = Float64Array.from(f); dn[i] -= h;
+      expect(Math.abs((ref64(up, pts) - ref64(dn, pts)) / (2 * h) - gfv[i])).toBeLessThan(1e-4);
+    }
   });
 
   it('nearest mask downsampling follows PyTorch index rule', () => {

@@ -40,14 +40,15 @@ export function installWasmBatchMatMul(): boolean {
     const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
     const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
     const sameBatch = a.shape.length === b.shape.length && a.shape.slice(0, -2).every((d, i) => d === b.shape[i]);
-    if ((batchA === 1 && batchB === 1) || a.dtype !== 'float32' || b.dtype !== 'float32' || !(sameBatch || batchB === 1)) return stock(args) as TensorInfo;
+    const single = batchA === 1 && batchB === 1;
+    if ((single && !transposeA && !transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32' || !(sameBatch || batchB === 1)) return stock(args) as TensorInfo;
 
     const rows = (t: TensorInfo, tr: boolean) => t.shape[t.shape.length - (tr ? 1 : 2)];
     const cols = (t: TensorInfo, tr: boolean) => t.shape[t.shape.length - (tr ? 2 : 1)];
     const m = rows(a, transposeA);
     const k = cols(a, transposeA);
     const n = cols(b, transposeB);
-    if (batchB !== 1 && m * k * n < MIN_LOOP_MACS) return stock(args) as TensorInfo;
+    if (!single && batchB !== 1 && m * k * n < MIN_LOOP_MACS) return stock(args) as TensorInfo;
 
     const temps: TensorInfo[] = [];
     const call = (f: tf.KernelFunc, inputs: Record<string, TensorInfo> | TensorInfo[], attrs: object = {}): TensorInfo => {
@@ -69,7 +70,8 @@ export function installWasmBatchMatMul(): boolean {
       const b3 = as3(b, batchB, transposeB);
       let out: TensorInfo;
       if (batchB === 1) {
-        // Shared right operand: one [B*M, K] @ [K, N] product.
+        // Shared right operand (or a single product with a transposed operand, now transposed
+        // once so the product takes the fast path): one [B*M, K] @ [K, N] product.
         out = call(stock, { a: run('Reshape', { x: a3 }, { shape: [1, batchA * m, k] }), b: b3 }, plain);
       } else {
         const parts: TensorInfo[] = [];

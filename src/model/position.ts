@@ -29,12 +29,15 @@ function dimT(n: number, temperature = 10000): tf.Tensor1D {
 
 /**
  * sin on even features, cos on odd ones, as torch.stack((x[..., 0::2].sin(), x[..., 1::2].cos()), -1).flatten()
- * does. Selecting with a parity mask avoids strided slices (slow on wasm for high ranks).
+ * does. Blending with 0/1 parity masks avoids strided slices (slow on wasm for high ranks) and
+ * tf.where, whose broadcast condition is materialised with a Tile (1.6 s of a 49 s official-size
+ * decoder on wasm); multiplying by exactly 1 and 0 keeps the values exact.
  */
 function sinCosInterleave(x: tf.Tensor): tf.Tensor {
   const n = x.shape[x.rank - 1];
-  const even = tf.tensor1d(Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 1 : 0)), 'bool');
-  return tf.where(even, tf.sin(x), tf.cos(x));
+  const even = tf.tensor1d(Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 1 : 0)));
+  const odd = tf.sub(1, even);
+  return tf.add(tf.mul(tf.sin(x), even), tf.mul(tf.cos(x), odd));
 }
 
 /**
