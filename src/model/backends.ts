@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { installWasmBatchMatMul } from '../backend/wasmBatchMatMul';
+import { installWasmKernels } from '../backend/wasmKernels';
 
 /** Selects a TF.js backend by name, loading its package on demand (works in Node and browsers). */
 export async function useBackend(name: 'cpu' | 'wasm' | 'webgl' | 'webgpu'): Promise<void> {
   if (name === 'wasm') {
     await import('@tensorflow/tfjs-backend-wasm');
-    installWasmBatchMatMul();
+    installWasmKernels();
   }
   if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
   const ok = await tf.setBackend(name);

@@ -93,7 +93,7 @@ function gatherRows(table: tf.Tensor2D, index: tf.Tensor1D): tf.Tensor2D {
     save([i]);
     return {
       value: tf.gather(t, i.toInt()),
-      gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => [tf.unsortedSegmentSum(dy, saved.toInt(), rows), tf.zerosLike(saved)],
+      gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => [tf.unsortedSegmentSum(dy, saved.toInt() as tf.Tensor1D, rows), tf.zerosLike(saved)],
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return op(table, index) as tf.Tensor2D;

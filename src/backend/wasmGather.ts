@@ -1,0 +1,60 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * A faster GatherV2 (batchDims 0) for tfjs-backend-wasm 4.22: contiguous row copies in JS,
+ * reading the operand straight from the wasm heap. The stock kernel copies element by element
+ * through index arithmetic: gathering 9600 rows of 256 floats (the Semantics Aligner's point
+ * sampling at official size) took 432 ms there, against a few ms here.
+ * Other cases (batchDims > 0, non-numeric dtypes) go to the kernel registered before.
+ */
+interface WasmBackend {
+  readSync(dataId: object): tf.backend_util.BackendValues;
+  typedArrayFromHeap(t: tf.TensorInfo): tf.backend_util.TypedArray;
+  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: tf.backend_util.BackendValues): tf.TensorInfo;
+}
+
+const INSTALLED = Symbol.for('samdetr.wasmGather');
+
+export function installWasmGather(): boolean {
+  const prev = tf.getKernel('GatherV2', 'wasm');
+  if (!prev || (prev.kernelFunc as unknown as Record<symbol, boolean>)[INSTALLED]) return false;
+  const previous = prev.kernelFunc;
+  const fast = (args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const indices = args.inputs.indices as tf.TensorInfo;
+    const { axis: axisAttr, batchDims } = args.attrs as unknown as { axis: number; batchDims?: number };
+    if (batchDims || (x.dtype !== 'float32' && x.dtype !== 'int32')) return previous(args) as tf.TensorInfo;
+    const backend = args.backend as unknown as WasmBackend;
+    const axis = tf.util.parseAxisParam(axisAttr, x.shape)[0];
+    const outer = tf.util.sizeFromShape(x.shape.slice(0, axis));
+    const dim = x.shape[axis];
+    const inner = tf.util.sizeFromShape(x.shape.slice(axis + 1));
+    const idx = backend.readSync(indices.dataId) as Int32Array | Float32Array;
+    const n = idx.length;
+    for (let j = 0; j < n; j++) {
+      const v = idx[j];
+      if (!(v >= 0 && v < dim)) throw new Error(`GatherV2: the index value ${v} is not in [0, ${dim - 1}]`);
+    }
+    const result = backend.makeOutput([...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)], x.dtype);
+    // Views after the allocation: growing the wasm memory would detach earlier ones.
+    const out = backend.typedArrayFromHeap(result) as Float32Array | Int32Array;
+    const src = backend.typedArrayFromHeap(x) as Float32Array | Int32Array;
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < n; j++) {
+        const from = (o * dim + idx[j]) * inner;
+        out.set(src.subarray(from, from + inner), (o * n + j) * inner);
+      }
+    }
+    return result;
+  };
+  (fast as unknown as Record<symbol, boolean>)[INSTALLED] = true;
+  const warn = console.warn;
+  console.warn = () => {}; // re-registering a kernel warns; this override is deliberate
+  try {
+    tf.unregisterKernel('GatherV2', 'wasm');
+    tf.registerKernel({ kernelName: 'GatherV2', backendName: 'wasm', kernelFunc: fast as unknown as tf.KernelFunc, setupFunc: prev.setupFunc, disposeFunc: prev.disposeFunc });
+  } finally {
+    console.warn = warn;
+  }
+  return true;
+}
