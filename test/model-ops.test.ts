@@ -80,13 +80,17 @@ describe('Semantics Aligner ops against loop-by-loop references', () => {
       [0, 0, 13, 9], // the whole map
       [5.1, 2.2, 5.1 + 7 * 1.0000001, 2.2 + 7], // extent right at an integer multiple of 7
     ];
-    const feats = tf.tensor4d(f, [1, H, W, C]);
-    const out = roiAlign(feats, tf.tensor3d(boxes.flat(), [1, boxes.length, 4]) as tf.Tensor3D);
-    const got = await out.data();
-    boxes.forEach((b, i) => {
-      const ref = roiAlignReference(f, H, W, C, b);
-      for (let k = 0; k < ref.length; k++) expect(Math.abs(got[i * 49 * C + k] - ref[k])).toBeLessThan(1e-5);
-    });
+    for (const form of ['dense', 'separable'] as const) {
+      // A fresh tensor per form: tfjs-wasm caches the packed right operand of a batch-1 matMul by its
+      // data buffer, so reusing one buffer under another shape as a right operand gives stale results.
+      const feats = tf.tensor4d(f, [1, H, W, C]);
+      const out = roiAlign(feats, tf.tensor3d(boxes.flat(), [1, boxes.length, 4]) as tf.Tensor3D, form);
+      const got = await out.data();
+      boxes.forEach((b, i) => {
+        const ref = roiAlignReference(f, H, W, C, b);
+        for (let k = 0; k < ref.length; k++) expect(Math.abs(got[i * 49 * C + k] - ref[k]), `${form} box ${i}`).toBeLessThan(1e-5);
+      });
+    }
   });
 
   it('gridSamplePoints matches grid_sample with zero padding, including points near and past the border', async () => {

@@ -60,7 +60,7 @@ function boxAxisWeights(flat: tf.Tensor2D, axis: 0 | 1, size: number): tf.Tensor
  * features: [B, H, W, C]; boxes: [B, nq, 4] x1y1x2y2 in feature cells (before the -0.5 shift).
  * Returns [B*nq, 7, 7, C]. No gradient flows to the boxes (as in torchvision).
  */
-export function roiAlign(features: tf.Tensor4D, boxes: tf.Tensor3D): tf.Tensor4D {
+export function roiAlign(features: tf.Tensor4D, boxes: tf.Tensor3D, form: 'auto' | 'dense' | 'separable' = 'auto'): tf.Tensor4D {
   const [b, h, w, c] = features.shape;
   const nq = boxes.shape[1];
   const flat = boxes.reshape([b * nq, 4]) as tf.Tensor2D;
@@ -68,18 +68,41 @@ export function roiAlign(features: tf.Tensor4D, boxes: tf.Tensor3D): tf.Tensor4D
   // counts, and torchvision's roi_align passes no gradient to the boxes either.
   const ay = withoutGradient(flat, (f) => boxAxisWeights(f as tf.Tensor2D, 1, h)); // [R, 7, H]
   const ax = withoutGradient(flat, (f) => boxAxisWeights(f as tf.Tensor2D, 0, w)); // [R, 7, W]
-  if (nq * POOL * POOL * h * w <= DENSE_LIMIT) {
+  if (form === 'dense' || (form === 'auto' && nq * POOL * POOL * h * w <= DENSE_LIMIT)) {
     // Small maps: one [nq*49, H*W] @ [H*W, C] product per image, with the full bilinear
     // weight matrix as the outer product of the two axes (one large product beats many small ones).
     const dense = tf.mul(ay.reshape([b, nq, POOL, 1, h, 1]), ax.reshape([b, nq, 1, POOL, 1, w])).reshape([b, nq * POOL * POOL, h * w]);
     return tf.matMul(dense, features.reshape([b, h * w, c])).reshape([b * nq, POOL, POOL, c]) as tf.Tensor4D;
   }
   // Rows first: [B, nq*7, H] @ [B, H, W*C] -> [B, nq*7, W*C]
-  const t = tf.matMul(ay.reshape([b, nq * POOL, h]), features.reshape([b, h, w * c]));
-  // Then columns, per RoI: [R, 7x, W] @ [R, W, 7y*C]
-  const tPerRoi = t.reshape([b * nq, POOL, w, c]).transpose([0, 2, 1, 3]).reshape([b * nq, w, POOL * c]);
-  const out = tf.matMul(ax, tPerRoi).reshape([b * nq, POOL, POOL, c]); // [R, x, y, C]
-  return out.transpose([0, 2, 1, 3]) as tf.Tensor4D; // [R, y, x, C]
+  const t = tf.matMul(ay.reshape([b, nq * POOL, h]), features.reshape([b, h, w * c])).reshape([b * nq * POOL * w, c]);
+  return columnsInWindows(t, ax, b * nq, w, c);
+}
+
+/**
+ * The column step of the separable RoIAlign: out[r, y, x] = sum_j ax[r, x, j] * t[r, y, j].
+ * Each output column x has non-zero weights only on a short run of input columns (its bin's
+ * samples and their right neighbours: at most ceil(W / 7) + 2 of them), so it gathers that
+ * window, starting at the first non-zero weight, instead of multiplying by all W columns.
+ * (As 300 per-RoI [7, W] @ [W, 7C] products this ran through wasm's plain batched loop.)
+ * t: [R*7*W, C] rows (r, y, j); ax: [R, 7, W]. Returns [R, 7, 7, C].
+ */
+function columnsInWindows(t: tf.Tensor, ax: tf.Tensor3D, r: number, w: number, c: number): tf.Tensor4D {
+  const span = Math.min(w, Math.ceil(w / POOL) + 2);
+  const s = tf.range(0, span).reshape([1, 1, span]);
+  // First column with a non-zero weight ([R, 7, 1]); rows without any weight start at 0.
+  const first = withoutGradient(ax, (a) => tf.argMax(tf.greater(a, 0).toFloat(), 2).toFloat().reshape([r, POOL, 1]));
+  const col = tf.add(first, s); // [R, 7, span]
+  const inMap = withoutGradient(col, (k) => tf.less(k, w).toFloat());
+  const colClamped = withoutGradient(col, (k) => tf.minimum(k, w - 1));
+  // Window weights: ax[r, x, col], zero past the map's edge.
+  const axIndex = withoutGradient(colClamped, (k) => tf.add(k, tf.mul(tf.range(0, r * POOL), w).reshape([r, POOL, 1])));
+  const wWin = tf.mul(gatherRows(ax.reshape([r * POOL * w, 1]) as tf.Tensor2D, axIndex.reshape([-1]) as tf.Tensor1D).reshape([r, 1, POOL, span, 1]), inMap.reshape([r, 1, POOL, span, 1]));
+  // Rows (r, y, col) of t for every output (y, x) and window position.
+  const rowBase = tf.mul(tf.range(0, r * POOL), w).reshape([r, POOL, 1, 1]); // (r, y)
+  const tIndex = withoutGradient(colClamped, (k) => tf.add(rowBase, k.reshape([r, 1, POOL, span])));
+  const win = gatherRows(t as tf.Tensor2D, tIndex.reshape([-1]) as tf.Tensor1D).reshape([r, POOL, POOL, span, c]);
+  return tf.sum(tf.mul(win, wWin), 3) as tf.Tensor4D; // [R, y, x, C]
 }
 
 /**
