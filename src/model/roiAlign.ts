@@ -97,12 +97,20 @@ function columnsInWindows(t: tf.Tensor, ax: tf.Tensor3D, r: number, w: number, c
   const colClamped = withoutGradient(col, (k) => tf.minimum(k, w - 1));
   // Window weights: ax[r, x, col], zero past the map's edge.
   const axIndex = withoutGradient(colClamped, (k) => tf.add(k, tf.mul(tf.range(0, r * POOL), w).reshape([r, POOL, 1])));
-  const wWin = tf.mul(gatherRows(ax.reshape([r * POOL * w, 1]) as tf.Tensor2D, axIndex.reshape([-1]) as tf.Tensor1D).reshape([r, 1, POOL, span, 1]), inMap.reshape([r, 1, POOL, span, 1]));
-  // Rows (r, y, col) of t for every output (y, x) and window position.
-  const rowBase = tf.mul(tf.range(0, r * POOL), w).reshape([r, POOL, 1, 1]); // (r, y)
-  const tIndex = withoutGradient(colClamped, (k) => tf.add(rowBase, k.reshape([r, 1, POOL, span])));
-  const win = gatherRows(t as tf.Tensor2D, tIndex.reshape([-1]) as tf.Tensor1D).reshape([r, POOL, POOL, span, c]);
-  return tf.sum(tf.mul(win, wWin), 3) as tf.Tensor4D; // [R, y, x, C]
+  const wWin = tf.mul(gatherRows(ax.reshape([r * POOL * w, 1]) as tf.Tensor2D, axIndex.reshape([-1]) as tf.Tensor1D).reshape([r, POOL, span]), inMap);
+  // One window position at a time: rows (r, y, col) of t for every output (y, x), weighted and
+  // accumulated (a [R, 7, 7, span, C] intermediate would be ~100 MB at official size, and its
+  // reduction over a middle axis is slow on wasm).
+  const rowBase = tf.mul(tf.range(0, r * POOL), w).reshape([r, POOL, 1]); // (r, y)
+  let out: tf.Tensor | null = null;
+  for (let q = 0; q < span; q++) {
+    const colQ = colClamped.slice([0, 0, q], [r, POOL, 1]).reshape([r, 1, POOL]); // per (r, x)
+    const index = withoutGradient(colQ, (k) => tf.add(rowBase, k)); // [R, 7y, 7x]
+    const rows = gatherRows(t as tf.Tensor2D, index.reshape([-1]) as tf.Tensor1D).reshape([r, POOL, POOL, c]);
+    const term = tf.mul(rows, wWin.slice([0, 0, q], [r, POOL, 1]).reshape([r, 1, POOL, 1]));
+    out = out ? tf.add(out, term) : term;
+  }
+  return out as tf.Tensor4D; // [R, y, x, C]
 }
 
 /**
