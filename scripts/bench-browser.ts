@@ -127,7 +127,8 @@ function newestMtime(path: string): number {
   return m;
 }
 
-function ensureDist(o: BrowserBenchOptions, log: (s: string) => void) {
+/** Builds dist/ when it is missing or older than the sources (or with --build); never with --no-build. */
+export function ensureDist(o: BrowserBenchOptions, log: (s: string) => void) {
   const built = existsSync(join(DIST, 'index.html')) ? statSync(join(DIST, 'index.html')).mtimeMs : 0;
   const inputs = ['src', 'public', 'index.html', 'parity.html', 'vite.config.ts', 'package.json'].map((p) => join(ROOT, p));
   const newest = Math.max(...inputs.map(newestMtime));
@@ -139,7 +140,23 @@ function ensureDist(o: BrowserBenchOptions, log: (s: string) => void) {
     return;
   }
   log(`building dist/ (${why}): npx vite build`);
-  execFileSync('npx', ['vite', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    execFileSync('npx', ['vite', 'build'], { cwd: ROOT, stdio: 'pipe', encoding: 'utf8' });
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string };
+    throw new Error(`vite build failed:\n${`${err.stdout ?? ''}${err.stderr ?? ''}`.trim().split('\n').slice(-20).join('\n')}`);
+  }
+}
+
+/** The commit measured, and how many files differ from it (a dirty tree is measured as it is). */
+export function gitState(): { commit: string; dirty_files: number } | null {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean).length;
+    return { commit, dirty_files: dirty };
+  } catch {
+    return null;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -423,7 +440,7 @@ export async function runBrowserBench(o: BrowserBenchOptions, log: (s: string) =
   const bundledName = (index.models.find((m) => m.default) ?? index.models[0]).name;
   const srv = await serve(DIST);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-  const result: Json = { browser: { chromium: browser.version(), flags: ARGS.join(' '), note: 'headless Chromium; software-emulated rows are marked software: true' } };
+  const result: Json = { browser: { chromium: browser.version(), flags: ARGS.join(' '), note: 'headless Chromium; software-emulated rows are marked software: true', git: gitState() } };
   try {
     if (want('official')) {
       if (o.skipOfficial) log('official-size rows skipped (--skip-official)');

@@ -45,7 +45,7 @@ import { readSafetensors } from '../src/weights/safetensors';
 import { generateScene } from '../src/data/scene';
 import { Engine } from '../src/worker/engine';
 import { benchInfo, medians, timedEngineRun, type StageTimes } from '../src/bench/engineRun';
-import { BROWSER_ARG_OPTIONS, browserOptions, formatTable, runBrowserBench } from './bench-browser';
+import { BROWSER_ARG_OPTIONS, browserOptions, ensureDist, formatTable, gitState, runBrowserBench } from './bench-browser';
 
 const { values } = parseArgs({
   options: {
@@ -64,12 +64,16 @@ type Json = Record<string, unknown>;
 
 async function benchEngine(label: string, engine: Engine, rgb: Uint8ClampedArray, w: number, h: number, opts: { inputSize: number; maxSize: number }, smca: boolean, memoryRuns = 0) {
   const one = () => timedEngineRun(engine, 0, rgb, w, h, opts, smca);
-  await one(); // warm-up
+  const warm = await one();
+  log(`${label}: warm-up ${Math.round(warm.total_ms)} ms`);
   const before = tf.memory();
   const runs: StageTimes[] = [];
   for (let i = 0; i < Math.max(RUNS, memoryRuns); i++) {
     const r = await one();
-    if (i < RUNS) runs.push(r);
+    if (i < RUNS) {
+      runs.push(r);
+      if (r.total_ms > 5000) log(`  run ${i + 1}/${RUNS}: total ${Math.round(r.total_ms)} ms`);
+    }
   }
   const after = tf.memory();
   const out: Json = { ...medians(runs), runs: RUNS };
@@ -94,8 +98,11 @@ function torchResnet50(h: number, w: number): { ms: number | null; note: string 
 }
 
 async function main() {
+  const browserOpts = browserOptions(values);
+  // Build dist/ (if stale) before the Node rows, so that both halves measure the same sources.
+  if (!values['skip-browser']) ensureDist(browserOpts, log);
   await useBackend('wasm');
-  const result: Json = { machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, backend: 'wasm (Node, single-threaded, SIMD)' } };
+  const result: Json = { machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, backend: 'wasm (Node, single-threaded, SIMD)', git: gitState() } };
   const engine = new Engine(() => 'wasm');
   if (!values['skip-official']) {
     const [H, W] = values.size!.split('x').map(Number);
@@ -133,7 +140,7 @@ async function main() {
     engine.disposeAll();
   }
   if (!values['skip-browser']) {
-    const b = await runBrowserBench(browserOptions(values), log);
+    const b = await runBrowserBench({ ...browserOpts, build: false, noBuild: true }, log);
     for (const [k, v] of Object.entries(b)) {
       const cur = result[k];
       result[k] = cur && typeof cur === 'object' && v && typeof v === 'object' ? { ...(cur as Json), ...(v as Json) } : v;
