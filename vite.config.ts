@@ -12,7 +12,10 @@ export default defineConfig({
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   worker: { format: 'es' },
-  optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
+  // Pre-bundled in dev like any dependency: its wasm-out/ files are CommonJS, which the browser
+  // cannot import as they are. The threaded factory is listed because the worker imports it too
+  // (src/worker/wasmThreads.ts); listing it spares a re-optimisation and reload on first use.
+  optimizeDeps: { include: ['@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js'] },
   build: {
     rollupOptions: {
       // parity.html: the official-parity check in the browser (used by e2e/parity-webgpu.ts).

@@ -4,13 +4,18 @@ import type { Envelope, Progress, Request, ResponseMap, WorkerMessage } from '..
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; onProgress?: (p: Progress) => void };
 
 export class WorkerClient {
-  private worker: Worker;
+  private worker: Worker | null = null;
   private next = 1;
   private pending = new Map<number, Pending>();
 
-  constructor() {
-    this.worker = new Worker(new URL('../worker/inference.worker.ts', import.meta.url), { type: 'module' });
-    this.worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
+  /**
+   * The worker, started on first use and again after terminate(): React's StrictMode (dev) runs
+   * the App's effects, cleanups included, twice on mount, and the second mount must still work.
+   */
+  private ensure(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(new URL('../worker/inference.worker.ts', import.meta.url), { type: 'module' });
+    worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
       const m = ev.data;
       const p = this.pending.get(m.id);
       if (!p) return;
@@ -21,23 +26,29 @@ export class WorkerClient {
         else p.reject(new Error(m.error));
       }
     };
-    this.worker.onerror = (ev) => {
+    worker.onerror = (ev) => {
       const err = new Error(`inference worker failed: ${ev.message || 'unknown error'}`);
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
     };
+    this.worker = worker;
+    return worker;
   }
 
   call<T extends Request>(req: T, onProgress?: (p: Progress) => void, transfer: Transferable[] = []): Promise<ResponseMap[T['type']]> {
+    const worker = this.ensure();
     const id = this.next++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress });
       const env: Envelope = { id, req };
-      this.worker.postMessage(env, transfer);
+      worker.postMessage(env, transfer);
     });
   }
 
+  /** Stops the worker; calls still waiting never settle (their callers have gone). */
   terminate() {
-    this.worker.terminate();
+    this.worker?.terminate();
+    this.worker = null;
+    this.pending.clear();
   }
 }
