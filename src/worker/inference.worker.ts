@@ -35,7 +35,7 @@ async function tryBackend(b: BackendName, wasmThreads?: number): Promise<string 
     }
     if (b === 'webgl' && typeof OffscreenCanvas === 'undefined') return 'OffscreenCanvas is missing in workers';
     if (b === 'wasm') {
-      // Threaded SIMD build when cross-origin isolated, else single-threaded; the project's BatchMatMul.
+      // Threaded SIMD build when cross-origin isolated, else single-threaded; the project's wasm kernels.
       wasmStart = await startWasm(wasmThreads);
     } else {
       const ok = await tf.setBackend(b);

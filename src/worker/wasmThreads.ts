@@ -26,7 +26,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import threadedFactory from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js';
 import threadedFactorySource from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js?raw';
-import { installWasmBatchMatMul } from '../backend/wasmBatchMatMul';
+import { installWasmKernels } from '../backend/wasmKernels';
 
 /** Most threads used by default: XNNPACK gains little past 4 on this model's small products. */
 export const MAX_WASM_THREADS = 4;
@@ -68,12 +68,13 @@ export interface WasmStart {
 let firstNote: string | undefined;
 
 /**
- * Starts the wasm backend (or reuses it if it already runs) with the project's BatchMatMul:
- * `requested` threads (1 = the single-threaded build), else wasmThreadsFor(the cores).
+ * Starts the wasm backend (or reuses it if it already runs) with the project's wasm kernels
+ * (src/backend: BatchMatMul, GatherV2), on `requested` threads (1 = the single-threaded build),
+ * else on wasmThreadsFor(the cores).
  * Returns the thread count tfjs reports, or throws if even the single-threaded build fails.
  */
 export async function startWasm(requested?: number, scope: DedicatedWorkerGlobalScope = self as unknown as DedicatedWorkerGlobalScope): Promise<WasmStart> {
-  installWasmBatchMatMul();
+  installWasmKernels();
   if (tf.engine().registry['wasm']) {
     // tfjs cannot restart the module: the first start's thread count stays until the page reloads.
     if (!(await tf.setBackend('wasm'))) throw new Error("tf.setBackend('wasm') failed to initialise");
