@@ -28,7 +28,7 @@ import threadedFactory from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend
 import threadedFactorySource from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js?raw';
 import { installWasmKernels } from '../backend/wasmKernels';
 
-/** Most threads used by default: XNNPACK gains little past 4 on this model's small products. */
+/** Most threads used by default (a cap, not a measured optimum): the UI thread and the browser need cores too. */
 export const MAX_WASM_THREADS = 4;
 /** Most threads that may be asked for: the threaded build pre-creates 8 pthreads. */
 export const MAX_REQUESTED_WASM_THREADS = 8;
