@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { replaceWasmKernel } from './replaceKernel';
 
 /**
  * A faster BatchMatMul for tfjs-backend-wasm 4.22.
@@ -90,13 +91,6 @@ export function installWasmBatchMatMul(): boolean {
     }
   };
   (fast as unknown as Record<symbol, boolean>)[INSTALLED] = true;
-  const warn = console.warn;
-  console.warn = () => {}; // re-registering a kernel warns; this override is deliberate
-  try {
-    tf.unregisterKernel('BatchMatMul', 'wasm');
-    tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: fast as unknown as tf.KernelFunc, setupFunc: stockCfg.setupFunc, disposeFunc: stockCfg.disposeFunc });
-  } finally {
-    console.warn = warn;
-  }
+  replaceWasmKernel('BatchMatMul', stockCfg, fast as unknown as tf.KernelFunc);
   return true;
 }

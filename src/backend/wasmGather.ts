@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { replaceWasmKernel } from './replaceKernel';
 
 /**
  * A faster GatherV2 (batchDims 0) for tfjs-backend-wasm 4.22: contiguous row copies in JS,
@@ -48,13 +49,6 @@ export function installWasmGather(): boolean {
     return result;
   };
   (fast as unknown as Record<symbol, boolean>)[INSTALLED] = true;
-  const warn = console.warn;
-  console.warn = () => {}; // re-registering a kernel warns; this override is deliberate
-  try {
-    tf.unregisterKernel('GatherV2', 'wasm');
-    tf.registerKernel({ kernelName: 'GatherV2', backendName: 'wasm', kernelFunc: fast as unknown as tf.KernelFunc, setupFunc: prev.setupFunc, disposeFunc: prev.disposeFunc });
-  } finally {
-    console.warn = warn;
-  }
+  replaceWasmKernel('GatherV2', prev, fast as unknown as tf.KernelFunc);
   return true;
 }
