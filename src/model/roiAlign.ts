@@ -3,14 +3,16 @@ import { withoutGradient } from './layers';
 
 /**
  * torchvision roi_align(output 7x7, spatial_scale 1, sampling_ratio -1, aligned=True),
- * written as two matrix products with interpolation weights built from the boxes.
+ * written with interpolation weights built from the boxes.
  *
  * RoIAlign is separable: each bin averages ny x nx bilinear samples, and a sample's
  * bilinear weight (and its validity test) factorizes into a row part and a column part.
  * So output[r, py, px, c] = sum_ij Ay[r, py, i] * Ax[r, px, j] * F[i, j, c], where
- * Ay (Ax) holds the averaged row (column) weights. This needs only matMul and
- * elementwise kernels (all backends, including wasm, forward and backward), and never
- * reads the boxes back to the CPU.
+ * Ay (Ax) holds the averaged row (column) weights. Small maps apply both as one dense matrix
+ * product; large ones apply Ay as a product and Ax by gathering each output column's short
+ * window of columns. Only matMul, gather and elementwise kernels (on wasm, the gather's
+ * gradient needs the UnsortedSegmentSum that src/train/wasmGradients.ts registers); the
+ * boxes are never read back to the CPU.
  */
 export const POOL = 7;
 
@@ -96,16 +98,17 @@ function columnsInWindows(t: tf.Tensor, ax: tf.Tensor3D, r: number, w: number, c
   const inMap = withoutGradient(col, (k) => tf.less(k, w).toFloat());
   const colClamped = withoutGradient(col, (k) => tf.minimum(k, w - 1));
   // Window weights: ax[r, x, col], zero past the map's edge.
-  const axIndex = withoutGradient(colClamped, (k) => tf.add(k, tf.mul(tf.range(0, r * POOL), w).reshape([r, POOL, 1])));
+  // First row of each (r, i) block of W: ax's rows are (r, x), t's row blocks are (r, y).
+  const base = tf.mul(tf.range(0, r * POOL), w).reshape([r, POOL, 1]);
+  const axIndex = withoutGradient(colClamped, (k) => tf.add(k, base));
   const wWin = tf.mul(gatherRows(ax.reshape([r * POOL * w, 1]) as tf.Tensor2D, axIndex.reshape([-1]) as tf.Tensor1D).reshape([r, POOL, span]), inMap);
   // One window position at a time: rows (r, y, col) of t for every output (y, x), weighted and
   // accumulated (a [R, 7, 7, span, C] intermediate would be ~100 MB at official size, and its
   // reduction over a middle axis is slow on wasm).
-  const rowBase = tf.mul(tf.range(0, r * POOL), w).reshape([r, POOL, 1]); // (r, y)
   let out: tf.Tensor | null = null;
   for (let q = 0; q < span; q++) {
     const colQ = colClamped.slice([0, 0, q], [r, POOL, 1]).reshape([r, 1, POOL]); // per (r, x)
-    const index = withoutGradient(colQ, (k) => tf.add(rowBase, k)); // [R, 7y, 7x]
+    const index = withoutGradient(colQ, (k) => tf.add(base, k)); // [R, 7y, 7x]
     const rows = gatherRows(t as tf.Tensor2D, index.reshape([-1]) as tf.Tensor1D).reshape([r, POOL, POOL, c]);
     const term = tf.mul(rows, wWin.slice([0, 0, q], [r, POOL, 1]).reshape([r, 1, POOL, 1]));
     out = out ? tf.add(out, term) : term;
