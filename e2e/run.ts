@@ -10,6 +10,7 @@ import { deflateSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from './server';
+import { waitRuns } from './appState';
 import { encodePng } from '../src/data/png';
 import { generateScene } from '../src/data/scene';
 import { formulaCheckpoint } from '../src/checkpoint/formulaCheckpoint';
@@ -46,20 +47,6 @@ async function shot(page: Page, name: string) {
 
 async function runs(page: Page): Promise<number> {
   return Number(await page.getByTestId('status').getAttribute('data-runs'));
-}
-
-/** Waits until `n` detection runs have completed and the app is idle. */
-async function waitRuns(page: Page, n: number, timeout = 90_000) {
-  await page.waitForFunction(
-    (n) => {
-      const el = document.querySelector('[data-testid=status]');
-      const err = document.querySelector('[data-testid=error-message]');
-      if (err) throw new Error('app error: ' + err.textContent);
-      return !!el && Number(el.getAttribute('data-runs')) >= n && el.getAttribute('data-busy') === 'false';
-    },
-    n,
-    { timeout, polling: 250 },
-  );
 }
 
 async function idle(page: Page, timeout = 60_000) {

@@ -10,23 +10,11 @@ import { chromium, type Page } from 'playwright-core';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from './server';
+import { waitRuns } from './appState';
 
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARGS = ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-
-async function waitRuns(page: Page, n: number) {
-  await page.waitForFunction(
-    (n) => {
-      const el = document.querySelector('[data-testid=status]');
-      const err = document.querySelector('[data-testid=error-message]');
-      if (err) throw new Error('app error: ' + err.textContent);
-      return !!el && Number(el.getAttribute('data-runs')) >= n && el.getAttribute('data-busy') === 'false';
-    },
-    n,
-    { timeout: 180_000, polling: 100 },
-  );
-}
 
 async function timings(page: Page): Promise<Record<string, number>> {
   return page.getByTestId('timings').locator('tr').evaluateAll((rows) =>
@@ -54,7 +42,7 @@ async function main() {
     for (const c of configs) {
       const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
       await page.goto(c.url);
-      await waitRuns(page, 1);
+      await waitRuns(page, 1, 180_000, 100);
       const threads = (await page.getByTestId('backend-badge').getAttribute('data-threads')) ?? '?';
       pages.push({ name: c.name, page, threads, samples: [] });
     }
@@ -63,7 +51,7 @@ async function main() {
       for (const p of i % 2 ? pages : [...pages].reverse()) {
         const n = Number(await p.page.getByTestId('status').getAttribute('data-runs'));
         await p.page.getByTestId('rerun').click();
-        await waitRuns(p.page, n + 1);
+        await waitRuns(p.page, n + 1, 180_000, 100);
         if (i >= 0) p.samples.push(await timings(p.page));
       }
     }

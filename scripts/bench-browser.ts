@@ -85,6 +85,10 @@ function parseBackends(s: string | undefined, def: Backend[]): Backend[] {
 }
 
 export const BROWSER_ARG_OPTIONS = {
+  json: { type: 'boolean', default: false },
+  runs: { type: 'string' },
+  size: { type: 'string', default: '800x1066' },
+  'skip-official': { type: 'boolean', default: false },
   build: { type: 'boolean', default: false },
   'no-build': { type: 'boolean', default: false },
   'official-runs': { type: 'string' },
@@ -476,13 +480,7 @@ export async function runBrowserBench(o: BrowserBenchOptions, log: (s: string) =
 
 async function main() {
   const { values } = parseArgs({
-    options: {
-      json: { type: 'boolean', default: false },
-      runs: { type: 'string' },
-      size: { type: 'string', default: '800x1066' },
-      'skip-official': { type: 'boolean', default: false },
-      ...BROWSER_ARG_OPTIONS,
-    },
+    options: BROWSER_ARG_OPTIONS,
   });
   const o = browserOptions(values);
   const result = await runBrowserBench(o);

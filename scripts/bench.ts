@@ -49,12 +49,8 @@ import { BROWSER_ARG_OPTIONS, browserOptions, ensureDist, formatTable, gitState,
 
 const { values } = parseArgs({
   options: {
-    json: { type: 'boolean', default: false },
-    runs: { type: 'string' },
-    size: { type: 'string', default: '800x1066' },
-    'skip-official': { type: 'boolean', default: false },
+    ...BROWSER_ARG_OPTIONS, // json, runs, size, skip-official and the browser options
     'skip-browser': { type: 'boolean', default: false },
-    ...BROWSER_ARG_OPTIONS,
   },
 });
 const RUNS = Number(values.runs ?? 5);
