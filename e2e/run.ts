@@ -498,14 +498,22 @@ test('zoom and pan keep overlays aligned with the image', async ({ open }) => {
 
 test('works offline after the first load (service worker cache)', async ({ open }) => {
   const page = await open('?backend=wasm');
-  await page.waitForFunction(
-    async () => {
-      const keys = await (await caches.open('sam-detr-lens-v1')).keys();
-      return keys.some((k) => k.url.includes('weights.safetensors')) && keys.some((k) => k.url.endsWith('.wasm')) && keys.some((k) => k.url.includes('inference.worker'));
-    },
-    null,
-    { timeout: 30_000, polling: 500 },
-  );
+  // Poll from Node: waitForFunction does not await an async predicate (a pending Promise is
+  // truthy), so it would go offline before the service worker has cached anything.
+  const cached = () =>
+    page.evaluate(async () => {
+      // Everything the reload needs: the page itself (its URL without the query), its scripts and
+      // styles, the worker, the WASM binary and the weights; the service worker adds them in parallel.
+      const keys = (await (await caches.open('sam-detr-lens-v1')).keys()).map((k) => k.url);
+      const pageUrl = location.href.split('?')[0];
+      const assets = [...document.querySelectorAll<HTMLScriptElement | HTMLLinkElement>('script[src], link[rel=stylesheet]')].map((e) => ('src' in e ? e.src : e.href));
+      return keys.includes(pageUrl) && assets.every((a) => keys.includes(a)) && keys.some((u) => u.includes('weights.safetensors')) && keys.some((u) => u.endsWith('.wasm')) && keys.some((u) => u.includes('inference.worker'));
+    });
+  const t0 = Date.now();
+  while (!(await cached())) {
+    assert(Date.now() - t0 < 30_000, 'the service worker did not cache the app within 30 s');
+    await page.waitForTimeout(250);
+  }
   await page.context().setOffline(true);
   await page.reload();
   await waitRuns(page, 1);

@@ -21,6 +21,13 @@ self.addEventListener('fetch', (event) => {
       .catch(async () => {
         const hit = await caches.match(req, { ignoreSearch: req.mode === 'navigate' });
         if (hit) return hit;
+        // A navigation to any page URL of the app (another query string, index.html or the bare
+        // directory) gets the cached app shell rather than the browser's network error page.
+        if (req.mode === 'navigate') {
+          const scope = self.registration.scope;
+          const shell = (await caches.match(scope)) || (await caches.match(scope + 'index.html'));
+          if (shell) return shell;
+        }
         throw new Error('offline and not cached: ' + req.url);
       }),
   );
