@@ -1,13 +1,15 @@
 /**
  * npm run train -- --model sam-detr|sam-detr-smca|detr-baseline --epochs N
  *   [--steps-per-epoch 200] [--batch 8] [--lr 2e-4] [--backbone-lr 2e-5] [--lr-drop EPOCH]
- *   [--val 200] [--data-seed 1] [--init-seed 7] [--max-minutes M] [--out runs/NAME] [--publish]
+ *   [--val 200] [--data-seed 1] [--init-seed 7] [--backbone runs/backbone/backbone.safetensors]
+ *   [--max-minutes M] [--out runs/NAME] [--publish]
  *
  * Trains one bundled model on generated scenes (wasm backend), evaluating on the fixed
  * validation set after every epoch. Writes into --out (resumable; rerun the same command
  * to continue): checkpoint.safetensors (float32), optimizer.safetensors (Adam moments), state.json, metrics.jsonl (one JSON
  * object per logged step and per epoch) and curve.json. --publish copies the latest
- * weights (float16) and a model card to public/models/NAME/.
+ * weights (float16) and a model card to public/models/NAME/. --backbone starts the backbone from
+ * the pretrained weights that scripts/pretrain-backbone.ts writes (the stand-in for ImageNet).
  */
 import { mkdirSync, existsSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     'init-seed': { type: 'string', default: '7' },
     'max-minutes': { type: 'string' },
     out: { type: 'string' },
+    backbone: { type: 'string' },
     publish: { type: 'boolean', default: false },
   },
 });
@@ -66,6 +69,18 @@ async function main(): Promise<void> {
   let optimizerState: SavedOptimizerState | undefined;
   let startEpoch = 0;
   let weights = initTrainingWeights(spec.config, hyper.initSeed, TRAIN_IMAGE_SIZE);
+  if (values.backbone) {
+    // The pretrained backbone replaces every backbone.* entry, BatchNorm statistics included.
+    const pre = readSafetensors(readFileSync(values.backbone)).stateDict;
+    const missing = [...weights.keys()].filter((k) => k.startsWith('backbone.') && !pre.has(k));
+    if (missing.length) throw new Error(`${values.backbone} lacks ${missing.length} backbone entries (first: ${missing[0]})`);
+    for (const [k, v] of pre) {
+      const cur = weights.get(k);
+      if (!cur || cur.shape.join() !== v.shape.join()) throw new Error(`${values.backbone}: ${k} does not fit this config`);
+      weights.set(k, v);
+    }
+    hyper.init = `backbone pretrained on dense cell classification of generated scenes (${values.backbone}, scripts/pretrain-backbone.ts); the rest Xavier/He`;
+  }
   let curve: { epoch: number; AP: number; AP50: number; AP75: number; seconds: number; stepsPerSec: number }[] = [];
   let trainSeconds = 0;
   if (existsSync(statePath) && existsSync(ckptPath)) {
@@ -103,7 +118,7 @@ async function main(): Promise<void> {
       writeFileSync(statePath, JSON.stringify({ model: name, config: spec.config, hyper, epoch, curve, trainSeconds, stats, optimizer: { step: info.optimizer.step, lrs: info.optimizer.lrs } }, null, 2));
       writeFileSync(join(out, 'curve.json'), JSON.stringify({ model: name, label: spec.label, curve }, null, 2));
       console.log(`[${name}] epoch ${epoch + 1}/${epochs}: AP ${stats.AP.toFixed(3)} AP50 ${stats.AP50.toFixed(3)} AP75 ${stats.AP75.toFixed(3)} (${info.stepsPerSec.toFixed(2)} steps/s, ${(trainSeconds / 60).toFixed(1)} min)`);
-      if (values.publish) publishModel(name, spec, w, { ...hyper, epochsDone: epoch + 1, trainSeconds, stats, command: `npm run train -- --model ${name} --epochs ${epochs} --steps-per-epoch ${hyper.stepsPerEpoch} --batch ${hyper.batchSize} --lr ${hyper.lr} --backbone-lr ${hyper.backboneLr} --publish` });
+      if (values.publish) publishModel(name, spec, w, { ...hyper, epochsDone: epoch + 1, trainSeconds, stats, command: `npm run train -- --model ${name} --epochs ${epochs} --steps-per-epoch ${hyper.stepsPerEpoch} --batch ${hyper.batchSize} --lr ${hyper.lr} --backbone-lr ${hyper.backboneLr}${values.backbone ? ` --backbone ${values.backbone}` : ''} --publish` });
     },
   });
 }
