@@ -12,7 +12,7 @@
  * the pretrained weights that scripts/pretrain-backbone.ts writes (the stand-in for ImageNet).
  */
 import { mkdirSync, existsSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { useBackend } from '../src/model/backends';
 import { registerWasmTrainingKernels } from '../src/train/wasmGradients';
@@ -62,6 +62,7 @@ async function main(): Promise<void> {
     initSeed: Number(values['init-seed']),
     valImages: Number(values.val),
     init: 'Xavier/He weights; frozen BatchNorm statistics calibrated on 16 generated scenes (src/train/init.ts)',
+    pretraining: undefined as PretrainingRecord | undefined,
   };
   const statePath = join(out, 'state.json');
   const ckptPath = join(out, 'checkpoint.safetensors');
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
       weights.set(k, v);
     }
     hyper.init = `backbone pretrained on dense cell classification of generated scenes (${values.backbone}, scripts/pretrain-backbone.ts); the rest Xavier/He`;
+    hyper.pretraining = pretrainingRecord(values.backbone);
   }
   let curve: { epoch: number; AP: number; AP50: number; AP75: number; seconds: number; stepsPerSec: number }[] = [];
   let trainSeconds = 0;
@@ -91,12 +93,29 @@ async function main(): Promise<void> {
     trainSeconds = state.trainSeconds;
     // A resumed run keeps the initialisation it started from.
     hyper.init = state.hyper?.init ?? 'Xavier/He weights; identity frozen BatchNorm statistics (before src/train/init.ts calibrated them)';
+    hyper.pretraining = state.hyper?.pretraining;
     weights = readSafetensors(readFileSync(ckptPath)).stateDict;
     if (existsSync(optPath) && state.optimizer) optimizerState = { ...state.optimizer, moments: readSafetensors(readFileSync(optPath)).stateDict };
     else console.log('no optimizer state saved: Adam moments restart from zero');
     console.log(`resuming ${name} from epoch ${startEpoch} (${out})`);
   }
   const log = (rec: object) => appendFileSync(join(out, 'metrics.jsonl'), JSON.stringify(rec) + '\n');
+  const command = [
+    `npm run train -- --model ${name} --epochs ${epochs} --steps-per-epoch ${hyper.stepsPerEpoch} --batch ${hyper.batchSize}`,
+    `--lr ${hyper.lr} --backbone-lr ${hyper.backboneLr} --lr-drop ${hyper.lrDrop} --val ${hyper.valImages}`,
+    values.backbone ? `--backbone ${values.backbone}` : '',
+    values.out ? `--out ${values.out}` : '',
+    '--publish',
+  ].filter(Boolean).join(' ');
+  if (startEpoch >= epochs) {
+    // Already trained to the end: --publish exports the last checkpoint; nothing else to do.
+    const state = JSON.parse(readFileSync(statePath, 'utf8'));
+    if (values.publish) {
+      publishModel(name, spec, weights, { ...hyper, epochsDone: state.epoch + 1, trainSeconds, stats: state.stats, command });
+      console.log(`${name}: published epoch ${state.epoch + 1} from ${out} to public/models/${name}`);
+    } else console.log(`${name}: ${out} is already trained to epoch ${epochs} (add --publish to export it)`);
+    return;
+  }
   await train({
     config: spec.config,
     weights,
@@ -118,9 +137,31 @@ async function main(): Promise<void> {
       writeFileSync(statePath, JSON.stringify({ model: name, config: spec.config, hyper, epoch, curve, trainSeconds, stats, optimizer: { step: info.optimizer.step, lrs: info.optimizer.lrs } }, null, 2));
       writeFileSync(join(out, 'curve.json'), JSON.stringify({ model: name, label: spec.label, curve }, null, 2));
       console.log(`[${name}] epoch ${epoch + 1}/${epochs}: AP ${stats.AP.toFixed(3)} AP50 ${stats.AP50.toFixed(3)} AP75 ${stats.AP75.toFixed(3)} (${info.stepsPerSec.toFixed(2)} steps/s, ${(trainSeconds / 60).toFixed(1)} min)`);
-      if (values.publish) publishModel(name, spec, w, { ...hyper, epochsDone: epoch + 1, trainSeconds, stats, command: `npm run train -- --model ${name} --epochs ${epochs} --steps-per-epoch ${hyper.stepsPerEpoch} --batch ${hyper.batchSize} --lr ${hyper.lr} --backbone-lr ${hyper.backboneLr}${values.backbone ? ` --backbone ${values.backbone}` : ''} --publish` });
+      if (values.publish) publishModel(name, spec, w, { ...hyper, epochsDone: epoch + 1, trainSeconds, stats, command });
     },
   });
+}
+
+interface PretrainingRecord {
+  minutes: number;
+  heldOutCellAccuracy: number;
+  command: string;
+}
+
+/** What scripts/pretrain-backbone.ts logged beside the backbone file (time, accuracy, settings), if it did. */
+function pretrainingRecord(backbonePath: string): PretrainingRecord | undefined {
+  const f = join(dirname(backbonePath), 'pretrain.jsonl');
+  if (!existsSync(f)) return undefined;
+  const recs: { type: string; [k: string]: any }[] = readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).reverse();
+  const start = recs.find((r) => r.type === 'start');
+  const done = recs.find((r) => r.type === 'done');
+  if (!start || !done) return undefined;
+  const h = start.hyper;
+  return {
+    minutes: Math.round((done.seconds / 60) * 10) / 10,
+    heldOutCellAccuracy: Math.round(done.accuracyAfter * 1000) / 1000,
+    command: `npx tsx scripts/pretrain-backbone.ts --steps ${h.steps} --batch ${h.batchSize} --lr ${h.lr} --out ${dirname(backbonePath)}`,
+  };
 }
 
 main().catch((e) => {

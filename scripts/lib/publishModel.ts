@@ -13,6 +13,10 @@ type PublishInfo = Pick<TrainOptions, 'epochs' | 'stepsPerEpoch' | 'batchSize' |
   trainSeconds: number;
   stats: CocoStats;
   command: string;
+  /** How the weights were initialised (train.ts `hyper.init`). */
+  init?: string;
+  /** The shared backbone pretraining, when the run started from it. */
+  pretraining?: { minutes: number; heldOutCellAccuracy: number; command: string };
 };
 
 /** Writes public/models/NAME/{weights.safetensors (float16), model.json} and lists it in index.json. */
@@ -34,6 +38,8 @@ export function publishModel(name: string, spec: { config: ModelConfig; label: s
     dataSeed: info.dataSeed,
     initSeed: info.initSeed,
     recipe: `Hungarian matching (focal 2, L1 5, GIoU 2), sigmoid focal loss (alpha 0.25, gamma 2) + L1 + GIoU (2/5/2) on every decoder layer, AdamW lr ${info.lr} (backbone ${info.backboneLr}), weight decay 1e-4, grad clip 0.1, lr x0.1 at epoch ${info.lrDrop}; batch ${info.batchSize}, ${info.stepsPerEpoch} steps per epoch, ${info.imageSize}x${info.imageSize} generated scenes`,
+    initialisation: info.init,
+    pretraining: info.pretraining,
     epochs: info.epochsDone,
     trainingTime: `${(info.trainSeconds / 60).toFixed(1)} min on 2 CPU cores (tfjs wasm)`,
     val: { images: info.valImages, ...info.stats },
