@@ -1,35 +1,56 @@
 /**
- * npx tsx scripts/convergence.ts [--runs runs]
- * Collects runs/<model>/curve.json of the three bundled variants into
+ * npx tsx scripts/convergence.ts [--runs runs/pre] [--reference runs] [--reference-label "scratch backbone"]
+ * Collects <runs>/<model>/curve.json of the three bundled variants into
  * public/models/convergence.json (read by the app's Convergence view), draws
- * docs/convergence.svg, and prints the README's AP / AP50 per epoch table.
+ * docs/convergence.svg (validation AP50 per epoch), and prints the README's AP / AP50 per epoch
+ * table. --reference adds the curves of an earlier set of runs (same models, another
+ * initialisation), drawn dashed and labelled "<label> (<reference-label>)".
  */
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BUNDLED } from '../src/train/bundledConfigs';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: 'runs' } } });
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: join('runs', 'pre') },
+    reference: { type: 'string' },
+    'reference-label': { type: 'string', default: 'scratch backbone' },
+  },
+});
 type Point = { epoch: number; AP: number; AP50: number; AP75: number; seconds: number; stepsPerSec: number };
-const variants: Record<string, { epochs: number[]; AP: number[]; AP50: number[]; AP75: number[]; minutes: number[] }> = {};
-for (const [name, spec] of Object.entries(BUNDLED)) {
-  const f = join(values.runs!, name, 'curve.json');
-  if (!existsSync(f)) continue;
-  const curve = JSON.parse(readFileSync(f, 'utf8')).curve as Point[];
-  variants[spec.label] = {
-    epochs: curve.map((p) => p.epoch),
-    AP: curve.map((p) => p.AP),
-    AP50: curve.map((p) => p.AP50),
-    AP75: curve.map((p) => p.AP75),
-    minutes: curve.map((p) => Math.round((p.seconds / 60) * 10) / 10),
-  };
-}
-mkdirSync('public/models', { recursive: true });
-writeFileSync('public/models/convergence.json', JSON.stringify({ note: 'validation AP after each epoch (scripts/train.ts, scripts/convergence.ts)', variants }, null, 2) + '\n');
+interface Variant { model: string; reference: boolean; epochs: number[]; AP: number[]; AP50: number[]; AP75: number[]; minutes: number[] }
+const variants: Record<string, Variant> = {};
 
-// A small static SVG of AP50 and AP per epoch (no DOM needed).
-const W = 720, H = 340, m = { l: 56, r: 200, t: 20, b: 44 };
+function collect(dir: string, reference: boolean): void {
+  for (const [name, spec] of Object.entries(BUNDLED)) {
+    const f = join(dir, name, 'curve.json');
+    if (!existsSync(f)) continue;
+    const curve = JSON.parse(readFileSync(f, 'utf8')).curve as Point[];
+    variants[reference ? `${spec.label} (${values['reference-label']})` : spec.label] = {
+      model: name,
+      reference,
+      epochs: curve.map((p) => p.epoch),
+      AP: curve.map((p) => p.AP),
+      AP50: curve.map((p) => p.AP50),
+      AP75: curve.map((p) => p.AP75),
+      minutes: curve.map((p) => Math.round((p.seconds / 60) * 10) / 10),
+    };
+  }
+}
+collect(values.runs!, false);
+if (values.reference) collect(values.reference, true);
+if (!Object.keys(variants).length) throw new Error(`no curve.json under ${values.runs}/<model>/`);
+mkdirSync('public/models', { recursive: true });
+writeFileSync(
+  'public/models/convergence.json',
+  JSON.stringify({ note: 'validation AP after each epoch on 200 scenes (scripts/train.ts, scripts/convergence.ts); reference: true marks an earlier set of runs', variants }, null, 2) + '\n',
+);
+
+// A small static SVG of AP50 per epoch (no DOM needed): one colour per model, reference runs dashed.
+const W = 760, H = 360, m = { l: 56, r: 270, t: 20, b: 44 };
 const names = Object.keys(variants);
+const models = Object.keys(BUNDLED);
 const xMax = Math.max(1, ...names.flatMap((n) => variants[n].epochs));
 const yMax = Math.max(0.05, ...names.flatMap((n) => variants[n].AP50)) * 1.1;
 const x = (e: number) => m.l + (e / xMax) * (W - m.l - m.r);
@@ -41,12 +62,13 @@ for (let i = 0; i <= 5; i++) {
   svg += `<line x1="${m.l}" x2="${W - m.r}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/><text x="${m.l - 6}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(2)}</text>\n`;
 }
 for (let e = 0; e <= xMax; e += Math.max(1, Math.round(xMax / 12))) svg += `<text x="${x(e)}" y="${H - m.b + 16}" text-anchor="middle">${e}</text>\n`;
-svg += `<text x="${(m.l + W - m.r) / 2}" y="${H - 8}" text-anchor="middle">epoch</text><text transform="translate(16,${(H - m.b + m.t) / 2}) rotate(-90)" text-anchor="middle">validation AP50 (solid) and AP (dashed)</text>\n`;
+svg += `<text x="${(m.l + W - m.r) / 2}" y="${H - 8}" text-anchor="middle">epoch (100 steps of 8 scenes)</text><text transform="translate(16,${(H - m.b + m.t) / 2}) rotate(-90)" text-anchor="middle">validation AP50</text>\n`;
 names.forEach((n, i) => {
   const v = variants[n];
-  const path = (ys: number[]) => v.epochs.map((e, j) => `${j ? 'L' : 'M'}${x(e).toFixed(1)},${y(ys[j]).toFixed(1)}`).join(' ');
-  svg += `<path d="${path(v.AP50)}" fill="none" stroke="${colors[i]}" stroke-width="2.5"/>\n<path d="${path(v.AP)}" fill="none" stroke="${colors[i]}" stroke-width="1.5" stroke-dasharray="5 3"/>\n`;
-  svg += `<text x="${W - m.r + 10}" y="${m.t + 16 + i * 20}" fill="${colors[i]}">${n}</text>\n`;
+  const c = colors[models.indexOf(v.model) % colors.length];
+  const path = v.epochs.map((e, j) => `${j ? 'L' : 'M'}${x(e).toFixed(1)},${y(v.AP50[j]).toFixed(1)}`).join(' ');
+  svg += `<path d="${path}" fill="none" stroke="${c}" stroke-width="${v.reference ? 1.5 : 2.5}"${v.reference ? ' stroke-dasharray="5 3" opacity="0.7"' : ''}/>\n`;
+  svg += `<line x1="${W - m.r + 10}" x2="${W - m.r + 34}" y1="${m.t + 12 + i * 20}" y2="${m.t + 12 + i * 20}" stroke="${c}" stroke-width="${v.reference ? 1.5 : 2.5}"${v.reference ? ' stroke-dasharray="5 3"' : ''}/><text x="${W - m.r + 40}" y="${m.t + 16 + i * 20}" fill="${c}">${n}</text>\n`;
 });
 svg += '</svg>\n';
 mkdirSync('docs', { recursive: true });

@@ -2,10 +2,12 @@ import { useEffect, useRef, useState } from 'react';
 import { axisBottom, axisLeft, line, max, scaleLinear, select } from 'd3';
 
 export interface ConvergenceData {
-  variants: Record<string, { epochs: number[]; AP: number[]; AP50?: number[] }>;
+  /** `model` (bundled name) picks the colour; `reference` marks an earlier set of runs, drawn dashed. */
+  variants: Record<string, { epochs: number[]; AP: number[]; AP50?: number[]; model?: string; reference?: boolean }>;
 }
 
 const COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9'];
+const MODEL_ORDER = ['detr-baseline', 'sam-detr', 'sam-detr-smca'];
 
 /** Validation AP per epoch of each trained variant (public/models/convergence.json). */
 export function ConvergenceView({ baseUrl }: { baseUrl: string }) {
@@ -21,7 +23,7 @@ export function ConvergenceView({ baseUrl }: { baseUrl: string }) {
 
   useEffect(() => {
     if (!data || data === 'missing' || !ref.current) return;
-    const W = 640, H = 360, m = { l: 50, r: 170, t: 16, b: 40 };
+    const W = 720, H = 360, m = { l: 50, r: 250, t: 16, b: 40 };
     const svg = select(ref.current).attr('viewBox', `0 0 ${W} ${H}`);
     svg.selectAll('*').remove();
     const entries = Object.entries(data.variants);
@@ -36,13 +38,16 @@ export function ConvergenceView({ baseUrl }: { baseUrl: string }) {
     entries.forEach(([name, v], i) => {
       const ys = (v[metric] ?? []) as number[];
       const pts = v.epochs.map((e, j) => [e, ys[j]] as [number, number]).filter((p) => Number.isFinite(p[1]));
-      const c = COLORS[i % COLORS.length];
-      svg.append('path').datum(pts).attr('fill', 'none').attr('stroke', c).attr('stroke-width', 2)
-        .attr('stroke-dasharray', i % 2 ? '6 3' : null)
+      const k = v.model ? MODEL_ORDER.indexOf(v.model) : -1;
+      const c = COLORS[(k >= 0 ? k : i) % COLORS.length];
+      svg.append('path').datum(pts).attr('fill', 'none').attr('stroke', c).attr('stroke-width', v.reference ? 1.5 : 2.5)
+        .attr('stroke-dasharray', v.reference ? '6 3' : null).attr('opacity', v.reference ? 0.7 : 1)
         .attr('d', line<[number, number]>().x((p) => x(p[0])).y((p) => y(p[1])));
-      svg.append('g').selectAll('circle').data(pts).join('circle').attr('cx', (p) => x(p[0])).attr('cy', (p) => y(p[1])).attr('r', 3).attr('fill', c)
+      svg.append('g').selectAll('circle').data(pts).join('circle').attr('cx', (p) => x(p[0])).attr('cy', (p) => y(p[1])).attr('r', v.reference ? 2 : 3).attr('fill', c)
         .append('title').text((p) => `${name}: epoch ${p[0]}, ${metric} ${p[1].toFixed(3)}`);
-      svg.append('text').attr('x', W - m.r + 8).attr('y', m.t + 14 + i * 18).attr('fill', c).text(name);
+      svg.append('line').attr('x1', W - m.r + 8).attr('x2', W - m.r + 28).attr('y1', m.t + 10 + i * 18).attr('y2', m.t + 10 + i * 18)
+        .attr('stroke', c).attr('stroke-width', v.reference ? 1.5 : 2.5).attr('stroke-dasharray', v.reference ? '6 3' : null);
+      svg.append('text').attr('x', W - m.r + 34).attr('y', m.t + 14 + i * 18).attr('fill', c).attr('font-size', 12).text(name);
     });
   }, [data, metric]);
 
@@ -71,6 +76,7 @@ export function ConvergenceView({ baseUrl }: { baseUrl: string }) {
       <p className="muted">
         SAM-DETR's salient points put each head's positional query on a point inside the query's box, and SMCA adds a Gaussian prior
         around it, so cross-attention starts local instead of uniform: the curves show how much sooner AP rises.
+        {Object.values(data.variants).some((v) => v.reference) && ' Dashed lines: an earlier set of runs of the same models, named in brackets.'}
       </p>
     </section>
   );
