@@ -2,8 +2,8 @@ import { describe, it, expect } from 'vitest';
 import { useBackend } from '../src/model/backends';
 import { registerWasmTrainingKernels } from '../src/train/wasmGradients';
 import { initWeights } from '../src/train/init';
-import { generateScene, NUM_CLASSES } from '../src/data/scene';
-import { cellTargets, pretrainBackbone } from '../src/train/backbonePretrain';
+import { generateScene, NUM_CLASSES, validationSeed } from '../src/data/scene';
+import { cellTargets, pretrainBackbone, pretrainSeeds } from '../src/train/backbonePretrain';
 import { BUNDLED } from '../src/train/bundledConfigs';
 
 describe('backbone pretraining', () => {
@@ -28,6 +28,14 @@ describe('backbone pretraining', () => {
     const [x, y, w, h] = obj.bbox;
     const cell = Math.floor((y + h / 2) / 16) * 4 + Math.floor((x + w / 2) / 16);
     for (let j = 0; j < NUM_CLASSES; j++) if (j !== obj.classId) expect(t[cell * k + j]).toBe(0);
+  });
+
+  it('never renders a validation scene (the bundled backbone: 1500 steps of 8, seed 0xb0)', () => {
+    const val = new Set(Array.from({ length: 500 }, (_, i) => validationSeed(i)));
+    const seeds = [...pretrainSeeds(0xb0, 'eval', 48)];
+    for (let step = 0; step < 1500; step++) seeds.push(...pretrainSeeds(0xb0, step, 8));
+    expect(new Set(seeds).size).toBe(seeds.length);
+    expect(seeds.filter((s) => val.has(s))).toEqual([]);
   });
 
   it('refuses scenes rendered without masks', () => {

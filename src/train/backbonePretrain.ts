@@ -70,6 +70,12 @@ export interface PretrainOptions {
 
 const isBackbone = (name: string) => name.startsWith('backbone.');
 
+/** Scene seeds of pretraining step `step` (or of the held-out accuracy set, 'eval'). */
+export function pretrainSeeds(dataSeed: number, step: number | 'eval', n: number): number[] {
+  const base = deriveSeed(dataSeed, step === 'eval' ? 0xe7a1 : step);
+  return Array.from({ length: n }, (_, i) => deriveSeed(base, i));
+}
+
 /** Output stride of the backbone (16 with DC5, else 32). */
 export const backboneStride = (c: ModelConfig) => (c.dilation ? 16 : 32);
 
@@ -81,9 +87,8 @@ export async function pretrainBackbone(o: PretrainOptions): Promise<{ backbone: 
   const model = buildModel(o.config, o.weights, { trainable: true });
   const stride = backboneStride(o.config);
   const k = NUM_CLASSES + 1;
-  const scenesOf = (seed: number, n: number) =>
-    Array.from({ length: n }, (_, i) => generateScene(deriveSeed(seed, i), { width: o.imageSize, height: o.imageSize, debugMasks: true }));
-  const evalScenes = scenesOf(deriveSeed(o.dataSeed, 0xe7a1), o.evalImages);
+  const scenesOf = (seeds: number[]) => seeds.map((seed) => generateScene(seed, { width: o.imageSize, height: o.imageSize, debugMasks: true }));
+  const evalScenes = scenesOf(pretrainSeeds(o.dataSeed, 'eval', o.evalImages));
   // Build the backbone variables, then the head (a 1x1 conv as a matrix).
   const probe = sceneBatch(evalScenes.slice(0, 1));
   const channels = tf.tidy(() => runBackbone(model.params, o.config, probe.batch.images).shape[3]);
@@ -129,7 +134,7 @@ export async function pretrainBackbone(o: PretrainOptions): Promise<{ backbone: 
     o.onLog?.({ step: 0, accuracy: accuracyBefore, sec: 0 });
     for (let step = 0; step < o.steps; step++) {
       opt.setEpoch(step);
-      const scenes = scenesOf(deriveSeed(o.dataSeed, step), o.batchSize);
+      const scenes = scenesOf(pretrainSeeds(o.dataSeed, step, o.batchSize));
       const { batch } = sceneBatch(scenes);
       const labels = Float32Array.from(scenes.flatMap((s) => [...cellTargets(s, stride)]));
       const target = tf.tensor2d(labels, [labels.length / k, k]);
