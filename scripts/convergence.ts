@@ -4,7 +4,8 @@
  * public/models/convergence.json (read by the app's Convergence view), draws
  * docs/convergence.svg (validation AP50 per epoch), and prints the README's AP / AP50 per epoch
  * table. --reference adds the curves of an earlier set of runs (same models, another
- * initialisation), drawn dashed and labelled "<label> (<reference-label>)".
+ * initialisation; run folders or docs/training-scratch's <model>.curve.json copies), up to the
+ * main runs' last epoch, drawn dashed and labelled "<label> (<reference-label>)".
  */
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,11 +23,12 @@ type Point = { epoch: number; AP: number; AP50: number; AP75: number; seconds: n
 interface Variant { model: string; reference: boolean; epochs: number[]; AP: number[]; AP50: number[]; AP75: number[]; minutes: number[] }
 const variants: Record<string, Variant> = {};
 
-function collect(dir: string, reference: boolean): void {
+function collect(dir: string, reference: boolean, maxEpoch = Infinity): void {
   for (const [name, spec] of Object.entries(BUNDLED)) {
-    const f = join(dir, name, 'curve.json');
-    if (!existsSync(f)) continue;
-    const curve = JSON.parse(readFileSync(f, 'utf8')).curve as Point[];
+    // A run folder (<dir>/<model>/curve.json) or a copy in docs (<dir>/<model>.curve.json).
+    const f = [join(dir, name, 'curve.json'), join(dir, `${name}.curve.json`)].find((p) => existsSync(p));
+    if (!f) continue;
+    const curve = (JSON.parse(readFileSync(f, 'utf8')).curve as Point[]).filter((p) => p.epoch <= maxEpoch);
     variants[reference ? `${spec.label} (${values['reference-label']})` : spec.label] = {
       model: name,
       reference,
@@ -39,8 +41,9 @@ function collect(dir: string, reference: boolean): void {
   }
 }
 collect(values.runs!, false);
-if (values.reference) collect(values.reference, true);
 if (!Object.keys(variants).length) throw new Error(`no curve.json under ${values.runs}/<model>/`);
+// Reference curves stop where the main runs stop, so the axes compare like with like.
+if (values.reference) collect(values.reference, true, Math.max(...Object.values(variants).flatMap((v) => v.epochs)));
 mkdirSync('public/models', { recursive: true });
 writeFileSync(
   'public/models/convergence.json',
