@@ -93,7 +93,7 @@ async function main(): Promise<void> {
     trainSeconds = state.trainSeconds;
     // A resumed run keeps the initialisation it started from.
     hyper.init = state.hyper?.init ?? 'Xavier/He weights; identity frozen BatchNorm statistics (before src/train/init.ts calibrated them)';
-    hyper.pretraining = state.hyper?.pretraining;
+    hyper.pretraining = state.hyper?.pretraining ?? hyper.pretraining;
     weights = readSafetensors(readFileSync(ckptPath)).stateDict;
     if (existsSync(optPath) && state.optimizer) optimizerState = { ...state.optimizer, moments: readSafetensors(readFileSync(optPath)).stateDict };
     else console.log('no optimizer state saved: Adam moments restart from zero');
