@@ -23,7 +23,7 @@ export function ConvergenceView({ baseUrl }: { baseUrl: string }) {
 
   useEffect(() => {
     if (!data || data === 'missing' || !ref.current) return;
-    const W = 720, H = 360, m = { l: 50, r: 250, t: 16, b: 40 };
+    const W = 800, H = 360, m = { l: 50, r: 310, t: 16, b: 40 };
     const svg = select(ref.current).attr('viewBox', `0 0 ${W} ${H}`);
     svg.selectAll('*').remove();
     const entries = Object.entries(data.variants);
