@@ -13,7 +13,7 @@ import { initTrainingWeights } from '../src/train/init';
 import { sceneBatch } from '../src/train/sceneBatch';
 import { generateScene } from '../src/data/scene';
 import { setCriterion, readLossTerms } from '../src/train/losses';
-import { AdamW, detrParamGroups } from '../src/train/optimizer';
+import { AdamW, detrParamGroups, isBackboneParam } from '../src/train/optimizer';
 import { BUNDLED } from '../src/train/bundledConfigs';
 await useBackend('wasm'); registerWasmTrainingKernels();
 const lr = Number(process.argv[2] ?? 2e-4); const name = process.argv[3] ?? 'sam-detr';
@@ -24,7 +24,7 @@ let terms: Record<string, number> = {};
 const lossOf = () => { const enc = model.runEncoder(batch); const c = setCriterion(model.runDecoder(enc).layers, targets); terms = readLossTerms(c); return c.loss; };
 tf.tidy(lossOf);
 const vars = [...model.params.variables().values()].filter((v) => v.trainable);
-const opt = new AdamW(detrParamGroups(vars, (n) => n.startsWith('backbone.'), lr, lr / 2), { maxGradNorm: 0.1 });
+const opt = new AdamW(detrParamGroups(vars, isBackboneParam, lr, lr / 2), { maxGradNorm: 0.1 });
 for (let i = 0; i < 60; i++) {
   const { value, grads } = tf.variableGrads(lossOf, vars);
   if (i === 0) { const norms = Object.entries(grads).map(([k, g]) => [k.replace(/#\d+$/, ''), tf.norm(g).dataSync()[0]] as [string, number]); const zero = norms.filter(([, n]) => n === 0).map(([k]) => k); console.log('params', vars.length, 'grads', norms.length, 'zero-grad params', zero.length, zero.slice(0, 12)); }

@@ -19,6 +19,7 @@ import { registerWasmTrainingKernels } from '../src/train/wasmGradients';
 import { BUNDLED, TRAIN_IMAGE_SIZE } from '../src/train/bundledConfigs';
 import { initTrainingWeights } from '../src/train/init';
 import { train, syncSharedBoxHeads, type SavedOptimizerState } from '../src/train/trainer';
+import { isBackboneParam } from '../src/train/optimizer';
 import { readSafetensors, writeSafetensors } from '../src/weights/safetensors';
 import { publishModel } from './lib/publishModel';
 
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
   if (values.backbone) {
     // The pretrained backbone replaces every backbone.* entry, BatchNorm statistics included.
     const pre = readSafetensors(readFileSync(values.backbone)).stateDict;
-    const missing = [...weights.keys()].filter((k) => k.startsWith('backbone.') && !pre.has(k));
+    const missing = [...weights.keys()].filter((k) => isBackboneParam(k) && !pre.has(k));
     if (missing.length) throw new Error(`${values.backbone} lacks ${missing.length} backbone entries (first: ${missing[0]})`);
     for (const [k, v] of pre) {
       const cur = weights.get(k);

@@ -6,7 +6,7 @@ import type { StateDict } from '../model/types';
 import { generateScene, NUM_CLASSES, type Scene } from '../data/scene';
 import { deriveSeed } from '../data/rng';
 import { sceneBatch } from './sceneBatch';
-import { AdamW } from './optimizer';
+import { AdamW, isBackboneParam } from './optimizer';
 
 /**
  * Backbone pretraining: the stand-in for the ImageNet initialisation of the official models.
@@ -68,8 +68,6 @@ export interface PretrainOptions {
   onLog?: (rec: Record<string, number>) => void;
 }
 
-const isBackbone = (name: string) => name.startsWith('backbone.');
-
 /** Scene seeds of pretraining step `step` (or of the held-out accuracy set, 'eval'). */
 export function pretrainSeeds(dataSeed: number, step: number | 'eval', n: number): number[] {
   const base = deriveSeed(dataSeed, step === 'eval' ? 0xe7a1 : step);
@@ -97,7 +95,7 @@ export async function pretrainBackbone(o: PretrainOptions): Promise<{ backbone: 
     w: tf.variable(tf.randomNormal([channels, k], 0, Math.sqrt(1 / channels), 'float32', 11), true, 'pretrain.head.weight'),
     b: tf.variable(tf.zeros([k]), true, 'pretrain.head.bias'),
   };
-  const vars = [...[...model.params.variables().values()].filter((v) => v.trainable && isBackbone(v.name)), head.w, head.b];
+  const vars = [...[...model.params.variables().values()].filter((v) => v.trainable && isBackboneParam(v.name)), head.w, head.b];
   const opt = new AdamW([{ name: 'all', params: vars, lr: o.lr }], { maxGradNorm: 1, weightDecay: 1e-4, lrDrop: Math.round(o.steps * 0.8) });
   const logits = (images: tf.Tensor4D) => {
     const f = runBackbone(model.params, o.config, images);
@@ -155,7 +153,7 @@ export async function pretrainBackbone(o: PretrainOptions): Promise<{ backbone: 
     const accuracyAfter = await accuracy();
     o.onLog?.({ step: o.steps, accuracy: accuracyAfter, sec: (performance.now() - started) / 1000 });
     const all = await model.params.stateDict();
-    const backbone: StateDict = new Map([...all].filter(([name]) => isBackbone(name)));
+    const backbone: StateDict = new Map([...all].filter(([name]) => isBackboneParam(name)));
     return { backbone, accuracyBefore, accuracyAfter };
   } finally {
     opt.dispose();

@@ -169,6 +169,9 @@ export class AdamW {
   }
 }
 
+/** Backbone parameters (state_dict names, or variable names that start with them): the lower-lr group. */
+export const isBackboneParam = (name: string) => name.startsWith('backbone.');
+
 /**
  * DETR-style groups: variables whose name matches `isBackbone` get `backboneLr`, the rest `lr`.
  */

@@ -6,7 +6,7 @@ import { disposeDecoder, disposeEncoder } from '../model/dispose';
 import { generateScene } from '../data/scene';
 import { deriveSeed } from '../data/rng';
 import { setCriterion, readLossTerms } from './losses';
-import { AdamW, detrParamGroups } from './optimizer';
+import { AdamW, detrParamGroups, isBackboneParam } from './optimizer';
 import { sceneBatch } from './sceneBatch';
 import { evaluateOnValidation } from '../eval/evaluateModel';
 import type { CocoStats } from '../eval/types';
@@ -68,8 +68,6 @@ function restoreOptimizer(opt: AdamW, vars: tf.Variable[], saved: SavedOptimizer
   for (const x of slots) tf.dispose([x.m, x.v]);
 }
 
-const isBackbone = (name: string) => name.startsWith('backbone.');
-
 /**
  * Trains with the DETR recipe: Hungarian matching and set losses on every decoder layer,
  * AdamW with a lower backbone learning rate, gradient clipping at 0.1, a step LR drop.
@@ -88,7 +86,7 @@ export async function train(o: TrainOptions): Promise<void> {
     tf.dispose([batch.images, batch.mask]);
   }
   const vars = [...model.params.variables().values()].filter((v) => v.trainable);
-  const opt = new AdamW(detrParamGroups(vars, (n) => isBackbone(n), o.lr, o.backboneLr), { lrDrop: o.lrDrop, maxGradNorm: 0.1, weightDecay: 1e-4 });
+  const opt = new AdamW(detrParamGroups(vars, isBackboneParam, o.lr, o.backboneLr), { lrDrop: o.lrDrop, maxGradNorm: 0.1, weightDecay: 1e-4 });
   if (o.optimizerState) restoreOptimizer(opt, vars, o.optimizerState);
   const logEvery = o.logEvery ?? 25;
   try {
