@@ -22,6 +22,7 @@ import { train, syncSharedBoxHeads, type SavedOptimizerState } from '../src/trai
 import { isBackboneParam } from '../src/train/optimizer';
 import { readSafetensors, writeSafetensors } from '../src/weights/safetensors';
 import { publishModel } from './lib/publishModel';
+import type { CocoStats } from '../src/eval/types';
 
 const { values } = parseArgs({
   options: {
@@ -84,19 +85,22 @@ async function main(): Promise<void> {
     hyper.init = `backbone pretrained on dense cell classification of generated scenes (${values.backbone}, scripts/pretrain-backbone.ts); the rest Xavier/He`;
     hyper.pretraining = pretrainingRecord(values.backbone);
   }
-  let curve: { epoch: number; AP: number; AP50: number; AP75: number; seconds: number; stepsPerSec: number }[] = [];
+  let curve: SavedRun['curve'] = [];
   let trainSeconds = 0;
+  // The saved run this command resumes (or, when finished, publishes); undefined for a new run.
+  let state: SavedRun | undefined;
   if (existsSync(statePath) && existsSync(ckptPath)) {
-    const state = JSON.parse(readFileSync(statePath, 'utf8'));
-    if (JSON.stringify(state.config) !== JSON.stringify(spec.config)) throw new Error(`${out} holds a run of another config; use another --out`);
-    startEpoch = state.epoch + 1;
-    curve = state.curve;
-    trainSeconds = state.trainSeconds;
+    const saved: SavedRun = JSON.parse(readFileSync(statePath, 'utf8'));
+    state = saved;
+    if (JSON.stringify(saved.config) !== JSON.stringify(spec.config)) throw new Error(`${out} holds a run of another config; use another --out`);
+    startEpoch = saved.epoch + 1;
+    curve = saved.curve;
+    trainSeconds = saved.trainSeconds;
     // A resumed run keeps the initialisation it started from.
-    hyper.init = state.hyper?.init ?? 'Xavier/He weights; identity frozen BatchNorm statistics (before src/train/init.ts calibrated them)';
-    hyper.pretraining = state.hyper?.pretraining ?? hyper.pretraining;
+    hyper.init = saved.hyper?.init ?? 'Xavier/He weights; identity frozen BatchNorm statistics (before src/train/init.ts calibrated them)';
+    hyper.pretraining = saved.hyper?.pretraining ?? hyper.pretraining;
     weights = readSafetensors(readFileSync(ckptPath)).stateDict;
-    if (existsSync(optPath) && state.optimizer) optimizerState = { ...state.optimizer, moments: readSafetensors(readFileSync(optPath)).stateDict };
+    if (existsSync(optPath) && saved.optimizer) optimizerState = { ...saved.optimizer, moments: readSafetensors(readFileSync(optPath)).stateDict };
     else console.log('no optimizer state saved: Adam moments restart from zero');
     console.log(`resuming ${name} from epoch ${startEpoch} (${out})`);
   }
@@ -108,9 +112,8 @@ async function main(): Promise<void> {
     values.out ? `--out ${values.out}` : '',
     '--publish',
   ].filter(Boolean).join(' ');
-  if (startEpoch >= epochs) {
+  if (state && startEpoch >= epochs) {
     // Already trained to the end: --publish exports the last checkpoint; nothing else to do.
-    const state = JSON.parse(readFileSync(statePath, 'utf8'));
     if (values.publish) {
       publishModel(name, spec, weights, { ...hyper, epochsDone: state.epoch + 1, trainSeconds, stats: state.stats, command });
       console.log(`${name}: published epoch ${state.epoch + 1} from ${out} to public/models/${name}`);
@@ -141,6 +144,17 @@ async function main(): Promise<void> {
       if (values.publish) publishModel(name, spec, w, { ...hyper, epochsDone: epoch + 1, trainSeconds, stats, command });
     },
   });
+}
+
+/** state.json: what a run saves after every epoch. */
+interface SavedRun {
+  config: unknown;
+  epoch: number;
+  curve: { epoch: number; AP: number; AP50: number; AP75: number; seconds: number; stepsPerSec: number }[];
+  trainSeconds: number;
+  stats: CocoStats;
+  hyper?: { init?: string; pretraining?: PretrainingRecord };
+  optimizer?: Omit<SavedOptimizerState, 'moments'>;
 }
 
 interface PretrainingRecord {

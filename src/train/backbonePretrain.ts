@@ -101,7 +101,16 @@ export async function pretrainBackbone(o: PretrainOptions): Promise<{ backbone: 
     const f = runBackbone(model.params, o.config, images);
     return tf.add(tf.matMul(tf.reshape(f, [-1, channels]), head.w), head.b) as tf.Tensor2D;
   };
-  /** Share of foreground-dominated cells (label's argmax is a class) whose argmax is right. */
+  // The held-out cells' labels: the argmax class of each cell dominated by an object, else -1.
+  const evalClasses = evalScenes.flatMap((s) => {
+    const t = cellTargets(s, stride);
+    return Array.from({ length: t.length / k }, (_, j) => {
+      let best = 0;
+      for (let c = 1; c < k; c++) if (t[j * k + c] > t[j * k + best]) best = c;
+      return best === NUM_CLASSES ? -1 : best;
+    });
+  });
+  /** Share of foreground-dominated held-out cells whose predicted class is right. */
   const accuracy = async () => {
     let hit = 0;
     let n = 0;
@@ -111,17 +120,13 @@ export async function pretrainBackbone(o: PretrainOptions): Promise<{ backbone: 
       const pred = tf.tidy(() => tf.argMax(logits(batch.images), 1));
       const p = await pred.data();
       tf.dispose([pred, batch.images, batch.mask]);
-      let cell = 0;
-      for (const s of part) {
-        const t = cellTargets(s, stride);
-        for (let j = 0; j < t.length / k; j++, cell++) {
-          let best = 0;
-          for (let c = 1; c < k; c++) if (t[j * k + c] > t[j * k + best]) best = c;
-          if (best === NUM_CLASSES) continue;
-          n++;
-          if (p[cell] === best) hit++;
-        }
-      }
+      const first = (i * evalClasses.length) / evalScenes.length;
+      p.forEach((c, j) => {
+        const want = evalClasses[first + j];
+        if (want < 0) return;
+        n++;
+        if (c === want) hit++;
+      });
     }
     return n ? hit / n : 0;
   };
