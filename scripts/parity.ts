@@ -1,22 +1,25 @@
 /**
- * npm run parity -- --fixture DIR [--checkpoint FILE.pth] [--backend cpu|wasm]
+ * npm run parity -- --fixture DIR [--checkpoint FILE.pth] [--backend cpu|wasm] [--detections FILE.json]
  * Builds the model from a fixture's config, with weights from the fixture formula (or a
  * checkpoint), runs the fixture inputs and compares every tensor. Exits 1 on any failure.
+ * --detections writes our postprocessed detections, [{"image", "query", "label", "score",
+ * "box": [x1, y1, x2, y2]}], so that they can be checked against the fixture independently.
  */
+import { writeFile } from 'node:fs/promises';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseFixture } from '../src/parity/fixture';
-import { runFixture, compareFixture } from '../src/parity/run';
+import { runFixture, compareFixture, detectionsOf } from '../src/parity/run';
 import { formatRows } from '../src/parity/compare';
 import { formulaWeights } from '../src/model/formulaWeights';
 import { useBackend } from '../src/model/backends';
 import type { StateDict } from '../src/model/types';
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { fixture: { type: 'string' }, checkpoint: { type: 'string' }, backend: { type: 'string', default: 'wasm' } } });
+  const { values } = parseArgs({ options: { fixture: { type: 'string' }, checkpoint: { type: 'string' }, backend: { type: 'string', default: 'wasm' }, detections: { type: 'string' } } });
   if (!values.fixture) {
-    console.error('usage: npm run parity -- --fixture DIR [--checkpoint FILE.pth] [--backend cpu|wasm]');
+    console.error('usage: npm run parity -- --fixture DIR [--checkpoint FILE.pth] [--backend cpu|wasm] [--detections FILE.json]');
     return 2;
   }
   const backend = values.backend as 'cpu' | 'wasm';
@@ -41,6 +44,11 @@ async function main(): Promise<number> {
   const rows = compareFixture(fx, ours);
   console.log(`fixture ${fx.variant} (${values.fixture}), backend ${backend}, weights ${values.checkpoint ?? `formula seed ${fx.weightSeed}`}, forward+readback ${ms.toFixed(0)} ms`);
   console.log(formatRows(rows));
+  if (values.detections) {
+    const records = detectionsOf(ours).flatMap((dets, image) => dets.map((d) => ({ image, query: d.query, label: d.label, score: d.score, box: Array.from(d.box) })));
+    await writeFile(values.detections, JSON.stringify(records));
+    console.log(`wrote ${records.length} detections to ${values.detections}`);
+  }
   return rows.every((r) => r.pass) ? 0 : 1;
 }
 

@@ -13,6 +13,13 @@ describe('parity comparison', () => {
     expect(compareTensor('missing', undefined, [1], false).error).toBe('not produced');
   });
 
+  it('counts the elements it compared, and fails a tensor with none compared', () => {
+    const partly = compareTensor('s', [1, 99, 3], [1, 2, 3], false, undefined, undefined, new Set([1]));
+    expect([partly.pass, partly.compared, partly.total]).toEqual([true, 2, 3]);
+    const none = compareTensor('s', [5, 6], [1, 2], false, undefined, undefined, new Set([0, 1]));
+    expect([none.pass, none.compared, none.error]).toEqual([false, 0, 'no element compared']);
+  });
+
   it('reorders tied ranks only, and excludes only tie members cut by top-k', () => {
     // Two tied detections swapped: accepted after reordering.
     const s = [0.9, 0.5, 0.5];

@@ -4,6 +4,7 @@ import { formulaWeights } from '../model/formulaWeights';
 import { parseFixture } from './fixture';
 import { runFixture, compareFixture } from './run';
 import { formatRows, type CompareRow } from './compare';
+import { CPU_TOLERANCE, WEBGPU_TOLERANCE } from './tolerance';
 
 /** Runs a parity fixture in the browser on the chosen backend and publishes the rows on window.__parity. */
 async function main(): Promise<void> {
@@ -11,8 +12,8 @@ async function main(): Promise<void> {
   const q = new URLSearchParams(location.search);
   const name = q.get('fixture') ?? 'r50_dc5_smca_e12';
   const backend = (q.get('backend') ?? 'webgpu') as 'webgpu' | 'wasm' | 'webgl' | 'cpu';
-  const atol = Number(q.get('atol') ?? 1e-4);
-  const rtol = Number(q.get('rtol') ?? 1e-3);
+  // ?tolerance=webgpu: the per-tensor WebGPU bounds of tolerance.ts; otherwise the cpu/wasm one.
+  const tolerance = q.get('tolerance') === 'webgpu' ? WEBGPU_TOLERANCE : CPU_TOLERANCE;
   const w = window as unknown as { __parity?: { rows?: CompareRow[]; error?: string; backend?: string; ms?: number } };
   try {
     await useBackend(backend);
@@ -20,9 +21,9 @@ async function main(): Promise<void> {
     const [manifest, bin] = await Promise.all([fetch(base + 'manifest.json').then((r) => r.text()), fetch(base + 'tensors.bin').then((r) => r.arrayBuffer())]);
     const fx = parseFixture(manifest, bin);
     const t0 = performance.now();
-    const rows = compareFixture(fx, await runFixture(fx, formulaWeights(fx.config, fx.weightSeed)), atol, rtol);
+    const rows = compareFixture(fx, await runFixture(fx, formulaWeights(fx.config, fx.weightSeed)), tolerance);
     const ms = performance.now() - t0;
-    out.textContent = `fixture ${name} on ${tf.getBackend()} (${ms.toFixed(0)} ms), tolerance ${atol} + ${rtol} |ref|\n${formatRows(rows)}`;
+    out.textContent = `fixture ${name} on ${tf.getBackend()} (${ms.toFixed(0)} ms), tolerance ${q.get('tolerance') ?? 'cpu'}\n${formatRows(rows)}`;
     w.__parity = { rows, backend: tf.getBackend(), ms };
   } catch (e) {
     out.textContent = `parity failed: ${e instanceof Error ? e.message : String(e)}`;

@@ -5,7 +5,9 @@ import { disposeDecoder, disposeEncoder } from '../model/dispose';
 import type { StateDict } from '../model/types';
 import type { Fixture } from './fixture';
 import { compareTensor, type CompareRow } from './compare';
-import { alignTiedDetections, permute } from './ties';
+import { CPU_TOLERANCE, type ToleranceFor } from './tolerance';
+import { alignTiedDetections, permute, MAX_TIE_EXCLUSIONS } from './ties';
+import { checkSigmoidDetections, type DetectionRecord } from './postprocessCheck';
 
 type Named = Map<string, ArrayLike<number>>;
 
@@ -73,6 +75,7 @@ export async function runFixture(fx: Fixture, weights: StateDict): Promise<Named
       out.set(`postprocess.${i}.scores`, Float32Array.from(d.map((x) => x.score)));
       out.set(`postprocess.${i}.labels`, Int32Array.from(d.map((x) => x.label)));
       out.set(`postprocess.${i}.boxes`, Float32Array.from(d.flatMap((x) => x.box.map(Math.fround))));
+      out.set(`postprocess.${i}.queries`, Int32Array.from(d.map((x) => x.query)));
     });
   } finally {
     disposeDecoder(dec);
@@ -85,24 +88,65 @@ export async function runFixture(fx: Fixture, weights: StateDict): Promise<Named
   return out;
 }
 
-/** Compares every non-input tensor of the fixture with ours. */
-export function compareFixture(fx: Fixture, ours: Named, atol?: number, rtol?: number): CompareRow[] {
-  const aligned = alignPostprocess(fx, ours, atol, rtol);
+/**
+ * Compares every non-input tensor of the fixture with ours, then checks each image's
+ * postprocessed detections against the official head outputs of the last layer
+ * (`postprocess.b.decoded`, see postprocessCheck.ts), which does not depend on how ties ranked.
+ */
+export function compareFixture(fx: Fixture, ours: Named, tolerance: ToleranceFor = CPU_TOLERANCE): CompareRow[] {
+  const aligned = alignPostprocess(fx, ours, tolerance);
   const rows: CompareRow[] = [];
   for (const t of fx.tensors.values()) {
     if (t.name.startsWith('input.')) continue;
     const skip = aligned.skip.get(t.name);
+    const { atol, rtol } = tolerance(t.name);
     const row = compareTensor(t.name, aligned.values.get(t.name) ?? ours.get(t.name), t.data, t.dtype !== 'float32', atol, rtol, skip);
     const moved = aligned.moved.get(t.name);
-    const notes = [moved ? `${moved} tied ranks reordered` : '', skip?.size ? `${skip.size / (t.name.endsWith('boxes') ? 4 : 1)} tie members cut by top-${t.shape[0]} not compared` : ''];
+    const cut = skip?.size ? skip.size / (t.name.endsWith('boxes') ? 4 : 1) : 0;
+    const notes = [moved ? `${moved} tied ranks reordered` : '', cut ? `${cut} tie members cut by top-${t.shape[0]} not compared` : ''];
     if (notes.some(Boolean)) row.note = notes.filter(Boolean).join('; ');
+    if (cut > MAX_TIE_EXCLUSIONS && row.pass) {
+      row.pass = false;
+      row.error = `${cut} official detections excluded as tie members (at most ${MAX_TIE_EXCLUSIONS} may be)`;
+    }
     rows.push(row);
+  }
+  const dets = detectionsOf(ours);
+  const last = fx.config.decLayers - 1;
+  const logits = fx.tensors.get(`outputs.${last}.pred_logits`);
+  const boxes = fx.tensors.get(`outputs.${last}.pred_boxes`);
+  for (let b = 0; fx.tensors.has(`postprocess.${b}.scores`); b++) {
+    const name = `postprocess.${b}.decoded`;
+    if (!logits || !boxes) {
+      rows.push({ name, maxAbs: NaN, maxRel: NaN, worstIndex: -1, pass: false, exact: false, compared: 0, total: 0, error: `fixture lacks outputs.${last}.pred_logits / pred_boxes` });
+      continue;
+    }
+    const [, nq, nc] = logits.shape;
+    const ref = {
+      logits: logits.data.subarray(b * nq * nc, (b + 1) * nq * nc),
+      boxes: boxes.data.subarray(b * nq * 4, (b + 1) * nq * 4),
+      numQueries: nq,
+      numClasses: nc,
+      targetSize: fx.targetSizes[b],
+    };
+    const { atol, rtol } = tolerance(name);
+    rows.push(checkSigmoidDetections(name, dets[b] ?? [], ref, fx.tensors.get(`postprocess.${b}.scores`)!.shape[0], atol, rtol));
   }
   return rows;
 }
 
+/** Our postprocessed detections per image, as runFixture left them in `ours`. */
+export function detectionsOf(ours: Named): DetectionRecord[][] {
+  const out: DetectionRecord[][] = [];
+  for (let b = 0; ours.has(`postprocess.${b}.scores`); b++) {
+    const [s, l, q, bx] = ['scores', 'labels', 'queries', 'boxes'].map((k) => ours.get(`postprocess.${b}.${k}`)!);
+    out.push(Array.from(s, (score, j) => ({ query: q[j], label: l[j], score, box: [bx[4 * j], bx[4 * j + 1], bx[4 * j + 2], bx[4 * j + 3]] })));
+  }
+  return out;
+}
+
 /** Our postprocess outputs with tied ranks put in the official order (see ties.ts). */
-function alignPostprocess(fx: Fixture, ours: Named, atol?: number, rtol?: number) {
+function alignPostprocess(fx: Fixture, ours: Named, tolerance: ToleranceFor) {
   const values: Named = new Map();
   const moved = new Map<string, number>();
   const skip = new Map<string, Set<number>>();
@@ -111,7 +155,8 @@ function alignPostprocess(fx: Fixture, ours: Named, atol?: number, rtol?: number
     const [rs, rl, rb] = names.map((n) => fx.tensors.get(n)?.data);
     const [os, ol, ob] = names.map((n) => ours.get(n));
     if (!rs || !rl || !rb || !os || !ol || !ob || os.length !== rs.length) continue;
-    const { order, moved: m, excluded } = alignTiedDetections(rs, rl, rb, ol, ob, atol, rtol);
+    // Ties are decided at the scores' tolerance; boxes are matched at theirs.
+    const { order, moved: m, excluded } = alignTiedDetections(rs, rl, rb, ol, ob, tolerance(names[0]), tolerance(names[2]));
     if (excluded.size) {
       skip.set(names[0], excluded);
       skip.set(names[1], excluded);

@@ -1,4 +1,4 @@
-import { ATOL, RTOL } from './compare';
+import { ATOL, RTOL, type Tolerance } from './compare';
 
 /**
  * Top-k order among scores that are equal within tolerance is not fixed by the computation
@@ -11,21 +11,28 @@ import { ATOL, RTOL } from './compare';
  * as `excluded` (not compared), and counted in the report.
  * Returns the permutation to apply to ours, how many ranks moved, and the excluded ranks.
  */
+/**
+ * At most this many official detections per image may be excluded as tie members cut by the
+ * top-k; more means the lists differ for another reason, and the comparison fails.
+ */
+export const MAX_TIE_EXCLUSIONS = 2;
+
 export function alignTiedDetections(
   refScores: ArrayLike<number>,
   refLabels: ArrayLike<number>,
   refBoxes: ArrayLike<number>,
   ourLabels: ArrayLike<number>,
   ourBoxes: ArrayLike<number>,
-  atol = ATOL,
-  rtol = RTOL,
+  scoreTol: Tolerance = { atol: ATOL, rtol: RTOL },
+  boxTol: Tolerance = scoreTol,
 ): { order: number[]; moved: number; excluded: Set<number> } {
   const n = refScores.length;
   const order = Array.from({ length: n }, (_, i) => i);
   let start = 0;
   let moved = 0;
   const excluded = new Set<number>();
-  const within = (a: number, r: number) => Math.abs(a - r) <= atol + rtol * Math.abs(r);
+  const within = (a: number, r: number) => Math.abs(a - r) <= boxTol.atol + boxTol.rtol * Math.abs(r);
+  const { atol, rtol } = scoreTol;
   while (start < n) {
     let end = start + 1;
     // A run: consecutive official scores within tolerance of the run's first score.
