@@ -6,7 +6,11 @@ import {
 } from '../src/app/geometry';
 import { officialResizeShape } from '../src/model';
 
-const close = (a: number[], b: number[], eps = 1e-9) => a.forEach((v, i) => expect(v).toBeCloseTo(b[i], -Math.log10(eps) - 1));
+/** Same length (an empty or short result fails), then every element within eps. */
+const close = (a: number[], b: number[], eps = 1e-9) => {
+  expect(a.length).toBe(b.length);
+  a.forEach((v, i) => expect(v).toBeCloseTo(b[i], -Math.log10(eps) - 1));
+};
 
 describe('resize rule', () => {
   it('matches the official get_size_with_aspect_ratio', () => {

@@ -346,15 +346,3 @@ describe('PNG', () => {
     expect(d2.data).toEqual(rgba);
   });
 });
-
-describe('speed (logged, not asserted)', () => {
-  it('128x128 scenes', () => {
-    for (let i = 0; i < 30; i++) generateScene(i + 5000);
-    const n = 200;
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) generateScene(i);
-    const ms = (performance.now() - t0) / n;
-    console.log(`generateScene 128x128: ${ms.toFixed(2)} ms/scene`);
-    expect(ms).toBeGreaterThan(0);
-  });
-});
