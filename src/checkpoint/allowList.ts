@@ -20,7 +20,7 @@ const ALLOWED = new Set<string>([
 
 function refuse(what: string): CheckpointError {
   return new CheckpointError(
-    'refused',
+    'refused-global',
     `refusing to load "${what}" from the checkpoint: only tensors, dicts and argparse.Namespace are allowed`,
   );
 }

@@ -1,5 +1,5 @@
 import { type ByteSource, readRange } from './byteSource';
-import { CheckpointError } from './errors';
+import { CheckpointError, asCheckpointError } from './errors';
 import { openLegacyCheckpoint } from './legacyCheckpoint';
 import type { PyValue } from './pyTypes';
 import { openZipCheckpoint } from './zipCheckpoint';
@@ -28,6 +28,14 @@ function hex(b: Uint8Array): string {
 }
 
 export async function openCheckpoint(src: ByteSource): Promise<Checkpoint> {
+  try {
+    return await open(src);
+  } catch (e) {
+    throw asCheckpointError(e);
+  }
+}
+
+async function open(src: ByteSource): Promise<Checkpoint> {
   if (src.size < 8) throw new CheckpointError('not-a-checkpoint', `"${src.name}" is not a PyTorch checkpoint: it is only ${src.size} bytes long`);
   const head = await readRange(src, 0, 8, 'file header');
   if (head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5)) return { format: 'zip', root: await openZipCheckpoint(src) };

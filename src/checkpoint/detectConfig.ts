@@ -19,11 +19,28 @@ export interface DetectedConfig {
 const BOTTLENECK_LAYER3: Record<number, BackboneName> = { 6: 'resnet50', 23: 'resnet101' };
 const BASIC_LAYER3: Record<number, BackboneName> = { 2: 'resnet18', 6: 'resnet34' };
 
-/** Distinct values of the first number after `prefix` in the key names (layer/block counts). */
-function indexCount(shapes: Shapes, prefix: string): number {
-  const seen = new Set<string>();
-  for (const k of shapes.keys()) if (k.startsWith(prefix)) seen.add(k.slice(prefix.length).split('.')[0]);
-  return seen.size;
+/**
+ * Layer/block count under `prefix`: the indices 0, 1, 2, ... that are all present. Counting
+ * distinct indices instead let one stray key (`transformer.decoder.layers.9.extra`) add a
+ * layer; keys past a gap, or with a non-numeric index, are named in a note instead.
+ */
+function indexCount(shapes: Shapes, prefix: string, notes: string[], what: string): number {
+  const seen = new Map<number, string>();
+  const odd: string[] = [];
+  for (const k of shapes.keys()) {
+    if (!k.startsWith(prefix)) continue;
+    const idx = k.slice(prefix.length).split('.')[0];
+    if (/^(0|[1-9]\d{0,5})$/.test(idx)) {
+      if (!seen.has(Number(idx))) seen.set(Number(idx), k);
+    } else odd.push(k);
+  }
+  let n = 0;
+  while (seen.has(n)) n++;
+  const stray = [...odd, ...[...seen].filter(([i]) => i > n).map(([, k]) => k)];
+  if (stray.length) {
+    notes.push(`counted ${n} ${what} (${n ? `indices 0-${n - 1}` : 'no index 0'}); ${listNames(stray)} ${stray.length === 1 ? 'does' : 'do'} not continue that numbering and ${stray.length === 1 ? 'is' : 'are'} not used`);
+  }
+  return n;
 }
 
 /** What the weights alone say; fields they cannot show are left out. */
@@ -34,7 +51,7 @@ function fromWeights(s: Shapes, notes: string[], problems: string[]): Partial<Mo
   if (s.has(`${body}.conv1.weight`)) {
     c.backboneWidth = dim(`${body}.conv1.weight`);
     const bottleneck = s.has(`${body}.layer1.0.conv3.weight`);
-    const blocks = indexCount(s, `${body}.layer3.`);
+    const blocks = indexCount(s, `${body}.layer3.`, notes, 'layer3 blocks');
     c.backbone = (bottleneck ? BOTTLENECK_LAYER3 : BASIC_LAYER3)[blocks];
     // Raised only after the model family is checked: another family's backbone may differ too.
     if (!c.backbone) problems.push(`unsupported backbone: ${bottleneck ? 'bottleneck' : 'basic'}-block ResNet with ${blocks} blocks in layer3 (SAM-DETR Lens runs ResNet-18/34/50/101)`);
@@ -42,8 +59,8 @@ function fromWeights(s: Shapes, notes: string[], problems: string[]): Partial<Mo
   c.hiddenDim = dim('input_proj.0.0.weight') ?? dim('transformer.encoder.layers.0.norm1.weight');
   c.numQueries = dim('query_embed.weight');
   c.numClasses = dim('class_embed.0.weight') ?? dim('class_embed.0.bias');
-  c.encLayers = indexCount(s, 'transformer.encoder.layers.');
-  c.decLayers = indexCount(s, 'transformer.decoder.layers.');
+  c.encLayers = indexCount(s, 'transformer.encoder.layers.', notes, 'encoder layers');
+  c.decLayers = indexCount(s, 'transformer.decoder.layers.', notes, 'decoder layers');
   c.dimFeedforward = dim('transformer.encoder.layers.0.linear1.weight') ?? dim('transformer.decoder.layers.0.linear1.weight');
   c.inputProjGroupNorm = s.has('input_proj.0.1.weight');
   const l0 = 'transformer.decoder.layers.0';
@@ -89,7 +106,7 @@ function fromArgs(a: Record<string, unknown>): Partial<ModelConfig> {
   c.dimFeedforward = num('dim_feedforward');
   if (typeof a.backbone === 'string') {
     if (!['resnet18', 'resnet34', 'resnet50', 'resnet101'].includes(a.backbone)) {
-      throw new CheckpointError('unsupported', `unsupported backbone "${a.backbone}" in the checkpoint's args (SAM-DETR Lens runs ResNet-18/34/50/101)`);
+      throw new CheckpointError('unsupported', `unsupported backbone "${a.backbone.slice(0, 40)}" in the checkpoint's args (SAM-DETR Lens runs ResNet-18/34/50/101)`);
     }
     c.backbone = a.backbone as BackboneName;
   }
@@ -99,7 +116,8 @@ function fromArgs(a: Record<string, unknown>): Partial<ModelConfig> {
 
 function listNames(names: string[]): string {
   if (names.length === 0) return 'none';
-  const shown = names.slice(0, 4).join(', ');
+  // Names come from the file: shorten each, so a 100 KB key cannot fill the message.
+  const shown = names.slice(0, 4).map((n) => (n.length > 100 ? `${n.slice(0, 100)}...` : n)).join(', ');
   return names.length > 4 ? `${shown}, ... (${names.length} in all)` : shown;
 }
 
@@ -118,7 +136,7 @@ function checkFamily(s: Shapes, args: Record<string, unknown> | undefined, guess
   else if (has(/^transformer\.decoder\.(ref_point_head|query_scale)\./)) kind = 'Conditional DETR';
   else if ((s.get('query_embed.weight')?.[1] ?? 4) !== 4 && has(/^transformer\.decoder\.layers\.\d+\.multihead_attn\./)) kind = 'DETR';
   else if (!has(/^(backbone\.0\.body|transformer)\./)) {
-    throw new CheckpointError('foreign-model', `the checkpoint's model has none of SAM-DETR's weights (its keys start: ${listNames(keys)})`);
+    throw new CheckpointError('unsupported-family', `the checkpoint's model has none of SAM-DETR's weights (its keys start: ${listNames(keys)})`);
   }
   if (!kind) return;
   const { missing, unexpected } = diffKeys(expectedStateDictShapes({ ...guess, decoder: 'sam' }).map(([k]) => k), s);
@@ -150,7 +168,7 @@ export function detectConfig(shapes: Shapes, args?: Record<string, unknown>): De
     if (!(k in w) && !(k in a) && !irrelevant) notes.push(`${k} not found in the checkpoint; using the official ${JSON.stringify(OFFICIAL_R50[k])}`);
   }
   const invalid = validateConfig(config);
-  if (invalid.length) throw new CheckpointError('unsupported', `the checkpoint's configuration cannot be built: ${invalid.join('; ')}`);
+  if (invalid.length) throw new CheckpointError('invalid-config', `the checkpoint's configuration cannot be built: ${invalid.join('; ')}`);
   return { config, notes };
 }
 

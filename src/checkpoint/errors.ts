@@ -1,15 +1,20 @@
 /**
  * One error type for everything the checkpoint reader refuses, with a machine-readable code so
- * the UI can choose its wording, and a message that already says what went wrong in words.
+ * the UI (and `npm run inspect`) can choose its wording, and a message that already says what
+ * went wrong in one sentence. The codes are stable words: tests and scripts match on them.
  */
 export type CheckpointErrorCode =
   | 'not-a-checkpoint' // the bytes are not a torch.save file at all
   | 'truncated' // the file ends before a structure it announces
-  | 'corrupt' // the structure is inconsistent (bad offsets, missing entries)
-  | 'refused' // the pickle asks for something we will not do (a non-allowed global, ...)
-  | 'unsupported' // a valid file using a feature we do not read (big-endian, compression without inflater)
-  | 'foreign-model' // a checkpoint of another model family
-  | 'aborted';
+  | 'corrupt' // the structure is inconsistent (bad offsets, CRC mismatch, duplicate entries, invalid UTF-8)
+  | 'refused-global' // the pickle names a Python global outside the allow-list
+  | 'refused' // the pickle asks for something else we will not do (persistent ids where none belong, BUILD on a foreign object)
+  | 'too-large' // the file asks for more work or memory than its size can justify (bounds of bounded.ts)
+  | 'unsupported' // a valid file using a feature we do not read (big-endian, out-of-band buffers, an unknown backbone)
+  | 'unsupported-family' // a checkpoint of another model family (DETR, Deformable DETR, ...)
+  | 'invalid-config' // the configuration it describes cannot be built (non-positive or absurd dimensions)
+  | 'aborted' // the caller cancelled
+  | 'internal'; // a bug in the reader: any non-CheckpointError caught at the API boundary
 
 export class CheckpointError extends Error {
   readonly code: CheckpointErrorCode;
@@ -26,7 +31,7 @@ export class ForeignCheckpointError extends CheckpointError {
   readonly missing: string[];
   readonly unexpected: string[];
   constructor(kind: string, message: string, missing: string[], unexpected: string[]) {
-    super('foreign-model', message);
+    super('unsupported-family', message);
     this.name = 'ForeignCheckpointError';
     this.kind = kind;
     this.missing = missing;
@@ -39,4 +44,17 @@ export function truncated(what: string, need: number, size: number): CheckpointE
     'truncated',
     `the checkpoint is truncated: ${what} needs bytes up to ${need}, but the file has only ${size} bytes (incomplete download or copy?)`,
   );
+}
+
+/**
+ * The API boundary's guarantee that only CheckpointErrors leave the reader: anything else
+ * (a TypeError, a RangeError from a DataView, a stack overflow) is a bug in the reader, reported
+ * as code 'internal' so the inspector can exit 1 for it and the fuzz tests can find it.
+ */
+export function asCheckpointError(e: unknown): CheckpointError {
+  if (e instanceof CheckpointError) return e;
+  const detail = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  const err = new CheckpointError('internal', `the checkpoint reader failed unexpectedly (a bug, please report it): ${detail.slice(0, 200)}`);
+  (err as Error & { cause?: unknown }).cause = e;
+  return err;
 }

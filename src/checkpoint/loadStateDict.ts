@@ -3,7 +3,10 @@ import type { StateDict } from '../model/types';
 import type { ByteSource } from './byteSource';
 import { openCheckpoint } from './checkpoint';
 import { compareWithConfig, detectConfig } from './detectConfig';
-import { CheckpointError } from './errors';
+import { LIMITS, tooLarge } from './bounds';
+import { ELEMENT_SIZE } from './dtypes';
+import { CheckpointError, asCheckpointError } from './errors';
+import { type NonFinite, findNonFinite, nonFiniteWarning } from './nonFinite';
 import { type PyValue, PyNamespace, toPlain } from './pyTypes';
 import { type Storage, TensorRef } from './tensor';
 
@@ -45,6 +48,12 @@ export interface LoadedCheckpoint {
   notes: string[];
   report: LoadReport;
   format: 'zip' | 'legacy';
+  /** Top-level keys of the file besides the state dict ("optimizer", "lr_scheduler", "epoch", "args"). */
+  extras: string[];
+  /** Weights that hold NaN or +-Inf, with counts: the model would run but detect nothing. */
+  nonFinite: NonFinite[];
+  /** Sentences the app should show next to a loaded model (today: the non-finite weights). */
+  warnings: string[];
 }
 
 function get(d: PyValue, key: string): PyValue | undefined {
@@ -66,7 +75,16 @@ function findModelDict(root: PyValue, notes: string[]): Map<string, TensorRef> {
   return out;
 }
 
+/** Every failure leaves as a CheckpointError (code 'internal' for a reader bug), never as raw JS error text. */
 export async function loadStateDict(source: ByteSource, options: LoadOptions = {}): Promise<LoadedCheckpoint> {
+  try {
+    return await load(source, options);
+  } catch (e) {
+    throw asCheckpointError(e);
+  }
+}
+
+async function load(source: ByteSource, options: LoadOptions): Promise<LoadedCheckpoint> {
   const checkAborted = () => {
     if (options.signal?.aborted) throw new CheckpointError('aborted', 'loading the checkpoint was cancelled');
   };
@@ -75,7 +93,10 @@ export async function loadStateDict(source: ByteSource, options: LoadOptions = {
   const notes: string[] = [];
   const tensors = findModelDict(root, notes);
   const rawArgs = get(root, 'args');
-  const args = rawArgs instanceof PyNamespace || rawArgs instanceof Map ? (toPlain(rawArgs) as Record<string, unknown>) : undefined;
+  const plainArgs = { maxValues: LIMITS.argsValues, maxDepth: LIMITS.argsDepth, what: "the checkpoint's args" };
+  const args = rawArgs instanceof PyNamespace || rawArgs instanceof Map ? (toPlain(rawArgs, plainArgs) as Record<string, unknown>) : undefined;
+  const modelKey = get(root, 'model') !== undefined ? 'model' : get(root, 'state_dict') !== undefined ? 'state_dict' : null;
+  const extras = root instanceof Map && modelKey ? [...root.keys()].filter((k) => k !== modelKey).map((k) => String(k).slice(0, 100)).slice(0, 50) : [];
   const rawEpoch = get(root, 'epoch');
   const epoch = typeof rawEpoch === 'number' ? rawEpoch : undefined;
 
@@ -96,6 +117,7 @@ export async function loadStateDict(source: ByteSource, options: LoadOptions = {
   const unique = new Map<string, TensorRef>();
   for (const k of toRead) unique.set(viewId(tensors.get(k)!), tensors.get(k)!);
   const total = [...unique.values()].reduce((n, t) => n + t.byteLength, 0);
+  checkOutputBudget([...unique.values()]);
 
   const stateDict: StateDict = new Map();
   const data = new Map<string, Float32Array>();
@@ -112,5 +134,21 @@ export async function loadStateDict(source: ByteSource, options: LoadOptions = {
     }
     stateDict.set(k, { shape: t.shape, data: data.get(id)! });
   }
-  return { stateDict, args, epoch, detected: detected.config, notes, report: { missing, unexpected, mismatched }, format };
+  const nonFinite = findNonFinite(stateDict);
+  const warnings = nonFinite.length ? [nonFiniteWarning(nonFinite)] : [];
+  return { stateDict, args, epoch, detected: detected.config, notes, report: { missing, unexpected, mismatched }, format, extras, nonFinite, warnings };
+}
+
+/**
+ * The float32 arrays the loader will return may not exceed a small multiple of the storage
+ * bytes they come from: views that overlap each other (many names over one storage, each at
+ * another offset) would otherwise turn a small file into gigabytes. Checked before any read.
+ */
+function checkOutputBudget(views: TensorRef[]): void {
+  const storages = new Set(views.map((t) => t.storage));
+  const held = [...storages].reduce((n, s) => n + s.numel * ELEMENT_SIZE[s.dtype], 0);
+  const out = views.reduce((n, t) => n + t.numel * 4, 0);
+  if (out > held * LIMITS.outputPerStorageByte + LIMITS.outputSlack) {
+    throw tooLarge(`the model's tensors would take ${out} bytes as float32 but view only ${held} bytes of storage (overlapping views)`);
+  }
 }

@@ -1,4 +1,5 @@
 import { applyState, callGlobal, newObject, resolveGlobal } from './allowList';
+import { LIMITS, tooLarge } from './bounds';
 import { CheckpointError } from './errors';
 import { type PyDict, type PyValue, PyTuple } from './pyTypes';
 
@@ -61,17 +62,30 @@ class Reader {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** Fatal decoding, so damaged text is an error, not U+FFFD; the error is ours, not TextDecoder's TypeError. */
+function utf8At(b: Uint8Array, r: Reader): string {
+  try {
+    return utf8.decode(b);
+  } catch {
+    throw corrupt(r.what, `a string ending at byte ${r.pos} is not valid UTF-8`);
+  }
+}
+
+/** Byte -> char in chunks: per-char `+=` builds a rope per byte, fromCharCode(...all) overflows the stack. */
 function latin1(b: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+  for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode(...b.subarray(i, i + 8192));
   return s;
 }
 
 /** Little-endian two's-complement integer (LONG1/LONG4); a number when it fits exactly. */
-function decodeLong(b: Uint8Array): number | bigint {
+function decodeLong(b: Uint8Array, what: string): number | bigint {
   if (b.length === 0) return 0;
-  let v = 0n;
-  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
+  // Shifting a growing BigInt per byte is quadratic (200 KB took 37 s); no checkpoint needs more than 8 bytes.
+  if (b.length > LIMITS.maxLongBytes) throw tooLarge(`${what} holds a ${b.length}-byte integer; more than ${LIMITS.maxLongBytes} bytes is refused`);
+  let hex = '';
+  for (let i = b.length - 1; i >= 0; i--) hex += b[i].toString(16).padStart(2, '0');
+  let v = BigInt(`0x${hex}`);
   if (b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
@@ -87,6 +101,16 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
   let stack: Item[] = [];
   const marks: Item[][] = [];
   const memo = new Map<number, PyValue>();
+  // Elements copied out of existing objects (see LIMITS.workPerByte); everything else is one step per opcode byte.
+  let work = LIMITS.workFloor + LIMITS.workPerByte * (bytes.length - start);
+  const charge = (n: number) => {
+    work -= n;
+    if (work < 0) throw tooLarge(`${what} asks for more work than its ${bytes.length - start} bytes can justify (objects reused through the memo)`);
+  };
+  const memoize = (i: number | bigint, v: PyValue) => {
+    if (memo.size >= LIMITS.maxMemo && !memo.has(i as number)) throw tooLarge(`${what} stores more than ${LIMITS.maxMemo} memo entries`);
+    memo.set(i as number, v);
+  };
 
   const pop = (): PyValue => {
     if (stack.length === 0) throw corrupt(what, 'stack underflow');
@@ -141,7 +165,11 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
       case 0x95: r.u64(); break; // FRAME: a length hint only
       case 0x2e: // STOP
         return { value: pop(), end: r.pos };
-      case 0x28: marks.push(stack); stack = []; break; // MARK
+      case 0x28: // MARK
+        if (marks.length >= LIMITS.maxMarkDepth) throw tooLarge(`${what} nests MARKs more than ${LIMITS.maxMarkDepth} deep`);
+        marks.push(stack);
+        stack = [];
+        break;
       case 0x30: pop(); break; // POP
       case 0x31: popMark(); break; // POP_MARK
       case 0x32: stack.push(top()); break; // DUP
@@ -152,8 +180,13 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
       case 0x4b: stack.push(r.u8()); break; // BININT1
       case 0x4d: stack.push(r.u16()); break; // BININT2
       case 0x4a: stack.push(r.i32()); break; // BININT
-      case 0x8a: stack.push(decodeLong(r.take(r.u8()))); break; // LONG1
-      case 0x8b: stack.push(decodeLong(r.take(r.u32()))); break; // LONG4
+      case 0x8a: stack.push(decodeLong(r.take(r.u8()), what)); break; // LONG1
+      case 0x8b: { // LONG4: the width is checked before the bytes are taken
+        const n = r.u32();
+        if (n > LIMITS.maxLongBytes) throw tooLarge(`${what} holds a ${n}-byte integer; more than ${LIMITS.maxLongBytes} bytes is refused`);
+        stack.push(decodeLong(r.take(n), what));
+        break;
+      }
       case 0x49: { // INT (text); "00"/"01" are protocol 0 booleans
         const s = r.line();
         stack.push(s === '00' ? false : s === '01' ? true : textInt(s, what));
@@ -163,9 +196,9 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
       case 0x47: stack.push(r.f64be()); break; // BINFLOAT
       case 0x46: stack.push(Number.parseFloat(r.line())); break; // FLOAT (text)
 
-      case 0x58: stack.push(utf8.decode(r.take(r.u32()))); break; // BINUNICODE
-      case 0x8c: stack.push(utf8.decode(r.take(r.u8()))); break; // SHORT_BINUNICODE
-      case 0x8d: stack.push(utf8.decode(r.take(r.u64()))); break; // BINUNICODE8
+      case 0x58: stack.push(utf8At(r.take(r.u32()), r)); break; // BINUNICODE
+      case 0x8c: stack.push(utf8At(r.take(r.u8()), r)); break; // SHORT_BINUNICODE
+      case 0x8d: stack.push(utf8At(r.take(r.u64()), r)); break; // BINUNICODE8
       case 0x54: stack.push(latin1(r.take(r.i32()))); break; // BINSTRING (py2 str)
       case 0x55: stack.push(latin1(r.take(r.u8()))); break; // SHORT_BINSTRING
       case 0x42: stack.push(r.take(r.u32()).slice()); break; // BINBYTES
@@ -181,7 +214,12 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
       case 0x5d: stack.push([]); break; // EMPTY_LIST
       case 0x6c: push(popMark()); break; // LIST
       case 0x61: { const v = pop(); asList(top()).push(v); break; } // APPEND
-      case 0x65: { const items = popMark(); asList(top()).push(...items); break; } // APPENDS
+      case 0x65: { // APPENDS (a loop: push(...items) overflows the call stack past ~100k items)
+        const items = popMark();
+        const list = asList(top());
+        for (const x of items) list.push(x);
+        break;
+      }
       case 0x7d: stack.push(new Map()); break; // EMPTY_DICT
       case 0x64: { // DICT
         const items = popMark();
@@ -210,10 +248,10 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
       case 0x67: stack.push(get(textInt(r.line(), what) as number)); break; // GET
       case 0x68: stack.push(get(r.u8())); break; // BINGET
       case 0x6a: stack.push(get(r.u32())); break; // LONG_BINGET
-      case 0x70: memo.set(textInt(r.line(), what) as number, top()); break; // PUT
-      case 0x71: memo.set(r.u8(), top()); break; // BINPUT
-      case 0x72: memo.set(r.u32(), top()); break; // LONG_BINPUT
-      case 0x94: memo.set(memo.size, top()); break; // MEMOIZE
+      case 0x70: memoize(textInt(r.line(), what), top()); break; // PUT
+      case 0x71: memoize(r.u8(), top()); break; // BINPUT
+      case 0x72: memoize(r.u32(), top()); break; // LONG_BINPUT
+      case 0x94: memoize(memo.size, top()); break; // MEMOIZE
 
       case 0x63: { // GLOBAL "module\nname\n"
         const module = r.line();
@@ -227,10 +265,22 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
         stack.push(resolveGlobal(module, name));
         break;
       }
-      case 0x52: { const args = pop(); const fn = pop(); stack.push(callGlobal(fn, asTuple(args))); break; } // REDUCE
+      case 0x52: { // REDUCE; OrderedDict(list) copies a list that a memo GET can hand over again and again
+        const args = asTuple(pop());
+        const fn = pop();
+        if (Array.isArray(args[0])) charge(args[0].length);
+        stack.push(callGlobal(fn, args));
+        break;
+      }
       case 0x81: { pop(); stack.push(newObject(pop())); break; } // NEWOBJ (cls, args)
       case 0x92: { pop(); pop(); stack.push(newObject(pop())); break; } // NEWOBJ_EX (cls, args, kwargs)
-      case 0x62: { const state = pop(); applyState(top(), state); break; } // BUILD
+      case 0x62: { // BUILD; a Namespace copies its state dict, which may be reused the same way
+        const state = pop();
+        const dict = state instanceof PyTuple ? state.items[0] : state;
+        if (dict instanceof Map) charge(dict.size);
+        applyState(top(), state);
+        break;
+      }
       case 0x69: { // INST "module\nname\n" with args after MARK
         const module = r.line();
         const cls = resolveGlobal(module, r.line());
@@ -247,7 +297,7 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
       case 0x50: stack.push(persistent(r.line())); break; // PERSID
 
       case 0x82: case 0x83: case 0x84: // EXT1/2/4 name globals through the copyreg registry
-        throw new CheckpointError('refused', `refusing ${what}: it names globals through the extension registry (EXT opcodes)`);
+        throw new CheckpointError('refused-global', `refusing ${what}: it names globals through the extension registry (EXT opcodes)`);
       case 0x97: case 0x98: // NEXT_BUFFER / READONLY_BUFFER
         throw new CheckpointError('unsupported', `${what} uses out-of-band buffers (pickle protocol 5), which torch.save never writes`);
       default:
@@ -257,6 +307,7 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
 }
 
 function textInt(s: string, what: string): number | bigint {
+  if (s.length > LIMITS.maxTextIntDigits) throw tooLarge(`${what} holds a ${s.length}-digit integer; more than ${LIMITS.maxTextIntDigits} digits is refused`);
   if (!/^[+-]?\d+$/.test(s.trim())) throw corrupt(what, `bad integer "${s.slice(0, 20)}"`);
   const v = BigInt(s.trim());
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;

@@ -20,10 +20,13 @@ export function parseStoragePid(pid: PyValue, what: string): StoragePid {
   const [, cls, key, , numel, view] = pid.items;
   if (!(cls instanceof PyGlobalRef) || cls.module !== 'torch' || !(cls.name in STORAGE_DTYPES)) throw bad('unknown storage type');
   if (typeof key !== 'string' || typeof numel !== 'number') throw bad('key or size has the wrong type');
+  if (!Number.isSafeInteger(numel) || numel < 0) throw bad(`storage size ${numel} is not a count`);
+  if (key.length > 256) throw bad('the storage key is too long');
   let v: StoragePid['view'] = null;
   if (view instanceof PyTuple) {
     const [vk, off, n] = view.items;
     if (typeof vk !== 'string' || typeof off !== 'number' || typeof n !== 'number') throw bad('bad view field');
+    if (![off, n].every((x) => Number.isSafeInteger(x) && x >= 0) || off + n > numel) throw bad('the storage view lies outside its storage');
     v = { key: vk, offset: off, numel: n };
   } else if (view !== undefined && view !== null) {
     throw bad('bad view field');

@@ -26,10 +26,14 @@ export class TensorRef<D extends DType = DType> {
     readonly stride: number[],
   ) {
     if (shape.length !== stride.length || shape.some((s) => !Number.isSafeInteger(s) || s < 0) || stride.some((s) => !Number.isSafeInteger(s) || s < 0)) {
-      throw new CheckpointError('corrupt', `tensor of storage ${storage.key} has an invalid size ${JSON.stringify(shape)} / stride ${JSON.stringify(stride)}`);
+      throw new CheckpointError('corrupt', `tensor of storage ${storage.key} has an invalid size ${JSON.stringify(shape).slice(0, 80)} / stride ${JSON.stringify(stride).slice(0, 80)}`);
+    }
+    // A negative offset read bytes before the storage (the zip header, as floats).
+    if (!Number.isSafeInteger(storageOffset) || storageOffset < 0) {
+      throw new CheckpointError('corrupt', `tensor of storage ${storage.key} starts at element ${storageOffset}, outside its storage`);
     }
     const end = this.span === 0 ? 0 : storageOffset + this.span;
-    if (end > storage.numel) {
+    if (!Number.isSafeInteger(end) || end > storage.numel) {
       throw new CheckpointError('corrupt', `tensor of storage ${storage.key} reaches element ${end} but the storage has ${storage.numel}`);
     }
   }
@@ -64,6 +68,14 @@ export class TensorRef<D extends DType = DType> {
 
   /** The values in C order. float16/bfloat16 as raw bits, int64 as BigInt64Array, bool as 0/1 bytes. */
   async read(): Promise<TypedArrayOf[D]> {
+    // Zero or overlapping strides repeat storage elements: a few bytes could ask for gigabytes
+    // (a stride-0 view shaped [1048576, 256]). A view may hold at most as many values as its storage.
+    if (this.numel > Math.max(this.storage.numel, 1)) {
+      throw new CheckpointError(
+        'corrupt',
+        `tensor of storage ${this.storage.key} has ${this.numel} values but its storage holds ${this.storage.numel} (zero or overlapping strides)`,
+      );
+    }
     const es = ELEMENT_SIZE[this.dtype];
     const bytes = await this.storage.readBytes(this.storageOffset * es, this.byteLength);
     const src = viewAs(this.dtype, bytes);

@@ -5,7 +5,7 @@ import { unpickle } from './pickle';
 import type { PyValue } from './pyTypes';
 import { parseStoragePid } from './storagePid';
 import { Storage } from './tensor';
-import { type ZipEntry, entryDataOffset, readEntry, readZipDirectory } from './zip';
+import { type ZipEntry, checkCrc, entryDataOffset, readEntry, readZipDirectory } from './zip';
 
 /**
  * torch.save's zip format: `<root>/data.pkl` is the object tree, each storage is the entry
@@ -40,6 +40,8 @@ export async function openZipCheckpoint(src: ByteSource): Promise<PyValue> {
         if (!entry) throw new CheckpointError('corrupt', `the checkpoint is damaged: storage entry "${name}" is missing from the archive`);
         s = new Storage(p.key, p.dtype, p.numel, storageReader(src, entry, p.numel * ELEMENT_SIZE[p.dtype]));
         storages.set(p.key, s);
+      } else if (s.dtype !== p.dtype || s.numel !== p.numel) {
+        throw new CheckpointError('corrupt', `the checkpoint is damaged: storage ${p.key} appears with two types or sizes`);
       }
       return s;
     },
@@ -47,14 +49,40 @@ export async function openZipCheckpoint(src: ByteSource): Promise<PyValue> {
   return value;
 }
 
+/**
+ * Reads a storage's bytes by range. The first read fetches the whole entry once to check its
+ * CRC-32 (for a model checkpoint that is the tensor itself: one storage per parameter), later
+ * reads fetch only their range. A deflated storage is inflated once and kept, not once per
+ * tensor viewing it.
+ */
 function storageReader(src: ByteSource, entry: ZipEntry, nbytes: number) {
   let dataStart: Promise<number> | null = null;
+  // Settles once the CRC has been checked; holds no bytes, so the checked entry is not kept alive.
+  let verified: Promise<void> | null = null;
+  let inflated: Promise<Uint8Array> | null = null;
   return async (byteOffset: number, byteLength: number): Promise<Uint8Array> => {
     if (entry.size < nbytes) {
       throw new CheckpointError('corrupt', `the checkpoint is damaged: "${entry.name}" holds ${entry.size} bytes, its tensor needs ${nbytes}`);
     }
-    if (entry.method !== 0) return (await readEntry(src, entry)).slice(byteOffset, byteOffset + byteLength);
+    if (entry.method !== 0) {
+      inflated ??= readEntry(src, entry);
+      return (await inflated).slice(byteOffset, byteOffset + byteLength);
+    }
     dataStart ??= entryDataOffset(src, entry);
-    return readRange(src, (await dataStart) + byteOffset, byteLength, `storage "${entry.name}"`);
+    const start = await dataStart;
+    if (!verified) {
+      // The first reader gets the whole checked entry (its own buffer when it asked for all of it).
+      const first = (async () => {
+        const whole = await readRange(src, start, entry.size, `storage "${entry.name}"`);
+        checkCrc(src, entry, whole);
+        return whole;
+      })();
+      verified = first.then(() => {});
+      verified.catch(() => {}); // rethrown to later readers; not an unhandled rejection meanwhile
+      const whole = await first;
+      return byteOffset === 0 && byteLength === whole.length ? whole : whole.slice(byteOffset, byteOffset + byteLength);
+    }
+    await verified;
+    return readRange(src, start + byteOffset, byteLength, `storage "${entry.name}"`);
   };
 }

@@ -61,6 +61,21 @@ export function stageBlocks(name: BackboneName): number[] {
   }
 }
 
+/**
+ * Upper bounds for validateConfig: several times the largest DETR-family model (ResNet-101,
+ * hidden 256, FFN 2048, 300 queries, 6+6 layers, 91 classes), so only absurd values fail.
+ */
+export const CONFIG_MAX = {
+  hiddenDim: 4096,
+  nheads: 256,
+  numQueries: 10_000,
+  encLayers: 64,
+  decLayers: 64,
+  dimFeedforward: 65_536,
+  numClasses: 100_000,
+  backboneWidth: 1024,
+} as const;
+
 /** Checks a config for values the model code cannot build; returns a list of problems. */
 export function validateConfig(c: ModelConfig): string[] {
   const errs: string[] = [];
@@ -70,8 +85,13 @@ export function validateConfig(c: ModelConfig): string[] {
   if (c.hiddenDim % c.nheads !== 0) errs.push(`hiddenDim ${c.hiddenDim} not divisible by nheads ${c.nheads}`);
   if (c.hiddenDim % 2 !== 0) errs.push('hiddenDim must be even (sine embedding)');
   if (c.inputProjGroupNorm && c.hiddenDim % 32 !== 0) errs.push('GroupNorm(32) needs hiddenDim divisible by 32');
-  for (const k of ['nheads', 'numQueries', 'encLayers', 'decLayers', 'dimFeedforward', 'numClasses', 'backboneWidth'] as const) {
+  for (const k of ['hiddenDim', 'nheads', 'numQueries', 'encLayers', 'decLayers', 'dimFeedforward', 'numClasses', 'backboneWidth'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < (k === 'encLayers' ? 0 : 1)) errs.push(`${k} must be a positive integer`);
+    // Absurd sizes come from damaged or hostile checkpoints; building them would exhaust memory.
+    else if (c[k] > CONFIG_MAX[k]) errs.push(`${k} ${c[k]} is larger than ${CONFIG_MAX[k]}`);
+  }
+  if (!Array.isArray(c.point2Hidden) || c.point2Hidden.some((w) => !Number.isInteger(w) || w < 1 || w > CONFIG_MAX.dimFeedforward)) {
+    errs.push(`point2Hidden must be positive integers up to ${CONFIG_MAX.dimFeedforward}`);
   }
   return errs;
 }
