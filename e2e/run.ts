@@ -33,8 +33,12 @@ interface Ctx {
 }
 
 type TestFn = (ctx: Ctx) => Promise<void>;
-const tests: { name: string; fn: TestFn; timeout: number }[] = [];
-const test = (name: string, fn: TestFn, timeout = 120_000) => tests.push({ name, fn, timeout });
+/**
+ * `expectConsole`: console errors the test provokes on purpose (e.g. the browser logging a failed
+ * request while offline). Any other page error or console error fails the test.
+ */
+const tests: { name: string; fn: TestFn; timeout: number; expectConsole?: RegExp }[] = [];
+const test = (name: string, fn: TestFn, timeout = 120_000, expectConsole?: RegExp) => tests.push({ name, fn, timeout, expectConsole });
 
 function assert(cond: unknown, msg: string): asserts cond {
   if (!cond) throw new Error(msg);
@@ -330,8 +334,32 @@ test('SMCA: the prior toggle changes the attention maps; prior-off comparison an
   await page.waitForTimeout(800);
   assert(await page.getByText(/Detections that change without the prior/).isVisible(), 'no change list');
   await shot(page, '08-smca-prior-off-diff');
+  // The difference maps are prior-on minus prior-off attention: two softmaxes over the same
+  // keys, so each map has both signs and sums to zero, and it is not the attention itself.
+  const stats = (attr: string) =>
+    page.locator('[data-testid=attention-map]').evaluateAll((els, a) => els.map((e) => ({ head: Number(e.getAttribute('data-head')), v: Number(e.getAttribute(a)) })), attr);
+  const [dmin, dmax, dsum] = await Promise.all(['data-min', 'data-max', 'data-sum'].map(stats));
+  assert(dmin.length === 8, `${dmin.length} difference maps, not 8`);
+  for (let i = 0; i < 8; i++) {
+    assert(dmin[i].v < 0 && dmax[i].v > 0, `head ${dmin[i].head}: difference map not signed (${dmin[i].v}..${dmax[i].v})`);
+    assert(Math.abs(dsum[i].v) <= 1e-4, `head ${dmin[i].head}: difference map sums to ${dsum[i].v}, not 0`);
+  }
+  assert(/difference/i.test((await page.locator('.small-multiples h3').first().textContent()) ?? ''), 'small multiples caption does not say difference');
   await page.getByLabel('Heatmap overlay').selectOption('gaussian');
   await page.waitForTimeout(600);
+  // Each head's SMCA Gaussian peaks in the feature cell of that head's salient point.
+  const points = await page.locator('.view[data-view="0"] [data-testid=salient-point]').evaluateAll((els) =>
+    els.map((e) => ({ head: Number(e.getAttribute('data-head')), x: Number(e.getAttribute('data-x')), y: Number(e.getAttribute('data-y')) })),
+  );
+  const peaks = await page.locator('[data-testid=attention-map]').evaluateAll((els) =>
+    els.map((e) => ({ head: Number(e.getAttribute('data-head')), x: Number(e.getAttribute('data-peak-x')), y: Number(e.getAttribute('data-peak-y')), cell: Number(e.getAttribute('data-cell')), min: Number(e.getAttribute('data-min')) })),
+  );
+  assert(peaks.length === 8 && points.length === 8, `${peaks.length} Gaussian maps and ${points.length} salient points, not 8 each`);
+  for (const pk of peaks) {
+    const pt = points.find((q) => q.head === pk.head)!;
+    assert(pk.min >= 0, `head ${pk.head}: Gaussian map has negative values (${pk.min}): not the prior`);
+    assert(Math.abs(pk.x - pt.x) <= 0.55 * pk.cell && Math.abs(pk.y - pt.y) <= 0.55 * pk.cell, `head ${pk.head}: Gaussian peak at (${pk.x}, ${pk.y}), salient point at (${pt.x}, ${pt.y}), cell ${pk.cell} px`);
+  }
   await shot(page, '09-smca-gaussian');
 });
 
@@ -343,16 +371,21 @@ test('side by side: SAM-DETR and SAM-DETR + SMCA with synchronised selection and
   await page.locator('.view[data-view="1"] [data-testid=detection-box]').first().waitFor();
   await selectFirstQuery(page);
   await page.waitForFunction(() => document.querySelectorAll('.view[data-view="1"] [data-testid=salient-point]').length === 8, null, { timeout: 30_000 });
+  const scales = () =>
+    page.locator('.view').evaluateAll((vs) =>
+      vs.map((v) => {
+        const t = v.querySelector('g.root')!.getAttribute('transform')!;
+        return Number(/scale\(([\d.]+)\)/.exec(t)![1]);
+      }),
+    );
+  const before = await scales();
   await page.locator('body').press('+');
   await page.locator('body').press('+');
   await page.waitForTimeout(300);
-  const widths = await page.locator('.view').evaluateAll((vs) =>
-    vs.map((v) => {
-      const t = v.querySelector('g.root')!.getAttribute('transform')!;
-      return Number(/scale\(([\d.]+)\)/.exec(t)![1]);
-    }),
-  );
-  assert(widths.length === 2 && Math.abs(widths[0] - widths[1]) / widths[0] < 0.01, 'zoom not synchronised: ' + widths);
+  const after = await scales();
+  // Both views zoomed, together, by the key's factor twice (1.25 each).
+  assert(after.length === 2 && Math.abs(after[0] - after[1]) / after[0] < 0.01, 'zoom not synchronised: ' + after);
+  assert(Math.abs(after[0] / before[0] - 1.25 ** 2) < 0.01, `"+" twice changed the scale by ${after[0] / before[0]}, not 1.25²: ${before} -> ${after}`);
   await shot(page, '10-side-by-side');
 });
 
@@ -360,8 +393,8 @@ test('checkpoint fixtures: malicious, truncated and foreign files give errors; t
   const page = await open('?backend=wasm');
   const boxes = await page.getByTestId('detection-box').count();
   const cases: [string, RegExp][] = [
-    ['malicious.pth', /refus|not allowed|posix|os\b|system/i],
-    ['truncated.pth', /truncat|end|short/i],
+    ['malicious.pth', /refusing to load "posix\.system"/],
+    ['truncated.pth', /truncated or damaged \(1969 bytes/],
     ['not_a_checkpoint.pth', /not a PyTorch checkpoint|PNG/i],
   ];
   for (const [file, re] of cases) {
@@ -372,10 +405,11 @@ test('checkpoint fixtures: malicious, truncated and foreign files give errors; t
     if (file === 'malicious.pth') await shot(page, '11-malicious-checkpoint');
     await dismissError(page);
   }
-  // mini.pth is a valid checkpoint of a tiny non-SAM-DETR model: it must say what is missing
+  // mini.pth is a valid checkpoint of a tiny model that is not a runnable SAM-DETR: the message
+  // must say what is missing, by count and by name.
   await dropFile(page, 'mini.pth', readFileSync(join(FIXTURES, 'mini.pth')), 'application/octet-stream');
   const msg = await errorText(page);
-  assert(msg.length > 10, 'mini.pth: no message');
+  assert(/missing \d+ weight\(s\)/.test(msg) && /backbone\.0\.body\.conv1\.weight/.test(msg), 'mini.pth: message does not say what is missing: ' + msg);
   await dismissError(page);
   await selectFirstQuery(page);
 });
@@ -388,8 +422,26 @@ test('loading a SAM-DETR .pth shows progress, the detected configuration, and sw
   const r = await runs(page);
   await page.getByLabel('Model input size (shorter side)').selectOption('128');
   await waitRuns(page, r + 1);
+  // Record every state the status line goes through while the checkpoint loads and runs.
+  await page.evaluate(() => {
+    const el = document.querySelector('[data-testid=status]')!;
+    const log: { text: string; progress: number | null }[] = [];
+    (window as unknown as { __statusLog: typeof log }).__statusLog = log;
+    // (inline: a named function here would need tsx's __name helper, absent in the page)
+    new MutationObserver(() => {
+      const bar = el.querySelector('progress');
+      log.push({ text: el.textContent ?? '', progress: bar ? Number(bar.getAttribute('value')) : null });
+    }).observe(el, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
   await dropFile(page, 'tiny_sam_smca.pth', sink.bytes(), 'application/octet-stream');
   await waitRuns(page, r + 2, 120_000);
+  const seen = (await page.evaluate(() => (window as unknown as { __statusLog: { text: string; progress: number | null }[] }).__statusLog));
+  const reading = seen.filter((e) => /^Reading tiny_sam_smca\.pth/.test(e.text));
+  assert(reading.some((e) => e.progress !== null), 'no progress bar while reading the checkpoint: ' + JSON.stringify(seen.slice(0, 8)));
+  const pcts = reading.map((e) => e.progress).filter((v): v is number => v !== null);
+  assert(pcts.every((v, i) => v >= 0 && v <= 100 && (i === 0 || v >= pcts[i - 1])), 'reading progress not monotone in 0..100: ' + pcts);
+  const firstRun = seen.findIndex((e) => /^Running/.test(e.text));
+  assert(firstRun > seen.indexOf(reading[0]), 'no "Running" status after reading: ' + seen.map((e) => e.text).join(' | '));
   assert((await page.getByTestId('model-picker').inputValue()) === 'upload:tiny_sam_smca.pth', 'model picker did not switch');
   const report = (await page.getByTestId('checkpoint-report').textContent()) ?? '';
   assert(/with SMCA/.test(report) && /resnet18/.test(report), 'detected configuration not shown: ' + report);
@@ -560,6 +612,8 @@ async function main() {
     const t0 = Date.now();
     try {
       await Promise.race([t.fn(ctx), new Promise((_, rej) => setTimeout(() => rej(new Error(`timed out after ${t.timeout / 1000} s`)), t.timeout))]);
+      const unexpected = logs.filter((l) => !(t.expectConsole && l.startsWith('console: ') && t.expectConsole.test(l)));
+      assert(unexpected.length === 0, `${unexpected.length} page/console error(s): ${unexpected[0]?.slice(0, 300)}`);
       passed++;
       console.log(`  ✓ ${t.name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     } catch (e) {

@@ -27,6 +27,35 @@ interface Props {
 
 const W = 132;
 
+/**
+ * What a panel's map holds, as data attributes: its range, its sum, and where its largest value
+ * lies in image pixels (the centre of that feature cell). The e2e tests check the overlays by
+ * these (a Gaussian peaks at its head's salient point; a difference of two softmaxes sums to 0).
+ */
+function mapStats(map: Float32Array | null, featW: number, featH: number, [x1, y1, x2, y2]: Box) {
+  if (!map || map.length === 0) return {};
+  let lo = Infinity, hi = -Infinity, sum = 0, arg = 0;
+  for (let i = 0; i < map.length; i++) {
+    const v = map[i];
+    sum += v;
+    if (v < lo) lo = v;
+    if (v > hi) {
+      hi = v;
+      arg = i;
+    }
+  }
+  const cw = (x2 - x1) / featW;
+  const ch = (y2 - y1) / featH;
+  return {
+    'data-min': lo.toExponential(4),
+    'data-max': hi.toExponential(4),
+    'data-sum': sum.toExponential(4),
+    'data-peak-x': (x1 + ((arg % featW) + 0.5) * cw).toFixed(2),
+    'data-peak-y': (y1 + (Math.floor(arg / featW) + 0.5) * ch).toFixed(2),
+    'data-cell': Math.max(cw, ch).toFixed(2),
+  };
+}
+
 function Panel({ p, props }: { p: HeadPanel; props: Props }) {
   const ref = useRef<HTMLCanvasElement>(null);
   const h = Math.max(1, Math.round((W * props.imgH) / Math.max(1, props.imgW)));
@@ -79,6 +108,7 @@ function Panel({ p, props }: { p: HeadPanel; props: Props }) {
         height={h}
         data-testid="attention-map"
         data-head={p.head}
+        {...mapStats(p.map, props.featW, props.featH, props.heatRect)}
         role="img"
         aria-label={`Head ${p.head + 1} map`}
         onDoubleClick={() => props.onSolo(p.head)}
