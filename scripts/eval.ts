@@ -2,8 +2,11 @@
  * COCO bbox evaluation from the command line.
  *
  *   npm run eval -- --gt GT.json --detections DETS.json [--json]
- *   npm run eval -- --model PATH [--n N] [--seed S] [--json]
+ *   npm run eval -- --model PATH [--n N] [--seed S] [--json] [--analysis [--score-thr T]]
  *
+ * --analysis (with --model) also prints AP per class and a confusion table of the detections
+ * scoring >= T (default: the model card's display threshold, else 0.3) matched to objects by
+ * IoU >= 0.5 whatever their class: class confusion, duplicates, background and misses apart.
  * Prints the 12 COCOeval summary numbers as a table, or with --json one JSON object
  * with exactly the keys AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl.
  *
@@ -15,7 +18,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluateDetections, formatStats, STAT_KEYS } from '../src/eval';
 import type { CocoDetection, CocoGroundTruth, CocoStats } from '../src/eval';
-import { evaluateOnValidation } from '../src/eval/evaluateModel';
+import { cocoEvaluate } from '../src/eval/cocoeval';
+import { detectScenes } from '../src/eval/evaluateModel';
+import { confusionTable, formatConfusion, perClassAP } from '../src/eval/errorAnalysis';
+import { validationSet } from '../src/data/scene';
+import { toCocoGroundTruth } from '../src/data/coco';
 import { buildModel } from '../src/model/model';
 import type { ModelConfig } from '../src/model/config';
 import { useBackend } from '../src/model/backends';
@@ -28,11 +35,13 @@ interface Args {
   n?: number;
   seed?: number;
   json: boolean;
+  analysis: boolean;
+  scoreThr?: number;
 }
 
 const USAGE = `usage:
   npm run eval -- --gt GT.json --detections DETS.json [--json]
-  npm run eval -- --model PATH [--n N] [--seed S] [--json]`;
+  npm run eval -- --model PATH [--n N] [--seed S] [--json] [--analysis [--score-thr T]]`;
 
 function fail(msg: string): never {
   console.error(`eval: ${msg}\n${USAGE}`);
@@ -40,7 +49,7 @@ function fail(msg: string): never {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { json: false };
+  const args: Args = { json: false, analysis: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
@@ -61,6 +70,8 @@ function parseArgs(argv: string[]): Args {
       case '--n': args.n = num(); break;
       case '--seed': args.seed = num(); break;
       case '--json': args.json = true; break;
+      case '--analysis': args.analysis = true; break;
+      case '--score-thr': args.scoreThr = num(); break;
       case '-h': case '--help': console.log(USAGE); process.exit(0);
       default: fail(`unknown argument "${a}"`);
     }
@@ -92,11 +103,23 @@ async function runModel(args: Args): Promise<CocoStats> {
   const cardPath = join(dir, 'model.json');
   const weightsPath = join(dir, 'weights.safetensors');
   if (!existsSync(cardPath) || !existsSync(weightsPath)) fail(`${dir} is not a model folder (needs model.json and weights.safetensors)`);
-  const card = readJson(cardPath) as { config: ModelConfig; inputSize?: number };
+  const card = readJson(cardPath) as { config: ModelConfig; inputSize?: number; scoreThreshold?: number };
   await useBackend('wasm');
   const model = buildModel(card.config, readSafetensors(readFileSync(weightsPath)).stateDict);
   try {
-    return await evaluateOnValidation(model, args.n ?? 500, card.inputSize ?? 128, args.seed);
+    const size = card.inputSize ?? 128;
+    const scenes = validationSet(args.n ?? 500, args.seed, { width: size, height: size });
+    const gt = toCocoGroundTruth(scenes);
+    const dets = await detectScenes(model, scenes);
+    const res = cocoEvaluate(gt, dets);
+    if (args.analysis) {
+      const name = (id: number) => gt.categories.find((c) => c.id === id)?.name ?? String(id);
+      console.log('AP per class (area all, 100 detections):');
+      for (const c of perClassAP(res)) console.log(`  ${name(c.categoryId).padEnd(10)} AP ${c.AP.toFixed(3)}  AP50 ${c.AP50.toFixed(3)}`);
+      console.log(formatConfusion(confusionTable(gt, dets, args.scoreThr ?? card.scoreThreshold ?? 0.3), name));
+      console.log('');
+    }
+    return res.stats;
   } finally {
     model.dispose();
   }
@@ -107,6 +130,10 @@ async function main(): Promise<void> {
   let stats: CocoStats;
   if (args.model !== undefined) {
     if (args.gt || args.detections) fail('--model cannot be combined with --gt/--detections');
+  } else if (args.analysis) {
+    fail('--analysis needs --model');
+  }
+  if (args.model !== undefined) {
     stats = await runModel(args);
   } else {
     if (!args.gt || !args.detections) fail('--gt and --detections are required');
