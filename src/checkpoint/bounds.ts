@@ -19,7 +19,7 @@ export const LIMITS = {
    * (OrderedDict(list), BUILD(dict)): a memo GET makes them reusable, so without a budget a small
    * file could ask for quadratic work. Per pickle byte, plus a floor for tiny pickles.
    */
-  workPerByte: 16,
+  workPerByte: 2,
   workFloor: 1 << 20,
   /** toPlain on the training args: a real argparse.Namespace has about 100 values, nested 2 deep. */
   argsValues: 10_000,

@@ -42,7 +42,8 @@ export function bytesSource(bytes: Uint8Array, name = 'checkpoint'): ByteSource 
     size: bytes.length,
     name,
     async read(offset, length) {
-      return bytes.slice(offset, offset + length);
+      // new Uint8Array(view) copies; slice() would not on a Node Buffer (a view into its pool).
+      return new Uint8Array(bytes.subarray(offset, offset + length));
     },
   };
 }

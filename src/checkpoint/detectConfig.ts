@@ -25,18 +25,16 @@ const BASIC_LAYER3: Record<number, BackboneName> = { 2: 'resnet18', 6: 'resnet34
  * layer; keys past a gap, or with a non-numeric index, are named in a note instead.
  */
 function indexCount(shapes: Shapes, prefix: string, notes: string[], what: string): number {
-  const seen = new Map<number, string>();
-  const odd: string[] = [];
+  const index = new Map<string, number>(); // key -> its layer index (NaN when not a number)
   for (const k of shapes.keys()) {
     if (!k.startsWith(prefix)) continue;
     const idx = k.slice(prefix.length).split('.')[0];
-    if (/^(0|[1-9]\d{0,5})$/.test(idx)) {
-      if (!seen.has(Number(idx))) seen.set(Number(idx), k);
-    } else odd.push(k);
+    index.set(k, /^(0|[1-9]\d{0,5})$/.test(idx) ? Number(idx) : Number.NaN);
   }
+  const seen = new Set(index.values());
   let n = 0;
   while (seen.has(n)) n++;
-  const stray = [...odd, ...[...seen].filter(([i]) => i > n).map(([, k]) => k)];
+  const stray = [...index].filter(([, i]) => !(i < n)).map(([k]) => k);
   if (stray.length) {
     notes.push(`counted ${n} ${what} (${n ? `indices 0-${n - 1}` : 'no index 0'}); ${listNames(stray)} ${stray.length === 1 ? 'does' : 'do'} not continue that numbering and ${stray.length === 1 ? 'is' : 'are'} not used`);
   }

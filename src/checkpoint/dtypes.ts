@@ -45,7 +45,8 @@ export type AnyTypedArray = TypedArrayOf[DType];
 /** Views `bytes` as the dtype's array; copies only when the buffer is misaligned for it. */
 export function viewAs<D extends DType>(dtype: D, bytes: Uint8Array): TypedArrayOf[D] {
   const size = ELEMENT_SIZE[dtype];
-  const b = bytes.byteOffset % size === 0 ? bytes : bytes.slice();
+  // A copy into a fresh buffer: a Node Buffer's slice() is a view at the same misaligned offset.
+  const b = bytes.byteOffset % size === 0 ? bytes : new Uint8Array(bytes);
   const n = b.byteLength / size;
   const make = {
     float32: () => new Float32Array(b.buffer, b.byteOffset, n),

@@ -6,6 +6,7 @@
  *
  * Supported dtypes: F32, F16, BF16 (read and write), F64/I64/I32/U8/BOOL (read only, widened to float32).
  */
+import { CheckpointError, type CheckpointErrorCode } from '../checkpoint/errors';
 import type { StateDict } from '../model/types';
 import { f16ToF32, f32ToF16, bf16ToF32, f32ToBF16 } from './float16';
 
@@ -27,9 +28,14 @@ export interface SafetensorsHeader {
   dataStart: number;
 }
 
-export class SafetensorsError extends Error {
-  constructor(message: string) {
-    super(message);
+/**
+ * Every failure of the reader: a CheckpointError (same stable codes as the .pth reader:
+ * 'not-a-checkpoint', 'truncated', 'corrupt', 'too-large', 'unsupported'), so the app handles
+ * both formats one way.
+ */
+export class SafetensorsError extends CheckpointError {
+  constructor(code: CheckpointErrorCode, message: string) {
+    super(code, message);
     this.name = 'SafetensorsError';
   }
 }
@@ -38,41 +44,57 @@ const MAX_HEADER = 100 * 1024 * 1024;
 
 /** Parses the header of a safetensors file; `bytes` needs at least the first 8 + N bytes. */
 export function parseHeader(bytes: Uint8Array, fileSize = bytes.byteLength): SafetensorsHeader {
-  if (bytes.byteLength < 8) throw new SafetensorsError(`not a safetensors file: ${bytes.byteLength} bytes is shorter than the 8-byte header length`);
+  if (bytes.byteLength < 8) throw new SafetensorsError('not-a-checkpoint', `not a safetensors file: ${bytes.byteLength} bytes is shorter than the 8-byte header length`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const lo = dv.getUint32(0, true);
   const hi = dv.getUint32(4, true);
-  if (hi !== 0 || lo > MAX_HEADER) throw new SafetensorsError(`not a safetensors file: header length ${hi * 2 ** 32 + lo} is implausible`);
+  if (hi !== 0 || lo > MAX_HEADER) throw new SafetensorsError('not-a-checkpoint', `not a safetensors file: header length ${hi * 2 ** 32 + lo} is implausible`);
   const n = lo;
-  if (8 + n > bytes.byteLength) throw new SafetensorsError(`truncated safetensors file: header needs ${8 + n} bytes, have ${bytes.byteLength}`);
+  if (8 + n > bytes.byteLength) throw new SafetensorsError('truncated', `truncated safetensors file: header needs ${8 + n} bytes, have ${bytes.byteLength}`);
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
   } catch (e) {
-    throw new SafetensorsError(`not a safetensors file: header is not JSON (${(e as Error).message})`);
+    throw new SafetensorsError('not-a-checkpoint', `not a safetensors file: header is not JSON (${(e as Error).message.slice(0, 100)})`);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new SafetensorsError('safetensors header must be a JSON object');
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new SafetensorsError('not-a-checkpoint', 'safetensors header must be a JSON object');
   const dataStart = 8 + n;
   const dataSize = fileSize - dataStart;
   const tensors = new Map<string, TensorInfo>();
   let metadata: Record<string, string> = {};
+  // Names and values come from the file: shorten them in messages.
+  const nm = (name: string) => JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}...` : name);
   for (const [name, v] of Object.entries(json as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      metadata = (v ?? {}) as Record<string, string>;
+      if (v === null || typeof v !== 'object' || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string')) {
+        throw new SafetensorsError('corrupt', 'safetensors __metadata__ must be an object of strings');
+      }
+      metadata = v as Record<string, string>;
       continue;
     }
+    // `{"a": null}` used to reach `null.dtype` (a TypeError); every entry must be an object.
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new SafetensorsError('corrupt', `tensor ${nm(name)}: its header entry is not an object`);
     const info = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const dtype = info.dtype as ReadDtype;
-    if (typeof dtype !== 'string' || !(dtype in BYTES)) throw new SafetensorsError(`tensor "${name}": unsupported dtype ${String(info.dtype)}`);
+    if (typeof dtype !== 'string' || !Object.hasOwn(BYTES, dtype)) throw new SafetensorsError('unsupported', `tensor ${nm(name)}: unsupported dtype ${String(info.dtype).slice(0, 20)}`);
     const shape = info.shape;
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw new SafetensorsError(`tensor "${name}": bad shape`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new SafetensorsError('corrupt', `tensor ${nm(name)}: bad shape`);
     const off = info.data_offsets;
-    if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isInteger(d) && d >= 0)) throw new SafetensorsError(`tensor "${name}": bad data_offsets`);
+    if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new SafetensorsError('corrupt', `tensor ${nm(name)}: bad data_offsets`);
     const [b, e] = off as [number, number];
     const numel = (shape as number[]).reduce((a, d) => a * d, 1);
-    if (e - b !== numel * BYTES[dtype]) throw new SafetensorsError(`tensor "${name}": ${e - b} bytes for ${dtype}[${shape.join(',')}] (expected ${numel * BYTES[dtype]})`);
-    if (e > dataSize) throw new SafetensorsError(`truncated safetensors file: tensor "${name}" ends at byte ${dataStart + e}, file has ${fileSize}`);
+    if (e < b || e - b !== numel * BYTES[dtype]) {
+      throw new SafetensorsError('corrupt', `tensor ${nm(name)}: ${e - b} bytes for ${dtype}[${shape.join(',').slice(0, 80)}] (expected ${numel * BYTES[dtype]})`);
+    }
+    if (e > dataSize) throw new SafetensorsError('truncated', `truncated safetensors file: tensor ${nm(name)} ends at byte ${dataStart + e}, file has ${fileSize}`);
     tensors.set(name, { dtype, shape: shape as number[], dataOffsets: [b, e] });
+  }
+  // Overlapping byte ranges would give two names the same (or half-shared) values.
+  const ranges = [...tensors].filter(([, t]) => t.dataOffsets[1] > t.dataOffsets[0]).sort(([, x], [, y]) => x.dataOffsets[0] - y.dataOffsets[0]);
+  for (let i = 1; i < ranges.length; i++) {
+    if (ranges[i][1].dataOffsets[0] < ranges[i - 1][1].dataOffsets[1]) {
+      throw new SafetensorsError('corrupt', `tensors ${nm(ranges[i - 1][0])} and ${nm(ranges[i][0])} overlap in the file`);
+    }
   }
   return { tensors, metadata, dataStart };
 }
@@ -141,9 +163,9 @@ export function readSafetensors(input: ArrayBuffer | Uint8Array): ReadResult {
 /** Reads a safetensors Blob (e.g. a fetched Response's blob), fetching the header first, then each tensor's byte range. */
 export async function readSafetensorsBlob(blob: Blob, onProgress?: (done: number, total: number) => void): Promise<ReadResult> {
   const head8 = new Uint8Array(await blob.slice(0, 8).arrayBuffer());
-  if (head8.byteLength < 8) throw new SafetensorsError(`not a safetensors file: ${blob.size} bytes`);
+  if (head8.byteLength < 8) throw new SafetensorsError('not-a-checkpoint', `not a safetensors file: ${blob.size} bytes`);
   const n = new DataView(head8.buffer).getUint32(0, true);
-  if (n > MAX_HEADER || 8 + n > blob.size) throw new SafetensorsError(`not a safetensors file or truncated: header length ${n}, file ${blob.size} bytes`);
+  if (n > MAX_HEADER || 8 + n > blob.size) throw new SafetensorsError('truncated', `not a safetensors file or truncated: header length ${n}, file ${blob.size} bytes`);
   const headBytes = new Uint8Array(await blob.slice(0, 8 + n).arrayBuffer());
   const header = parseHeader(headBytes, blob.size);
   const stateDict: StateDict = new Map();
@@ -173,7 +195,7 @@ export function writeSafetensors(
   const entries: { name: string; dtype: WriteDtype; data: Float32Array; begin: number }[] = [];
   for (const [name, t] of sd) {
     const numel = t.shape.reduce((a, d) => a * d, 1);
-    if (numel !== t.data.length) throw new SafetensorsError(`tensor "${name}": shape [${t.shape}] has ${numel} elements, data has ${t.data.length}`);
+    if (numel !== t.data.length) throw new SafetensorsError('corrupt', `tensor "${name}": shape [${t.shape}] has ${numel} elements, data has ${t.data.length}`);
     const dtype = pick(name);
     const size = numel * BYTES[dtype];
     header[name] = { dtype, shape: t.shape, data_offsets: [off, off + size] };
