@@ -40,5 +40,13 @@ describe('parity comparison', () => {
   it('rejects unknown fixture config keys instead of guessing', () => {
     expect(() => configFromFixture({ backbone: 'resnet50', two_stage: true })).toThrow(/unknown config keys.*two_stage/);
     expect(() => configFromFixture({ backbone: 'vit' })).toThrow(/unknown backbone/);
+    expect(() => configFromFixture({}, 'deformable_detr')).toThrow(/unknown model family/);
+    expect(() => configFromFixture({ pre_norm: true }, 'detr')).toThrow(/pre_norm/);
+    expect(() => configFromFixture({ class_head: 'sigmoid' }, 'detr')).toThrow(/class_head/);
+  });
+
+  it('reads a DETR fixture config as official DETR', () => {
+    const c = configFromFixture({ backbone: 'resnet101', dilation: true, num_queries: 100, class_head: 'softmax, 91 + no-object', pre_norm: false }, 'detr');
+    expect(c).toMatchObject({ decoder: 'detr', detrStyle: 'official', backbone: 'resnet101', dilation: true, numQueries: 100, numClasses: 91, inputProjGroupNorm: false });
   });
 });

@@ -9,13 +9,14 @@ import { loadFixture } from './helpers';
 import { BREAKAGES } from './parityBreakages';
 
 // The acceptance test of the model: every tensor of the official runs within
-// |ours - official| <= 1e-4 + 1e-3 |official| (labels exact). All three fixtures on wasm; on the
-// (much slower) cpu backend the suite runs r50_e12, and PARITY_CPU=all runs all three there
+// |ours - official| <= 1e-4 + 1e-3 |official| (labels exact). Every fixture (SAM-DETR's three,
+// official DETR's two) on wasm; on the (much slower) cpu backend the suite runs r50_e12 and
+// detr_r50 (about 17 s), and PARITY_CPU=all runs all of them there
 // (the parity CLI does the same: npm run parity -- --fixture DIR --backend cpu).
-const FIXTURES = ['r50_e12', 'r50_smca_e50', 'r50_dc5_smca_e12'];
+const FIXTURES = ['r50_e12', 'r50_smca_e50', 'r50_dc5_smca_e12', 'detr_r50', 'detr_r101_dc5'];
 const CASES: [string, 'wasm' | 'cpu'][] = [
   ...FIXTURES.map((f) => [f, 'wasm'] as [string, 'wasm']),
-  ...(process.env.PARITY_CPU === 'all' ? FIXTURES : ['r50_e12']).map((f) => [f, 'cpu'] as [string, 'cpu']),
+  ...(process.env.PARITY_CPU === 'all' ? FIXTURES : ['r50_e12', 'detr_r50']).map((f) => [f, 'cpu'] as [string, 'cpu']),
 ];
 
 describe('parity with the official implementation', () => {
@@ -41,6 +42,26 @@ describe('parity with the official implementation', () => {
     expect(decoded.map((r) => [r.name, r.compared])).toEqual(Array.from({ length: images }, (_, b) => [`postprocess.${b}.decoded`, 500]));
     // The run disposes everything it made (weights included).
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('fails a deliberately broken DETR postprocess (detr_r50: softmax, one detection per query)', async () => {
+    await useBackend('wasm');
+    const fx = loadFixture('detr_r50');
+    const ours = await runFixture(fx, formulaWeights(fx.config, fx.weightSeed));
+    for (const [breakage, breakIt] of Object.entries(BREAKAGES)) {
+      const dets = detectionsOf(ours)[0].map((d) => breakIt(d, fx.targetSizes[0]));
+      const broken = new Map(ours);
+      broken.set('postprocess.0.scores', Float32Array.from(dets, (d) => d.score));
+      broken.set('postprocess.0.labels', Int32Array.from(dets, (d) => d.label));
+      broken.set('postprocess.0.boxes', Float32Array.from(dets.flatMap((d) => Array.from(d.box))));
+      const failed = compareFixture(fx, broken).filter((r) => !r.pass).map((r) => r.name);
+      expect(failed, breakage).toContain('postprocess.0.decoded');
+      expect(failed.every((n) => n.startsWith('postprocess.0.')), breakage).toBe(true);
+    }
+    // Detections out of query order fail too (DETR's are compared in query order, no ranking).
+    const swapped = new Map(ours);
+    swapped.set('postprocess.0.queries', Int32Array.from(ours.get('postprocess.0.queries')!, (q, j) => (j < 2 ? 1 - q : q)));
+    expect(compareFixture(fx, swapped).find((r) => r.name === 'postprocess.0.decoded')?.error).toMatch(/query order/);
   });
 
   it('fails a deliberately broken postprocess even where every top-100 score is tied (r50_e12)', async () => {

@@ -27,7 +27,57 @@ export interface ModelConfig {
   numClasses: number;
   /** Hidden widths of the aligner's point2 MLP (official: [256, 512, 512]). */
   point2Hidden: number[];
+  /**
+   * With `decoder: 'detr'` only. 'baseline' (the default when absent) is this project's
+   * DETR-style baseline, trained with SAM-DETR's recipe; 'official' is facebookresearch/detr.
+   * Both run the same decoder layer (decoder.ts, detrLayer: zeros in, learned query positions
+   * added to q/k of self-attention and to the query of cross-attention, sine positions on the
+   * keys, packed nn.MultiheadAttention projections, post-norm). They differ only around it:
+   * - heads: baseline one class/box head per layer, the box refining a reference box
+   *   (`query_embed.weight` [nq, 4], refined layer by layer as in SAM-DETR); official one
+   *   shared class head and one shared 3-layer box MLP, box = sigmoid(MLP(hs)), no reference box;
+   * - official only: one LayerNorm (`transformer.decoder.norm`) on every layer's output before
+   *   the heads (the next layer still gets the un-normalised output);
+   * - class head: baseline sigmoid over numClasses; official softmax over numClasses + 1, the
+   *   last being "no object" (see classLogits);
+   * - names: baseline `query_pos_embed.weight`, `cross_attn.*`, `input_proj.0.0.*`; official
+   *   `query_embed.weight` [nq, hidden], `multihead_attn.*`, `input_proj.*` (no GroupNorm).
+   */
+  detrStyle?: 'baseline' | 'official';
 }
+
+/** True for a facebookresearch/detr model (see ModelConfig.detrStyle). */
+export function isOfficialDetr(c: ModelConfig): boolean {
+  return c.decoder === 'detr' && c.detrStyle === 'official';
+}
+
+/** Width of the class head: official DETR has a softmax over the classes plus "no object". */
+export function classLogits(c: ModelConfig): number {
+  return isOfficialDetr(c) ? c.numClasses + 1 : c.numClasses;
+}
+
+/**
+ * The released DETR R50 (facebookresearch/detr, detr-r50-e632da11.pth): 100 queries, 91 COCO
+ * classes (+ no-object). R101 differs only in `backbone`, DC5 only in `dilation` (which leaves
+ * no trace in the state dict).
+ */
+export const OFFICIAL_DETR_R50: ModelConfig = {
+  backbone: 'resnet50',
+  backboneWidth: 64,
+  dilation: false,
+  decoder: 'detr',
+  detrStyle: 'official',
+  smca: false,
+  inputProjGroupNorm: false,
+  hiddenDim: 256,
+  nheads: 8,
+  numQueries: 100,
+  encLayers: 6,
+  decLayers: 6,
+  dimFeedforward: 2048,
+  numClasses: 91,
+  point2Hidden: [256, 512, 512],
+};
 
 export const OFFICIAL_R50: ModelConfig = {
   backbone: 'resnet50',
@@ -82,6 +132,9 @@ export function validateConfig(c: ModelConfig): string[] {
   if (!['resnet18', 'resnet34', 'resnet50', 'resnet101'].includes(c.backbone)) errs.push(`unknown backbone "${c.backbone}"`);
   if (c.decoder !== 'sam' && c.decoder !== 'detr') errs.push(`unknown decoder "${c.decoder}"`);
   if (c.decoder === 'detr' && c.smca) errs.push('SMCA needs the SAM decoder');
+  if (c.detrStyle !== undefined && c.detrStyle !== 'baseline' && c.detrStyle !== 'official') errs.push(`unknown detrStyle "${String(c.detrStyle)}"`);
+  if (c.detrStyle === 'official' && c.decoder !== 'detr') errs.push('detrStyle "official" needs the DETR decoder');
+  if (isOfficialDetr(c) && c.inputProjGroupNorm) errs.push('official DETR has no input_proj GroupNorm');
   if (c.hiddenDim % c.nheads !== 0) errs.push(`hiddenDim ${c.hiddenDim} not divisible by nheads ${c.nheads}`);
   if (c.hiddenDim % 2 !== 0) errs.push('hiddenDim must be even (sine embedding)');
   if (c.inputProjGroupNorm && c.hiddenDim % 32 !== 0) errs.push('GroupNorm(32) needs hiddenDim divisible by 32');

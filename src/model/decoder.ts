@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ModelConfig } from './config';
+import { type ModelConfig, isOfficialDetr } from './config';
 import type { Params } from './params';
 import type { DecoderLayerTrace, EncoderOutput, ForwardOptions } from './types';
 import { linear, mlp, layerNorm, inverseSigmoid, stopGradient, withoutGradient } from './layers';
@@ -12,7 +12,7 @@ import { packedProjection } from './encoder';
 
 interface LayerInput {
   tgt: tf.Tensor3D; // [B, nq, C]
-  ref: tf.Tensor3D; // [B, nq, 4] sigmoid cxcywh
+  ref?: tf.Tensor3D; // [B, nq, 4] sigmoid cxcywh (SAM-DETR; DETR layers do not read it)
   enc: EncoderOutput;
 }
 
@@ -32,7 +32,7 @@ function point2FirstWeight(p: Params, prefix: string, c4: number): tf.Tensor2D {
 }
 
 /** One SAM-DETR decoder layer: self-attention, Semantics Aligner, (SMCA) cross-attention, FFN. */
-function samLayer(p: Params, c: ModelConfig, l: number, { tgt, ref, enc }: LayerInput, opts: ForwardOptions, debug: boolean): LayerResult {
+function samLayer(p: Params, c: ModelConfig, l: number, { tgt, ref, enc }: LayerInput & { ref: tf.Tensor3D }, opts: ForwardOptions, debug: boolean): LayerResult {
   const prefix = `transformer.decoder.layers.${l}`;
   const d = c.hiddenDim;
   const heads = c.nheads;
@@ -102,36 +102,47 @@ function samLayer(p: Params, c: ModelConfig, l: number, { tgt, ref, enc }: Layer
   };
 }
 
-/** DETR-style baseline layer: learned query positions, standard multi-head cross-attention. */
+/**
+ * A DETR decoder layer, for the baseline and official DETR alike (they are the same
+ * computation; only two parameter names differ, see ModelConfig.detrStyle): zeros in at
+ * layer 0, learned query positions added to q and k of self-attention and to the query of
+ * cross-attention, sine positions added to the keys, post-norm sublayers.
+ */
 function detrLayer(p: Params, c: ModelConfig, l: number, { tgt, enc }: LayerInput): LayerResult {
   const prefix = `transformer.decoder.layers.${l}`;
+  const official = isOfficialDetr(c);
+  const crossAttn = `${prefix}.${official ? 'multihead_attn' : 'cross_attn'}`;
   const d = c.hiddenDim;
   const heads = c.nheads;
   const [b] = tgt.shape;
   const scale = (d / heads) ** -0.5;
-  const queryPos = p.raw('query_pos_embed.weight').expandDims(0);
+  const queryPos = p.raw(official ? 'query_embed.weight' : 'query_pos_embed.weight').expandDims(0);
   const qk = tf.add(tgt, queryPos);
   const saQ = tf.mul(packedProjection(p, `${prefix}.self_attn`, 0, qk, d), scale);
   const saK = packedProjection(p, `${prefix}.self_attn`, 1, qk, d);
   const saV = packedProjection(p, `${prefix}.self_attn`, 2, tgt, d);
   const sa = attend(splitHeads(saQ, heads), splitHeads(saK, heads), splitHeads(saV, heads), b);
   const q1 = layerNorm(p, `${prefix}.norm1`, tf.add(tgt, linear(p, `${prefix}.self_attn.out_proj`, mergeHeads(sa.out, b)))) as tf.Tensor3D;
-  const caQ = tf.mul(packedProjection(p, `${prefix}.cross_attn`, 0, tf.add(q1, queryPos), d), scale);
-  const caK = packedProjection(p, `${prefix}.cross_attn`, 1, tf.add(enc.memory, enc.pos), d);
-  const caV = packedProjection(p, `${prefix}.cross_attn`, 2, enc.memory, d);
+  const caQ = tf.mul(packedProjection(p, crossAttn, 0, tf.add(q1, queryPos), d), scale);
+  const caK = packedProjection(p, crossAttn, 1, tf.add(enc.memory, enc.pos), d);
+  const caV = packedProjection(p, crossAttn, 2, enc.memory, d);
   const ca = attend(splitHeads(caQ, heads), splitHeads(caK, heads), splitHeads(caV, heads), b, enc.maskFlat);
-  const q2 = layerNorm(p, `${prefix}.norm2`, tf.add(q1, linear(p, `${prefix}.cross_attn.out_proj`, mergeHeads(ca.out, b))));
+  const q2 = layerNorm(p, `${prefix}.norm2`, tf.add(q1, linear(p, `${crossAttn}.out_proj`, mergeHeads(ca.out, b))));
   return { crossAttn: ca.weights, selfAttn: sa.weights, hs: ffn(p, prefix, q2) };
 }
+
+type LayerTrace = DecoderLayerTrace & { debug?: Record<string, tf.Tensor> };
 
 /**
  * The decoder: reference boxes start as sigmoid(query_embed) and are refined layer by
  * layer in logit space with the previous layer's box head (detached, as officially).
+ * Official DETR has no reference boxes and shares its heads (runOfficialDetrLayers).
  */
-export function runDecoderLayers(p: Params, c: ModelConfig, enc: EncoderOutput, opts: ForwardOptions, debug = false): (DecoderLayerTrace & { debug?: Record<string, tf.Tensor> })[] {
+export function runDecoderLayers(p: Params, c: ModelConfig, enc: EncoderOutput, opts: ForwardOptions, debug = false): LayerTrace[] {
+  if (isOfficialDetr(c)) return runOfficialDetrLayers(p, c, enc);
   const b = enc.memory.shape[0];
   const d = c.hiddenDim;
-  const layers: (DecoderLayerTrace & { debug?: Record<string, tf.Tensor> })[] = [];
+  const layers: LayerTrace[] = [];
   let refLogit = tf.tile(p.raw('query_embed.weight').expandDims(0), [b, 1, 1]) as tf.Tensor3D;
   let tgt = tf.zeros([b, c.numQueries, d]) as tf.Tensor3D;
   for (let l = 0; l < c.decLayers; l++) {
@@ -142,6 +153,28 @@ export function runDecoderLayers(p: Params, c: ModelConfig, enc: EncoderOutput, 
     const predBoxes = tf.sigmoid(tf.add(inverseSigmoid(ref), mlp(p, `bbox_embed.${l}`, res.hs, 3))) as tf.Tensor3D;
     const predLogits = linear(p, `class_embed.${l}`, res.hs) as tf.Tensor3D;
     layers.push({ ...res, referenceBoxes: ref, predBoxes, predLogits });
+    tgt = res.hs;
+  }
+  return layers;
+}
+
+/**
+ * facebookresearch/detr: every layer's output goes through the one shared LayerNorm
+ * (`transformer.decoder.norm`) and then the shared heads; the next layer gets the output
+ * before that norm. Logits are numClasses + 1 wide (softmax, the last is "no object"); boxes
+ * are sigmoid(MLP(hs)) with no reference box. The trace's `hs` is the normalised output, what
+ * the heads see.
+ */
+function runOfficialDetrLayers(p: Params, c: ModelConfig, enc: EncoderOutput): LayerTrace[] {
+  const b = enc.memory.shape[0];
+  const layers: LayerTrace[] = [];
+  let tgt = tf.zeros([b, c.numQueries, c.hiddenDim]) as tf.Tensor3D;
+  for (let l = 0; l < c.decLayers; l++) {
+    const res = detrLayer(p, c, l, { tgt, enc });
+    const hs = layerNorm(p, 'transformer.decoder.norm', res.hs) as tf.Tensor3D;
+    const predLogits = linear(p, 'class_embed', hs) as tf.Tensor3D;
+    const predBoxes = tf.sigmoid(mlp(p, 'bbox_embed', hs, 3)) as tf.Tensor3D;
+    layers.push({ crossAttn: res.crossAttn, selfAttn: res.selfAttn, hs, predBoxes, predLogits });
     tgt = res.hs;
   }
   return layers;

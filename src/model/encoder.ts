@@ -52,3 +52,15 @@ export function encoderAttentionFromLayerInput(
     return weights.reshape([c.nheads, hw]) as tf.Tensor2D;
   });
 }
+
+/**
+ * The full self-attention maps of encoder layer `l` ([B, heads, h*w, h*w], after softmax),
+ * recomputed from the layer's input (EncoderOutput.layerInputs): for parity checks and
+ * small maps only; the app asks for one row at a time (encoderAttentionFromLayerInput).
+ */
+export function encoderSelfAttention(p: Params, c: ModelConfig, l: number, src: tf.Tensor3D, pos: tf.Tensor3D, maskFlat: tf.Tensor2D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const { q, k, v } = encoderQkv(p, c, `transformer.encoder.layers.${l}.self_attn`, src, pos);
+    return attend(splitHeads(q, c.nheads), splitHeads(k, c.nheads), splitHeads(v, c.nheads), src.shape[0], maskFlat).weights;
+  });
+}

@@ -1,6 +1,7 @@
 export * from './config';
 export * from './types';
 export { buildModel, checkWeights, encoderAttentionRow, type SamDetrModel } from './model';
+export { encoderSelfAttention } from './encoder';
 export { preprocess, prepareImage, batchImages, officialResizeShape, resizeRgb, IMAGENET_MEAN, IMAGENET_STD } from './preprocess';
 export { postprocess, postprocessSoftmax } from './postprocess';
 export { disposeEncoder, disposeDecoder } from './dispose';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { type ModelConfig, validateConfig } from './config';
+import { type ModelConfig, validateConfig, isOfficialDetr } from './config';
 import { Params } from './params';
 import type { StateDict, ImageBatch, EncoderOutput, DecoderOutput, ForwardOptions, BackboneOutput } from './types';
 import { runBackbone } from './backbone';
@@ -46,7 +46,8 @@ export function buildModel(config: ModelConfig, weights: StateDict, opts: { trai
     const features = runBackbone(p, c, batch.images);
     const [, h, w] = features.shape;
     const mask = downsampleMask(batch.mask, h, w);
-    const pos = sinePositionEmbedding(mask, c.hiddenDim / 2);
+    // Official DETR's sine positions are not centred on the cells (see sinePositionEmbedding).
+    const pos = sinePositionEmbedding(mask, c.hiddenDim / 2, !isOfficialDetr(c));
     return { features, mask, pos };
   };
 
@@ -70,7 +71,9 @@ export function buildModel(config: ModelConfig, weights: StateDict, opts: { trai
       const bb = from ?? backbone(batch);
       const { features, mask, pos } = bb;
       const [b, h, w] = features.shape;
-      let src = tf.add(tf.conv2d(features, p.conv('input_proj.0.0.weight'), 1, 'valid'), p.raw('input_proj.0.0.bias')) as tf.Tensor4D;
+      // Official DETR's input_proj is a bare Conv2d; SAM-DETR's (and the baseline's) a Sequential.
+      const ip = isOfficialDetr(c) ? 'input_proj' : 'input_proj.0.0';
+      let src = tf.add(tf.conv2d(features, p.conv(`${ip}.weight`), 1, 'valid'), p.raw(`${ip}.bias`)) as tf.Tensor4D;
       if (c.inputProjGroupNorm) src = groupNorm(p, 'input_proj.0.1', src, 32);
       const inputProj = src;
       const posFlat = pos.reshape([b, h * w, c.hiddenDim]) as tf.Tensor3D;

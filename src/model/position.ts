@@ -43,19 +43,22 @@ function sinCosInterleave(x: tf.Tensor): tf.Tensor {
 /**
  * PositionEmbeddingSine(normalize=True, scale=2pi) of a [B, h, w] padding mask
  * (1 = padded): returns [B, h, w, 2 * numPosFeats] with channels [pos_y, pos_x].
+ * `centred`: SAM-DETR's (and the baseline's) version takes cell centres, (cumsum - 0.5) /
+ * (last + eps + 0.5); facebookresearch/detr's takes cell ends, cumsum / (last + eps).
  */
-export function sinePositionEmbedding(mask: tf.Tensor3D, numPosFeats: number): tf.Tensor4D {
+export function sinePositionEmbedding(mask: tf.Tensor3D, numPosFeats: number, centred = true): tf.Tensor4D {
   return tf.tidy(() => {
     const notMask = tf.sub(1, mask);
     const scale = 2 * Math.PI;
     const eps = 1e-6;
     const [b, h, w] = mask.shape;
-    let yEmbed = tf.sub(tf.cumsum(notMask, 1), 0.5);
-    let xEmbed = tf.sub(tf.cumsum(notMask, 2), 0.5);
+    const offset = centred ? 0.5 : 0;
+    let yEmbed = tf.sub(tf.cumsum(notMask, 1), offset);
+    let xEmbed = tf.sub(tf.cumsum(notMask, 2), offset);
     const yLast = yEmbed.slice([0, h - 1, 0], [b, 1, w]);
     const xLast = xEmbed.slice([0, 0, w - 1], [b, h, 1]);
-    yEmbed = tf.mul(tf.div(yEmbed, tf.add(tf.add(yLast, eps), 0.5)), scale);
-    xEmbed = tf.mul(tf.div(xEmbed, tf.add(tf.add(xLast, eps), 0.5)), scale);
+    yEmbed = tf.mul(tf.div(yEmbed, tf.add(tf.add(yLast, eps), offset)), scale);
+    xEmbed = tf.mul(tf.div(xEmbed, tf.add(tf.add(xLast, eps), offset)), scale);
     const d = dimT(numPosFeats);
     const posX = sinCosInterleave(tf.div(xEmbed.expandDims(3), d));
     const posY = sinCosInterleave(tf.div(yEmbed.expandDims(3), d));

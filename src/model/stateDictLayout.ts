@@ -1,11 +1,12 @@
-import { type ModelConfig, stageBlocks, backboneChannels } from './config';
+import { type ModelConfig, stageBlocks, backboneChannels, isOfficialDetr } from './config';
 
 /**
  * The state_dict names and shapes a config has, in the order the official model's
  * `state_dict()` lists them. SAM-DETR names are the official ones; the DETR-style
  * baseline (our own) reuses them where the module is the same and names its standard
  * attention `self_attn.in_proj_*` / `cross_attn.in_proj_*` (packed q, k, v as nn.MultiheadAttention)
- * and its learned query embedding `query_pos_embed.weight`.
+ * and its learned query embedding `query_pos_embed.weight`. Official DETR (facebookresearch/detr)
+ * has its own names, see officialDetrLayout.
  */
 export type Layout = [string, number[]][];
 
@@ -62,7 +63,46 @@ function backboneLayout(out: Layout, c: ModelConfig): void {
   });
 }
 
+/** nn.MultiheadAttention: packed q, k, v projection, then out_proj. */
+function multiheadAttention(out: Layout, name: string, d: number): void {
+  out.push([`${name}.in_proj_weight`, [3 * d, d]], [`${name}.in_proj_bias`, [3 * d]]);
+  linear(out, `${name}.out_proj`, d, d);
+}
+
+/**
+ * facebookresearch/detr's state_dict, in its order: transformer, the decoder's shared output
+ * norm, the shared heads (class_embed is numClasses + 1 wide: the last is "no object"),
+ * query_embed (the query positions, [nq, hidden]), input_proj (a plain 1x1 conv), backbone.
+ */
+function officialDetrLayout(c: ModelConfig): Layout {
+  const out: Layout = [];
+  const d = c.hiddenDim;
+  for (let l = 0; l < c.encLayers; l++) {
+    const p = `transformer.encoder.layers.${l}`;
+    multiheadAttention(out, `${p}.self_attn`, d);
+    linear(out, `${p}.linear1`, d, c.dimFeedforward);
+    linear(out, `${p}.linear2`, c.dimFeedforward, d);
+    for (const n of ['norm1', 'norm2']) norm(out, `${p}.${n}`, d);
+  }
+  for (let l = 0; l < c.decLayers; l++) {
+    const p = `transformer.decoder.layers.${l}`;
+    multiheadAttention(out, `${p}.self_attn`, d);
+    multiheadAttention(out, `${p}.multihead_attn`, d);
+    linear(out, `${p}.linear1`, d, c.dimFeedforward);
+    linear(out, `${p}.linear2`, c.dimFeedforward, d);
+    for (const n of ['norm1', 'norm2', 'norm3']) norm(out, `${p}.${n}`, d);
+  }
+  norm(out, 'transformer.decoder.norm', d);
+  linear(out, 'class_embed', d, c.numClasses + 1);
+  mlp(out, 'bbox_embed', d, d, 4, 3);
+  out.push(['query_embed.weight', [c.numQueries, d]]);
+  out.push(['input_proj.weight', [d, backboneChannels(c), 1, 1]], ['input_proj.bias', [d]]);
+  backboneLayout(out, c);
+  return out;
+}
+
 export function stateDictLayout(c: ModelConfig): Layout {
+  if (isOfficialDetr(c)) return officialDetrLayout(c);
   const out: Layout = [];
   const d = c.hiddenDim;
   backboneLayout(out, c);

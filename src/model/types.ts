@@ -35,8 +35,8 @@ export interface EncoderOutput {
 
 /** What one decoder layer did, as tensors (pull only the slices you show). */
 export interface DecoderLayerTrace {
-  /** [B, nq, 4] reference boxes (sigmoid, cxcywh, relative to the padded batch tensor). */
-  referenceBoxes: tf.Tensor3D;
+  /** [B, nq, 4] reference boxes (sigmoid, cxcywh, relative to the padded batch tensor); absent for official DETR, which has none. */
+  referenceBoxes?: tf.Tensor3D;
   /** SAM only: [B, nq, 4] RoIAlign boxes x1y1x2y2 in feature-map cells (before aligned=True's -0.5). */
   roiBoxes?: tf.Tensor3D;
   /** SAM only: [B, nq, heads, 2] tanh offsets in [-1, 1] inside the RoI (x, y). */
@@ -55,9 +55,9 @@ export interface DecoderLayerTrace {
   crossAttn: tf.Tensor4D;
   /** [B, heads, nq, nq] decoder self-attention after softmax. */
   selfAttn: tf.Tensor4D;
-  /** [B, nq, C] layer output (after its last norm). */
+  /** [B, nq, C] layer output (after its last norm; official DETR: after the decoder's shared norm, what the heads see). */
   hs: tf.Tensor3D;
-  /** [B, nq, numClasses] class logits of this layer. */
+  /** [B, nq, classLogits(config)] class logits of this layer (official DETR: numClasses + 1, softmax, last = no object). */
   predLogits: tf.Tensor3D;
   /** [B, nq, 4] boxes of this layer (sigmoid cxcywh, relative to the padded batch tensor). */
   predBoxes: tf.Tensor3D;

@@ -1,4 +1,4 @@
-import { type ModelConfig, OFFICIAL_R50 } from '../model/config';
+import { type ModelConfig, OFFICIAL_R50, OFFICIAL_DETR_R50 } from '../model/config';
 
 /** One tensor of a parity fixture (see test/fixtures/official/README.md). */
 export interface FixtureTensor {
@@ -18,24 +18,33 @@ export interface Fixture {
   tensors: Map<string, FixtureTensor>;
 }
 
-const KNOWN_KEYS = ['backbone', 'dilation', 'smca', 'input_proj_groupnorm', 'hidden_dim', 'nheads', 'num_queries', 'enc_layers', 'dec_layers', 'dim_feedforward', 'num_classes'];
+const KNOWN_KEYS = ['backbone', 'dilation', 'smca', 'input_proj_groupnorm', 'hidden_dim', 'nheads', 'num_queries', 'enc_layers', 'dec_layers', 'dim_feedforward', 'num_classes', 'class_head', 'pre_norm'];
 
-/** Maps a fixture's official-style config onto ours; unknown keys are an error, not a guess. */
-export function configFromFixture(raw: Record<string, unknown>): ModelConfig {
+/**
+ * Maps a fixture's official-style config onto ours; unknown keys are an error, not a guess.
+ * `family` is the manifest's: absent for SAM-DETR, 'detr' for facebookresearch/detr.
+ */
+export function configFromFixture(raw: Record<string, unknown>, family?: string): ModelConfig {
   const unknown = Object.keys(raw).filter((k) => !KNOWN_KEYS.includes(k));
   if (unknown.length) throw new Error(`unknown config keys in fixture: ${unknown.join(', ')}`);
+  if (family !== undefined && family !== 'samdetr' && family !== 'detr') throw new Error(`unknown model family "${family}"`);
+  const detr = family === 'detr';
+  // DETR's head is a softmax with a no-object class and its layers post-norm; the model has nothing else.
+  if (raw.class_head !== undefined && !String(raw.class_head).startsWith(detr ? 'softmax' : 'sigmoid')) throw new Error(`unsupported class_head "${String(raw.class_head)}"`);
+  if (raw.pre_norm) throw new Error('pre_norm DETR is not supported');
   const backbone = raw.backbone ?? 'resnet50';
   if (!['resnet18', 'resnet34', 'resnet50', 'resnet101'].includes(String(backbone))) throw new Error(`unknown backbone "${String(backbone)}"`);
+  const base = detr ? OFFICIAL_DETR_R50 : OFFICIAL_R50;
   const num = (k: string, d: number) => (raw[k] === undefined ? d : Number(raw[k]));
   return {
-    ...OFFICIAL_R50,
+    ...base,
     backbone: backbone as ModelConfig['backbone'],
     dilation: Boolean(raw.dilation),
     smca: Boolean(raw.smca),
     inputProjGroupNorm: Boolean(raw.input_proj_groupnorm),
     hiddenDim: num('hidden_dim', 256),
     nheads: num('nheads', 8),
-    numQueries: num('num_queries', 300),
+    numQueries: num('num_queries', base.numQueries),
     encLayers: num('enc_layers', 6),
     decLayers: num('dec_layers', 6),
     dimFeedforward: num('dim_feedforward', 2048),
@@ -62,7 +71,7 @@ export function parseFixture(manifestText: string, bin: ArrayBuffer): Fixture {
   return {
     variant: m.variant ?? 'unnamed',
     weightSeed: m.weight_seed ?? 0,
-    config: configFromFixture(m.config ?? {}),
+    config: configFromFixture(m.config ?? {}, m.family),
     imageSizes: m.image_sizes,
     targetSizes: m.postprocess_target_sizes ?? m.image_sizes,
     tensors,

@@ -70,3 +70,53 @@ export function checkSigmoidDetections(name: string, dets: DetectionRecord[], re
   if (!row.pass) row.error = `detection ${row.worstIndex}: score or box differs from the official outputs for its query and label`;
   return row;
 }
+
+/**
+ * Checks a softmax-head postprocess (DETR's: one detection per query, in query order) against
+ * the official head outputs: detection j must be query j, its score the official softmax
+ * probability (over all numClasses, the last being "no object") of its label, that label one
+ * of the real classes whose probability is the largest among them (within tolerance: a near
+ * tie may pick either), and its box the official cxcywh box of the query as x1y1x2y2 scaled
+ * by the target size (compared divided by it, as for `pred_boxes`).
+ */
+export function checkSoftmaxDetections(name: string, dets: DetectionRecord[], ref: HeadOutputsOfImage, atol = ATOL, rtol = RTOL): CompareRow {
+  const { logits, boxes, numQueries: nq, numClasses: nc, targetSize: [h, w] } = ref;
+  const row: CompareRow = { name, maxAbs: 0, maxRel: 0, worstIndex: -1, pass: true, exact: false, compared: 0, total: nq * 5 };
+  const fail = (error: string, at = -1): CompareRow => ({ ...row, pass: false, error, worstIndex: at });
+  if (dets.length !== nq) return fail(`${dets.length} detections, expected one per query (${nq})`);
+  const within = (a: number, r: number) => Math.abs(a - r) <= atol + rtol * Math.abs(r);
+  let worstExcess = -Infinity;
+  for (let j = 0; j < nq; j++) {
+    const { query: q, label: l, score, box } = dets[j];
+    if (q !== j) return fail(`detection ${j}: query ${q}, expected ${j} (query order)`, j);
+    if (!Number.isInteger(l) || l < 0 || l >= nc - 1) return fail(`detection ${j}: label ${l} outside the real classes 0..${nc - 2}`, j);
+    const row0 = j * nc;
+    let max = -Infinity;
+    for (let c = 0; c < nc; c++) max = Math.max(max, logits[row0 + c]);
+    let sum = 0;
+    for (let c = 0; c < nc; c++) sum += Math.exp(logits[row0 + c] - max);
+    const prob = (c: number) => Math.exp(logits[row0 + c] - max) / sum;
+    let best = 0;
+    for (let c = 1; c < nc - 1; c++) if (prob(c) > prob(best)) best = c;
+    const refScore = prob(l);
+    if (!within(refScore, prob(best))) return fail(`detection ${j}: label ${l} has official probability ${refScore.toExponential(6)}, below the best real class ${best} (${prob(best).toExponential(6)})`, j);
+    const [cx, cy, bw, bh] = [0, 1, 2, 3].map((c) => boxes[q * 4 + c]);
+    const refBox = [cx - 0.5 * bw, cy - 0.5 * bh, cx + 0.5 * bw, cy + 0.5 * bh];
+    const ourBox = [box[0] / w, box[1] / h, box[2] / w, box[3] / h];
+    const pairs: [number, number][] = [[score, refScore], ...refBox.map((r, c): [number, number] => [ourBox[c], r])];
+    for (const [a, r] of pairs) {
+      row.compared++;
+      const d = Math.abs(a - r);
+      if (!(d <= row.maxAbs)) row.maxAbs = Number.isNaN(d) ? Infinity : d;
+      if (Math.abs(r) > atol) row.maxRel = Math.max(row.maxRel, d / Math.abs(r));
+      const excess = d - (atol + rtol * Math.abs(r));
+      if (excess > worstExcess) {
+        worstExcess = excess;
+        row.worstIndex = j;
+      }
+      if (!within(a, r)) row.pass = false;
+    }
+  }
+  if (!row.pass) row.error = `detection ${row.worstIndex}: score or box differs from the official outputs for its query and label`;
+  return row;
+}

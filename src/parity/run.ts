@@ -1,13 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { buildModel } from '../model/model';
-import { postprocess } from '../model/postprocess';
+import { postprocess, postprocessSoftmax } from '../model/postprocess';
+import { isOfficialDetr } from '../model/config';
+import { encoderSelfAttention } from '../model/encoder';
 import { disposeDecoder, disposeEncoder } from '../model/dispose';
 import type { StateDict } from '../model/types';
 import type { Fixture } from './fixture';
 import { compareTensor, type CompareRow } from './compare';
 import { CPU_TOLERANCE, type ToleranceFor } from './tolerance';
 import { alignTiedDetections, permute, MAX_TIE_EXCLUSIONS } from './ties';
-import { checkSigmoidDetections, type DetectionRecord } from './postprocessCheck';
+import { checkSigmoidDetections, checkSoftmaxDetections, type DetectionRecord } from './postprocessCheck';
 
 type Named = Map<string, ArrayLike<number>>;
 
@@ -46,6 +48,11 @@ export async function runFixture(fx: Fixture, weights: StateDict): Promise<Named
     await put(out, 'backbone.pos', bb.pos, [0, 3, 1, 2]);
     await put(out, 'input_proj', enc.inputProj!, [0, 3, 1, 2]);
     await put(out, 'encoder.memory', enc.memory, [1, 0, 2]);
+    // Full encoder self-attention maps only for the layers the fixture holds (DETR's: 0 and 5).
+    for (let l = 0; l < c.encLayers; l++) {
+      const name = `encoder.${l}.self_attn_weights`;
+      if (fx.tensors.has(name)) await putTemp(out, name, encoderSelfAttention(model.params, c, l, enc.layerInputs[l], enc.pos, enc.maskFlat));
+    }
     const nq = c.numQueries;
     const hw = enc.featH * enc.featW;
     for (let l = 0; l < dec.layers.length; l++) {
@@ -56,6 +63,7 @@ export async function runFixture(fx: Fixture, weights: StateDict): Promise<Named
       await put(out, `decoder.${l}.cross_attn_weights`, L.crossAttn);
       if (L.gaussian) await putTemp(out, `decoder.${l}.smca_gaussian`, tf.tidy(() => L.gaussian!.transpose([2, 3, 0, 1]).reshape([nq, hw, -1])));
       const rows = Math.min(20, nq);
+      if (fx.tensors.has(`decoder.${l}.self_attn_weights`)) await put(out, `decoder.${l}.self_attn_weights`, L.selfAttn);
       await putTemp(out, `decoder.${l}.self_attn_weights_head0`, tf.tidy(() => L.selfAttn.slice([0, 0, 0, 0], [b, 1, rows, nq]).reshape([b, rows, nq])));
       const dbg = (L as { debug?: Record<string, tf.Tensor> }).debug;
       for (const key of ['attn1', 'attn2']) {
@@ -70,7 +78,8 @@ export async function runFixture(fx: Fixture, weights: StateDict): Promise<Named
       await put(out, `outputs.${l}.pred_boxes`, L.predBoxes);
     }
     const last = dec.layers[dec.layers.length - 1];
-    const dets = await postprocess(last, fx.targetSizes, 100);
+    // DETR's postprocess keeps every query in query order; SAM-DETR's ranks the top 100.
+    const dets = isOfficialDetr(c) ? await postprocessSoftmax(last, fx.targetSizes) : await postprocess(last, fx.targetSizes, 100);
     dets.forEach((d, i) => {
       out.set(`postprocess.${i}.scores`, Float32Array.from(d.map((x) => x.score)));
       out.set(`postprocess.${i}.labels`, Int32Array.from(d.map((x) => x.label)));
@@ -92,9 +101,12 @@ export async function runFixture(fx: Fixture, weights: StateDict): Promise<Named
  * Compares every non-input tensor of the fixture with ours, then checks each image's
  * postprocessed detections against the official head outputs of the last layer
  * (`postprocess.b.decoded`, see postprocessCheck.ts), which does not depend on how ties ranked.
+ * DETR's detections are one per query in query order, so they compare as they are (no tie
+ * alignment) and the decoded check is the softmax one.
  */
 export function compareFixture(fx: Fixture, ours: Named, tolerance: ToleranceFor = CPU_TOLERANCE): CompareRow[] {
-  const aligned = alignPostprocess(fx, ours, tolerance);
+  const softmax = isOfficialDetr(fx.config);
+  const aligned = softmax ? { values: new Map() as Named, moved: new Map<string, number>(), skip: new Map<string, Set<number>>() } : alignPostprocess(fx, ours, tolerance);
   const rows: CompareRow[] = [];
   for (const t of fx.tensors.values()) {
     if (t.name.startsWith('input.')) continue;
@@ -130,7 +142,9 @@ export function compareFixture(fx: Fixture, ours: Named, tolerance: ToleranceFor
       targetSize: fx.targetSizes[b],
     };
     const { atol, rtol } = tolerance(name);
-    rows.push(checkSigmoidDetections(name, dets[b] ?? [], ref, fx.tensors.get(`postprocess.${b}.scores`)!.shape[0], atol, rtol));
+    rows.push(softmax
+      ? checkSoftmaxDetections(name, dets[b] ?? [], ref, atol, rtol)
+      : checkSigmoidDetections(name, dets[b] ?? [], ref, fx.tensors.get(`postprocess.${b}.scores`)!.shape[0], atol, rtol));
   }
   return rows;
 }
