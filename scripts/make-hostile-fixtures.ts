@@ -19,7 +19,7 @@ async function main() {
     const e = h.expect;
     expected[h.file] = {
       why: h.why,
-      ...('code' in e ? { code: e.code } : { ok: true, ...(e.warning ? { warning: e.warning.source } : {}), ...(e.note ? { note: e.note.source } : {}) }),
+      ...('code' in e ? { code: e.code, ...(e.message ? { message: e.message.source } : {}) } : { ok: true, ...(e.warning ? { warning: e.warning.source } : {}), ...(e.note ? { note: e.note.source } : {}) }),
     };
     console.log(`${h.file.padEnd(30)} ${String(h.bytes.length).padStart(8)} bytes  ${'code' in e ? e.code : 'ok'}`);
   }

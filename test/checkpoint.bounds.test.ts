@@ -4,6 +4,7 @@ import { type ByteSource, bytesSource } from '../src/checkpoint/byteSource';
 import { MemorySink } from '../src/checkpoint/byteSink';
 import { openCheckpoint } from '../src/checkpoint/checkpoint';
 import { detectConfig } from '../src/checkpoint/detectConfig';
+import { viewAs } from '../src/checkpoint/dtypes';
 import { CheckpointError } from '../src/checkpoint/errors';
 import { expectedStateDictShapes } from '../src/checkpoint/expectedKeys';
 import { unpickle } from '../src/checkpoint/pickle';
@@ -94,6 +95,22 @@ async function tensorsOf(src: ByteSource): Promise<TensorRef[]> {
   const ck = await openCheckpoint(src);
   return Object.values((toPlain(ck.root) as { model: Record<string, TensorRef> }).model);
 }
+
+describe('byte views', () => {
+  it('viewAs copies a misaligned Node Buffer view (Buffer.slice() is a view at the same offset)', () => {
+    const buf = Buffer.alloc(13);
+    new DataView(buf.buffer, buf.byteOffset).setFloat32(1, 2.5, true);
+    expect(Array.from(viewAs('float32', buf.subarray(1, 5)))).toEqual([2.5]);
+  });
+
+  it('bytesSource returns aligned copies of a Buffer, not views into it', async () => {
+    const buf = Buffer.from([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    const got = await bytesSource(buf).read(1, 4);
+    expect(got.byteOffset).toBe(0);
+    got[0] = 99;
+    expect(buf[1]).toBe(1);
+  });
+});
 
 describe('storages: inflated once, CRC-checked in full', () => {
   it('a deflated storage viewed by 50 tensors is inflated once', async () => {

@@ -1,4 +1,5 @@
 import { deflateRawSync } from 'node:zlib';
+import { crc32 } from '../../../src/checkpoint/crc32';
 import type { CheckpointErrorCode } from '../../../src/checkpoint/errors';
 import { expectedStateDictShapes } from '../../../src/checkpoint/expectedKeys';
 import { formulaTensor } from '../../../src/checkpoint/formulaWeights';
@@ -19,7 +20,8 @@ export interface Hostile {
   file: string;
   why: string;
   bytes: Uint8Array;
-  expect: { code: CheckpointErrorCode } | { ok: true; warning?: RegExp; note?: RegExp };
+  /** `message`: when the code alone cannot tell which check answered. */
+  expect: { code: CheckpointErrorCode; message?: RegExp } | { ok: true; warning?: RegExp; note?: RegExp };
 }
 
 /** A SAM-DETR small enough to commit several times over (33k parameters, 130 KB). */
@@ -193,14 +195,17 @@ export async function hostileFixtures(): Promise<Hostile[]> {
   add('deflate-bomb.pth', 'a deflated data.pkl declared as 1,000 bytes that inflates to 128 MiB', buildZip([
     { name: 'archive/data.pkl', data: new Uint8Array(0), deflated: { bytes: bomb, declaredSize: 1000 } },
     { name: 'archive/version', data: new TextEncoder().encode('3\n') },
-  ]), { code: 'corrupt' });
+  ]), { code: 'corrupt', message: /inflates past its declared 1000 bytes/ });
 
   // No silent wrong data
   add('negative-offset.pth', 'a weight with storage_offset -2 (read 8 bytes of zip header as floats)',
     checkpoint(tiny(floatStorageTensor(new Float32Array(16), [16], -2))), { code: 'corrupt' });
   add('offset-past-end.pth', 'a weight with storage_offset past its storage',
     checkpoint(tiny(floatStorageTensor(new Float32Array(16), [16], 3))), { code: 'corrupt' });
-  add('size-mismatch.pth', "a storage whose directory size disagrees with its local header", checkpoint(tiny(), undefined, (es) => es.map((e) => (e.name === 'archive/data/0' ? { ...e, cdSize: e.data.length + 4 } : e))), { code: 'corrupt' });
+  // The directory claims 4 more bytes (the next local header's signature) with their CRC, so
+  // only the comparison with the local header can tell; other zip tools would read 64 bytes.
+  add('size-mismatch.pth', 'a storage whose directory size disagrees with its local header', checkpoint(tiny(), undefined, (es) => es.map((e) => (e.name === 'archive/data/0'
+    ? { ...e, cdSize: e.data.length + 4, crc: crc32(concat([e.data, Uint8Array.of(0x50, 0x4b, 0x03, 0x04)])) } : e))), { code: 'corrupt' });
   add('crc-mismatch.pth', 'one weight byte changed after writing (loaded with a changed value before)', (() => {
     const b = checkpoint(tiny()).slice();
     const at = Buffer.from(b).indexOf(Buffer.from('archive/data/0')) + 'archive/data/0'.length + 3;
