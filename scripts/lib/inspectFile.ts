@@ -42,7 +42,7 @@ export type Inspection =
 const OFFICIAL_VARIANTS = ['r50_e12', 'r50_smca_e12', 'r50_e50', 'r50_smca_e50', 'r50_dc5_e12', 'r50_dc5_smca_e12', 'r50_dc5_e50', 'r50_dc5_smca_e50'];
 
 function family(c: ModelConfig): string {
-  if (c.decoder === 'detr') return 'DETR-style baseline';
+  if (c.decoder === 'detr') return c.detrStyle === 'official' ? 'DETR' : 'DETR-style baseline';
   return c.smca ? 'SAM-DETR + SMCA' : 'SAM-DETR';
 }
 
