@@ -11,7 +11,7 @@ describe('URL state', () => {
   it('round-trips every field', () => {
     const s: ViewState = {
       ...DEFAULT_STATE, model: 'placeholder-sam-smca', model2: 'placeholder-sam', image: 'scene:1234', query: 17, layer: 2,
-      heads: 0b10100101, threshold: 0.45, smcaPrior: false, compare: 'prior-off', overlay: 'diff', grid: false, mode: 'encoder',
+      heads: 0b10100101, threshold: 0.45, thresholdPinned: true, smcaPrior: false, compare: 'prior-off', overlay: 'diff', grid: false, mode: 'encoder',
       encPoint: [12.5, 40.1], zoom: { z: 2.5, cx: 100.25, cy: 80 }, backend: 'wasm', threads: 2,
     };
     expect(parseState('?' + serializeState(s))).toEqual(s);

@@ -1,19 +1,23 @@
-import { useRef } from 'react';
 import { headColor } from '../palette';
 import { headVisible } from '../state';
+
+type Ev = { timeStamp: number };
 
 interface Props {
   heads: number;
   mask: number;
-  onToggle: (h: number) => void;
-  onSolo: (h: number) => void;
-  onAll: () => void;
+  onToggle: (h: number, ev?: Ev) => void;
+  onSolo: (h: number, ev?: Ev) => void;
+  onAll: (ev?: Ev) => void;
 }
 
-/** bertviz-style head toggles: click shows/hides a head, double-click shows only it, "a" shows all. */
+/**
+ * bertviz-style head toggles: a click shows/hides a head at once, a double-click shows only
+ * it (its two clicks toggled the head twice, back to where it was, before the solo applies),
+ * "all" shows every head. Nothing waits to tell a click from a double-click, so fast clicks on
+ * several heads all count.
+ */
 export function HeadToggles({ heads, mask, onToggle, onSolo, onAll }: Props) {
-  // A double-click also delivers two clicks; delay single clicks briefly so a solo is not preceded by flicker.
-  const timer = useRef<number | null>(null);
   return (
     <div className="head-toggles" role="group" aria-label="Attention heads (click: show/hide, double-click: only this head, A: all)">
       {Array.from({ length: heads }, (_, h) => {
@@ -30,23 +34,16 @@ export function HeadToggles({ heads, mask, onToggle, onSolo, onAll }: Props) {
             title={`Head ${h + 1}: click to ${on ? 'hide' : 'show'}, double-click to show only this head (keys ${h + 1} / Shift+${h + 1})`}
             style={{ '--head': headColor(h) } as React.CSSProperties}
             onClick={(ev) => {
-              if (ev.detail > 1) return;
-              if (timer.current) clearTimeout(timer.current);
-              timer.current = window.setTimeout(() => {
-                timer.current = null;
-                onToggle(h);
-              }, 220);
+              // Keyboard activation (Enter/Space) is handled in onKeyDown; detail 0 is such a click.
+              if (ev.detail === 0) return;
+              onToggle(h, ev);
             }}
-            onDoubleClick={() => {
-              if (timer.current) clearTimeout(timer.current);
-              timer.current = null;
-              onSolo(h);
-            }}
+            onDoubleClick={(ev) => onSolo(h, ev)}
             onKeyDown={(ev) => {
               if (ev.key === 'Enter' || ev.key === ' ') {
                 ev.preventDefault();
-                if (ev.shiftKey) onSolo(h);
-                else onToggle(h);
+                if (ev.shiftKey) onSolo(h, ev);
+                else onToggle(h, ev);
               }
             }}
           >
@@ -55,7 +52,7 @@ export function HeadToggles({ heads, mask, onToggle, onSolo, onAll }: Props) {
           </button>
         );
       })}
-      <button type="button" className="head-all" onClick={onAll} title="Show all heads (A)">
+      <button type="button" className="head-all" onClick={(ev) => onAll(ev)} title="Show all heads (A)">
         all
       </button>
     </div>

@@ -1,23 +1,6 @@
 import { useEffect, useRef } from 'react';
+import { KEYMAP } from '../state';
 
-export const SHORTCUTS: [string, string][] = [
-  ['?', 'show / hide this help'],
-  ['← / →', 'previous / next decoder layer'],
-  ['↑ / ↓', 'previous / next detected query'],
-  ['1 … 8', 'show / hide head'],
-  ['Shift + 1 … 8', 'show only that head'],
-  ['A', 'show all heads'],
-  ['S', 'SMCA prior on / off (SMCA models)'],
-  ['C', 'cycle comparison: none → prior on vs off → two models'],
-  ['O', 'cycle overlay: attention → heads in colour → SMCA prior → difference → none'],
-  ['G', 'show / hide the 7×7 RoI grid'],
-  ['E', 'encoder self-attention mode (then click the image)'],
-  ['N', 'generate a new synthetic scene'],
-  ['+ / −', 'zoom in / out'],
-  ['Shift + arrows', 'pan'],
-  ['0', 'reset zoom'],
-  ['Esc', 'deselect the query / close dialogs'],
-];
 
 export function HelpOverlay({ onClose }: { onClose: () => void }) {
   const ref = useRef<HTMLDivElement>(null);
@@ -45,12 +28,12 @@ export function HelpOverlay({ onClose }: { onClose: () => void }) {
         <h2 id="help-title">Keyboard shortcuts</h2>
         <table>
           <tbody>
-            {SHORTCUTS.map(([k, v]) => (
-              <tr key={k}>
+            {KEYMAP.map(({ keys, help }) => (
+              <tr key={keys}>
                 <th scope="row">
-                  <kbd>{k}</kbd>
+                  <kbd>{keys}</kbd>
                 </th>
-                <td>{v}</td>
+                <td>{help}</td>
               </tr>
             ))}
           </tbody>

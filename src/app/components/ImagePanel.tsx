@@ -1,0 +1,101 @@
+import { useRef } from 'react';
+import type { Dispatch } from '../state/useViewState';
+import { EXAMPLES, parseImageRef, randomSeed } from '../scenes';
+import type { ShownDetection } from './ImageView';
+import { QueryList } from './QueryList';
+
+interface Props {
+  image: string;
+  size: { width: number; height: number; origWidth: number; origHeight: number } | null;
+  /** "model input WxH, features WxH" of the current run. */
+  runNote: string | null;
+  threshold: number;
+  detections: ShownDetection[];
+  selected: number | null;
+  hovered: number | null;
+  onHover: (q: number | null) => void;
+  badge: (q: number) => string | null;
+  onFile: (f: File) => void;
+  dispatch: Dispatch;
+}
+
+/** The left column: which image, opening files, the score threshold and the detected queries. */
+export function ImagePanel(p: Props) {
+  const fileInput = useRef<HTMLInputElement>(null);
+  const ref = parseImageRef(p.image);
+  return (
+    <aside className="left" aria-label="Image and detections">
+      <section>
+        <h2>Image</h2>
+        <label className="field">
+          <span>Example</span>
+          <select value={ref.kind === 'example' ? p.image : ''} onChange={(e) => e.target.value && p.dispatch({ type: 'setImage', image: e.target.value })} aria-label="Bundled example image">
+            <option value="">{ref.kind === 'scene' ? `scene ${ref.seed}` : ref.kind === 'upload' ? 'your image' : '—'}</option>
+            {EXAMPLES.map((x) => (
+              <option key={x.seed} value={`example:${x.seed}`}>
+                {x.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div className="row">
+          <button type="button" onClick={() => p.dispatch({ type: 'setImage', image: `scene:${randomSeed()}` })} title="N">
+            Generate a new scene
+          </button>
+          <button type="button" onClick={() => fileInput.current?.click()}>
+            Open image or .pth…
+          </button>
+          <input
+            ref={fileInput}
+            type="file"
+            accept="image/*,.pth,.pt,.ckpt"
+            hidden
+            data-testid="file-input"
+            aria-label="Open an image or checkpoint"
+            onChange={(e) => {
+              const f = e.target.files?.[0];
+              if (f) p.onFile(f);
+              e.target.value = '';
+            }}
+          />
+        </div>
+        <p className="hint">Drop or paste an image (or a SAM-DETR .pth checkpoint) anywhere.</p>
+        {p.size && (
+          <p className="muted small">
+            {p.size.width}×{p.size.height}
+            {p.size.origWidth !== p.size.width ? ` (from ${p.size.origWidth}×${p.size.origHeight})` : ''}
+            {p.runNote ? ` → ${p.runNote}` : ''}
+          </p>
+        )}
+      </section>
+      <section>
+        <label className="field col">
+          <span>
+            Score threshold: <b>{p.threshold.toFixed(2)}</b>
+          </span>
+          <input
+            type="range"
+            min={0}
+            max={1}
+            step={0.01}
+            value={p.threshold}
+            data-testid="score-threshold"
+            aria-label="Score threshold"
+            onChange={(e) => p.dispatch({ type: 'setThreshold', threshold: Number(e.target.value) }, e)}
+          />
+        </label>
+        <h2>
+          Detected queries <span className="muted">({p.detections.length})</span>
+        </h2>
+        <QueryList
+          detections={p.detections}
+          selected={p.selected}
+          hovered={p.hovered}
+          onSelect={(q, ev) => p.dispatch({ type: 'selectQuery', query: q }, ev)}
+          onHover={p.onHover}
+          badge={p.badge}
+        />
+      </section>
+    </aside>
+  );
+}

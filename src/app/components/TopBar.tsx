@@ -1,0 +1,70 @@
+import { BACKENDS, type InitResult } from '../../worker/messages';
+import type { Busy } from '../session/LensSession';
+
+interface Props {
+  models: { value: string; label: string }[];
+  model: string;
+  onModel: (name: string) => void;
+  backend: InitResult | null;
+  requestedBackend: string;
+  onBackend: (b: string) => void;
+  busy: Busy | null;
+  statusText: string;
+  completed: number;
+  onHelp: () => void;
+}
+
+/** Title, model picker, backend badge and switch, status line with progress, help button. */
+export function TopBar(p: Props) {
+  const pct = p.busy?.total ? Math.round(((p.busy.done ?? 0) / p.busy.total) * 100) : null;
+  const status = p.busy ? `${p.busy.label}${pct !== null ? ` ${pct}%` : ''}…` : p.statusText;
+  const b = p.backend;
+  return (
+    <header className="topbar">
+      <h1>
+        SAM-DETR Lens <span className="sub">what the decoder looks at</span>
+      </h1>
+      <label className="field">
+        <span>Model</span>
+        <select data-testid="model-picker" value={p.model} onChange={(e) => p.onModel(e.target.value)} aria-label="Model">
+          {p.models.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="field">
+        <span>Backend</span>
+        <span
+          className="badge-backend"
+          data-testid="backend-badge"
+          data-threads={b?.threads}
+          title={[...(b?.fallbacks.map((f) => `${f.backend}: ${f.reason}`) ?? []), b?.threadsNote].filter(Boolean).join('\n') || 'first choice'}
+        >
+          {b?.backend ?? '…'}
+        </span>
+        {b?.threads !== undefined && (
+          <span className="badge-threads" data-testid="backend-threads" title={`${b.threads} WebAssembly thread${b.threads > 1 ? 's' : ''}${b.threadsNote ? `: ${b.threadsNote}` : ''}`}>
+            ×{b.threads}
+          </span>
+        )}
+        <select value={p.requestedBackend} onChange={(e) => p.onBackend(e.target.value)} aria-label="Switch backend">
+          <option value="">auto</option>
+          {BACKENDS.map((x) => (
+            <option key={x} value={x}>
+              {x}
+            </option>
+          ))}
+        </select>
+      </label>
+      <div className="status" data-testid="status" role="status" aria-live="polite" data-runs={p.completed} data-busy={p.busy ? 'true' : 'false'}>
+        {status}
+        {p.busy && pct !== null && <progress max={100} value={pct} aria-label="progress" />}
+      </div>
+      <button type="button" className="help-btn" onClick={p.onHelp} aria-label="Keyboard shortcuts and help (?)">
+        ?
+      </button>
+    </header>
+  );
+}

@@ -1,0 +1,70 @@
+import type { Dispatch } from '../state/useViewState';
+import { OVERLAY_LABELS, type Overlay } from '../state';
+import { HeadToggles } from './HeadToggles';
+
+interface Props {
+  mode: 'decoder' | 'encoder' | 'convergence';
+  layer: number;
+  maxLayer: number;
+  playing: boolean;
+  onPlay: (on: boolean) => void;
+  nHeads: number;
+  heads: number;
+  overlay: Overlay;
+  grid: boolean;
+  dispatch: Dispatch;
+}
+
+/** Under the image: the layer slider and player, the head toggles, the overlay and grid. */
+export function ViewerControls(p: Props) {
+  return (
+    <div className="controls">
+      <label className="field layer">
+        <span>
+          {p.mode === 'encoder' ? 'Encoder' : 'Decoder'} layer <b>{p.layer}</b> / {p.maxLayer}
+        </span>
+        <input
+          type="range"
+          min={1}
+          max={Math.max(1, p.maxLayer)}
+          step={1}
+          value={p.layer}
+          data-testid="layer-slider"
+          aria-label={p.mode === 'encoder' ? 'Encoder layer' : 'Decoder layer'}
+          onChange={(e) => p.dispatch({ type: 'setLayer', layer: Number(e.target.value), maxLayer: p.maxLayer }, e)}
+        />
+      </label>
+      <button
+        type="button"
+        aria-label={p.playing ? 'Stop' : 'Play through the layers'}
+        title={p.playing ? 'Stop' : 'Play through the layers (from layer 1)'}
+        onClick={() => {
+          if (!p.playing) p.dispatch({ type: 'setLayer', layer: 1, maxLayer: p.maxLayer });
+          p.onPlay(!p.playing);
+        }}
+      >
+        {p.playing ? '■' : '▶'}
+      </button>
+      <HeadToggles
+        heads={p.nHeads}
+        mask={p.heads}
+        onToggle={(h, ev) => p.dispatch({ type: 'toggleHead', head: h }, ev)}
+        onSolo={(h, ev) => p.dispatch({ type: 'soloHead', head: h }, ev)}
+        onAll={(ev) => p.dispatch({ type: 'showAllHeads', heads: p.nHeads }, ev)}
+      />
+      <label className="field">
+        <span>Overlay</span>
+        <select value={p.overlay} onChange={(e) => p.dispatch({ type: 'setOverlay', overlay: e.target.value as Overlay })} aria-label="Heatmap overlay">
+          {OVERLAY_LABELS.map(([v, label]) => (
+            <option key={v} value={v}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="check">
+        <input type="checkbox" checked={p.grid} onChange={(e) => p.dispatch({ type: 'setGrid', on: e.target.checked })} /> 7×7 RoI grid
+      </label>
+    </div>
+  );
+}

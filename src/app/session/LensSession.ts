@@ -1,0 +1,311 @@
+import type { BackendName, EncoderSlice, InitResult, ModelInfo, Progress, QuerySlice, Request, ResponseMap, RunResult, Variant } from '../../worker/messages';
+
+/** The worker as the session sees it (WorkerClient in the page, a fake in tests). */
+export interface LensWorker {
+  call<T extends Request>(req: T, onProgress?: (p: Progress) => void, transfer?: Transferable[]): Promise<ResponseMap[T['type']]>;
+}
+
+/** An image ready to run: its name identifies it (a new upload gets a new name). */
+export interface SessionImage {
+  name: string;
+  width: number;
+  height: number;
+  rgb: Uint8ClampedArray;
+}
+
+export interface Busy {
+  label: string;
+  done?: number;
+  total?: number;
+}
+
+/** One model run: which generation of its slot it is, and what it returned. */
+export interface Run {
+  gen: number;
+  result: RunResult;
+}
+
+export interface SessionState {
+  backend: InitResult | null;
+  /** Per slot (0 = the main view, 1 = the second model of a side-by-side comparison). */
+  models: (ModelInfo | null)[];
+  /** Checkpoints the user loaded in this page. */
+  uploads: ModelInfo[];
+  /** Latest detection run per slot, and the main model's prior-off re-run of that run. */
+  runs: { main?: Run; off?: Run; second?: Run };
+  /** Query slices of the current runs, by sliceKey(). */
+  slices: Record<string, QuerySlice>;
+  encSlice: EncoderSlice | null;
+  busy: Busy | null;
+  statusText: string;
+  error: string | null;
+  /** Detection runs completed (tests wait on it). */
+  completed: number;
+}
+
+export const sliceKey = (slot: number, variant: Variant, query: number) => `${slot}:${variant}:${query}`;
+
+const INITIAL: SessionState = {
+  backend: null,
+  models: [null, null],
+  uploads: [],
+  runs: {},
+  slices: {},
+  encSlice: null,
+  busy: { label: 'Starting the inference worker' },
+  statusText: 'Starting…',
+  error: null,
+  completed: 0,
+};
+
+/**
+ * Owns everything asynchronous: the worker, the loaded models, the runs and what was fetched
+ * for them, progress and errors. Readable by React through subscribe/getSnapshot
+ * (useSyncExternalStore); testable in Node with a fake worker.
+ *
+ * Every request that produces view data carries a generation: a run per slot, a backend start,
+ * a model load per slot. A reply for an older generation than the slot's current one is dropped,
+ * so a slow answer about a previous image or model never reaches the view.
+ */
+export class LensSession {
+  private state: SessionState = INITIAL;
+  private listeners = new Set<() => void>();
+  private gen = { backend: 0, run: [0, 0], load: [0, 0], off: 0, enc: 0 };
+  /** Models being loaded per slot, by name (a second ask for the same name waits for the first). */
+  private loading: (string | null)[] = [null, null];
+  private inflight = new Set<string>();
+  /** The files of loaded checkpoints: switching back to one re-reads it (the worker holds one model per slot). */
+  private files = new Map<string, Blob>();
+  /** What each slot's latest run was asked for (see requestRun). */
+  private runKeys = ['', ''];
+
+  constructor(private readonly worker: LensWorker) {}
+
+  subscribe = (fn: () => void): (() => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+
+  getSnapshot = (): SessionState => this.state;
+
+  private set(patch: Partial<SessionState> | ((s: SessionState) => Partial<SessionState>)): void {
+    this.state = { ...this.state, ...(typeof patch === 'function' ? patch(this.state) : patch) };
+    for (const fn of this.listeners) fn();
+  }
+
+  private progress = (label: string) => (p: Progress) => this.set({ busy: { label: `${label}: ${p.stage}`, done: p.done, total: p.total } });
+
+  fail(e: unknown, context?: string): void {
+    const msg = (e as Error)?.message ?? String(e);
+    this.set({ error: context ? `${context}: ${msg}` : msg, busy: null, statusText: `Error — ${context ?? 'see message'}` });
+  }
+
+  setError(error: string | null): void {
+    this.set({ error });
+  }
+
+  setBusy(busy: Busy | null, statusText?: string): void {
+    this.set(statusText === undefined ? { busy } : { busy, statusText });
+  }
+
+  /** Starts (or switches) the backend; the models and runs of the old one are dropped with it. */
+  async init(backend: BackendName | undefined, wasmThreads: number | undefined): Promise<void> {
+    const g = ++this.gen.backend;
+    this.gen.run = this.gen.run.map((x) => x + 1);
+    this.gen.load = this.gen.load.map((x) => x + 1);
+    this.loading = [null, null];
+    this.runKeys = ['', ''];
+    this.set({ busy: { label: `Starting TensorFlow.js (${backend ?? 'auto'})` } });
+    try {
+      const r = await this.worker.call({ type: 'init', backend, wasmThreads });
+      if (g !== this.gen.backend) return;
+      this.set({ backend: r, models: [null, null], runs: {}, slices: {}, encSlice: null, busy: null });
+    } catch (e) {
+      if (g === this.gen.backend) this.fail(e, 'backend');
+    }
+  }
+
+  /** Loads a bundled model into a slot unless it is there or on its way. */
+  async loadBundled(slot: number, name: string, baseUrl: string): Promise<ModelInfo | undefined> {
+    if (this.state.models[slot]?.name === name || this.loading[slot] === name) return undefined;
+    const g = ++this.gen.load[slot];
+    this.loading[slot] = name;
+    try {
+      const info = await this.worker.call({ type: 'loadBundled', slot, name, baseUrl }, this.progress(`Loading model ${name}`));
+      if (g !== this.gen.load[slot]) return undefined;
+      this.setModel(slot, info);
+      this.set({ busy: null });
+      return info;
+    } catch (e) {
+      if (g === this.gen.load[slot]) this.fail(e, `loading ${name}`);
+      return undefined;
+    } finally {
+      if (g === this.gen.load[slot]) this.loading[slot] = null;
+    }
+  }
+
+  /** Reads a dropped checkpoint into slot 0; the previous model's results are cleared at once. */
+  async loadCheckpoint(file: Blob, fileName: string, classNames: (info: ModelInfo) => string[]): Promise<ModelInfo | undefined> {
+    const g = ++this.gen.load[0];
+    this.loading[0] = `upload:${fileName}`;
+    this.set({ error: null, busy: { label: `Reading ${fileName}`, done: 0, total: file.size } });
+    try {
+      const raw = await this.worker.call({ type: 'loadCheckpoint', slot: 0, file, fileName }, (p) =>
+        this.set({ busy: { label: `Reading ${fileName}: ${p.stage}`, done: p.done, total: p.total } }),
+      );
+      if (g !== this.gen.load[0]) return undefined;
+      const info = { ...raw, classNames: classNames(raw) };
+      this.files.set(info.name, file);
+      this.set((s) => ({ uploads: [...s.uploads.filter((x) => x.name !== info.name), info], busy: null, statusText: `Loaded checkpoint ${fileName}` }));
+      this.setModel(0, info);
+      return info;
+    } catch (e) {
+      if (g === this.gen.load[0]) this.fail(e, `checkpoint "${fileName}"`);
+      return undefined;
+    } finally {
+      if (g === this.gen.load[0]) this.loading[0] = null;
+    }
+  }
+
+  /** Makes a checkpoint read earlier in this page slot 0's model again; false if it was never read here. */
+  useUpload(name: string, classNames: (info: ModelInfo) => string[]): boolean {
+    const file = this.files.get(name);
+    if (!file) return false;
+    if (this.state.models[0]?.name !== name && this.loading[0] !== name) void this.loadCheckpoint(file, name.replace(/^upload:/, ''), classNames);
+    return true;
+  }
+
+  /**
+   * Runs detection in a slot when what it would run on differs from its last run: `key` names
+   * the model, image and settings. The same key twice (React effects re-run) starts nothing.
+   */
+  requestRun(slot: number, key: string, image: SessionImage, inputSize: number | undefined): void {
+    if (!key || this.runKeys[slot] === key) return;
+    this.runKeys[slot] = key;
+    void this.detect(slot, image, inputSize).then((ok) => {
+      if (!ok && this.runKeys[slot] === key) this.runKeys[slot] = '';
+    });
+  }
+
+  /** Installs a model in a slot: the slot's runs and slices belong to the old one and go. */
+  private setModel(slot: number, info: ModelInfo): void {
+    this.gen.run[slot]++;
+    this.runKeys[slot] = '';
+    this.set((s) => ({
+      models: s.models.map((m, i) => (i === slot ? info : m)),
+      runs: slot === 0 ? { second: s.runs.second } : { main: s.runs.main, off: s.runs.off },
+      slices: dropSlot(s.slices, slot),
+      encSlice: slot === 0 ? null : s.encSlice,
+    }));
+  }
+
+  /** Frees the second model (leaving a side-by-side comparison). */
+  async unload(slot: number): Promise<void> {
+    if (!this.state.models[slot] && !this.loading[slot]) return;
+    this.gen.load[slot]++;
+    this.gen.run[slot]++;
+    this.runKeys[slot] = '';
+    this.loading[slot] = null;
+    this.set((s) => ({ models: s.models.map((m, i) => (i === slot ? null : m)), runs: slot === 1 ? { main: s.runs.main, off: s.runs.off } : {}, slices: dropSlot(s.slices, slot) }));
+    try {
+      await this.worker.call({ type: 'unload', slot });
+    } catch (e) {
+      this.fail(e, 'unloading a model');
+    }
+  }
+
+  /** Runs detection in a slot; only the newest run of a slot is kept. False if it failed. */
+  async detect(slot: number, image: SessionImage, inputSize: number | undefined): Promise<boolean> {
+    const g = ++this.gen.run[slot];
+    if (slot === 0) this.gen.off++;
+    const rgb = new Uint8ClampedArray(image.rgb);
+    const t0 = performance.now();
+    // Nothing of the previous image or model stays on screen while this one runs.
+    this.set((s) => ({
+      busy: { label: 'Running' },
+      runs: slot === 0 ? { second: s.runs.second } : { main: s.runs.main, off: s.runs.off },
+      slices: dropSlot(s.slices, slot),
+      encSlice: slot === 0 ? null : s.encSlice,
+    }));
+    try {
+      const r = await this.worker.call(
+        { type: 'detect', slot, rgb, width: image.width, height: image.height, inputSize },
+        this.progress(slot === 0 ? 'Running' : 'Running model 2'),
+        [rgb.buffer],
+      );
+      if (g !== this.gen.run[slot]) return true;
+      const run = { gen: g, result: r };
+      const shown = new Set(r.detections.map((d) => d.query)).size;
+      this.set((s) => ({
+        runs: slot === 0 ? { main: run, second: s.runs.second } : { ...s.runs, second: run },
+        completed: s.completed + 1,
+        busy: null,
+        error: null,
+        statusText: `Ready — ${shown} queries detected, ${(performance.now() - t0).toFixed(0)} ms on ${r.backend}`,
+      }));
+      return true;
+    } catch (e) {
+      if (g === this.gen.run[slot]) this.fail(e, 'detection');
+      return false;
+    }
+  }
+
+  /** The main model's decoder re-run with the SMCA prior off, once per main run. */
+  async rerunPriorOff(): Promise<void> {
+    const main = this.state.runs.main;
+    if (!main || this.state.runs.off?.gen === main.gen) return;
+    if (this.inflight.has(`off:${main.gen}`)) return;
+    this.inflight.add(`off:${main.gen}`);
+    this.set({ busy: { label: 'Re-running the decoder with the SMCA prior off' } });
+    try {
+      const r = await this.worker.call({ type: 'rerun', slot: 0, smcaPrior: false }, this.progress('Prior off'));
+      if (this.state.runs.main?.gen !== main.gen) return;
+      this.set((s) => ({
+        runs: { ...s.runs, off: { gen: main.gen, result: r } },
+        busy: null,
+        statusText: `Prior-off decoder re-run in ${r.timings.reduce((a, t) => a + t.ms, 0).toFixed(0)} ms`,
+      }));
+    } catch (e) {
+      if (this.state.runs.main?.gen === main.gen) this.fail(e, 'prior-off re-run');
+    } finally {
+      this.inflight.delete(`off:${main.gen}`);
+    }
+  }
+
+  /** Fetches the slice of a query once per run; a reply for an older run is dropped. */
+  async fetchSlice(slot: number, variant: Variant, query: number): Promise<void> {
+    const run = slot === 0 ? (variant === 'off' ? this.state.runs.off : this.state.runs.main) : this.state.runs.second;
+    if (!run) return;
+    const k = sliceKey(slot, variant, query);
+    const flight = `${k}@${run.gen}`;
+    if (this.state.slices[k] || this.inflight.has(flight)) return;
+    this.inflight.add(flight);
+    try {
+      const sl = await this.worker.call({ type: 'querySlice', slot, variant, query });
+      if (this.gen.run[slot] !== run.gen) return;
+      this.set((s) => ({ slices: { ...s.slices, [k]: sl } }));
+    } catch (e) {
+      if (this.gen.run[slot] === run.gen) this.fail(e, 'attention slice');
+    } finally {
+      this.inflight.delete(flight);
+    }
+  }
+
+  /** Encoder self-attention from one feature cell of the main run; only the newest request counts. */
+  async fetchEncoderAttention(layer: number, index: number): Promise<void> {
+    const main = this.state.runs.main;
+    if (!main) return;
+    const g = ++this.gen.enc;
+    try {
+      const e = await this.worker.call({ type: 'encoderAttention', slot: 0, layer, index });
+      if (g !== this.gen.enc || this.gen.run[0] !== main.gen) return;
+      this.set({ encSlice: e });
+    } catch (err) {
+      if (g === this.gen.enc) this.fail(err, 'encoder attention');
+    }
+  }
+}
+
+function dropSlot(slices: Record<string, QuerySlice>, slot: number): Record<string, QuerySlice> {
+  return Object.fromEntries(Object.entries(slices).filter(([k]) => !k.startsWith(`${slot}:`)));
+}

@@ -1,0 +1,94 @@
+import { useEffect } from 'react';
+import type { BackendName } from '../../worker/messages';
+import type { IndexEntry } from '../hooks/useModelIndex';
+import type { ViewState } from '../state';
+import type { Dispatch } from '../state/useViewState';
+import { imageToCell, type Frame, type Pt } from '../geometry';
+import { classNamesFor } from '../hooks/useFileHandler';
+import type { LensSession, SessionImage, SessionState } from './LensSession';
+
+export interface LensInputs {
+  s: ViewState;
+  dispatch: Dispatch;
+  index: IndexEntry[] | null;
+  /** The main model's name (the URL's or the default) and the side-by-side partner's. */
+  modelName: string;
+  pairName: string | null;
+  image: SessionImage | null;
+  inputSize: number;
+  runCount: number;
+  baseUrl: string;
+  /** What the view needs fetched: slices [slot, variant, query], the prior-off run, the encoder cell. */
+  wanted: [number, 'main' | 'off', number][];
+  needOff: boolean;
+  encoder: { layer: number; point: Pt; frame: Frame } | null;
+}
+
+/**
+ * The effects that keep the session in step with the view state: backend, models per slot
+ * (unloading the second when a comparison ends), detection runs, the prior-off re-run, slices
+ * and encoder attention. Each asks the session, which dedupes and drops stale replies.
+ */
+export function useLensEffects(session: LensSession, st: SessionState, x: LensInputs): void {
+  const { s, dispatch, index, modelName, pairName, image } = x;
+
+  useEffect(() => {
+    void session.init((s.backend || undefined) as BackendName | undefined, s.threads || undefined);
+  }, [session, s.backend, s.threads]);
+
+  // A new backend (st.backend changes) starts with no models: they load again.
+  const backend = st.backend;
+  const slot1 = s.compare === 'side-by-side' ? pairName : null;
+  useEffect(() => {
+    if (!backend || !index) return;
+    [modelName || null, slot1].forEach((name, slot) => {
+      if (!name) {
+        if (slot === 1) void session.unload(1);
+        return;
+      }
+      if (name.startsWith('upload:')) {
+        if (!session.useUpload(name, classNamesFor)) {
+          session.setError(`The checkpoint "${name.slice(7)}" from the shared view is not loaded here; showing the default model. Drop the file to load it.`);
+          if (slot === 0) dispatch({ type: 'setModel', model: '' });
+        }
+        return;
+      }
+      if (!index.some((m) => m.name === name)) {
+        session.setError(`Unknown bundled model "${name}"; showing the default model.`);
+        dispatch(slot === 0 ? { type: 'setModel', model: '' } : { type: 'setModel2', model: null });
+        return;
+      }
+      void session.loadBundled(slot, name, x.baseUrl);
+    });
+  }, [backend, index, modelName, slot1, session, dispatch, x.baseUrl]);
+
+  // Detection whenever a slot's model, the image or the settings change (the session skips repeats).
+  const m0 = st.models[0];
+  const m1 = s.compare === 'side-by-side' ? st.models[1] : null;
+  const key = (m: typeof m0) => (m && image ? `${m.name}|${m.loadMs}|${image.name}|${image.width}x${image.height}|${x.inputSize}|${x.runCount}` : '');
+  const key0 = key(m0);
+  const key1 = key(m1);
+  useEffect(() => {
+    if (image) session.requestRun(0, key0, image, x.inputSize || undefined);
+  }, [session, key0, image, x.inputSize]);
+  useEffect(() => {
+    if (image) session.requestRun(1, key1, image, x.inputSize || undefined);
+  }, [session, key1, image, x.inputSize]);
+
+  const mainGen = st.runs.main?.gen;
+  useEffect(() => {
+    if (x.needOff && mainGen !== undefined) void session.rerunPriorOff();
+  }, [session, x.needOff, mainGen]);
+
+  useEffect(() => {
+    for (const [slot, variant, q] of x.wanted) void session.fetchSlice(slot, variant, q);
+  }, [session, x.wanted]);
+
+  const enc = x.encoder;
+  const cell = enc && st.runs.main ? imageToCell(enc.point, st.runs.main.result.featW, st.runs.main.result.featH, enc.frame) : null;
+  const cellIndex = cell?.index;
+  const encLayer = enc?.layer;
+  useEffect(() => {
+    if (cellIndex !== undefined && encLayer !== undefined && mainGen !== undefined) void session.fetchEncoderAttention(encLayer - 1, cellIndex);
+  }, [session, cellIndex, encLayer, mainGen]);
+}

@@ -1,0 +1,67 @@
+import { useCallback, useEffect, useReducer, useRef } from 'react';
+import { beginInteraction } from '../perf';
+import { reduce, type Action } from './actions';
+import { parseState, serializeState } from './codecs';
+import type { ViewState } from './viewState';
+
+export type Dispatch = (a: Action, ev?: { timeStamp?: number }) => void;
+
+/** How long the URL waits for zoom and pan to settle (they send many changes a second). */
+const URL_DEBOUNCE_MS = 150;
+
+/**
+ * The view state: read from the URL once, changed only by named actions, written back to the
+ * URL debounced (Safari throws after 100 history calls in 30 s). Dispatch also starts the
+ * interaction timing of the actions the benchmark measures (./perf): it knows the target state
+ * before React draws it. `isSliceCached(q)` tells a query selection that needs no fetch.
+ */
+export function useViewState(isSliceCached: (q: number) => boolean): [ViewState, Dispatch, { readonly current: ViewState }] {
+  const [s, raw] = useReducer(reduce, undefined, () => parseState(window.location.search));
+  const ref = useRef(s);
+  ref.current = s;
+  const cached = useRef(isSliceCached);
+  cached.current = isSliceCached;
+
+  const dispatch = useCallback<Dispatch>((a, ev) => {
+    const next = reduce(ref.current, a);
+    switch (a.type) {
+      case 'selectQuery':
+      case 'stepQuery':
+        beginInteraction(next.query === null || next.mode !== 'decoder' || cached.current(next.query) ? 'select-query' : 'select-query-fetch', { query: next.query, sliceReady: true }, ev);
+        break;
+      case 'setLayer':
+      case 'stepLayer':
+        beginInteraction('change-layer', { layer: next.layer }, ev);
+        break;
+      case 'toggleHead':
+      case 'soloHead':
+      case 'showHead':
+      case 'showAllHeads':
+        beginInteraction('toggle-head', { heads: next.heads }, ev);
+        break;
+      case 'setThreshold':
+        beginInteraction('change-threshold', { threshold: next.threshold }, ev);
+        break;
+    }
+    raw(a);
+  }, []);
+
+  // Discrete changes go to the URL at once; a change of zoom alone waits until zooming stops.
+  const written = useRef(s);
+  useEffect(() => {
+    const write = () => {
+      written.current = s;
+      const q = serializeState(s);
+      try {
+        window.history.replaceState(null, '', q ? `?${q}` : window.location.pathname);
+      } catch {
+        // A browser limiting history calls: the URL catches up with the next change.
+      }
+    };
+    if (serializeState({ ...s, zoom: written.current.zoom }) !== serializeState(written.current)) return write();
+    const id = window.setTimeout(write, URL_DEBOUNCE_MS);
+    return () => window.clearTimeout(id);
+  }, [s]);
+
+  return [s, dispatch, ref];
+}

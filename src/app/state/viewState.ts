@@ -1,0 +1,99 @@
+/**
+ * The whole view state in one URL-serializable shape. Everything the user chooses lives here;
+ * derived data (detections, slices) lives in the store next to it but never in the URL.
+ */
+
+export type Mode = 'decoder' | 'encoder' | 'convergence';
+/** How SMCA is compared: single view, the same SMCA model with its prior off, or two models side by side. */
+export type Compare = 'none' | 'prior-off' | 'side-by-side';
+export type Overlay = 'attention' | 'heads' | 'gaussian' | 'diff' | 'none';
+/** The overlays in cycling order (key O), with the labels the overlay menu shows. */
+export const OVERLAY_LABELS: [Overlay, string][] = [
+  ['attention', 'attention (mean of visible heads)'],
+  ['heads', 'attention, each head in its colour'],
+  ['gaussian', 'SMCA prior (Gaussian map)'],
+  ['diff', 'difference: prior on − off'],
+  ['none', 'none'],
+];
+export const OVERLAYS: Overlay[] = OVERLAY_LABELS.map(([v]) => v);
+
+export interface ViewState {
+  /** Bundled model name, or 'upload:<file name>' for a dropped checkpoint. */
+  model: string;
+  /** Second model for side-by-side comparison. */
+  model2: string | null;
+  /** 'example:<seed>', 'scene:<seed>', or 'upload' for a dropped/pasted image. */
+  image: string;
+  /** Selected query index, or null. */
+  query: number | null;
+  /** Decoder layer, 1-based (encoder layer in encoder mode). */
+  layer: number;
+  /** Bitmask of visible heads (bit h set = head h visible). */
+  heads: number;
+  threshold: number;
+  /**
+   * The user chose the threshold (slider, or `t` in the URL they opened): a model's suggested
+   * threshold no longer applies. Not a URL field of its own: `t` is written exactly when set.
+   */
+  thresholdPinned: boolean;
+  /** SMCA prior on (true) or off (false) in the primary view. */
+  smcaPrior: boolean;
+  compare: Compare;
+  /** What the heatmap overlay shows: cross-attention, the SMCA Gaussian prior, the difference prior on - off, or nothing. */
+  overlay: Overlay;
+  /** Show the 7x7 RoI grid. */
+  grid: boolean;
+  mode: Mode;
+  /** Encoder attention source (image px) in encoder mode. */
+  encPoint: [number, number] | null;
+  /** Zoom relative to fit, and the image point at the view centre. */
+  zoom: { z: number; cx: number; cy: number } | null;
+  /** Requested backend ('' = automatic). */
+  backend: string;
+  /** WASM threads asked for when the backend starts (0 = automatic, 1 = single-threaded). */
+  threads: number;
+}
+
+export const ALL_HEADS = 0xff;
+
+export const DEFAULT_STATE: ViewState = {
+  model: '',
+  model2: null,
+  image: 'example:1',
+  query: null,
+  layer: 6,
+  heads: ALL_HEADS,
+  threshold: 0.3,
+  thresholdPinned: false,
+  smcaPrior: true,
+  compare: 'none',
+  overlay: 'attention',
+  grid: true,
+  mode: 'decoder',
+  encPoint: null,
+  zoom: null,
+  backend: '',
+  threads: 0,
+};
+
+export function headVisible(mask: number, h: number): boolean {
+  return ((mask >> h) & 1) === 1;
+}
+
+export function toggleHead(mask: number, h: number): number {
+  return mask ^ (1 << h);
+}
+
+export function soloHead(h: number): number {
+  return 1 << h;
+}
+
+export function allHeads(n: number): number {
+  return n >= 31 ? 0x7fffffff : (1 << n) - 1;
+}
+
+export function visibleHeads(mask: number, n: number): number[] {
+  const out: number[] = [];
+  for (let h = 0; h < n; h++) if (headVisible(mask, h)) out.push(h);
+  return out;
+}

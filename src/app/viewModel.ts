@@ -1,0 +1,181 @@
+/**
+ * Pure selectors: from the view state and the session's data to what the views draw. No React,
+ * no DOM (heatmap canvases are made by heatCanvas.ts from the specs computed here).
+ */
+import type { Detection } from '../model/types';
+import type { ModelInfo, QuerySlice, RunResult } from '../worker/messages';
+import { cxcywhToImageBox, iou, makeFrame, normToImage, roiToImageBox, type Box, type Frame, type Pt } from './geometry';
+import { classColor } from './palette';
+import { diffMaps, gaussianWeight, type MapKind } from './heatmap';
+import { visibleHeads, type Overlay, type ViewState } from './state';
+import { sliceKey, type SessionState } from './session/LensSession';
+import type { ShownDetection, ViewOverlay } from './components/ImageView';
+
+export const EMPTY_OVERLAY: ViewOverlay = {
+  detections: [], selected: null, hovered: null, refBox: null, roiBox: null, showGrid: false, points: [], heat: null, encPoint: null, animKey: '',
+};
+
+/** One detection per query (its best label), best first. */
+export function dedupe(dets: Detection[]): Detection[] {
+  const best = new Map<number, Detection>();
+  for (const d of dets) {
+    const b = best.get(d.query);
+    if (!b || d.score > b.score) best.set(d.query, d);
+  }
+  return [...best.values()].sort((a, b) => b.score - a.score);
+}
+
+export function className(info: ModelInfo | null | undefined, label: number): string {
+  return info?.classNames[label] ?? `class ${label}`;
+}
+
+export function frameOf(run: RunResult | undefined, img: { width: number; height: number } | null): Frame | null {
+  if (!run || !img) return null;
+  return makeFrame(img.width, img.height, run.resized[1], run.resized[0], run.padded[1], run.padded[0]);
+}
+
+export function shownDetections(run: RunResult | undefined, info: ModelInfo | null | undefined, threshold: number): ShownDetection[] {
+  if (!run) return [];
+  return dedupe(run.detections)
+    .filter((d) => d.score >= threshold)
+    .map((d) => ({ query: d.query, label: d.label, score: d.score, box: d.box as Box, name: className(info, d.label), color: classColor(d.label) }));
+}
+
+/**
+ * The detection of `to` that best matches query `q` of `from` (IoU, a different label counting
+ * half when `sameLabel` is preferred); null when none overlaps.
+ */
+export function matchQuery(from: RunResult | undefined, to: RunResult | undefined, q: number | null, preferSameLabel: boolean): number | null {
+  if (q === null || !from || !to) return null;
+  const mine = dedupe(from.detections).find((d) => d.query === q);
+  if (!mine) return null;
+  let best: Detection | null = null;
+  let bestIou = 0;
+  for (const d of dedupe(to.detections)) {
+    const v = iou(mine.box as Box, d.box as Box) * (preferSameLabel && d.label !== mine.label ? 0.5 : 1);
+    if (v > bestIou) {
+      bestIou = v;
+      best = d;
+    }
+  }
+  return best?.query ?? null;
+}
+
+export interface SmcaChange {
+  query: number;
+  on?: Detection;
+  off?: Detection;
+  what: string;
+  delta: number;
+}
+
+/** Detections that change when the SMCA prior is switched off (above the threshold in either run). */
+export function smcaChanges(on: RunResult | undefined, off: RunResult | undefined, threshold: number): SmcaChange[] {
+  if (!on || !off) return [];
+  const a0 = new Map(dedupe(on.detections).map((d) => [d.query, d]));
+  const b0 = new Map(dedupe(off.detections).map((d) => [d.query, d]));
+  const out: SmcaChange[] = [];
+  for (const q of new Set([...a0.keys(), ...b0.keys()])) {
+    const a = a0.get(q);
+    const b = b0.get(q);
+    const sa = a?.score ?? 0;
+    const sb = b?.score ?? 0;
+    const above = (x: number) => x >= threshold;
+    if (!above(sa) && !above(sb)) continue;
+    let what = '';
+    if (above(sa) && !above(sb)) what = 'lost without prior';
+    else if (!above(sa) && above(sb)) what = 'only without prior';
+    else if (a && b && a.label !== b.label) what = 'class changes';
+    else if (a && b && iou(a.box as Box, b.box as Box) < 0.7) what = 'box moves';
+    else if (Math.abs(sa - sb) >= 0.05) what = 'score changes';
+    if (what) out.push({ query: q, on: a, off: b, what, delta: sb - sa });
+  }
+  return out.sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta));
+}
+
+/** Per-head maps an overlay shows, a key that names them (for canvas caching), or why there are none. */
+export interface HeadMaps {
+  maps: Float32Array[] | null;
+  kind: MapKind;
+  key: string;
+  note?: string;
+}
+
+/** What the attention heatmap of one view shows for a slice at a layer (0-based). */
+export function headMaps(
+  s: Pick<ViewState, 'mode'>, sl: QuerySlice | undefined, which: Overlay, layer: number, isSmca: boolean,
+  pair: { on?: QuerySlice; off?: QuerySlice }, encSlice: SessionState['encSlice'], view: 0 | 1,
+): HeadMaps {
+  if (s.mode === 'encoder') return { maps: view === 0 && encSlice ? encSlice.attention : null, kind: 'seq', key: `enc|${encSlice?.index}|${encSlice?.layer}` };
+  if (!sl) return { maps: null, kind: 'seq', key: '' };
+  const l = Math.min(layer, sl.layers - 1);
+  const key = `${sl.slot}|${sl.variant}|${sl.query}|${l}|${which}`;
+  if (which === 'gaussian') {
+    if (!sl.gaussian) return { maps: null, kind: 'seq', key, note: isSmca ? 'The SMCA prior is off in this view.' : 'This model has no SMCA prior.' };
+    return { maps: sl.gaussian[l].map(gaussianWeight), kind: 'seq', key };
+  }
+  if (which === 'diff') {
+    if (!isSmca) return { maps: null, kind: 'div', key, note: 'The difference view needs an SMCA model (prior on − prior off).' };
+    if (!pair.on || !pair.off) return { maps: null, kind: 'div', key, note: 'Computing the prior-off attention…' };
+    const off = pair.off;
+    return { maps: pair.on.attention[l].map((m, h) => diffMaps(m, off.attention[l][h])), kind: 'div', key: key + '|diff' };
+  }
+  return { maps: sl.attention[l], kind: 'seq', key };
+}
+
+/** The geometry drawn for the selected query in one view, in image pixels. */
+export interface QueryGeometry {
+  refBox: Box | null;
+  roiBox: Box | null;
+  points: { head: number; p: Pt }[];
+}
+
+export function queryGeometry(slice: QuerySlice | undefined, frame: Frame | null, layer: number, heads: number[]): QueryGeometry {
+  if (!slice || !frame) return { refBox: null, roiBox: null, points: [] };
+  const l = Math.min(layer, slice.layers - 1);
+  return {
+    refBox: cxcywhToImageBox(slice.referenceBoxes[l], frame),
+    roiBox: slice.roiBoxes ? roiToImageBox(slice.roiBoxes[l], slice.featW, slice.featH, frame) : null,
+    points: slice.salientPoints ? heads.filter((h) => h < slice.heads).map((h) => ({ head: h, p: normToImage(slice.salientPoints![l][h] as Pt, frame) })) : [],
+  };
+}
+
+/** Which slices the current view needs: [slot, variant, query]. */
+export function wantedSlices(
+  s: Pick<ViewState, 'query' | 'mode' | 'compare' | 'overlay'>, runs: SessionState['runs'], primaryVariant: 'main' | 'off', isSmca: boolean, matched: number | null,
+): [number, 'main' | 'off', number][] {
+  const w: [number, 'main' | 'off', number][] = [];
+  if (s.query === null || !runs.main || s.mode !== 'decoder') return w;
+  if (primaryVariant === 'main' || runs.off) w.push([0, primaryVariant, s.query]);
+  if (isSmca && (s.compare === 'prior-off' || s.overlay === 'diff')) {
+    w.push([0, 'main', s.query]);
+    if (runs.off) w.push([0, 'off', s.query]);
+  }
+  if (s.compare === 'side-by-side' && runs.second && matched !== null) w.push([1, 'main', matched]);
+  return w;
+}
+
+export const sliceOf = (slices: SessionState['slices'], slot: number, variant: 'main' | 'off', q: number | null) => (q === null ? undefined : slices[sliceKey(slot, variant, q)]);
+
+export function modelTitle(info: ModelInfo): string {
+  const c = info.config;
+  const kind = c.decoder === 'detr' ? 'DETR-style baseline' : c.smca ? 'SAM-DETR + SMCA' : 'SAM-DETR';
+  return `${kind}${info.placeholder ? ' (untrained placeholder)' : ''}`;
+}
+
+/** The caption of the per-head small multiples. */
+export function panelCaption(s: Pick<ViewState, 'mode' | 'overlay'>, layer: number): string {
+  if (s.mode === 'encoder') return `Encoder self-attention per head, layer ${layer}`;
+  if (s.overlay === 'gaussian') return `SMCA prior (Gaussian weight) per head, layer ${layer}`;
+  if (s.overlay === 'diff') return `Attention difference per head (prior on − off), layer ${layer}`;
+  return `Cross-attention per head, decoder layer ${layer}`;
+}
+
+/** The titles of the two views (none without a comparison). */
+export function viewTitles(s: Pick<ViewState, 'compare' | 'smcaPrior'>, info0: ModelInfo | null, info1: ModelInfo | null, name0: string, name1: string | null): [string | undefined, string | undefined] {
+  if (s.compare === 'side-by-side') return [info0 ? modelTitle(info0) : name0, info1 ? modelTitle(info1) : (name1 ?? '')];
+  if (s.compare === 'prior-off') return [`${info0 ? modelTitle(info0) : ''}: ${s.smcaPrior ? 'SMCA prior on' : 'prior off'}`, 'same model, SMCA prior off (decoder re-run)'];
+  return [undefined, undefined];
+}
+
+export { visibleHeads };
