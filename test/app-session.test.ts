@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { LensSession, sliceKey, type LensWorker, type SessionImage } from '../src/app/session/LensSession';
+import type { ModelInfo, Request, RunResult, QuerySlice } from '../src/worker/messages';
+
+/** A worker whose replies the test releases one by one, in any order. */
+class FakeWorker implements LensWorker {
+  calls: { req: Request; resolve: (v: unknown) => void; reject: (e: Error) => void }[] = [];
+  call<T extends Request>(req: T): Promise<never> {
+    return new Promise((resolve, reject) => this.calls.push({ req, resolve: resolve as (v: unknown) => void, reject })) as Promise<never>;
+  }
+  /** Replies to the i-th call of a type (in the order they were made). */
+  reply(type: Request['type'], i: number, value: unknown) {
+    const c = this.calls.filter((x) => x.req.type === type)[i];
+    if (!c) throw new Error(`no call ${i} of ${type}`);
+    c.resolve(value);
+  }
+  count(type: Request['type']) {
+    return this.calls.filter((x) => x.req.type === type).length;
+  }
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+const model = (name: string, slot = 0) => ({ slot, name, source: 'bundled', config: { nheads: 8 }, classNames: [], loadMs: 1 }) as unknown as ModelInfo;
+const run = (tag: number): RunResult => ({ slot: 0, variant: 'main', detections: [{ query: tag, label: 0, score: 0.9, box: [0, 0, 1, 1] }], featH: 1, featW: 1, resized: [1, 1], padded: [1, 1], timings: [], backend: 'wasm' });
+const image = (name: string): SessionImage => ({ name, width: 4, height: 4, rgb: new Uint8ClampedArray(48) });
+const slice = (query: number, tag: string) => ({ slot: 0, variant: 'main', query, tag }) as unknown as QuerySlice;
+
+async function ready() {
+  const w = new FakeWorker();
+  const s = new LensSession(w);
+  const init = s.init('wasm', undefined);
+  w.reply('init', 0, { backend: 'wasm', fallbacks: [], crossOriginIsolated: false });
+  await init;
+  const load = s.loadBundled(0, 'm', '/');
+  w.reply('loadBundled', 0, model('m'));
+  await load;
+  return { w, s };
+}
+
+describe('LensSession: replies of older runs never reach the view', () => {
+  it('a slow detection reply for a previous image is dropped when a newer one answered first', async () => {
+    const { w, s } = await ready();
+    s.requestRun(0, 'image A', image('A'), undefined);
+    s.requestRun(0, 'image B', image('B'), undefined);
+    w.reply('detect', 1, run(2));
+    await tick();
+    expect(s.getSnapshot().runs.main?.result.detections[0].query).toBe(2);
+    w.reply('detect', 0, run(1)); // the old image's answer arrives late
+    await tick();
+    expect(s.getSnapshot().runs.main?.result.detections[0].query).toBe(2);
+    expect(s.getSnapshot().completed).toBe(1);
+  });
+
+  it('a query slice fetched for the previous run is not applied to the new run', async () => {
+    const { w, s } = await ready();
+    s.requestRun(0, 'A', image('A'), undefined);
+    w.reply('detect', 0, run(1));
+    await tick();
+    void s.fetchSlice(0, 'main', 3); // in flight for run A
+    s.requestRun(0, 'B', image('B'), undefined);
+    w.reply('detect', 1, run(2));
+    await tick();
+    w.reply('querySlice', 0, slice(3, 'from run A'));
+    await tick();
+    expect(s.getSnapshot().slices[sliceKey(0, 'main', 3)]).toBeUndefined();
+    // Asked again for run B, it is fetched anew and kept.
+    void s.fetchSlice(0, 'main', 3);
+    w.reply('querySlice', 1, slice(3, 'from run B'));
+    await tick();
+    expect((s.getSnapshot().slices[sliceKey(0, 'main', 3)] as unknown as { tag: string }).tag).toBe('from run B');
+  });
+
+  it('encoder attention: only the newest request counts, and none from a previous run', async () => {
+    const { w, s } = await ready();
+    s.requestRun(0, 'A', image('A'), undefined);
+    w.reply('detect', 0, run(1));
+    await tick();
+    void s.fetchEncoderAttention(0, 5);
+    void s.fetchEncoderAttention(0, 6);
+    w.reply('encoderAttention', 1, { index: 6 });
+    w.reply('encoderAttention', 0, { index: 5 });
+    await tick();
+    expect(s.getSnapshot().encSlice?.index).toBe(6);
+  });
+
+  it('the same run asked twice (React effects re-run) starts one detection', async () => {
+    const { w, s } = await ready();
+    s.requestRun(0, 'A', image('A'), undefined);
+    s.requestRun(0, 'A', image('A'), undefined);
+    expect(w.count('detect')).toBe(1);
+  });
+
+  it('nothing of the previous image stays while the next one runs', async () => {
+    const { w, s } = await ready();
+    s.requestRun(0, 'A', image('A'), undefined);
+    w.reply('detect', 0, run(1));
+    await tick();
+    s.requestRun(0, 'B', image('B'), undefined);
+    expect(s.getSnapshot().runs.main).toBeUndefined();
+  });
+});
+
+describe('LensSession: models', () => {
+  it('unloads the second model when a comparison ends', async () => {
+    const { w, s } = await ready();
+    const load = s.loadBundled(1, 'pair', '/');
+    w.reply('loadBundled', 1, model('pair', 1));
+    await load;
+    expect(s.getSnapshot().models[1]?.name).toBe('pair');
+    void s.unload(1);
+    expect(s.getSnapshot().models[1]).toBeNull();
+    expect(w.calls.some((c) => c.req.type === 'unload' && c.req.slot === 1)).toBe(true);
+  });
+
+  it('a model loading when the backend restarts does not land on the new backend', async () => {
+    const w = new FakeWorker();
+    const s = new LensSession(w);
+    const i1 = s.init('wasm', undefined);
+    w.reply('init', 0, { backend: 'wasm', fallbacks: [], crossOriginIsolated: false });
+    await i1;
+    void s.loadBundled(0, 'm', '/');
+    const i2 = s.init('cpu', undefined);
+    w.reply('loadBundled', 0, model('m'));
+    w.reply('init', 1, { backend: 'cpu', fallbacks: [], crossOriginIsolated: false });
+    await i2;
+    await tick();
+    expect(s.getSnapshot().backend?.backend).toBe('cpu');
+    expect(s.getSnapshot().models[0]).toBeNull();
+  });
+});
