@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { WorkerClient } from './workerClient';
 import { LensSession, sliceKey } from './session/LensSession';
 import { useLensEffects } from './session/useLensEffects';
@@ -74,7 +74,9 @@ export function App() {
   const isSmca = !!info0?.config.smca && info0.config.decoder === 'sam';
   const needOff = isSmca && (!s.smcaPrior || s.compare === 'prior-off' || s.overlay === 'diff');
   const primaryVariant = isSmca && !s.smcaPrior ? 'off' : 'main';
-  primaryVariantRef.current = primaryVariant;
+  useLayoutEffect(() => {
+    primaryVariantRef.current = primaryVariant;
+  });
   const mainRun = st.runs.main?.result;
   const offRun = st.runs.off?.result;
   const secondRun = st.runs.second?.result;
@@ -102,8 +104,7 @@ export function App() {
   // Play through the layers, one step per animation.
   useEffect(() => {
     if (!playing) return;
-    if (layer >= maxLayer) return setPlaying(false);
-    const id = window.setTimeout(() => dispatch({ type: 'stepLayer', delta: 1, maxLayer }), 900);
+    const id = window.setTimeout(() => (layer >= maxLayer ? setPlaying(false) : dispatch({ type: 'stepLayer', delta: 1, maxLayer })), 900);
     return () => window.clearTimeout(id);
   }, [playing, layer, maxLayer, dispatch]);
 

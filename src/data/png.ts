@@ -62,7 +62,7 @@ export function storedDeflate(data: Uint8Array): Uint8Array {
   out[o++] = ad >>> 24;
   out[o++] = (ad >>> 16) & 0xff;
   out[o++] = (ad >>> 8) & 0xff;
-  out[o++] = ad & 0xff;
+  out[o] = ad & 0xff;
   return out;
 }
 

@@ -170,7 +170,7 @@ function paintBackground(rng: Rng, img: Float32Array, w: number, h: number): voi
     for (let x = 0; x < w; x++) {
       const px = x + 0.5;
       const py = y + 0.5;
-      let t = 0;
+      let t: number;
       switch (kind) {
         case 0: // solid
           t = 0;
@@ -518,7 +518,7 @@ function paintObject(
       const dy = py - f.cy;
       const lx = f.cos * dx + f.sin * dy;
       const ly = -f.sin * dx + f.cos * dy;
-      let t = 0;
+      let t: number;
       switch (p.texture) {
         case 1:
           t = squareWave(lx * p.tc + ly * p.ts, p.period);

@@ -202,7 +202,7 @@ export function writeSafetensors(
     entries.push({ name, dtype, data: t.data, begin: off });
     off += size;
   }
-  let json = JSON.stringify(header);
+  const json = JSON.stringify(header);
   // Pad the header with spaces to 8-byte alignment (as the reference implementation does).
   const enc = new TextEncoder();
   let hb = enc.encode(json);

@@ -3,7 +3,7 @@
  * zoom and pan with d3-zoom. All overlay coordinates are image pixels inside one transformed group,
  * so they stay aligned with the image under any zoom.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { select, zoom as d3zoom, zoomIdentity, easeCubicInOut, type ZoomBehavior, type BaseType, type Selection } from 'd3';
 import { fromRelative, toRelative, roiGridLines, screenToImage, type Box, type Pt, type RelativeZoom, type Transform } from '../geometry';
 import { headColor } from '../palette';
@@ -61,8 +61,8 @@ export function ImageView(props: Props) {
   const fadeRef = useRef<{ prev: ViewOverlay['heat']; start: number; raf: number }>({ prev: null, start: 0, raf: 0 });
   const lastHeat = useRef<ViewOverlay['heat']>(null);
   const lastAnim = useRef<string>('');
+  // The latest props for the D3 handlers registered once (updated after each commit, before other effects).
   const cb = useRef(props);
-  cb.current = props;
 
   useEffect(() => {
     const el = wrapRef.current!;
@@ -75,7 +75,10 @@ export function ImageView(props: Props) {
   // The transform follows the (shared, relative) zoom state.
   const [vw, vh] = size;
   const t: Transform = vw && vh && props.imgW ? fromRelative(props.zoom ?? { z: 1, cx: props.imgW / 2, cy: props.imgH / 2 }, vw, vh, props.imgW, props.imgH) : { k: 1, x: 0, y: 0 };
-  tRef.current = t;
+  useLayoutEffect(() => {
+    cb.current = props;
+    tRef.current = t;
+  });
 
   // d3-zoom: wheel, drag, double-click zoom; user gestures update the shared zoom state.
   useEffect(() => {

@@ -1,10 +1,9 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useEffectEvent, useState } from 'react';
 
 /** Files dropped anywhere on the page or pasted go to `onFile`; `dragging` while a file is over the page. */
 export function useFileDrop(onFile: (f: File) => void): boolean {
   const [dragging, setDragging] = useState(false);
-  const handler = useRef(onFile);
-  handler.current = onFile;
+  const handle = useEffectEvent((f: File) => onFile(f));
   useEffect(() => {
     const over = (e: DragEvent) => {
       if (!e.dataTransfer?.types.includes('Files')) return;
@@ -18,13 +17,13 @@ export function useFileDrop(onFile: (f: File) => void): boolean {
       e.preventDefault();
       setDragging(false);
       const f = e.dataTransfer?.files?.[0];
-      if (f) handler.current(f);
+      if (f) handle(f);
     };
     const paste = (e: ClipboardEvent) => {
       const f = [...(e.clipboardData?.files ?? [])][0];
       if (f) {
         e.preventDefault();
-        handler.current(f);
+        handle(f);
       }
     };
     window.addEventListener('dragover', over);

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useEffectEvent } from 'react';
 import { keyAction, type KeyContext } from '../state';
 import type { Dispatch } from '../state/useViewState';
 
@@ -7,24 +7,23 @@ import type { Dispatch } from '../state/useViewState';
  * theirs, except Escape. `escape` deselects the query unless the help is open, which it closes.
  */
 export function useKeyboard(dispatch: Dispatch, context: KeyContext, help: boolean, setHelp: (f: (h: boolean) => boolean) => void): void {
-  // The latest context and help state for a listener registered once.
-  const latest = useRef({ context, help });
-  latest.current = { context, help };
+  // Reads the latest context and help state, for a listener registered once.
+  const onKey = useEffectEvent((e: KeyboardEvent) => {
+    const t = e.target as HTMLElement | null;
+    if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA') && e.key !== 'Escape') return;
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const a = keyAction(e, context);
+    if (!a) return;
+    if (e.key.startsWith('Arrow')) e.preventDefault();
+    if (a.type === 'toggleHelp') setHelp((h) => !h);
+    else if (a.type === 'escape') {
+      if (help) setHelp(() => false);
+      else dispatch({ type: 'selectQuery', query: null }, e);
+    } else dispatch(a, e);
+  });
   useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      const t = e.target as HTMLElement | null;
-      if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA') && e.key !== 'Escape') return;
-      if (e.ctrlKey || e.metaKey || e.altKey) return;
-      const a = keyAction(e, latest.current.context);
-      if (!a) return;
-      if (e.key.startsWith('Arrow')) e.preventDefault();
-      if (a.type === 'toggleHelp') setHelp((h) => !h);
-      else if (a.type === 'escape') {
-        if (latest.current.help) setHelp(() => false);
-        else dispatch({ type: 'selectQuery', query: null }, e);
-      } else dispatch(a, e);
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [dispatch, setHelp]);
+    const listener = (e: KeyboardEvent) => onKey(e);
+    window.addEventListener('keydown', listener);
+    return () => window.removeEventListener('keydown', listener);
+  }, []);
 }

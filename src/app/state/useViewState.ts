@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useReducer, useRef } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useReducer, useRef } from 'react';
 import { beginInteraction } from '../perf';
 import { reduce, type Action } from './actions';
 import { parseState, serializeState } from './codecs';
@@ -17,10 +17,13 @@ const URL_DEBOUNCE_MS = 150;
  */
 export function useViewState(isSliceCached: (q: number) => boolean): [ViewState, Dispatch, { readonly current: ViewState }] {
   const [s, raw] = useReducer(reduce, undefined, () => parseState(window.location.search));
+  // The state and cache test as of the last commit, for dispatch's timing (events come after commits).
   const ref = useRef(s);
-  ref.current = s;
   const cached = useRef(isSliceCached);
-  cached.current = isSliceCached;
+  useLayoutEffect(() => {
+    ref.current = s;
+    cached.current = isSliceCached;
+  });
 
   const dispatch = useCallback<Dispatch>((a, ev) => {
     const next = reduce(ref.current, a);
