@@ -144,8 +144,17 @@ function hugePng(w: number, h: number): Uint8Array {
 
 // ---------------------------------------------------------------------------------------------
 
-test('loads the bundled model and shows detections on WebGPU', async ({ open }) => {
-  const page = await open('', { timeout: 240_000 });
+test('auto passes over a software GPU for wasm and says why', async ({ open }) => {
+  // This machine has no GPU: Chromium's WebGPU and WebGL run on SwiftShader, far slower than wasm.
+  const page = await open('');
+  assert((await page.getByTestId('backend-badge').textContent()) === 'wasm', 'auto did not pick wasm: ' + (await page.getByTestId('backend-badge').textContent()));
+  const why = (await page.getByTestId('backend-badge').getAttribute('title')) ?? '';
+  assert(/webgpu: a software adapter/.test(why) && /webgl: a software renderer/.test(why), 'the badge does not say why the GPU backends were passed over: ' + why);
+  assert((await page.getByTestId('detection-box').count()) > 0, 'no detection boxes');
+});
+
+test('loads the bundled model and shows detections on WebGPU (asked for by name)', async ({ open }) => {
+  const page = await open('?backend=webgpu', { timeout: 240_000 });
   assert((await page.getByTestId('backend-badge').textContent()) === 'webgpu', 'backend is not webgpu: ' + (await page.getByTestId('backend-badge').textContent()));
   const n = await page.getByTestId('detection-box').count();
   assert(n > 0, 'no detection boxes');
@@ -158,7 +167,8 @@ test('without WebGPU it falls back to WebGL and says why', async ({ url }) => {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS.filter((a) => a !== '--enable-unsafe-webgpu') });
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    await page.goto(url);
+    // WebGPU asked for by name: the chain goes on to WebGL (software here, but the user chose GPUs).
+    await page.goto(url + '?backend=webgpu');
     await waitRuns(page, 1, 180_000);
     const badge = await page.getByTestId('backend-badge').textContent();
     assert(badge === 'webgl', 'expected the webgl fallback, got ' + badge);
@@ -229,6 +239,11 @@ test('dropping an image runs detection on it', async ({ open }) => {
   assert(/Ready/.test(status ?? ''), 'status: ' + status);
   assert((await page.getByTestId('detection-box').count()) > 0, 'no boxes on the dropped image');
   assert(new URL(page.url()).searchParams.get('image') === 'upload', 'URL does not record the upload');
+  // A dropped image is not one of the shape model's generated scenes: the page says what the model knows.
+  const warning = (await page.getByTestId('domain-warning').textContent()) ?? '';
+  assert(/8 synthetic shapes/.test(warning) && /checkpoint/.test(warning), 'no domain warning on an uploaded image: ' + warning);
+  await page.getByRole('button', { name: 'Generate a new scene' }).click();
+  await page.getByTestId('domain-warning').waitFor({ state: 'detached' });
 });
 
 test('a text file, a truncated PNG and a huge image give the right message or result', async ({ open }) => {
@@ -389,6 +404,21 @@ test('side by side: SAM-DETR and SAM-DETR + SMCA with synchronised selection and
   await shot(page, '10-side-by-side');
 });
 
+test('a long run can be cancelled; the app stays usable and runs again when asked', async ({ open }) => {
+  const page = await open('?backend=cpu');
+  const r = await runs(page);
+  // cpu at 800 px: a run of several seconds here.
+  await page.getByLabel('Model input size (shorter side)').selectOption('800');
+  await page.getByTestId('cancel').click({ timeout: 10_000 });
+  await page.waitForFunction(() => /Cancelled/.test(document.querySelector('[data-testid=status]')?.textContent ?? ''), null, { timeout: 60_000 });
+  assert((await runs(page)) === r, 'the cancelled run completed anyway');
+  assert((await page.getByTestId('detection-box').count()) === 0, 'boxes of the cancelled run (or the one before it) are shown');
+  assert((await page.getByTestId('error-message').count()) === 0, 'cancelling showed an error');
+  await page.getByLabel('Model input size (shorter side)').selectOption('128');
+  await waitRuns(page, r + 1, 60_000);
+  assert((await page.getByTestId('detection-box').count()) > 0, 'no boxes after running again');
+});
+
 test('checkpoint fixtures: malicious, truncated and foreign files give errors; the app stays usable', async ({ open }) => {
   const page = await open('?backend=wasm');
   const boxes = await page.getByTestId('detection-box').count();
@@ -425,23 +455,31 @@ test('loading a SAM-DETR .pth shows progress, the detected configuration, and sw
   // Record every state the status line goes through while the checkpoint loads and runs.
   await page.evaluate(() => {
     const el = document.querySelector('[data-testid=status]')!;
-    const log: { text: string; progress: number | null }[] = [];
+    const log: { text: string; progress: number | null; boxes: number }[] = [];
     (window as unknown as { __statusLog: typeof log }).__statusLog = log;
     // (inline: a named function here would need tsx's __name helper, absent in the page)
     new MutationObserver(() => {
       const bar = el.querySelector('progress');
-      log.push({ text: el.textContent ?? '', progress: bar ? Number(bar.getAttribute('value')) : null });
+      log.push({ text: el.textContent ?? '', progress: bar ? Number(bar.getAttribute('value')) : null, boxes: document.querySelectorAll('[data-testid=detection-box]').length });
     }).observe(el, { subtree: true, childList: true, characterData: true, attributes: true });
   });
   await dropFile(page, 'tiny_sam_smca.pth', sink.bytes(), 'application/octet-stream');
   await waitRuns(page, r + 2, 120_000);
-  const seen = (await page.evaluate(() => (window as unknown as { __statusLog: { text: string; progress: number | null }[] }).__statusLog));
+  const seen = (await page.evaluate(() => (window as unknown as { __statusLog: { text: string; progress: number | null; boxes: number }[] }).__statusLog));
   const reading = seen.filter((e) => /^Reading tiny_sam_smca\.pth/.test(e.text));
   assert(reading.some((e) => e.progress !== null), 'no progress bar while reading the checkpoint: ' + JSON.stringify(seen.slice(0, 8)));
   const pcts = reading.map((e) => e.progress).filter((v): v is number => v !== null);
   assert(pcts.every((v, i) => v >= 0 && v <= 100 && (i === 0 || v >= pcts[i - 1])), 'reading progress not monotone in 0..100: ' + pcts);
   const firstRun = seen.findIndex((e) => /^Running/.test(e.text));
   assert(firstRun > seen.indexOf(reading[0]), 'no "Running" status after reading: ' + seen.map((e) => e.text).join(' | '));
+  // While the new model runs, nothing of the previous model's result is on screen.
+  const stale = seen.filter((e, i) => i > firstRun && /^Running/.test(e.text) && e.boxes > 0);
+  assert(stale.length === 0, `the previous model's boxes stayed on screen during the new model's run: ${JSON.stringify(stale[0])}`);
+  // One run for the new model, not two (the scene at the checkpoint's size is made before it runs).
+  await idle(page);
+  await page.waitForTimeout(1500);
+  assert((await runs(page)) === r + 2, `the checkpoint drop ran the model ${(await runs(page)) - r - 1} times`);
+  assert(seen.filter((e) => /^Running…$/.test(e.text)).length === 1, 'more than one run started: ' + seen.map((e) => e.text).join(' | '));
   assert((await page.getByTestId('model-picker').inputValue()) === 'upload:tiny_sam_smca.pth', 'model picker did not switch');
   const report = (await page.getByTestId('checkpoint-report').textContent()) ?? '';
   assert(/with SMCA/.test(report) && /resnet18/.test(report), 'detected configuration not shown: ' + report);

@@ -5,6 +5,11 @@ import type { ModelInfo, Request, RunResult, QuerySlice } from '../src/worker/me
 /** A worker whose replies the test releases one by one, in any order. */
 class FakeWorker implements LensWorker {
   calls: { req: Request; resolve: (v: unknown) => void; reject: (e: Error) => void }[] = [];
+  cancelled = 0;
+  cancel() {
+    this.cancelled++;
+    for (const c of this.calls.splice(0)) c.reject(new Error('cancelled'));
+  }
   call<T extends Request>(req: T): Promise<never> {
     return new Promise((resolve, reject) => this.calls.push({ req, resolve: resolve as (v: unknown) => void, reject })) as Promise<never>;
   }
@@ -126,5 +131,27 @@ describe('LensSession: models', () => {
     await tick();
     expect(s.getSnapshot().backend?.backend).toBe('cpu');
     expect(s.getSnapshot().models[0]).toBeNull();
+  });
+});
+
+describe('LensSession: cancel', () => {
+  it('stops a run: the worker is replaced, nothing of the run shows, no error, and it does not start again by itself', async () => {
+    const { w, s } = await ready();
+    s.requestRun(0, 'slow', image('A'), undefined);
+    s.cancel();
+    expect(w.cancelled).toBe(1);
+    await tick();
+    expect(s.getSnapshot().error).toBeNull();
+    w.reply('init', 0, { backend: 'wasm', fallbacks: [], crossOriginIsolated: false });
+    await tick();
+    expect(s.getSnapshot().statusText).toMatch(/Cancelled/);
+    expect(s.getSnapshot().models[0]).toBeNull(); // the backend started again: the model loads again
+    const load = s.loadBundled(0, 'm', '/');
+    w.reply('loadBundled', 0, model('m'));
+    await load;
+    s.requestRun(0, 'slow', image('A'), undefined); // the same run, asked again by the view
+    expect(w.count('detect')).toBe(0);
+    s.requestRun(0, 'slow, run again', image('A'), undefined); // the user asks for it
+    expect(w.count('detect')).toBe(1);
   });
 });

@@ -29,6 +29,7 @@ import { ImageView, type ViewOverlay } from './components/ImageView';
 import { SmallMultiples, type HeadPanel } from './components/SmallMultiples';
 import { HelpOverlay } from './components/HelpOverlay';
 import { ConvergenceView } from './components/ConvergenceView';
+import { DomainWarning } from './components/DomainWarning';
 import type { ModelCard } from '../worker/messages';
 
 const BASE = import.meta.env.BASE_URL;
@@ -160,13 +161,18 @@ export function App() {
     endInteraction({ query: s.query, sliceReady: s.query === null || s.mode !== 'decoder' || !!slice0, heads: s.heads, layer, threshold: s.threshold });
   });
 
+  // A cancelled checkpoint is not read again by itself: the default model comes back.
+  const cancel = () => {
+    session.cancel();
+    if (modelName.startsWith('upload:')) dispatch({ type: 'setModel', model: '' });
+  };
   const exportSource = () => (img ? { img, heat: ov0.heat, svg: svgRefs.current[0] } : null);
   const modelOptions = [...(index ?? []).map((m) => ({ value: m.name, label: m.label })), ...st.uploads.map((u) => ({ value: u.name, label: `${u.name.slice(7)} (checkpoint)` }))];
   return (
     <div className={'app' + (dragging ? ' dragging' : '')}>
       <TopBar
         models={modelOptions} model={modelName} onModel={(m) => dispatch({ type: 'setModel', model: m })} backend={st.backend} requestedBackend={s.backend}
-        onBackend={(b) => dispatch({ type: 'setBackend', backend: b })} busy={st.busy} statusText={st.statusText} completed={st.completed} onHelp={() => setHelp(true)}
+        onBackend={(b) => dispatch({ type: 'setBackend', backend: b })} busy={st.busy} statusText={st.statusText} completed={st.completed} onHelp={() => setHelp(true)} onCancel={cancel}
       />
       <Notices backend={st.backend} requestedBackend={s.backend} placeholder={!!info0?.placeholder} error={st.error} onDismiss={() => session.setError(null)} />
       <nav className="tabs" aria-label="View">
@@ -202,6 +208,7 @@ export function App() {
                 />
               )}
               {dragging && <div className="drop-hint">Drop an image or a .pth checkpoint</div>}
+              {info0?.source === 'bundled' && ref.kind === 'upload' && <DomainWarning classes={info0.classNames} />}
             </div>
             <ViewerControls mode={s.mode} layer={layer} maxLayer={maxLayer} playing={playing} onPlay={setPlaying} nHeads={nHeads} heads={s.heads} overlay={s.overlay} grid={s.grid} dispatch={dispatch} />
             {s.mode === 'encoder' && !s.encPoint && <p className="hint">Click a location on the image to see the encoder self-attention from it, per head.</p>}

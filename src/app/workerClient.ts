@@ -45,6 +45,13 @@ export class WorkerClient {
     });
   }
 
+  /** Stops the worker now (whatever it computes) and fails the calls still waiting; the next call starts a new one. */
+  cancel() {
+    const pending = [...this.pending.values()];
+    this.terminate();
+    for (const p of pending) p.reject(new Error('cancelled'));
+  }
+
   /** Stops the worker; calls still waiting never settle (their callers have gone). */
   terminate() {
     this.worker?.terminate();

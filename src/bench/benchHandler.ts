@@ -6,6 +6,7 @@
  * Models run through the app's Engine (src/worker/engine.ts) with the same TF.js instance.
  */
 import * as tf from '@tensorflow/tfjs';
+import { describeWebGlRenderer, describeWebGpuAdapter, type GpuAdapterLike } from '../worker/softwareGpu';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { Engine } from '../worker/engine';
 import { buildModel, formulaWeights } from '../model';
@@ -52,20 +53,11 @@ async function probe(): Promise<BackendProbe> {
     out.software = false;
   }
   if (backend === 'webgpu') {
-    type Info = { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
-    type Adapter = { info?: Info; isFallbackAdapter?: boolean };
     const gpu = (self.navigator as unknown as { gpu?: { requestAdapter(o?: object): Promise<unknown> } }).gpu;
-    const adapter = (await gpu?.requestAdapter({ powerPreference: 'high-performance' })) as Adapter | null | undefined;
-    const info = adapter?.info ?? {};
-    out.device = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' / ');
-    out.software = !!(adapter?.isFallbackAdapter || info.isFallbackAdapter) || /swiftshader|llvmpipe|lavapipe|software/i.test(out.device);
+    const adapter = (await gpu?.requestAdapter({ powerPreference: 'high-performance' })) as GpuAdapterLike | null | undefined;
+    Object.assign(out, adapter ? describeWebGpuAdapter(adapter) : { device: 'no adapter', software: false });
   }
-  if (backend === 'webgl') {
-    const gl = new OffscreenCanvas(1, 1).getContext('webgl2') as WebGL2RenderingContext | null;
-    const ext = gl?.getExtension('WEBGL_debug_renderer_info');
-    out.device = gl ? String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER)) : 'no webgl2 context';
-    out.software = /swiftshader|llvmpipe|software/i.test(out.device);
-  }
+  if (backend === 'webgl') Object.assign(out, describeWebGlRenderer());
   return out;
 }
 

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
+import { describeWebGlRenderer, describeWebGpuAdapter, type GpuAdapterLike } from './softwareGpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
@@ -25,15 +26,26 @@ let current: BackendName = 'cpu';
 const engine = new Engine(() => current);
 let wasmStart: WasmStart | null = null;
 
-async function tryBackend(b: BackendName, wasmThreads?: number): Promise<string | null> {
+/**
+ * Starts one backend, or says why it did not. `auto`: the user asked for no backend by name, so
+ * a software GPU is passed over for wasm (it is far slower on the same CPU); asked for by name,
+ * it runs.
+ */
+async function tryBackend(b: BackendName, wasmThreads: number | undefined, auto: boolean): Promise<string | null> {
   try {
     if (b === 'webgpu') {
-      const gpu = (self.navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+      const gpu = (self.navigator as Navigator & { gpu?: { requestAdapter(o?: object): Promise<unknown> } }).gpu;
       if (!gpu) return 'navigator.gpu is missing (WebGPU is not enabled in this browser)';
-      const adapter = await gpu.requestAdapter();
+      const adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' })) as GpuAdapterLike | null;
       if (!adapter) return 'no WebGPU adapter available';
+      const { device, software } = describeWebGpuAdapter(adapter);
+      if (auto && software) return `a software adapter (${device || 'fallback adapter'}): slower than wasm on this CPU`;
     }
-    if (b === 'webgl' && typeof OffscreenCanvas === 'undefined') return 'OffscreenCanvas is missing in workers';
+    if (b === 'webgl') {
+      if (typeof OffscreenCanvas === 'undefined') return 'OffscreenCanvas is missing in workers';
+      const { device, software } = describeWebGlRenderer();
+      if (auto && software) return `a software renderer (${device}): slower than wasm on this CPU`;
+    }
     if (b === 'wasm') {
       // Threaded SIMD build when cross-origin isolated, else single-threaded; the project's wasm kernels.
       wasmStart = await startWasm(wasmThreads);
@@ -58,7 +70,7 @@ async function init(requested?: BackendName, wasmThreads?: number): Promise<Init
   const order = requested ? [requested, ...BACKENDS.filter((b) => b !== requested)] : BACKENDS;
   const fallbacks: InitResult['fallbacks'] = [];
   for (const b of order) {
-    const reason = await tryBackend(b, wasmThreads);
+    const reason = await tryBackend(b, wasmThreads, !requested);
     if (reason === null) {
       current = b;
       const wasm = b === 'wasm' ? wasmStart : null;

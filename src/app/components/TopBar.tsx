@@ -12,6 +12,8 @@ interface Props {
   statusText: string;
   completed: number;
   onHelp: () => void;
+  /** Stops the current read or run. */
+  onCancel: () => void;
 }
 
 /** Title, model picker, backend badge and switch, status line with progress, help button. */
@@ -62,6 +64,11 @@ export function TopBar(p: Props) {
         {status}
         {p.busy && pct !== null && <progress max={100} value={pct} aria-label="progress" />}
       </div>
+      {p.busy && (
+        <button type="button" data-testid="cancel" onClick={p.onCancel} title="Stop this read or run (the backend restarts; the view waits for your next choice)">
+          Cancel
+        </button>
+      )}
       <button type="button" className="help-btn" onClick={p.onHelp} aria-label="Keyboard shortcuts and help (?)">
         ?
       </button>

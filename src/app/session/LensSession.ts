@@ -3,6 +3,8 @@ import type { BackendName, EncoderSlice, InitResult, ModelInfo, Progress, QueryS
 /** The worker as the session sees it (WorkerClient in the page, a fake in tests). */
 export interface LensWorker {
   call<T extends Request>(req: T, onProgress?: (p: Progress) => void, transfer?: Transferable[]): Promise<ResponseMap[T['type']]>;
+  /** Stops whatever the worker computes; its pending calls fail. The next call starts a new worker. */
+  cancel(): void;
 }
 
 /** An image ready to run: its name identifies it (a new upload gets a new name). */
@@ -108,14 +110,36 @@ export class LensSession {
     this.set(statusText === undefined ? { busy } : { busy, statusText });
   }
 
+  /**
+   * Stops a long read or run: the worker is replaced (a computation in it cannot be interrupted
+   * otherwise), everything it held is dropped, and the backend starts again. Nothing of the
+   * cancelled work reaches the view: every generation moves on.
+   */
+  cancel(): void {
+    this.worker.cancel();
+    this.gen.off++;
+    this.gen.enc++;
+    // What was cancelled does not start again by itself once the backend is back (see requestRun).
+    this.cancelled = [...this.runKeys];
+    this.set({ error: null });
+    void this.init(this.started.backend, this.started.wasmThreads).then(() => this.set({ statusText: 'Cancelled — change the image, model or settings, or press Run again' }));
+  }
+
+  /** Per slot, the run key a cancel stopped: not started again until something else is asked for. */
+  private cancelled = ['', ''];
+
+  /** What the backend was last started with (cancel starts it the same way). */
+  private started: { backend?: BackendName; wasmThreads?: number } = {};
+
   /** Starts (or switches) the backend; the models and runs of the old one are dropped with it. */
   async init(backend: BackendName | undefined, wasmThreads: number | undefined): Promise<void> {
+    this.started = { backend, wasmThreads };
     const g = ++this.gen.backend;
     this.gen.run = this.gen.run.map((x) => x + 1);
     this.gen.load = this.gen.load.map((x) => x + 1);
     this.loading = [null, null];
     this.runKeys = ['', ''];
-    this.set({ busy: { label: `Starting TensorFlow.js (${backend ?? 'auto'})` } });
+    this.set({ backend: null, models: [null, null], runs: {}, slices: {}, encSlice: null, busy: { label: `Starting TensorFlow.js (${backend ?? 'auto'})` } });
     try {
       const r = await this.worker.call({ type: 'init', backend, wasmThreads });
       if (g !== this.gen.backend) return;
@@ -181,6 +205,8 @@ export class LensSession {
    */
   requestRun(slot: number, key: string, image: SessionImage, inputSize: number | undefined): void {
     if (!key || this.runKeys[slot] === key) return;
+    if (this.cancelled[slot] === key) return;
+    this.cancelled[slot] = '';
     this.runKeys[slot] = key;
     void this.detect(slot, image, inputSize).then((ok) => {
       if (!ok && this.runKeys[slot] === key) this.runKeys[slot] = '';

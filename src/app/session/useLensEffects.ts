@@ -65,7 +65,8 @@ export function useLensEffects(session: LensSession, st: SessionState, x: LensIn
   // Detection whenever a slot's model, the image or the settings change (the session skips repeats).
   const m0 = st.models[0];
   const m1 = s.compare === 'side-by-side' ? st.models[1] : null;
-  const key = (m: typeof m0) => (m && image ? `${m.name}|${m.loadMs}|${image.name}|${image.width}x${image.height}|${x.inputSize}|${x.runCount}` : '');
+  // A model (re)installed in a slot clears its last key in the session, so a reload runs again.
+  const key = (m: typeof m0) => (m && image ? `${m.name}|${image.name}|${image.width}x${image.height}|${x.inputSize}|${x.runCount}` : '');
   const key0 = key(m0);
   const key1 = key(m1);
   useEffect(() => {
