@@ -308,6 +308,14 @@ test('query selection: 8 salient points and 8 maps; head toggles; solo; layer sl
   // key A shows all
   await page.locator('body').press('a');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=salient-point]').length === 8);
+  // Fast clicks on three heads, about 100 ms apart: each one counts, at once.
+  for (const h of [0, 1, 2]) {
+    await page.locator(`[data-testid=head-toggle][data-head="${h}"]`).click();
+    await page.waitForTimeout(100);
+  }
+  assert((await headsOf(page, 'salient-point')).join() === '3,4,5,6,7', 'fast clicks on heads 1-3 did not hide all three: ' + (await headsOf(page, 'salient-point')).join());
+  await page.locator('body').press('a');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=salient-point]').length === 8);
   // layer slider changes the points
   const pos = () => page.locator('[data-testid=salient-point]').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-x')},${e.getAttribute('data-y')}`).join(' '));
   const slider = page.getByTestId('layer-slider');
@@ -489,7 +497,7 @@ test('loading a SAM-DETR .pth shows progress, the detected configuration, and sw
 }, 180_000);
 
 test('exports: PNG, SVG and COCO JSON', async ({ open }) => {
-  const page = await open('?backend=wasm&t=0');
+  const page = await open('?backend=wasm&t=0&image=example:7');
   await selectFirstQuery(page);
   const grab = async (id: string) => {
     const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 20_000 }), page.getByTestId(id).click()]);
@@ -499,13 +507,21 @@ test('exports: PNG, SVG and COCO JSON', async ({ open }) => {
   };
   const png = await grab('export-png');
   assert(png.bytes.length > 1000 && png.bytes[0] === 0x89 && png.bytes[1] === 0x50, 'PNG export is not a PNG');
+  // Exports of a small model input are drawn larger (the 192 px scene at 4x), not at 192 px.
+  const pngW = png.bytes.readUInt32BE(16);
+  assert(pngW >= 576, `PNG export is ${pngW} px wide`);
   const svg = await grab('export-svg');
   const text = svg.bytes.toString('utf8');
   assert(text.includes('<svg') && text.includes('data-testid="detection-box"') && text.includes('salient-point'), 'SVG export lacks the overlay');
+  const svgW = Number(/<svg [^>]*width="(\d+)"/.exec(text)?.[1]);
+  assert(svgW === pngW, `SVG opens at ${svgW} px, the PNG is ${pngW} px`);
   const coco = await grab('export-coco');
   const arr = JSON.parse(coco.bytes.toString('utf8'));
   assert(Array.isArray(arr) && arr.length > 0, 'COCO JSON empty');
-  for (const k of ['image_id', 'category_id', 'bbox', 'score']) assert(k in arr[0], `COCO result lacks ${k}`);
+  for (const k of ['image_id', 'category_id', 'bbox', 'score', 'file_name', 'category_name']) assert(k in arr[0], `COCO result lacks ${k}`);
+  // The example scene's id is its seed (not 1 for every image), named by a file name, and the class names are the model's.
+  assert(arr.every((d: { image_id: number; file_name: string }) => d.image_id === 7 && d.file_name === 'example-7.png'), `image id / file name: ${arr[0].image_id} ${arr[0].file_name}`);
+  assert(arr.every((d: { category_name: string }) => ['circle', 'square', 'triangle', 'star', 'cross', 'ring', 'crescent', 'arrow'].includes(d.category_name)), 'category names are not the model classes');
   assert(arr[0].bbox.length === 4, 'bbox is not xywh');
   mkdirSync(join(ROOT, 'test-results'), { recursive: true });
 });

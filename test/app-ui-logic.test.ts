@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_STATE, allHeads, parseState, serializeState, soloHead, toggleHead, visibleHeads, type ViewState } from '../src/app/state';
 import { checkPng, sniff } from '../src/app/imageInput';
-import { toCocoResults } from '../src/app/exporters';
+import { cocoImageId, toCocoResults } from '../src/app/exporters';
 import { blendHeadsRGBA, diffMaps, gaussianWeight, mapToRGBA, meanMaps } from '../src/app/heatmap';
 import { HEAD_COLORS } from '../src/app/palette';
 import { encodePng } from '../src/data/png';
@@ -70,6 +70,13 @@ describe('COCO results export', () => {
   it('writes xywh in original-file pixels with category ids', () => {
     const r = toCocoResults([{ score: 0.91234567, label: 2, box: [10, 20, 50, 80], query: 3 }], 42, 2, 2, 1);
     expect(r).toEqual([{ image_id: 42, category_id: 3, bbox: [20, 40, 80, 120], score: 0.91235 }]);
+  });
+  it('names the file and the class, with an image id a user can map back', () => {
+    const r = toCocoResults([{ score: 0.5, label: 1, box: [0, 0, 1, 1], query: 0 }], cocoImageId('upload', 'cat.jpg'), 1, 1, 0, { fileName: 'cat.jpg', names: ['a', 'b'] });
+    expect(r[0]).toMatchObject({ file_name: 'cat.jpg', category_name: 'b' });
+    expect(cocoImageId('upload', 'cat.jpg')).toBe(cocoImageId('upload', 'cat.jpg'));
+    expect(cocoImageId('upload', 'cat.jpg')).not.toBe(cocoImageId('upload', 'dog.jpg'));
+    expect(cocoImageId('scene:1234', 'x')).toBe(1234);
   });
 });
 

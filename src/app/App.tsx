@@ -236,7 +236,7 @@ export function App() {
               canExportImage={!!img} canExportCoco={!!primaryRun && !!img}
               onSvg={() => { const x = exportSource(); if (x) exportSvg(x); }}
               onPng={() => { const x = exportSource(); if (x) exportPng(x).catch((e) => session.fail(e, 'PNG export')); }}
-              onCoco={() => img && primaryRun && exportCoco(img, s.image, primaryRun.detections, info0?.config.numClasses !== 91)}
+              onCoco={() => img && primaryRun && exportCoco(img, s.image, primaryRun.detections, info0?.config.numClasses !== 91, info0?.classNames ?? [])}
             />
           </aside>
         </div>

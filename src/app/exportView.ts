@@ -1,5 +1,4 @@
-import { buildPng, buildSvg, composeBase, download, toCocoResults } from './exporters';
-import { parseImageRef } from './scenes';
+import { buildPng, buildSvg, cocoImageId, composeBase, download, toCocoResults } from './exporters';
 import type { DecodedImage } from './imageInput';
 import type { Heat } from './heatCanvas';
 import type { Detection } from '../model/types';
@@ -22,8 +21,15 @@ export async function exportPng({ img, heat, svg }: ExportSource): Promise<void>
   download(png, 'sam-detr-lens.png');
 }
 
-/** COCO results of every top-k detection, in the original image's pixels. */
-export function exportCoco(img: DecodedImage, imageRef: string, detections: Detection[], synthetic: boolean): void {
-  const res = toCocoResults(detections, parseImageRef(imageRef).seed, img.origWidth / img.width, img.origHeight / img.height, synthetic ? 1 : 0);
+/** The file name an upload came from (its image name is `upload:<file>:<time>`), or the scene's reference. */
+function fileNameOf(img: DecodedImage, imageRef: string): string {
+  const m = /^upload:(.*):\d+$/.exec(img.name);
+  return m ? m[1] : `${imageRef.replace(':', '-')}.png`;
+}
+
+/** COCO results of every top-k detection, in the original image's pixels, with file and class names. */
+export function exportCoco(img: DecodedImage, imageRef: string, detections: Detection[], synthetic: boolean, names: readonly string[]): void {
+  const fileName = fileNameOf(img, imageRef);
+  const res = toCocoResults(detections, cocoImageId(imageRef, fileName), img.origWidth / img.width, img.origHeight / img.height, synthetic ? 1 : 0, { fileName, names });
   download(new Blob([JSON.stringify(res, null, 1)], { type: 'application/json' }), 'detections.coco.json');
 }
