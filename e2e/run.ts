@@ -328,6 +328,11 @@ test('query selection: 8 salient points and 8 maps; head toggles; solo; layer sl
   await page.waitForTimeout(700);
   const first = await pos();
   assert(first !== last, 'layer slider did not move the salient points');
+  // ↓ (focus on the page, not in a control) selects the next query: focus moves to it, and a screen reader hears what it is.
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await page.keyboard.press('ArrowDown');
+  await page.waitForFunction(() => document.activeElement?.getAttribute('aria-selected') === 'true', null, { timeout: 5_000 });
+  assert(/^Query \d+: .+Decoder layer \d+ of \d+\.$/.test((await page.getByTestId('announce').textContent()) ?? ''), 'selection not announced: ' + (await page.getByTestId('announce').textContent()));
   // arrow key moves one layer
   await page.locator('body').press('ArrowRight');
   await page.waitForTimeout(700);

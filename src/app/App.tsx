@@ -241,6 +241,9 @@ export function App() {
           </aside>
         </div>
       )}
+      <div className="sr-only" aria-live="polite" data-testid="announce">
+        {s.query !== null && vm.describeSelection(dets0.find((d) => d.query === s.query), s.query, layer, maxLayer, s.mode)}
+      </div>
       {help && <HelpOverlay onClose={() => setHelp(false)} />}
     </div>
   );

@@ -179,3 +179,9 @@ export function viewTitles(s: Pick<ViewState, 'compare' | 'smcaPrior'>, info0: M
 }
 
 export { visibleHeads };
+
+/** What a screen reader hears when the selection or layer changes. */
+export function describeSelection(d: ShownDetection | undefined, query: number, layer: number, maxLayer: number, mode: ViewState['mode']): string {
+  const what = d ? `${d.name}, ${(d.score * 100).toFixed(0)}%` : 'below the threshold';
+  return `Query ${query}: ${what}. ${mode === 'encoder' ? 'Encoder' : 'Decoder'} layer ${layer} of ${maxLayer}.`;
+}

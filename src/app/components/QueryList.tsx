@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import type { ShownDetection } from './ImageView';
 
 interface Props {
@@ -11,8 +12,17 @@ interface Props {
 }
 
 export function QueryList({ detections, selected, hovered, onSelect, onHover, badge }: Props) {
+  // Keyboard focus follows the selection (↑/↓ anywhere, a click on a box) unless it is in another control.
+  const list = useRef<HTMLUListElement>(null);
+  useEffect(() => {
+    const el = list.current;
+    if (selected === null || !el) return;
+    const active = document.activeElement;
+    if (active && active !== document.body && !el.contains(active)) return;
+    el.querySelector<HTMLLIElement>(`li[data-query="${selected}"]`)?.focus();
+  }, [selected]);
   return (
-    <ul className="query-list" data-testid="query-list" role="listbox" aria-label="Detected queries (Up/Down to move)">
+    <ul ref={list} className="query-list" data-testid="query-list" role="listbox" aria-label="Detected queries (Up/Down to move)">
       {detections.length === 0 && <li className="empty">No detection above the threshold.</li>}
       {detections.map((d) => (
         <li
