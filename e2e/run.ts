@@ -389,6 +389,16 @@ test('SMCA: the prior toggle changes the attention maps; prior-off comparison an
     assert(Math.abs(pk.x - pt.x) <= 0.55 * pk.cell && Math.abs(pk.y - pt.y) <= 0.55 * pk.cell, `head ${pk.head}: Gaussian peak at (${pk.x}, ${pk.y}), salient point at (${pt.x}, ${pt.y}), cell ${pk.cell} px`);
   }
   await shot(page, '09-smca-gaussian');
+  // Leaving the comparison (and the difference overlay) takes the change table away; so does the encoder tab.
+  await page.getByTestId('compare-mode').selectOption('prior-off');
+  await page.getByLabel('Heatmap overlay').selectOption('diff');
+  await page.getByText(/Detections that change without the prior/).waitFor();
+  await page.getByRole('button', { name: 'Encoder self-attention' }).click();
+  await page.getByText(/Detections that change without the prior/).waitFor({ state: 'detached' });
+  await page.getByRole('button', { name: 'Decoder cross-attention' }).click();
+  await page.getByTestId('compare-mode').selectOption('none');
+  await page.getByLabel('Heatmap overlay').selectOption('attention');
+  await page.getByText(/Detections that change without the prior/).waitFor({ state: 'detached' });
 });
 
 test('side by side: SAM-DETR and SAM-DETR + SMCA with synchronised selection and zoom', async ({ open }) => {
@@ -399,6 +409,11 @@ test('side by side: SAM-DETR and SAM-DETR + SMCA with synchronised selection and
   await page.locator('.view[data-view="1"] [data-testid=detection-box]').first().waitFor();
   await selectFirstQuery(page);
   await page.waitForFunction(() => document.querySelectorAll('.view[data-view="1"] [data-testid=salient-point]').length === 8, null, { timeout: 30_000 });
+  // Per-head small multiples for both models, each captioned with its model.
+  await page.waitForFunction(() => document.querySelectorAll('.small-multiples').length === 2, null, { timeout: 30_000 });
+  const captions = await page.locator('.small-multiples h3').allTextContents();
+  assert(captions.length === 2 && /^SAM-DETR \+ SMCA: /.test(captions[0]) && /^SAM-DETR: /.test(captions[1]), 'small multiples captions: ' + captions.join(' | '));
+  assert((await page.locator('[data-testid=attention-map]').count()) === 16, 'expected 8 maps per model');
   const scales = () =>
     page.locator('.view').evaluateAll((vs) =>
       vs.map((v) => {
@@ -605,6 +620,31 @@ test('zoom and pan keep overlays aligned with the image', async ({ open }) => {
   const d = await rect();
   assert(Math.abs(d[0] - c[0] - 60) < 3 && Math.abs(d[1] - c[1] - 30) < 3, `pan moved the box by ${d[0] - c[0]},${d[1] - c[1]}`);
   await shot(page, '14-zoomed');
+  // Z zooms to the selected query: its box centre becomes the view centre.
+  const q = await selectFirstQuery(page);
+  const box = await page.locator(`.view[data-view="0"] [data-testid=detection-box][data-query="${q}"]`).evaluate((e) => ['x', 'y', 'width', 'height'].map((a) => Number(e.getAttribute(a))));
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await page.keyboard.press('z');
+  await page.waitForTimeout(400);
+  const zq = new URL(page.url()).searchParams.get('zoom')!.split(',').map(Number);
+  assert(Math.abs(zq[1] - (box[0] + box[2] / 2)) < 0.6 && Math.abs(zq[2] - (box[1] + box[3] / 2)) < 0.6 && zq[0] >= 1, `Z zoomed to ${zq}, box ${box}`);
+});
+
+test('merging duplicate boxes leaves one box per object', async ({ open }) => {
+  const page = await open('?backend=wasm&t=0.05');
+  const before = await page.getByTestId('detection-box').count();
+  await page.getByTestId('merge-duplicates').check();
+  await page.waitForTimeout(300);
+  const boxes = await page.locator('.view[data-view="0"] [data-testid=detection-box]').evaluateAll((els) => els.map((e) => ['x', 'y', 'width', 'height'].map((a) => Number(e.getAttribute(a)))));
+  const iou = (a: number[], b: number[]) => {
+    const w = Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]);
+    const h = Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]);
+    const i = Math.max(0, w) * Math.max(0, h);
+    return i / (a[2] * a[3] + b[2] * b[3] - i);
+  };
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) assert(iou(boxes[i], boxes[j]) < 0.7, `boxes ${i} and ${j} overlap by IoU ${iou(boxes[i], boxes[j]).toFixed(2)} after merging`);
+  assert(boxes.length > 0 && boxes.length <= before, `${before} boxes before merging, ${boxes.length} after`);
+  assert(new URL(page.url()).searchParams.get('merge') === '1', 'merge not in the URL');
 });
 
 test('works offline after the first load (service worker cache)', async ({ open }) => {

@@ -4,7 +4,7 @@ import { DEFAULT_STATE, KEYMAP, PROPS, keyAction, parseState, reduce, serializeS
 // A non-default value for every field: the codecs' round trip covers the whole table.
 const EVERY: ViewState = {
   model: 'sam-detr', model2: 'detr-baseline', image: 'scene:99', query: 3, layer: 4, heads: 0x5a, threshold: 0.125, thresholdPinned: true,
-  smcaPrior: false, compare: 'side-by-side', overlay: 'gaussian', grid: false, mode: 'encoder', encPoint: [1.5, 2.5],
+  smcaPrior: false, compare: 'side-by-side', overlay: 'gaussian', grid: false, merge: true, mode: 'encoder', encPoint: [1.5, 2.5],
   zoom: { z: 1.5, cx: 10.25, cy: 20.5 }, backend: 'cpu', threads: 1,
 };
 
@@ -68,6 +68,12 @@ describe('actions', () => {
     expect([s.query, s.encPoint, s.zoom, s.image]).toEqual([null, null, null, 'scene:1234']);
   });
 
+  it('zoom to a query centres its box and makes it fill most of the view', () => {
+    const s = reduce(DEFAULT_STATE, { type: 'zoomTo', box: [10, 10, 30, 20], imgW: 100, imgH: 80 });
+    expect(s.zoom!.z).toBeCloseTo(3, 12); // 0.6 of the view: the box is 0.2 of the image width
+    expect([s.zoom!.cx, s.zoom!.cy]).toEqual([20, 15]);
+  });
+
   it('zoom multiplies about the centre and clamps', () => {
     const s = reduce(DEFAULT_STATE, { type: 'zoomBy', factor: 1.25, imgW: 200, imgH: 100 });
     expect(s.zoom).toEqual({ z: 1.25, cx: 100, cy: 50 });
@@ -77,7 +83,7 @@ describe('actions', () => {
   });
 });
 
-const ctx: KeyContext = { maxLayer: 6, nHeads: 8, isSmca: true, order: [3, 1], imgW: 100, imgH: 80, newScene: () => 'scene:1234' };
+const ctx: KeyContext = { maxLayer: 6, nHeads: 8, isSmca: true, order: [3, 1], imgW: 100, imgH: 80, newScene: () => 'scene:1234', selectedBox: [10, 10, 30, 20] };
 
 describe('keymap', () => {
   it('maps keys to the same actions the buttons dispatch', () => {
@@ -90,6 +96,9 @@ describe('keymap', () => {
     expect(k('s')).toEqual({ type: 'toggleSmcaPrior' });
     expect(keyAction({ key: 's', code: 'KeyS', shiftKey: false }, { ...ctx, isSmca: false })).toBeUndefined();
     expect(k('?')).toEqual({ type: 'toggleHelp' });
+    expect(k('z')).toEqual({ type: 'zoomTo', box: [10, 10, 30, 20], imgW: 100, imgH: 80 });
+    expect(keyAction({ key: 'z', code: 'KeyZ', shiftKey: false }, { ...ctx, selectedBox: null })).toBeUndefined();
+    expect(k('m')).toEqual({ type: 'toggleMerge' });
     expect(k('x')).toBeUndefined();
   });
 

@@ -13,6 +13,12 @@ describe('view model selectors', () => {
     expect(shownDetections(r, null, 0.7).map((d) => [d.query, d.name])).toEqual([[2, 'class 1']]);
   });
 
+  it('merging duplicates keeps the best box of each object, whatever the class', () => {
+    const r = run([det(1, 0, 0.9, [0, 0, 10, 10]), det(2, 3, 0.8, [0, 0, 10, 11]), det(3, 0, 0.7, [20, 20, 30, 30])]);
+    expect(shownDetections(r, null, 0, true).map((d) => d.query)).toEqual([1, 3]);
+    expect(shownDetections(r, null, 0, false).map((d) => d.query)).toEqual([1, 2, 3]);
+  });
+
   it('matches a query across models by IoU, preferring the same label', () => {
     const a = run([det(1, 0, 0.9, [0, 0, 10, 10])]);
     const b = run([det(5, 1, 0.9, [0, 0, 10, 10]), det(6, 0, 0.9, [1, 1, 10, 10]), det(7, 0, 0.9, [50, 50, 60, 60])]);

@@ -82,10 +82,10 @@ export function App() {
   const offRun = st.runs.off?.result;
   const secondRun = st.runs.second?.result;
   const primaryRun = primaryVariant === 'off' ? offRun : mainRun;
-  const dets0 = useMemo(() => vm.shownDetections(primaryRun, info0, s.threshold), [primaryRun, info0, s.threshold]);
+  const dets0 = useMemo(() => vm.shownDetections(primaryRun, info0, s.threshold, s.merge), [primaryRun, info0, s.threshold, s.merge]);
   const dets1 = useMemo(
-    () => (s.compare === 'side-by-side' ? vm.shownDetections(secondRun, info1, s.threshold) : s.compare === 'prior-off' ? vm.shownDetections(offRun, info0, s.threshold) : []),
-    [s.compare, secondRun, offRun, info1, info0, s.threshold],
+    () => (s.compare === 'side-by-side' ? vm.shownDetections(secondRun, info1, s.threshold, s.merge) : s.compare === 'prior-off' ? vm.shownDetections(offRun, info0, s.threshold, s.merge) : []),
+    [s.compare, secondRun, offRun, info1, info0, s.threshold, s.merge],
   );
   const frame0 = vm.frameOf(mainRun, img);
   const frame1 = s.compare === 'side-by-side' ? vm.frameOf(secondRun, img) : frame0;
@@ -111,7 +111,8 @@ export function App() {
 
   const order = useMemo(() => dets0.map((d) => d.query), [dets0]);
   const newScene = useCallback(() => `scene:${randomSeed()}`, []);
-  useKeyboard(dispatch, { maxLayer, nHeads, isSmca, order, imgW: img?.width ?? 0, imgH: img?.height ?? 0, newScene }, help, setHelp);
+  const selectedBox = (dets0.find((d) => d.query === s.query)?.box ?? null) as [number, number, number, number] | null;
+  useKeyboard(dispatch, { maxLayer, nHeads, isSmca, order, imgW: img?.width ?? 0, imgH: img?.height ?? 0, newScene, selectedBox }, help, setHelp);
   const leaveSideBySide = useCallback(() => s.compare === 'side-by-side' && dispatch({ type: 'setCompare', compare: 'none' }), [s.compare, dispatch]);
   const handleFile = useFileHandler(session, dispatch, setUpload, leaveSideBySide);
   const dragging = useFileDrop((f) => void handleFile(f));
@@ -135,12 +136,13 @@ export function App() {
   const ov1 = frame1 ? overlay(1, dets1, matched, slice1, frame1, hm1) : { ...vm.EMPTY_OVERLAY, detections: dets1 };
   const changes = useMemo(() => (isSmca ? vm.smcaChanges(mainRun, offRun, s.threshold) : []), [isSmca, mainRun, offRun, s.threshold]);
   const showChanges = isSmca && !!offRun && s.mode === 'decoder' && (s.compare === 'prior-off' || s.overlay === 'diff' || !s.smcaPrior);
-  const panels: HeadPanel[] = Array.from({ length: nHeads }, (_, h) => ({
-    head: h,
-    visible: headVisible(s.heads, h),
-    map: hm0.maps?.[h] ?? null,
-    point: slice0?.salientPoints && frame0 && s.mode === 'decoder' ? normToImage(slice0.salientPoints[Math.min(li, slice0.layers - 1)][h] as Pt, frame0) : null,
-  }));
+  const panelsOf = (hm: typeof hm0, slice: typeof slice0, frame: typeof frame0): HeadPanel[] =>
+    Array.from({ length: nHeads }, (_, h) => ({
+      head: h,
+      visible: headVisible(s.heads, h),
+      map: hm.maps?.[h] ?? null,
+      point: slice?.salientPoints && frame && s.mode === 'decoder' ? normToImage(slice.salientPoints[Math.min(li, slice.layers - 1)][h] as Pt, frame) : null,
+    }));
   const titles = vm.viewTitles(s, info0, info1, modelName, pairName);
   const showSecond = s.compare !== 'none' && (s.compare === 'side-by-side' || isSmca);
   const onSelect1 = (q: number | null) => dispatch({ type: 'selectQuery', query: s.compare === 'prior-off' ? q : vm.matchQuery(secondRun, primaryRun, q, false) });
@@ -190,7 +192,7 @@ export function App() {
         <div className="layout">
           <ImagePanel
             image={s.image} size={img} runNote={mainRun ? `model input ${mainRun.resized[1]}×${mainRun.resized[0]}, features ${mainRun.featW}×${mainRun.featH}` : null}
-            threshold={s.threshold} detections={dets0} selected={s.query} hovered={hover} onHover={setHover} onFile={(f) => void handleFile(f)} dispatch={dispatch}
+            threshold={s.threshold} merge={s.merge} detections={dets0} selected={s.query} hovered={hover} onHover={setHover} onFile={(f) => void handleFile(f)} dispatch={dispatch}
             badge={(q) => (showChanges ? (changes.find((x) => x.query === q)?.what ?? null) : null)}
           />
           <main className="center">
@@ -219,7 +221,14 @@ export function App() {
             {img && frame0 && mainRun && (s.mode === 'encoder' ? !!st.encSlice : !!slice0) && (
               <SmallMultiples
                 image={img.canvas} imgW={img.width} imgH={img.height} featW={mainRun.featW} featH={mainRun.featH} heatRect={heatmapRect(frame0)} kind={hm0.kind}
-                refBox={ov0.refBox} panels={panels} caption={vm.panelCaption(s, layer)}
+                refBox={ov0.refBox} panels={panelsOf(hm0, slice0, frame0)} caption={(s.compare === 'side-by-side' ? `${titles[0]}: ` : '') + vm.panelCaption(s, layer)}
+                onShow={(h) => dispatch({ type: 'showHead', head: h })} onSolo={(h) => dispatch({ type: 'soloHead', head: h })}
+              />
+            )}
+            {img && frame1 && secondRun && s.compare === 'side-by-side' && s.mode === 'decoder' && slice1 && (
+              <SmallMultiples
+                image={img.canvas} imgW={img.width} imgH={img.height} featW={secondRun.featW} featH={secondRun.featH} heatRect={heatmapRect(frame1)} kind={hm1.kind}
+                refBox={ov1.refBox} panels={panelsOf(hm1, slice1, frame1)} caption={`${titles[1]}: ${vm.panelCaption(s, layer)}`}
                 onShow={(h) => dispatch({ type: 'showHead', head: h })} onSolo={(h) => dispatch({ type: 'soloHead', head: h })}
               />
             )}

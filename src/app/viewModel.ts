@@ -34,10 +34,20 @@ export function frameOf(run: RunResult | undefined, img: { width: number; height
   return makeFrame(img.width, img.height, run.resized[1], run.resized[0], run.padded[1], run.padded[0]);
 }
 
-export function shownDetections(run: RunResult | undefined, info: ModelInfo | null | undefined, threshold: number): ShownDetection[] {
+/** IoU above which two shown boxes count as one object when merging for display. */
+export const MERGE_IOU = 0.7;
+
+/** Greedy, class-agnostic: a box overlapping a better one by IoU >= MERGE_IOU is dropped (input best first). */
+export function mergeDuplicates<T extends { box: number[] }>(dets: T[]): T[] {
+  const kept: T[] = [];
+  for (const d of dets) if (!kept.some((k) => iou(k.box as Box, d.box as Box) >= MERGE_IOU)) kept.push(d);
+  return kept;
+}
+
+export function shownDetections(run: RunResult | undefined, info: ModelInfo | null | undefined, threshold: number, merge = false): ShownDetection[] {
   if (!run) return [];
-  return dedupe(run.detections)
-    .filter((d) => d.score >= threshold)
+  const above = dedupe(run.detections).filter((d) => d.score >= threshold);
+  return (merge ? mergeDuplicates(above) : above)
     .map((d) => ({ query: d.query, label: d.label, score: d.score, box: d.box as Box, name: className(info, d.label), color: classColor(d.label) }));
 }
 

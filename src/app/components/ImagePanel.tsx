@@ -10,6 +10,7 @@ interface Props {
   /** "model input WxH, features WxH" of the current run. */
   runNote: string | null;
   threshold: number;
+  merge: boolean;
   detections: ShownDetection[];
   selected: number | null;
   hovered: number | null;
@@ -83,6 +84,9 @@ export function ImagePanel(p: Props) {
             aria-label="Score threshold"
             onChange={(e) => p.dispatch({ type: 'setThreshold', threshold: Number(e.target.value) }, e)}
           />
+        </label>
+        <label className="check" title="M: one box per object, whatever the class (boxes overlapping a better one by IoU ≥ 0.7 are hidden)">
+          <input type="checkbox" checked={p.merge} data-testid="merge-duplicates" onChange={(e) => p.dispatch({ type: 'setMerge', on: e.target.checked })} /> merge duplicate boxes
         </label>
         <h2>
           Detected queries <span className="muted">({p.detections.length})</span>

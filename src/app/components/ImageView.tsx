@@ -7,6 +7,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { select, zoom as d3zoom, zoomIdentity, easeCubicInOut, type ZoomBehavior, type BaseType, type Selection } from 'd3';
 import { fromRelative, toRelative, roiGridLines, screenToImage, type Box, type Pt, type RelativeZoom, type Transform } from '../geometry';
 import { headColor } from '../palette';
+import { placeLabels } from '../labelLayout';
 
 export interface ShownDetection {
   query: number;
@@ -205,12 +206,17 @@ export function ImageView(props: Props) {
     const labelOn = (d: ShownDetection) => o.selected === null || d.query === o.selected || d.query === o.hovered;
     boxes.select('text.label').attr('display', (d) => (labelOn(d) ? null : 'none'));
     boxes.select('rect.label-bg').attr('display', (d) => (labelOn(d) ? null : 'none'));
+    // Labels (detections come best first) above their boxes, moved inside where that would leave the image or cover another.
+    const shownLabels = o.detections.filter(labelOn);
+    const rects = placeLabels(shownLabels.map((d) => ({ box: d.box, width: (d.name.length + 5) * fs * 0.6 + 6 / k })), fs + 6 / k, p.imgW);
+    const rectOf = new Map(shownLabels.map((d, i) => [d.query, rects[i]]));
+    const at = (d: ShownDetection) => rectOf.get(d.query) ?? { x: d.box[0], y: d.box[1], w: 0, h: 0 };
     boxes.select('text.label').text((d) => `${d.name} ${(d.score * 100).toFixed(0)}%`)
-      .attr('x', (d) => d.box[0] + 3 / k).attr('y', (d) => d.box[1] - 4 / k).attr('font-size', fs)
+      .attr('x', (d) => at(d).x + 3 / k).attr('y', (d) => at(d).y + fs + 2 / k).attr('font-size', fs)
       .attr('fill', '#111').attr('pointer-events', 'none');
     boxes.select('rect.label-bg')
-      .attr('x', (d) => d.box[0]).attr('y', (d) => d.box[1] - fs - 6 / k)
-      .attr('width', (d) => (d.name.length + 5) * fs * 0.6 + 6 / k).attr('height', fs + 6 / k)
+      .attr('x', (d) => at(d).x).attr('y', (d) => at(d).y)
+      .attr('width', (d) => at(d).w).attr('height', fs + 6 / k)
       .attr('fill', (d) => d.color).attr('opacity', 0.9).attr('pointer-events', 'none');
 
     // Reference box, RoI box and its 7x7 grid.

@@ -25,6 +25,10 @@ export type Action =
   | { type: 'setSmcaPrior'; on: boolean }
   | { type: 'toggleSmcaPrior' }
   | { type: 'setGrid'; on: boolean }
+  | { type: 'setMerge'; on: boolean }
+  | { type: 'toggleMerge' }
+  /** Zoom so that a box (the selected query's) fills most of the view. */
+  | { type: 'zoomTo'; box: [number, number, number, number]; imgW: number; imgH: number }
   | { type: 'toggleGrid' }
   | { type: 'setMode'; mode: Mode }
   | { type: 'toggleEncoderMode' }
@@ -88,6 +92,15 @@ export function reduce(s: ViewState, a: Action): ViewState {
       return { ...s, grid: a.on };
     case 'toggleGrid':
       return { ...s, grid: !s.grid };
+    case 'setMerge':
+      return { ...s, merge: a.on };
+    case 'toggleMerge':
+      return { ...s, merge: !s.merge };
+    case 'zoomTo': {
+      const [x1, y1, x2, y2] = a.box;
+      const frac = Math.max((x2 - x1) / Math.max(1, a.imgW), (y2 - y1) / Math.max(1, a.imgH), 1e-3);
+      return { ...s, zoom: { z: Math.min(64, Math.max(1, 0.6 / frac)), cx: (x1 + x2) / 2, cy: (y1 + y2) / 2 } };
+    }
     case 'setMode':
       return { ...s, mode: a.mode };
     case 'toggleEncoderMode':

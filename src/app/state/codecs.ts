@@ -62,6 +62,7 @@ export const PROPS: Props = {
   compare: { key: 'compare', parse: oneOf<Compare>(['none', 'prior-off', 'side-by-side']), serialize: (v) => v },
   overlay: { key: 'overlay', parse: oneOf<Overlay>(OVERLAYS), serialize: (v) => v },
   grid: { key: 'grid', parse: (raw) => (raw === '0' ? false : raw === '1' ? true : undefined), serialize: (v) => (v ? '1' : '0') },
+  merge: { key: 'merge', parse: (raw) => (raw === '1' ? true : raw === '0' ? false : undefined), serialize: (v) => (v ? '1' : '0') },
   mode: { key: 'mode', parse: oneOf<Mode>(['decoder', 'encoder', 'convergence']), serialize: (v) => v },
   encPoint: { key: 'enc', parse: (raw) => encNums.parse(raw) as [number, number] | undefined, serialize: (v) => (v ? encNums.serialize(v) : '') },
   zoom: {

@@ -11,6 +11,8 @@ export interface KeyContext {
   imgH: number;
   /** A fresh random scene reference, for N. */
   newScene: () => string;
+  /** The selected query's box (image px), for Z. */
+  selectedBox: [number, number, number, number] | null;
 }
 
 /** Things a key does that are not view state: the help dialog. */
@@ -84,6 +86,8 @@ export const KEYMAP: KeyBinding[] = [
     help: 'zoom in / out',
     on: (e, c) => (is('+', '=')(e) ? { type: 'zoomBy', factor: 1.25, imgW: c.imgW, imgH: c.imgH } : is('-', '_')(e) ? { type: 'zoomBy', factor: 0.8, imgW: c.imgW, imgH: c.imgH } : undefined),
   },
+  { keys: 'Z', help: 'zoom to the selected query', on: (e, c) => (is('z', 'Z')(e) && c.selectedBox ? { type: 'zoomTo', box: c.selectedBox, imgW: c.imgW, imgH: c.imgH } : undefined) },
+  { keys: 'M', help: 'merge duplicate boxes for display (one per object)', on: (e) => (is('m', 'M')(e) ? { type: 'toggleMerge' } : undefined) },
   { keys: '0', help: 'reset zoom', on: (e) => (is('0')(e) ? { type: 'resetZoom' } : undefined) },
   { keys: 'Esc', help: 'deselect the query / close dialogs', on: (e) => (is('Escape')(e) ? { type: 'escape' } : undefined) },
 ];

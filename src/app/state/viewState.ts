@@ -43,6 +43,8 @@ export interface ViewState {
   overlay: Overlay;
   /** Show the 7x7 RoI grid. */
   grid: boolean;
+  /** Merge duplicate boxes for display (one box per object, whatever the class: IoU >= 0.7). */
+  merge: boolean;
   mode: Mode;
   /** Encoder attention source (image px) in encoder mode. */
   encPoint: [number, number] | null;
@@ -69,6 +71,7 @@ export const DEFAULT_STATE: ViewState = {
   compare: 'none',
   overlay: 'attention',
   grid: true,
+  merge: false,
   mode: 'decoder',
   encPoint: null,
   zoom: null,
