@@ -14,6 +14,9 @@ import { waitRuns } from './appState';
 import { encodePng } from '../src/data/png';
 import { generateScene } from '../src/data/scene';
 import { formulaCheckpoint } from '../src/checkpoint/formulaCheckpoint';
+import { expectedStateDictShapes } from '../src/checkpoint/expectedKeys';
+import { formulaTensor } from '../src/checkpoint/formulaWeights';
+import { floatTensor } from '../src/checkpoint/pickleWriter';
 import { torchSave } from '../src/checkpoint/torchSave';
 import { MemorySink } from '../src/checkpoint/byteSink';
 import type { ModelConfig } from '../src/model/config';
@@ -451,7 +454,7 @@ test('checkpoint fixtures: malicious, truncated and foreign files give errors; t
   const page = await open('?backend=wasm');
   const boxes = await page.getByTestId('detection-box').count();
   const cases: [string, RegExp][] = [
-    ['malicious.pth', /refusing to load "posix\.system"/],
+    ['malicious.pth', /^Refused for safety \(the file asks to run code\) — .*refusing to load "posix\.system"/],
     ['truncated.pth', /truncated or damaged \(1969 bytes/],
     ['not_a_checkpoint.pth', /not a PyTorch checkpoint|PNG/i],
   ];
@@ -514,6 +517,22 @@ test('loading a SAM-DETR .pth shows progress, the detected configuration, and sw
   assert((await page.getByTestId('smca-toggle').isEnabled()), 'SMCA toggle not enabled for an SMCA checkpoint');
   assert((await page.getByTestId('detection-box').count()) > 0, 'no detections with the checkpoint');
   await shot(page, '16-checkpoint-loaded');
+  assert((await page.getByTestId('model-warnings').count()) === 0, 'a warning about finite weights on a checkpoint without NaN');
+  // The same checkpoint with NaN and Inf in two weights: it loads, and the page says which weights.
+  const bad = formulaCheckpoint(card.config, { seed: 11, epochs: 50 }) as { model: Map<string, unknown> };
+  const poison = (name: string, v: number) => {
+    const shape = expectedStateDictShapes(card.config).find(([n]) => n === name)![1];
+    bad.model.set(name, floatTensor(shape, () => formulaTensor(name, shape, 11).map((x, i) => (i === 0 ? v : x))));
+  };
+  poison('class_embed.0.bias', NaN);
+  poison('transformer.decoder.layers.0.linear1.weight', Infinity);
+  const sink2 = new MemorySink();
+  await torchSave(sink2, bad);
+  const r2 = await runs(page);
+  await dropFile(page, 'nan_sam_smca.pth', sink2.bytes(), 'application/octet-stream');
+  await waitRuns(page, r2 + 1, 120_000);
+  const warn = (await page.getByTestId('model-warnings').textContent()) ?? '';
+  assert(/class_embed\.0\.bias/.test(warn) && /linear1\.weight/.test(warn), 'non-finite weights not named: ' + warn);
 }, 180_000);
 
 test('exports: PNG, SVG and COCO JSON', async ({ open }) => {

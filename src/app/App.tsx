@@ -176,7 +176,7 @@ export function App() {
         models={modelOptions} model={modelName} onModel={(m) => dispatch({ type: 'setModel', model: m })} backend={st.backend} requestedBackend={s.backend}
         onBackend={(b) => dispatch({ type: 'setBackend', backend: b })} busy={st.busy} statusText={st.statusText} completed={st.completed} onHelp={() => setHelp(true)} onCancel={cancel}
       />
-      <Notices backend={st.backend} requestedBackend={s.backend} placeholder={!!info0?.placeholder} error={st.error} onDismiss={() => session.setError(null)} />
+      <Notices backend={st.backend} requestedBackend={s.backend} placeholder={!!info0?.placeholder} error={st.error} onDismiss={() => session.setError(null)} modelWarnings={info0?.warnings} />
       <nav className="tabs" aria-label="View">
         {(['decoder', 'encoder', 'convergence'] as const).map((m) => (
           <button key={m} type="button" aria-pressed={s.mode === m} className={s.mode === m ? 'on' : ''} onClick={() => dispatch({ type: 'setMode', mode: m })}>

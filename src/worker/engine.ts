@@ -116,7 +116,7 @@ export class Engine {
     const model = buildModel(ck.config, ck.stateDict);
     const info: ModelInfo = {
       slot, name: `upload:${fileName}`, source: 'checkpoint', config: ck.config, classNames: [], inputSize: 800, maxSize: 1333,
-      placeholder: false, epoch: ck.epoch, report: ck.report, params: countParams(ck.stateDict), loadMs: now() - t0,
+      placeholder: false, epoch: ck.epoch, report: ck.report, warnings: ck.warnings, params: countParams(ck.stateDict), loadMs: now() - t0,
     };
     this.install(slot, model, info);
     return info;

@@ -12,7 +12,7 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { Engine } from './engine';
 import { startWasm, type WasmStart } from './wasmThreads';
-import { BACKENDS, type BackendName, type Envelope, type InitResult, type Progress, type Request, type WorkerMessage } from './messages';
+import { BACKENDS, type BackendName, type Envelope, type Handlers, type InitResult, type Progress, type Request, type RequestOf, type ResponseMap, type WorkerMessage } from './messages';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -85,36 +85,34 @@ function post(m: WorkerMessage, transfer: Transferable[] = []) {
   self.postMessage(m, transfer);
 }
 
-async function handle(id: number, req: Request): Promise<unknown> {
+/** One handler per request type; the compiler checks each returns its request's response type. */
+const handlers: Handlers = {
+  // Switching backend drops all models (their tensors live on the old backend).
+  init: (req) => {
+    engine.disposeAll();
+    return init(req.backend, req.wasmThreads);
+  },
+  loadBundled: (req, progress) => engine.loadBundled(req.slot, req.name, req.baseUrl, progress),
+  loadCheckpoint: (req, progress) => engine.loadCheckpoint(req.slot, req.file, req.fileName, progress),
+  unload: (req) => {
+    engine.unload(req.slot);
+    return null;
+  },
+  detect: (req, progress) => engine.detect(req.slot, req.rgb, req.width, req.height, { inputSize: req.inputSize, maxSize: req.maxSize, topK: req.topK }, progress),
+  rerun: (req, progress) => engine.rerun(req.slot, req.smcaPrior, req.topK, progress),
+  querySlice: (req) => engine.querySlice(req.slot, req.variant, req.query),
+  encoderAttention: (req) => engine.encoderAttention(req.slot, req.layer, req.index),
+  resources: () => performance.getEntriesByType('resource').map((e) => e.name),
+  memory: () => {
+    const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
+    return { numTensors: m.numTensors, numBytes: m.numBytes, numBytesInGPU: m.numBytesInGPU };
+  },
+};
+
+function handle<K extends Request['type']>(id: number, req: RequestOf<K>): Promise<ResponseMap[K]> | ResponseMap[K] {
   const progress = (p: Progress) => post({ id, kind: 'progress', progress: p });
-  switch (req.type) {
-    case 'init': {
-      // Switching backend drops all models (their tensors live on the old backend).
-      engine.disposeAll();
-      return init(req.backend, req.wasmThreads);
-    }
-    case 'loadBundled':
-      return engine.loadBundled(req.slot, req.name, req.baseUrl, progress);
-    case 'loadCheckpoint':
-      return engine.loadCheckpoint(req.slot, req.file, req.fileName, progress);
-    case 'unload':
-      engine.unload(req.slot);
-      return null;
-    case 'detect':
-      return engine.detect(req.slot, req.rgb, req.width, req.height, { inputSize: req.inputSize, maxSize: req.maxSize, topK: req.topK }, progress);
-    case 'rerun':
-      return engine.rerun(req.slot, req.smcaPrior, req.topK, progress);
-    case 'querySlice':
-      return engine.querySlice(req.slot, req.variant, req.query);
-    case 'encoderAttention':
-      return engine.encoderAttention(req.slot, req.layer, req.index);
-    case 'resources':
-      return performance.getEntriesByType('resource').map((e) => e.name);
-    case 'memory': {
-      const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
-      return { numTensors: m.numTensors, numBytes: m.numBytes, numBytesInGPU: m.numBytesInGPU };
-    }
-  }
+  // A request's type picks its handler; TypeScript cannot follow that correlation through the table.
+  return (handlers[req.type] as Handlers[K])(req, progress);
 }
 
 // Requests run one at a time, in order: tfjs is not re-entrant across awaits of one model.
@@ -126,7 +124,7 @@ self.onmessage = (ev: MessageEvent<Envelope>) => {
       const result = await handle(id, req);
       post({ id, kind: 'ok', result });
     } catch (e) {
-      post({ id, kind: 'error', error: (e as Error)?.message || String(e) });
+      post({ id, kind: 'error', error: (e as Error)?.message || String(e), code: (e as { code?: string })?.code });
     }
   });
 };

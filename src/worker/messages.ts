@@ -39,6 +39,8 @@ export interface ModelInfo {
   /** For checkpoints: epoch and the detection report. */
   epoch?: number;
   report?: string[];
+  /** Problems the reader found that do not stop the model (non-finite weights, named). */
+  warnings?: string[];
   params: number;
   loadMs: number;
 }
@@ -144,9 +146,14 @@ export interface ResponseMap {
 
 export type Envelope = { id: number; req: Request };
 
+/** The request of one type, and the worker's handler for it: the response type follows the request. */
+export type RequestOf<K extends Request['type']> = Extract<Request, { type: K }>;
+export type Handlers = { [K in Request['type']]: (req: RequestOf<K>, progress: (p: Progress) => void) => Promise<ResponseMap[K]> | ResponseMap[K] };
+
 export type Progress = { stage: string; done?: number; total?: number; message?: string };
 
 export type WorkerMessage =
   | { id: number; kind: 'ok'; result: unknown }
-  | { id: number; kind: 'error'; error: string }
+  /** `code`: the reader's stable error code (CheckpointError), which structured cloning of an Error would drop. */
+  | { id: number; kind: 'error'; error: string; code?: string }
   | { id: number; kind: 'progress'; progress: Progress };

@@ -9,6 +9,7 @@ import type { ModelConfig } from '../model/config';
 import type { StateDict } from '../model/types';
 import { blobSource } from '../checkpoint/byteSource';
 import { loadStateDict } from '../checkpoint/loadStateDict';
+import { CheckpointError } from '../checkpoint/errors';
 
 export interface LoadedCheckpoint {
   stateDict: StateDict;
@@ -16,6 +17,8 @@ export interface LoadedCheckpoint {
   epoch?: number;
   /** Human-readable lines: format, detected configuration, notes, unused keys. */
   report: string[];
+  /** Problems to show beside the model, e.g. non-finite weights (named). */
+  warnings: string[];
 }
 
 const list = (names: string[], n = 6) => names.slice(0, n).join(', ') + (names.length > n ? `, … (${names.length} in all)` : '');
@@ -29,7 +32,7 @@ export async function loadCheckpoint(file: Blob, onProgress: (done: number, tota
     const parts: string[] = [];
     if (missing.length) parts.push(`missing ${missing.length} weight(s) the detected SAM-DETR configuration needs: ${list(missing)}`);
     if (mismatched.length) parts.push(`${mismatched.length} weight(s) with another shape: ${list(mismatched.map((m) => `${m.name} [${m.actual}] (expected [${m.expected}])`), 3)}`);
-    throw new Error(`this checkpoint cannot run as a single-scale SAM-DETR: ${parts.join('; ')}${ck.notes.length ? ` (${ck.notes.join('; ')})` : ''}`);
+    throw new CheckpointError('unsupported-family', `this checkpoint cannot run as a single-scale SAM-DETR: ${parts.join('; ')}${ck.notes.length ? ` (${ck.notes.join('; ')})` : ''}`);
   }
   const report = [
     `${ck.format === 'zip' ? 'zip' : 'legacy'} torch.save file${ck.epoch !== undefined ? `, saved after epoch ${ck.epoch + 1}` : ''}`,
@@ -38,5 +41,5 @@ export async function loadCheckpoint(file: Blob, onProgress: (done: number, tota
     ...ck.notes,
   ];
   if (unexpected.length) report.push(`not used: ${list(unexpected)}`);
-  return { stateDict: ck.stateDict, config: c, epoch: ck.epoch, report };
+  return { stateDict: ck.stateDict, config: c, epoch: ck.epoch, report, warnings: ck.warnings };
 }

@@ -6,10 +6,12 @@ interface Props {
   placeholder: boolean;
   error: string | null;
   onDismiss: () => void;
+  /** What the reader found wrong with the active model without refusing it (NaN/Inf weights, named). */
+  modelWarnings?: string[];
 }
 
 /** The backend fallback note, the placeholder-model warning and the current error. */
-export function Notices({ backend, requestedBackend, placeholder, error, onDismiss }: Props) {
+export function Notices({ backend, requestedBackend, placeholder, error, onDismiss, modelWarnings }: Props) {
   return (
     <>
       {backend && backend.fallbacks.length > 0 && (
@@ -23,6 +25,11 @@ export function Notices({ backend, requestedBackend, placeholder, error, onDismi
         <div className="notice placeholder" data-testid="placeholder-warning" role="note">
           <b>Untrained placeholder model.</b> Its weights are a deterministic formula, not training: the boxes, points and attention are
           meaningless. They show how the view works until the trained models are bundled.
+        </div>
+      )}
+      {modelWarnings && modelWarnings.length > 0 && (
+        <div className="notice placeholder" data-testid="model-warnings" role="note">
+          <b>This checkpoint's weights are not all finite.</b> {modelWarnings.join(' ')} Detections from it may be missing or meaningless.
         </div>
       )}
       {error && (

@@ -1,3 +1,4 @@
+import { errorText } from './errorText';
 import type { BackendName, EncoderSlice, InitResult, ModelInfo, Progress, QuerySlice, Request, ResponseMap, RunResult, Variant } from '../../worker/messages';
 
 /** The worker as the session sees it (WorkerClient in the page, a fake in tests). */
@@ -98,8 +99,7 @@ export class LensSession {
   private progress = (label: string) => (p: Progress) => this.set({ busy: { label: `${label}: ${p.stage}`, done: p.done, total: p.total } });
 
   fail(e: unknown, context?: string): void {
-    const msg = (e as Error)?.message ?? String(e);
-    this.set({ error: context ? `${context}: ${msg}` : msg, busy: null, statusText: `Error — ${context ?? 'see message'}` });
+    this.set({ error: errorText(e, context), busy: null, statusText: `Error — ${context ?? 'see message'}` });
   }
 
   setError(error: string | null): void {
