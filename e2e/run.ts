@@ -291,6 +291,14 @@ test('query selection: 8 salient points and 8 maps; head toggles; solo; layer sl
   assert((await page.getByTestId('reference-box').count()) === 1, 'no reference box');
   assert((await page.getByTestId('roi-grid-line').count()) === 16, 'RoI grid should have 8+8 lines');
   await shot(page, '06-query-selected');
+  // Hovering queries redraws their highlight but builds no heatmap canvas (they are cached by what they show).
+  const builds = () => page.evaluate(() => (window as unknown as { __lens: { heatBuilds: () => number } }).__lens.heatBuilds());
+  const b0 = await builds();
+  const items = page.getByTestId('query-list').locator('li[data-query]');
+  for (let i = 0; i < Math.min(5, await items.count()); i++) await items.nth(i).hover();
+  await page.mouse.move(0, 0);
+  await page.waitForTimeout(200);
+  assert((await builds()) === b0, `hovering built ${(await builds()) - b0} heatmap canvases`);
   await page.getByLabel('Heatmap overlay').selectOption('heads');
   await page.waitForTimeout(600);
   await shot(page, '06b-heads-in-colour');

@@ -24,7 +24,7 @@ import { confusionTable, formatConfusion, perClassAP } from '../src/eval/errorAn
 import { validationSet } from '../src/data/scene';
 import { toCocoGroundTruth } from '../src/data/coco';
 import { buildModel } from '../src/model/model';
-import type { ModelConfig } from '../src/model/config';
+import type { ModelCard } from '../src/model/modelCard';
 import { useBackend } from '../src/model/backends';
 import { readSafetensors } from '../src/weights/safetensors';
 
@@ -103,7 +103,7 @@ async function runModel(args: Args): Promise<CocoStats> {
   const cardPath = join(dir, 'model.json');
   const weightsPath = join(dir, 'weights.safetensors');
   if (!existsSync(cardPath) || !existsSync(weightsPath)) fail(`${dir} is not a model folder (needs model.json and weights.safetensors)`);
-  const card = readJson(cardPath) as { config: ModelConfig; inputSize?: number; scoreThreshold?: number };
+  const card = readJson(cardPath) as ModelCard;
   await useBackend('wasm');
   const model = buildModel(card.config, readSafetensors(readFileSync(weightsPath)).stateDict);
   try {

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelConfig } from '../../src/model/config';
+import type { ModelCard } from '../../src/model/modelCard';
 import type { StateDict } from '../../src/model/types';
 import { writeSafetensors } from '../../src/weights/safetensors';
 import { CLASS_NAMES } from '../../src/data/scene';
@@ -25,7 +26,7 @@ export function publishModel(name: string, spec: { config: ModelConfig; label: s
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'weights.safetensors'), writeSafetensors(w, { dtype: 'F16', metadata: { model: name } }));
-  const card = {
+  const card: ModelCard = {
     name,
     label: spec.label,
     placeholder: false,

@@ -5,7 +5,7 @@ import { useLensEffects } from './session/useLensEffects';
 import { useViewState } from './state/useViewState';
 import { visibleHeads, headVisible } from './state';
 import { heatmapRect, normToImage, type Pt } from './geometry';
-import { heatCanvas } from './heatCanvas';
+import { heatCanvas, heatCanvasBuilds } from './heatCanvas';
 import { sceneImage, parseImageRef, randomSeed } from './scenes';
 import type { DecodedImage } from './imageInput';
 import * as vm from './viewModel';
@@ -30,7 +30,6 @@ import { SmallMultiples, type HeadPanel } from './components/SmallMultiples';
 import { HelpOverlay } from './components/HelpOverlay';
 import { ConvergenceView } from './components/ConvergenceView';
 import { DomainWarning } from './components/DomainWarning';
-import type { ModelCard } from '../worker/messages';
 
 const BASE = import.meta.env.BASE_URL;
 
@@ -59,8 +58,7 @@ export function App() {
   const pairName = s.model2 ?? entry0?.pair ?? index?.find((m) => m.name !== modelName && !!m.smca !== !!entry0?.smca)?.name ?? null;
 
   // The image: scenes at the main model's training size (640x480 for checkpoints), or the upload.
-  const card0 = info0?.card as (ModelCard & { sceneSize?: [number, number] }) | undefined;
-  const [sw, sh] = card0?.sceneSize ?? (info0?.source === 'checkpoint' ? [640, 480] : [192, 144]);
+  const [sw, sh] = info0?.card?.sceneSize ?? (info0?.source === 'checkpoint' ? [640, 480] : [192, 144]);
   const ref = parseImageRef(s.image);
   const img = useMemo(() => (ref.kind === 'upload' ? upload : sceneImage(ref.seed, sw, sh, s.image)), [ref.kind, ref.seed, s.image, sw, sh, upload]);
   useEffect(() => {
@@ -154,6 +152,7 @@ export function App() {
       rerun: () => setRunCount((c) => c + 1),
       state: () => s,
       runs: () => ({ main: st.runs.main?.result, off: st.runs.off?.result, second: st.runs.second?.result }),
+      heatBuilds: heatCanvasBuilds,
     };
   }, [client, s, st.runs]);
 

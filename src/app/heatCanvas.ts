@@ -11,6 +11,10 @@ export interface Heat {
 
 const HEAD_RGB = HEAD_COLORS.map(hexToRgb);
 const cache = new Map<string, HTMLCanvasElement>();
+let builds = 0;
+
+/** How many heatmap canvases were built so far (the e2e suite checks that hovering builds none). */
+export const heatCanvasBuilds = () => builds;
 /** Enough for both views, a few layers and both overlays; oldest dropped first. */
 const CACHE_SIZE = 48;
 
@@ -26,6 +30,7 @@ export function heatCanvas(spec: HeadMaps, runTag: string, heads: number[], mask
   const key = `${runTag}|${spec.key}|${mask}|${colored ? 'heads' : 'mean'}|${featW}x${featH}`;
   let canvas = cache.get(key);
   if (!canvas) {
+    builds++;
     const maps = spec.maps;
     if (colored) canvas = headsCanvas(maps, heads, HEAD_RGB, featW, featH);
     else {

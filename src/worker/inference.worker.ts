@@ -11,6 +11,7 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { Engine } from './engine';
+import { ownFloatBuffers } from './transfer';
 import { startWasm, type WasmStart } from './wasmThreads';
 import { BACKENDS, type BackendName, type Envelope, type Handlers, type InitResult, type Progress, type Request, type RequestOf, type ResponseMap, type WorkerMessage } from './messages';
 
@@ -122,7 +123,7 @@ self.onmessage = (ev: MessageEvent<Envelope>) => {
   queue = queue.then(async () => {
     try {
       const result = await handle(id, req);
-      post({ id, kind: 'ok', result });
+      post({ id, kind: 'ok', result }, req.type === 'querySlice' || req.type === 'encoderAttention' ? ownFloatBuffers(result) : []);
     } catch (e) {
       post({ id, kind: 'error', error: (e as Error)?.message || String(e), code: (e as { code?: string })?.code });
     }

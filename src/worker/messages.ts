@@ -5,26 +5,8 @@ import type { Detection } from '../model/types';
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const BACKENDS: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
-/** The model card stored as public/models/<name>/model.json. */
-export interface ModelCard {
-  name: string;
-  config: ModelConfig;
-  classNames: string[];
-  inputSize: number;
-  maxSize?: number;
-  dataSeed?: number;
-  recipe?: string;
-  epochs?: number;
-  trainingTime?: string;
-  val?: Record<string, number>;
-  command?: string;
-  /** True for the untrained placeholder models. */
-  placeholder?: boolean;
-  /** Suggested score threshold for display (used when the URL sets none). */
-  scoreThreshold?: number;
-  description?: string;
-  weights?: string;
-}
+export type { ModelCard } from '../model/modelCard';
+import type { ModelCard } from '../model/modelCard';
 
 export interface ModelInfo {
   slot: number;
