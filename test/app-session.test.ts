@@ -155,3 +155,25 @@ describe('LensSession: cancel', () => {
     expect(w.count('detect')).toBe(1);
   });
 });
+
+describe('LensSession: a failed run', () => {
+  it('shows the error, replaces the worker, and the next image runs', async () => {
+    const { w, s } = await ready();
+    s.requestRun(0, 'thin image', image('A'), undefined);
+    w.calls.find((c) => c.req.type === 'detect')!.reject(new Error('memory access out of bounds'));
+    await tick();
+    expect(s.getSnapshot().error).toMatch(/detection: memory access out of bounds/);
+    expect(w.cancelled).toBe(1);
+    w.reply('init', 0, { backend: 'wasm', fallbacks: [], crossOriginIsolated: false });
+    await tick();
+    const load = s.loadBundled(0, 'm', '/');
+    w.reply('loadBundled', 0, model('m'));
+    await load;
+    s.requestRun(0, 'next image', image('B'), undefined);
+    w.reply('detect', 0, run(5));
+    await tick();
+    expect(s.getSnapshot().runs.main?.result.detections[0].query).toBe(5);
+    expect(s.getSnapshot().error).toBeNull(); // a run that works clears the old error
+  });
+});
+

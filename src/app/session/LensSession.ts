@@ -116,13 +116,21 @@ export class LensSession {
    * cancelled work reaches the view: every generation moves on.
    */
   cancel(): void {
+    this.set({ error: null });
+    void this.restartWorker().then(() => this.set({ statusText: 'Cancelled — change the image, model or settings, or press Run again' }));
+  }
+
+  /**
+   * A new worker and backend in place of the current one: after a cancel, or after a run failed
+   * (a wasm error can leave the old one unusable for every later image). What was running does
+   * not start again by itself once the backend is back (see requestRun).
+   */
+  private restartWorker(): Promise<void> {
     this.worker.cancel();
     this.gen.off++;
     this.gen.enc++;
-    // What was cancelled does not start again by itself once the backend is back (see requestRun).
     this.cancelled = [...this.runKeys];
-    this.set({ error: null });
-    void this.init(this.started.backend, this.started.wasmThreads).then(() => this.set({ statusText: 'Cancelled — change the image, model or settings, or press Run again' }));
+    return this.init(this.started.backend, this.started.wasmThreads);
   }
 
   /** Per slot, the run key a cancel stopped: not started again until something else is asked for. */
@@ -271,7 +279,9 @@ export class LensSession {
       }));
       return true;
     } catch (e) {
-      if (g === this.gen.run[slot]) this.fail(e, 'detection');
+      if (g !== this.gen.run[slot]) return false;
+      this.fail(e, 'detection');
+      void this.restartWorker();
       return false;
     }
   }
