@@ -9,6 +9,8 @@ const isolationHeaders = {
 
 export default defineConfig({
   plugins: [react()],
+  // Names the service worker's cache (public/sw.js): one per build.
+  define: { __BUILD_ID__: JSON.stringify(Date.now().toString(36)) },
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   worker: { format: 'es' },

@@ -689,7 +689,11 @@ test('works offline after the first load (service worker cache)', async ({ open 
     page.evaluate(async () => {
       // Everything the reload needs: the page itself (its URL without the query), its scripts and
       // styles, the worker, the WASM binary and the weights; the service worker adds them in parallel.
-      const keys = (await (await caches.open('sam-detr-lens-v1')).keys()).map((k) => k.url);
+      // One cache, named by the build; the page stored once under its URL without the query.
+      const names = (await caches.keys()).filter((n) => n.startsWith('sam-detr-lens-'));
+      if (names.length !== 1) return false;
+      const keys = (await (await caches.open(names[0])).keys()).map((k) => k.url);
+      if (keys.some((u) => u.startsWith(location.href.split('?')[0] + '?'))) throw new Error('the app shell is stored under a query variant: ' + keys.join(' '));
       const pageUrl = location.href.split('?')[0];
       const assets = [...document.querySelectorAll<HTMLScriptElement | HTMLLinkElement>('script[src], link[rel=stylesheet]')].map((e) => ('src' in e ? e.src : e.href));
       return keys.includes(pageUrl) && assets.every((a) => keys.includes(a)) && keys.some((u) => u.includes('weights.safetensors')) && keys.some((u) => u.endsWith('.wasm')) && keys.some((u) => u.includes('inference.worker'));
@@ -703,6 +707,10 @@ test('works offline after the first load (service worker cache)', async ({ open 
   await page.reload();
   await waitRuns(page, 1);
   assert((await page.getByTestId('detection-box').count()) > 0, 'no detections offline');
+  // Another view of the app (another query string) offline: the same shell serves it.
+  await page.goto(new URL('?backend=wasm&image=example:7', page.url()).href);
+  await waitRuns(page, 1);
+  assert((await page.getByTestId('detection-box').count()) > 0, 'no detections offline with another query string');
   await page.context().setOffline(false);
 });
 

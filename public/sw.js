@@ -1,10 +1,35 @@
-// Service worker: keeps a copy of everything the app fetched from its own origin (page, scripts,
-// WASM binaries, bundled models), so the app works offline after the first load. Network first,
-// so a reachable server always wins and updates arrive; the cache is only the fallback.
-const CACHE = 'sam-detr-lens-v1';
+// Service worker: keeps a copy of what the app fetched from its own origin (page, scripts, WASM
+// binaries, bundled models), so the app works offline after the first load. Network first, so a
+// reachable server always wins and updates arrive; the cache is only the fallback.
+//
+// The cache is named by the build (the page registers sw.js?v=<build id>): a new build starts a
+// new cache and the old ones are deleted when it activates. The app shell is stored once, under
+// the scope URL, whatever query string a navigation had; only real answers are stored (200, from
+// this origin, and for a non-navigation not an HTML page, which is what a server's "not found"
+// fallback sends).
+const VERSION = new URL(self.location.href).searchParams.get('v') || 'dev';
+const PREFIX = 'sam-detr-lens-';
+const CACHE = PREFIX + VERSION;
+const SHELL = self.registration.scope;
 
 self.addEventListener('install', () => self.skipWaiting());
-self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+self.addEventListener('activate', (event) =>
+  event.waitUntil(
+    caches
+      .keys()
+      .then((names) => Promise.all(names.filter((n) => n.startsWith(PREFIX) && n !== CACHE).map((n) => caches.delete(n))))
+      .then(() => self.clients.claim()),
+  ),
+);
+
+/** The key a request is stored under: navigations share the app shell's. */
+const keyOf = (req) => (req.mode === 'navigate' ? SHELL : req.url);
+
+function storable(req, res) {
+  if (!res.ok || res.status !== 200 || res.type !== 'basic') return false;
+  const html = (res.headers.get('content-type') || '').includes('text/html');
+  return req.mode === 'navigate' ? html : !html || req.destination === 'document' || req.destination === 'iframe';
+}
 
 self.addEventListener('fetch', (event) => {
   const req = event.request;
@@ -12,29 +37,23 @@ self.addEventListener('fetch', (event) => {
   event.respondWith(
     fetch(req)
       .then((res) => {
-        if (res.ok && res.status === 200) {
+        if (storable(req, res)) {
           const copy = res.clone();
-          event.waitUntil(caches.open(CACHE).then((c) => c.put(req, copy)));
+          event.waitUntil(caches.open(CACHE).then((c) => c.put(keyOf(req), copy)));
         }
         return res;
       })
       .catch(async () => {
-        const hit = await caches.match(req, { ignoreSearch: req.mode === 'navigate' });
+        const cache = await caches.open(CACHE);
+        const hit = (await cache.match(keyOf(req))) || (req.mode === 'navigate' ? await cache.match(SHELL + 'index.html') : undefined);
         if (hit) return hit;
-        // A navigation to any page URL of the app (another query string, index.html or the bare
-        // directory) gets the cached app shell rather than the browser's network error page.
-        if (req.mode === 'navigate') {
-          const scope = self.registration.scope;
-          const shell = (await caches.match(scope)) || (await caches.match(scope + 'index.html'));
-          if (shell) return shell;
-        }
         throw new Error('offline and not cached: ' + req.url);
       }),
   );
 });
 
 // The page sends the URLs it (and its inference worker) loaded before this worker took control,
-// so that the very first visit is enough for offline use.
+// so that the very first visit is enough for offline use. The page's own URL goes in as the shell.
 self.addEventListener('message', (event) => {
   const urls = event.data && event.data.type === 'cache' ? event.data.urls : null;
   if (!Array.isArray(urls)) return;
@@ -47,7 +66,18 @@ self.addEventListener('message', (event) => {
   });
   event.waitUntil(
     caches.open(CACHE).then((c) =>
-      Promise.all(same.map((u) => c.match(u).then((hit) => hit || c.add(u).catch(() => undefined)))),
+      Promise.all(
+        same.map(async (u) => {
+          const key = new URL(u).pathname === new URL(SHELL).pathname || u.split('?')[0] === SHELL + 'index.html' ? SHELL : u;
+          if (await c.match(key)) return;
+          try {
+            const res = await fetch(u);
+            if (res.ok && res.status === 200) await c.put(key, res);
+          } catch {
+            /* offline support is best effort */
+          }
+        }),
+      ),
     ),
   );
 });

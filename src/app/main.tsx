@@ -18,6 +18,7 @@ if (new URLSearchParams(window.location.search).has('bench')) {
 
   // Offline support after the first load (production builds only; see public/sw.js).
   if (import.meta.env.PROD && 'serviceWorker' in navigator) {
-    navigator.serviceWorker.register(`${import.meta.env.BASE_URL}sw.js`).catch(() => {});
+    // The build id names the service worker's cache: a new build gets a new cache, the old is deleted.
+    navigator.serviceWorker.register(`${import.meta.env.BASE_URL}sw.js?v=${__BUILD_ID__}`).catch(() => {});
   }
 }
