@@ -39,8 +39,8 @@ describe('inference engine', () => {
 
     const sl = await engine.querySlice(0, 'main', 5);
     expect(sl.layers).toBe(2);
-    expect(sl.referenceBoxes).toHaveLength(2);
-    expect(sl.referenceBoxes[0]).toHaveLength(4);
+    expect(sl.referenceBoxes!).toHaveLength(2);
+    expect(sl.referenceBoxes![0]).toHaveLength(4);
     expect(sl.salientPoints![1]).toHaveLength(8);
     expect(sl.roiBoxes![0]).toHaveLength(4);
     expect(sl.attention[0]).toHaveLength(8);
@@ -51,7 +51,7 @@ describe('inference engine', () => {
     expect(sl.smcaScales![0]).toHaveLength(8);
     expect(sl.predictions[1].score).toBeGreaterThan(0);
     // Salient points lie inside the reference box (centre + 0.5 * wh * tanh).
-    const [cx, cy, w, h] = sl.referenceBoxes[0];
+    const [cx, cy, w, h] = sl.referenceBoxes![0];
     for (const [x, y] of sl.salientPoints![0]) {
       expect(Math.abs(x - cx)).toBeLessThanOrEqual(w / 2 + 1e-6);
       expect(Math.abs(y - cy)).toBeLessThanOrEqual(h / 2 + 1e-6);
@@ -65,7 +65,7 @@ describe('inference engine', () => {
     const changed = slOff.attention[1].some((m, hd) => m.some((v, i) => Math.abs(v - sl.attention[1][hd][i]) > 1e-6));
     expect(changed).toBe(true);
     // The first layer's reference boxes do not depend on the prior.
-    expect(slOff.referenceBoxes[0]).toEqual(sl.referenceBoxes[0]);
+    expect(slOff.referenceBoxes![0]).toEqual(sl.referenceBoxes![0]);
 
     const enc = await engine.encoderAttention(0, 0, 4);
     expect(enc.attention).toHaveLength(8);
@@ -93,5 +93,31 @@ describe('inference engine', () => {
     expect(sl.attention[1]).toHaveLength(8);
     await expect(engine.rerun(0, false, undefined, () => {})).rejects.toThrow(/no SMCA prior/);
     engine.disposeAll();
+  });
+  it('serves official DETR: one detection per query from the softmax, no reference boxes, per-layer boxes and scores', async () => {
+    const c: ModelConfig = { ...config, decoder: 'detr', detrStyle: 'official', smca: false, numClasses: 5 };
+    const engine = new Engine(() => 'cpu');
+    engine.install(0, buildModel(c, formulaWeights(c, 4)), {
+      slot: 0, name: 'd', source: 'checkpoint', config: c, classNames: [], inputSize: 64, maxSize: 107, placeholder: false, params: 0, loadMs: 0,
+    });
+    const sc = generateScene(6, { width: 64, height: 64 });
+    const base = tf.memory().numTensors;
+    const r = await engine.detect(0, sc.pixels, 64, 64, {}, () => {});
+    expect(r.detections.map((d) => d.query)).toEqual(Array.from({ length: c.numQueries }, (_, q) => q));
+    for (const d of r.detections) {
+      expect(d.label).toBeLessThan(5); // never "no object"
+      expect(d.score).toBeGreaterThan(0);
+      expect(d.score).toBeLessThan(1);
+    }
+    const sl = await engine.querySlice(0, 'main', 3);
+    expect(sl.referenceBoxes).toBeNull();
+    expect(sl.salientPoints).toBeNull();
+    expect(sl.predictions).toHaveLength(c.decLayers);
+    // The last layer's prediction is the query's detection (same softmax score and label).
+    const det = r.detections[3];
+    expect(sl.predictions[c.decLayers - 1].label).toBe(det.label);
+    expect(sl.predictions[c.decLayers - 1].score).toBeCloseTo(det.score, 5);
+    engine.disposeAll();
+    expect(tf.memory().numTensors).toBeLessThanOrEqual(base);
   });
 });

@@ -217,6 +217,12 @@ export function App() {
               <p className="hint">Select a query (click a box or a list entry, or press ↓) to see its reference box, RoI grid, salient points and attention.</p>
             )}
             {hm0.note && s.overlay !== 'none' && <p className="hint">{hm0.note}</p>}
+            {slice0 && !slice0.referenceBoxes && s.mode === 'decoder' && (
+              <p className="hint" data-testid="detr-note">
+                DETR has no reference boxes, RoI or salient points: its queries search the whole image. The dashed box is this layer&apos;s predicted box;
+                the maps are each head&apos;s cross-attention.
+              </p>
+            )}
             {img && frame0 && mainRun && (s.mode === 'encoder' ? !!st.encSlice : !!slice0) && (
               <SmallMultiples
                 image={img.canvas} imgW={img.width} imgH={img.height} featW={mainRun.featW} featH={mainRun.featH} heatRect={heatmapRect(frame0)} kind={hm0.kind}

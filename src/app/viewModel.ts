@@ -144,7 +144,8 @@ export function queryGeometry(slice: QuerySlice | undefined, frame: Frame | null
   if (!slice || !frame) return { refBox: null, roiBox: null, points: [] };
   const l = Math.min(layer, slice.layers - 1);
   return {
-    refBox: cxcywhToImageBox(slice.referenceBoxes[l], frame),
+    // Official DETR has no reference boxes: its dashed box is the layer's own predicted box.
+    refBox: cxcywhToImageBox(slice.referenceBoxes?.[l] ?? slice.predictions[l].box, frame),
     roiBox: slice.roiBoxes ? roiToImageBox(slice.roiBoxes[l], slice.featW, slice.featH, frame) : null,
     points: slice.salientPoints ? heads.filter((h) => h < slice.heads).map((h) => ({ head: h, p: normToImage(slice.salientPoints![l][h] as Pt, frame) })) : [],
   };
@@ -169,7 +170,7 @@ export const sliceOf = (slices: SessionState['slices'], slot: number, variant: '
 
 export function modelTitle(info: ModelInfo): string {
   const c = info.config;
-  const kind = c.decoder === 'detr' ? 'DETR-style baseline' : c.smca ? 'SAM-DETR + SMCA' : 'SAM-DETR';
+  const kind = c.decoder === 'detr' ? (c.detrStyle === 'official' ? 'DETR' : 'DETR-style baseline') : c.smca ? 'SAM-DETR + SMCA' : 'SAM-DETR';
   return `${kind}${info.placeholder ? ' (untrained placeholder)' : ''}`;
 }
 

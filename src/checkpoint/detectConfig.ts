@@ -1,12 +1,16 @@
-import { type BackboneName, type ModelConfig, OFFICIAL_R50, validateConfig } from '../model/config';
+import { type BackboneName, type ModelConfig, OFFICIAL_DETR_R50, OFFICIAL_R50, isOfficialDetr, validateConfig } from '../model/config';
 import { CheckpointError, ForeignCheckpointError } from './errors';
 import { expectedStateDictShapes } from './expectedKeys';
 
 /**
  * Works out which model a checkpoint holds. The training `args` say it directly where they
- * exist; otherwise names and shapes of the weights do (all but DC5, which changes no weight).
- * Checkpoints of related models (DETR, Deformable / Conditional DETR, multi-scale SAM-DETR)
- * are named in a ForeignCheckpointError instead of failing later with a pile of missing keys.
+ * exist; otherwise names and shapes of the weights do (all but DC5, which changes no weight,
+ * and official DETR's head count, which changes no shape). Two families load: single-scale
+ * SAM-DETR (and this project's DETR-style baseline) and official post-norm DETR
+ * (facebookresearch/detr, recognised by its `[nq, hidden]` query_embed and `multihead_attn`).
+ * Checkpoints of related models (pre-norm or panoptic DETR, Deformable / Conditional DETR, DINO,
+ * multi-scale SAM-DETR) are named in a ForeignCheckpointError instead of failing later with a
+ * pile of missing keys.
  */
 export type Shapes = Map<string, number[]>;
 
@@ -57,12 +61,24 @@ function fromWeights(s: Shapes, notes: string[], problems: string[]): Partial<Mo
   c.hiddenDim = dim('input_proj.0.0.weight') ?? dim('transformer.encoder.layers.0.norm1.weight');
   c.numQueries = dim('query_embed.weight');
   c.numClasses = dim('class_embed.0.weight') ?? dim('class_embed.0.bias');
+  if (looksLikeOfficialDetr(s)) {
+    // facebookresearch/detr: query_embed holds the query positions [nq, hidden]; one shared
+    // class head of numClasses + 1 rows (the last is "no object").
+    c.decoder = 'detr';
+    c.detrStyle = 'official';
+    c.smca = false;
+    c.hiddenDim = dim('query_embed.weight', 1);
+    const rows = dim('class_embed.weight') ?? dim('class_embed.bias');
+    c.numClasses = rows === undefined ? undefined : rows - 1;
+  }
   c.encLayers = indexCount(s, 'transformer.encoder.layers.', notes, 'encoder layers');
   c.decLayers = indexCount(s, 'transformer.decoder.layers.', notes, 'decoder layers');
   c.dimFeedforward = dim('transformer.encoder.layers.0.linear1.weight') ?? dim('transformer.decoder.layers.0.linear1.weight');
   c.inputProjGroupNorm = s.has('input_proj.0.1.weight');
   const l0 = 'transformer.decoder.layers.0';
-  if (s.has(`${l0}.point1.0.weight`)) {
+  if (c.detrStyle === 'official') {
+    // nheads stays unset: packed nn.MultiheadAttention weights have one shape for any head count.
+  } else if (s.has(`${l0}.point1.0.weight`)) {
     c.decoder = 'sam';
     const attn1 = dim(`${l0}.attn1.weight`);
     if (attn1 !== undefined && c.hiddenDim) c.nheads = attn1 / c.hiddenDim;
@@ -86,16 +102,28 @@ function fromWeights(s: Shapes, notes: string[], problems: string[]): Partial<Mo
   return c;
 }
 
-/** What the training args say (official argparse names). */
-function fromArgs(a: Record<string, unknown>): Partial<ModelConfig> {
+/**
+ * Official DETR's signature: query_embed [nq, hidden] (SAM-DETR and the baseline have [nq, 4]
+ * anchor boxes there) and nn.MultiheadAttention cross-attention named `multihead_attn`.
+ */
+function looksLikeOfficialDetr(s: Shapes): boolean {
+  const q = s.get('query_embed.weight');
+  if (!q || q.length !== 2 || q[1] === 4) return false;
+  for (const k of s.keys()) if (/^transformer\.decoder\.layers\.\d+\.multihead_attn\./.test(k)) return true;
+  return false;
+}
+
+/** What the training args say (official argparse names; SAM-DETR's and DETR's main.py share them). */
+function fromArgs(a: Record<string, unknown>, officialDetr: boolean): Partial<ModelConfig> {
   const c: Partial<ModelConfig> = {};
   const num = (k: string) => (typeof a[k] === 'number' ? (a[k] as number) : undefined);
   const bool = (k: string) => (typeof a[k] === 'boolean' ? (a[k] as boolean) : undefined);
-  c.smca = bool('smca');
+  if (!officialDetr) c.smca = bool('smca');
   c.dilation = bool('dilation');
-  // The official models put GroupNorm after input_proj only in the short (12-epoch) schedule.
+  // The official SAM-DETR models put GroupNorm after input_proj only in the short (12-epoch)
+  // schedule; official DETR never has it.
   const epochs = num('epochs');
-  if (epochs !== undefined) c.inputProjGroupNorm = epochs < 25;
+  if (epochs !== undefined && !officialDetr) c.inputProjGroupNorm = epochs < 25;
   c.numQueries = num('num_queries');
   c.hiddenDim = num('hidden_dim');
   c.nheads = num('nheads');
@@ -124,46 +152,76 @@ function diffKeys(expected: string[], shapes: Shapes): { missing: string[]; unex
   return { missing: expected.filter((k) => !shapes.has(k)), unexpected: [...shapes.keys()].filter((k) => !want.has(k)) };
 }
 
-/** Names the model family when it is not single-scale SAM-DETR (or the baseline). */
+/**
+ * Names the model family when it is neither single-scale SAM-DETR (or the baseline) nor
+ * official post-norm DETR. Keys are compared with the layout of the closest family that loads.
+ */
 function checkFamily(s: Shapes, args: Record<string, unknown> | undefined, guess: ModelConfig): void {
   const keys = [...s.keys()];
   const has = (re: RegExp) => keys.some((k) => re.test(k));
+  const deformable = s.has('transformer.level_embed') || has(/\.sampling_offsets\./);
   let kind: string | null = null;
-  if (s.has('transformer.level_embed') || has(/\.sampling_offsets\./)) kind = 'Deformable DETR';
+  let detrVariant = false; // a facebookresearch/detr model other than the plain post-norm detector
+  // DETRsegm wraps the detector (`detr.*`) and adds a box attention map and a mask head.
+  if (args?.masks === true || has(/^(bbox_attention|mask_head)\./)) [kind, detrVariant] = ['DETR segmentation (panoptic)', true];
+  else if (s.has('label_enc.weight')) kind = deformable ? 'DINO' : 'DN-DETR';
+  else if (deformable) kind = 'Deformable DETR';
   else if (args?.multiscale === true || has(/^input_proj\.[1-9]/)) kind = 'multi-scale SAM-DETR';
   else if (has(/^transformer\.decoder\.(ref_point_head|query_scale)\./)) kind = 'Conditional DETR';
-  else if ((s.get('query_embed.weight')?.[1] ?? 4) !== 4 && has(/^transformer\.decoder\.layers\.\d+\.multihead_attn\./)) kind = 'DETR';
+  // normalize_before: DETR adds a final encoder LayerNorm that the post-norm model lacks.
+  else if (isOfficialDetr(guess) && (args?.pre_norm === true || has(/^transformer\.encoder\.norm\./))) [kind, detrVariant] = ['pre-norm DETR', true];
   else if (!has(/^(backbone\.0\.body|transformer)\./)) {
     throw new CheckpointError('unsupported-family', `the checkpoint's model has none of SAM-DETR's weights (its keys start: ${listNames(keys)})`);
   }
   if (!kind) return;
-  const { missing, unexpected } = diffKeys(expectedStateDictShapes({ ...guess, decoder: 'sam' }).map(([k]) => k), s);
+  const closest: ModelConfig = detrVariant ? { ...OFFICIAL_DETR_R50, ...guess, decoder: 'detr', detrStyle: 'official', smca: false, inputProjGroupNorm: false } : { ...guess, decoder: 'sam' };
+  const { missing, unexpected } = diffKeys(expectedStateDictShapes(closest).map(([k]) => k), s);
+  const runs = detrVariant ? 'SAM-DETR Lens runs single-scale SAM-DETR and post-norm DETR (no masks)' : 'SAM-DETR Lens runs single-scale SAM-DETR';
   throw new ForeignCheckpointError(
     kind,
-    `this is a ${kind} checkpoint; SAM-DETR Lens runs single-scale SAM-DETR; missing: ${listNames(missing)}; unexpected: ${listNames(unexpected)}`,
+    `this is a ${kind} checkpoint; ${runs}; missing: ${listNames(missing)}; unexpected: ${listNames(unexpected)}`,
     missing,
     unexpected,
   );
 }
 
-export function detectConfig(shapes: Shapes, args?: Record<string, unknown>): DetectedConfig {
+/** DC5 from a file name: the released DETR files are named like `detr-r50-dc5-f0fb7ef5.pth`. */
+function dilationFromFileName(fileName: string | undefined): boolean | undefined {
+  if (fileName === undefined) return undefined;
+  return /(^|[^a-z0-9])dc5([^a-z0-9]|$)/i.test(fileName);
+}
+
+/**
+ * `fileName` (the file's base name, when the caller has one) is used only for what neither the
+ * weights nor args show: DC5, guessed from a `dc5` in the name as the released files are named.
+ */
+export function detectConfig(shapes: Shapes, args?: Record<string, unknown>, fileName?: string): DetectedConfig {
   const notes: string[] = [];
   const problems: string[] = [];
   const w = fromWeights(shapes, notes, problems);
   for (const k of Object.keys(w) as (keyof ModelConfig)[]) if (w[k] === undefined) delete w[k];
-  checkFamily(shapes, args, { ...OFFICIAL_R50, ...w });
+  const officialDetr = w.detrStyle === 'official';
+  const base = officialDetr ? OFFICIAL_DETR_R50 : OFFICIAL_R50;
+  checkFamily(shapes, args, { ...base, ...w });
   if (problems.length) throw new CheckpointError('unsupported', problems.join('; '));
-  const a = args ? fromArgs(args) : {};
+  const a = args ? fromArgs(args, officialDetr) : {};
   for (const [k, v] of Object.entries(a) as [keyof ModelConfig, unknown][]) {
     if (k in w && JSON.stringify(w[k]) !== JSON.stringify(v)) notes.push(`args give ${k} = ${JSON.stringify(v)} but the weights look like ${JSON.stringify(w[k])}; following args`);
   }
-  if (!('dilation' in a)) {
+  const fromName = dilationFromFileName(fileName);
+  if (!('dilation' in a) && fromName !== undefined) {
+    a.dilation = fromName;
+    notes.push(`DC5 (dilation) cannot be seen in the weights and ${args ? "the checkpoint's args do not say" : 'the checkpoint has no args'}: guessing dilation = ${fromName} from the file name "${fileName!.slice(0, 100)}" (${fromName ? 'it says' : 'it does not say'} dc5)`);
+  } else if (!('dilation' in a)) {
     notes.push(`DC5 (dilation) cannot be seen in the weights and ${args ? "the checkpoint's args do not say" : 'the checkpoint has no args'}: assuming dilation = false`);
   }
-  const config: ModelConfig = { ...OFFICIAL_R50, ...w, ...a };
-  for (const k of Object.keys(OFFICIAL_R50) as (keyof ModelConfig)[]) {
-    const irrelevant = k === 'dilation' || (k === 'point2Hidden' && config.decoder === 'detr');
-    if (!(k in w) && !(k in a) && !irrelevant) notes.push(`${k} not found in the checkpoint; using the official ${JSON.stringify(OFFICIAL_R50[k])}`);
+  if (officialDetr && !('nheads' in a)) {
+    notes.push(`nheads cannot be seen in official DETR's weights (packed attention projections have the same shape for any head count) and ${args ? "the checkpoint's args do not say" : 'the checkpoint has no args'}: assuming the official ${base.nheads}`);
+  }
+  const config: ModelConfig = { ...base, ...w, ...a };
+  for (const k of Object.keys(base) as (keyof ModelConfig)[]) {
+    const irrelevant = k === 'dilation' || (k === 'point2Hidden' && config.decoder === 'detr') || (officialDetr && k === 'nheads');
+    if (!(k in w) && !(k in a) && !irrelevant) notes.push(`${k} not found in the checkpoint; using the official ${JSON.stringify(base[k])}`);
   }
   const invalid = validateConfig(config);
   if (invalid.length) throw new CheckpointError('invalid-config', `the checkpoint's configuration cannot be built: ${invalid.join('; ')}`);

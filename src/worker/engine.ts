@@ -5,11 +5,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  buildModel, preprocess, postprocess, encoderAttentionRow, disposeEncoder, disposeDecoder, loadCheckpoint,
+  buildModel, preprocess, postprocess, postprocessSoftmax, encoderAttentionRow, disposeEncoder, disposeDecoder, loadCheckpoint,
   type SamDetrModel,
 } from './modelApi';
 import type { DecoderOutput, EncoderOutput, StateDict, Detection } from '../model/types';
-import type { ModelConfig } from '../model/config';
+import { classLogits, isOfficialDetr, type ModelConfig } from '../model/config';
 import { readSafetensorsBlob } from '../weights/safetensors';
 import type { BackendName, EncoderSlice, ModelCard, ModelInfo, Progress, QuerySlice, RunResult, StageTiming, Variant } from './messages';
 
@@ -180,11 +180,13 @@ export class Engine {
     };
   }
 
+  /** The model's own postprocess: SAM-DETR's sigmoid top-k, or official DETR's softmax, one detection per query. */
   private async post(s: Slot, dec: DecoderOutput, topK?: number): Promise<Detection[]> {
     const c = s.model.config;
+    const last = dec.layers[dec.layers.length - 1];
+    if (isOfficialDetr(c)) return (await postprocessSoftmax(last, [s.run!.target]))[0];
     const k = Math.min(topK ?? 100, c.numQueries * c.numClasses);
-    const out = await postprocess(dec.layers[dec.layers.length - 1], [s.run!.target], k);
-    return out[0];
+    return (await postprocess(last, [s.run!.target], k))[0];
   }
 
   /** Re-runs only the decoder on the cached encoder output, with the SMCA prior on or off. */
@@ -242,7 +244,7 @@ export class Engine {
       return tf.tidy(() => tf.stack(dec.layers.map((l) => tf.slice(get(l)!, [0, 0, query, 0], [1, H, 1, hw]).reshape([-1]))));
     };
     const tensors = {
-      ref: pick3((l) => l.referenceBoxes),
+      ref: pick3((l) => l.referenceBoxes), // absent for official DETR (no reference boxes)
       roi: pick3((l) => l.roiBoxes),
       sal: pick3((l) => l.salientPoints),
       scales: pick3((l) => l.smcaScales),
@@ -260,15 +262,27 @@ export class Engine {
       const rows = (a: Float32Array, n: number) => Array.from({ length: L }, (_, l) => Array.from(a.subarray(l * n, (l + 1) * n)));
       const pts = (a: Float32Array) => rows(a, H * 2).map((r) => Array.from({ length: H }, (_, h) => [r[2 * h], r[2 * h + 1]]));
       const maps = (a: Float32Array) => Array.from({ length: L }, (_, l) => Array.from({ length: H }, (_, h) => a.slice((l * H + h) * hw, (l * H + h + 1) * hw)));
-      const C = s.model.config.numClasses;
+      // Each layer's best real class and its score: sigmoid (SAM-DETR), or softmax with "no object" (official DETR).
+      const cfg = s.model.config;
+      const C = classLogits(cfg);
+      const softmax = isOfficialDetr(cfg);
       const predictions = Array.from({ length: L }, (_, l) => {
+        const row = logits!.subarray(l * C, (l + 1) * C);
         let best = 0;
-        for (let c = 1; c < C; c++) if (logits![l * C + c] > logits![l * C + best]) best = c;
-        return { label: best, score: 1 / (1 + Math.exp(-logits![l * C + best])), box: Array.from(boxes!.subarray(l * 4, l * 4 + 4)) };
+        for (let c = 1; c < cfg.numClasses; c++) if (row[c] > row[best]) best = c;
+        let score = 1 / (1 + Math.exp(-row[best]));
+        if (softmax) {
+          let mx = -Infinity;
+          for (const v of row) mx = Math.max(mx, v);
+          let z = 0;
+          for (const v of row) z += Math.exp(v - mx);
+          score = Math.exp(row[best] - mx) / z;
+        }
+        return { label: best, score, box: Array.from(boxes!.subarray(l * 4, l * 4 + 4)) };
       });
       return {
         slot, variant, query, layers: L, heads: H, featH: run.enc.featH, featW: run.enc.featW,
-        referenceBoxes: rows(ref!, 4), roiBoxes: roi ? rows(roi, 4) : null, salientPoints: sal ? pts(sal) : null,
+        referenceBoxes: ref ? rows(ref, 4) : null, roiBoxes: roi ? rows(roi, 4) : null, salientPoints: sal ? pts(sal) : null,
         smcaScales: scales ? pts(scales) : null, attention: maps(attn!), gaussian: gauss ? maps(gauss) : null, predictions,
       };
     } finally {

@@ -56,8 +56,8 @@ export interface QuerySlice {
   heads: number;
   featH: number;
   featW: number;
-  /** [L][4] sigmoid cxcywh, norm. */
-  referenceBoxes: number[][];
+  /** [L][4] sigmoid cxcywh, norm; null for official DETR, which has none. */
+  referenceBoxes: number[][] | null;
   /** [L][4] x1y1x2y2 in feature cells (SAM only). */
   roiBoxes: number[][] | null;
   /** [L][heads][2] norm (SAM only). */
