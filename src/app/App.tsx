@@ -5,7 +5,9 @@ import { useLensEffects } from './session/useLensEffects';
 import { useViewState } from './state/useViewState';
 import { visibleHeads, headVisible } from './state';
 import { heatmapRect, normToImage, type Pt } from './geometry';
-import { heatCanvas, heatCanvasBuilds } from './heatCanvas';
+import { heatCanvas } from './heatCanvas';
+import { useTestHook } from './hooks/useTestHook';
+import { ViewHints } from './components/ViewHints';
 import { sceneImage, parseImageRef, randomSeed } from './scenes';
 import type { DecodedImage } from './imageInput';
 import * as vm from './viewModel';
@@ -145,16 +147,7 @@ export function App() {
   const showSecond = s.compare !== 'none' && (s.compare === 'side-by-side' || isSmca);
   const onSelect1 = (q: number | null) => dispatch({ type: 'selectQuery', query: s.compare === 'prior-off' ? q : vm.matchQuery(secondRun, primaryRun, q, false) });
 
-  // Test/debug hook (no UI effect).
-  useEffect(() => {
-    (window as unknown as { __lens: unknown }).__lens = {
-      memory: () => client.call({ type: 'memory' }),
-      rerun: () => setRunCount((c) => c + 1),
-      state: () => s,
-      runs: () => ({ main: st.runs.main?.result, off: st.runs.off?.result, second: st.runs.second?.result }),
-      heatBuilds: heatCanvasBuilds,
-    };
-  }, [client, s, st.runs]);
+  useTestHook(client, s, st.runs, setRunCount);
 
   // The first-detections mark and the end of a timed interaction (./perf), after the children drew.
   useEffect(() => {
@@ -212,17 +205,10 @@ export function App() {
               {info0?.source === 'bundled' && ref.kind === 'upload' && <DomainWarning classes={info0.classNames} />}
             </div>
             <ViewerControls mode={s.mode} layer={layer} maxLayer={maxLayer} playing={playing} onPlay={setPlaying} nHeads={nHeads} heads={s.heads} overlay={s.overlay} grid={s.grid} dispatch={dispatch} />
-            {s.mode === 'encoder' && !s.encPoint && <p className="hint">Click a location on the image to see the encoder self-attention from it, per head.</p>}
-            {s.mode === 'decoder' && s.query === null && dets0.length > 0 && (
-              <p className="hint">Select a query (click a box or a list entry, or press ↓) to see its reference box, RoI grid, salient points and attention.</p>
-            )}
-            {hm0.note && s.overlay !== 'none' && <p className="hint">{hm0.note}</p>}
-            {slice0 && !slice0.referenceBoxes && s.mode === 'decoder' && (
-              <p className="hint" data-testid="detr-note">
-                DETR has no reference boxes, RoI or salient points: its queries search the whole image. The dashed box is this layer&apos;s predicted box;
-                the maps are each head&apos;s cross-attention.
-              </p>
-            )}
+            <ViewHints
+              pickEncoderPoint={s.mode === 'encoder' && !s.encPoint} pickQuery={s.mode === 'decoder' && s.query === null && dets0.length > 0}
+              mapNote={s.overlay !== 'none' ? hm0.note : undefined} detr={!!slice0 && !slice0.referenceBoxes && s.mode === 'decoder'}
+            />
             {img && frame0 && mainRun && (s.mode === 'encoder' ? !!st.encSlice : !!slice0) && (
               <SmallMultiples
                 image={img.canvas} imgW={img.width} imgH={img.height} featW={mainRun.featW} featH={mainRun.featH} heatRect={heatmapRect(frame0)} kind={hm0.kind}

@@ -163,7 +163,7 @@ function checkFamily(s: Shapes, args: Record<string, unknown> | undefined, guess
   let kind: string | null = null;
   let detrVariant = false; // a facebookresearch/detr model other than the plain post-norm detector
   // DETRsegm wraps the detector (`detr.*`) and adds a box attention map and a mask head.
-  if (args?.masks === true || has(/^(bbox_attention|mask_head)\./)) [kind, detrVariant] = ['DETR segmentation (panoptic)', true];
+  if ((isOfficialDetr(guess) && args?.masks === true) || has(/^(bbox_attention|mask_head)\./)) [kind, detrVariant] = ['DETR segmentation (panoptic)', true];
   else if (s.has('label_enc.weight')) kind = deformable ? 'DINO' : 'DN-DETR';
   else if (deformable) kind = 'Deformable DETR';
   else if (args?.multiscale === true || has(/^input_proj\.[1-9]/)) kind = 'multi-scale SAM-DETR';
@@ -174,8 +174,16 @@ function checkFamily(s: Shapes, args: Record<string, unknown> | undefined, guess
     throw new CheckpointError('unsupported-family', `the checkpoint's model has none of SAM-DETR's weights (its keys start: ${listNames(keys)})`);
   }
   if (!kind) return;
-  const closest: ModelConfig = detrVariant ? { ...OFFICIAL_DETR_R50, ...guess, decoder: 'detr', detrStyle: 'official', smca: false, inputProjGroupNorm: false } : { ...guess, decoder: 'sam' };
-  const { missing, unexpected } = diffKeys(expectedStateDictShapes(closest).map(([k]) => k), s);
+  // Panoptic files hold the detector under `detr.`: compared without that prefix, what is left
+  // over is what the segmentation adds.
+  const inner = has(/^detr\./) ? new Map([...s].map(([k, v]) => [k.replace(/^detr\./, ''), v])) : s;
+  let closest: ModelConfig = { ...guess, decoder: 'sam' };
+  if (detrVariant) {
+    const w = inner === s ? guess : fromWeights(inner, [], []);
+    for (const k of Object.keys(w) as (keyof ModelConfig)[]) if (w[k] === undefined) delete w[k];
+    closest = { ...OFFICIAL_DETR_R50, ...w, decoder: 'detr', detrStyle: 'official', smca: false, inputProjGroupNorm: false };
+  }
+  const { missing, unexpected } = diffKeys(expectedStateDictShapes(closest).map(([k]) => k), inner);
   const runs = detrVariant ? 'SAM-DETR Lens runs single-scale SAM-DETR and post-norm DETR (no masks)' : 'SAM-DETR Lens runs single-scale SAM-DETR';
   throw new ForeignCheckpointError(
     kind,

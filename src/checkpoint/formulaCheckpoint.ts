@@ -1,4 +1,4 @@
-import { type BackboneName, type ModelConfig, OFFICIAL_R50 } from '../model/config';
+import { type BackboneName, type ModelConfig, OFFICIAL_DETR_R50, OFFICIAL_R50, isOfficialDetr } from '../model/config';
 import { expectedStateDictShapes } from './expectedKeys';
 import { formulaTensor } from './formulaWeights';
 import { PyFloat, type SaveTensor, floatTensor } from './pickleWriter';
@@ -10,10 +10,15 @@ import { PyNamespace, PyOrderedDict, PyTuple } from './pyTypes';
  * Tensors are computed only when the writer reaches them.
  */
 
-/** Variant names as the fixtures use them: r50_e12, r50_smca_e50, r50_dc5_smca_e12, r101_e50, ... */
+/**
+ * Variant names as the fixtures use them: r50_e12, r50_smca_e50, r50_dc5_smca_e12, r101_e50, ...
+ * and official DETR's detr_r50, detr_r101, detr_r50_dc5, detr_r101_dc5 (its 500-epoch releases).
+ */
 export function variantConfig(variant: string): { config: ModelConfig; epochs: number } {
+  const d = /^detr_r(50|101)(_dc5)?$/.exec(variant);
+  if (d) return { config: { ...OFFICIAL_DETR_R50, backbone: `resnet${d[1]}` as BackboneName, dilation: !!d[2] }, epochs: 500 };
   const m = /^r(18|34|50|101)(_dc5)?(_smca)?_e(\d+)$/.exec(variant);
-  if (!m) throw new Error(`unknown variant "${variant}" (expected e.g. r50_e12, r50_smca_e50, r50_dc5_smca_e12)`);
+  if (!m) throw new Error(`unknown variant "${variant}" (expected e.g. r50_e12, r50_smca_e50, r50_dc5_smca_e12, detr_r50, detr_r101_dc5)`);
   const epochs = Number(m[4]);
   const config: ModelConfig = {
     ...OFFICIAL_R50,
@@ -100,4 +105,23 @@ export function formulaCheckpoint(config: ModelConfig, opts: FormulaCheckpointOp
     _last_lr: [new PyFloat(1e-4 * 0.1 ** Math.floor(opts.epochs / lrDrop)), new PyFloat(1e-5 * 0.1 ** Math.floor(opts.epochs / lrDrop))],
   };
   return { model, optimizer, lr_scheduler: lrScheduler, epoch: opts.epochs - 1, args: officialArgs(config, opts.epochs) };
+}
+
+/**
+ * An official DETR checkpoint as facebookresearch/detr released them: `{"model": state_dict}`
+ * and nothing else (no args, so DC5 shows only in the file name), with formula weights under
+ * the official names and in state_dict() order. `config` must be an official DETR config
+ * (e.g. OFFICIAL_DETR_R50, or variantConfig('detr_r101_dc5').config).
+ */
+export function formulaDetrCheckpoint(config: ModelConfig, opts: { seed: number }): Record<string, unknown> {
+  if (!isOfficialDetr(config)) throw new Error('formulaDetrCheckpoint needs an official DETR config (decoder "detr", detrStyle "official")');
+  const model = new PyOrderedDict<string, SaveTensor>();
+  for (const [name, shape] of expectedStateDictShapes(config)) model.set(name, floatTensor(shape, () => formulaTensor(name, shape, opts.seed)));
+  return { model };
+}
+
+/** The checkpoint object for a variant: official DETR's release format, or a SAM-DETR training checkpoint. */
+export function variantCheckpoint(variant: string, seed: number): Record<string, unknown> {
+  const { config, epochs } = variantConfig(variant);
+  return isOfficialDetr(config) ? formulaDetrCheckpoint(config, { seed }) : formulaCheckpoint(config, { seed, epochs });
 }

@@ -27,6 +27,11 @@ export interface LoadProgress {
 export interface LoadOptions {
   onProgress?: (p: LoadProgress) => void;
   signal?: AbortSignal;
+  /**
+   * The file's name, when there is one: the only hint of DC5 in a checkpoint without args
+   * (the released DETR files are named like `detr-r50-dc5-f0fb7ef5.pth`); a guess, noted as such.
+   */
+  fileName?: string;
 }
 
 export interface LoadReport {
@@ -101,7 +106,7 @@ async function load(source: ByteSource, options: LoadOptions): Promise<LoadedChe
   const epoch = typeof rawEpoch === 'number' ? rawEpoch : undefined;
 
   const shapes = new Map([...tensors].map(([k, t]) => [k, t.shape]));
-  const detected = detectConfig(shapes, args);
+  const detected = detectConfig(shapes, args, options.fileName);
   notes.push(...detected.notes);
   const { expected, missing, unexpected, mismatched } = compareWithConfig(shapes, detected.config);
   const bad = new Set(mismatched.map((m) => m.name));
