@@ -59,6 +59,11 @@ function mapStats(map: Float32Array | null, featW: number, featH: number, [x1, y
 function Panel({ p, props }: { p: HeadPanel; props: Props }) {
   const ref = useRef<HTMLCanvasElement>(null);
   const h = Math.max(1, Math.round((W * props.imgH) / Math.max(1, props.imgW)));
+  // Redrawn when what it shows changes (boxes and points compared by value: the parent makes new arrays each render).
+  const { image, imgW, imgH, featW, featH, kind } = props;
+  const heatKey = props.heatRect.join();
+  const refKey = props.refBox?.join() ?? '';
+  const pointKey = p.point?.join() ?? '';
   useEffect(() => {
     const c = ref.current;
     if (!c) return;
@@ -99,7 +104,8 @@ function Panel({ p, props }: { p: HeadPanel; props: Props }) {
       ctx.strokeStyle = '#000';
       ctx.stroke();
     }
-  });
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- props.heatRect, props.refBox and p.point are compared by value (the keys)
+  }, [p.map, p.head, image, imgW, imgH, featW, featH, kind, heatKey, refKey, pointKey]);
   return (
     <figure className="sm-cell" style={{ '--head': headColor(p.head) } as React.CSSProperties}>
       <canvas
