@@ -1,14 +1,17 @@
 /**
- * Writes a full-size SAM-DETR training checkpoint with the fixture weight formula, in
- * torch.save's format, for testing loaders without downloading real weights:
+ * Writes a full-size SAM-DETR training checkpoint (or an official DETR checkpoint as released,
+ * `{"model": state_dict}`) with the fixture weight formula, in torch.save's format, for testing
+ * loaders without downloading real weights:
  *
  *   npx tsx scripts/make-checkpoint.ts --variant r50_smca_e50 --seed 0 --out /tmp/r50_smca_e50.pth [--legacy] [--zip64]
  *
- * Variants: r{18,34,50,101}[_dc5][_smca]_e{epochs}, e.g. r50_e12, r50_smca_e50, r50_dc5_smca_e12.
+ * Variants: r{18,34,50,101}[_dc5][_smca]_e{epochs}, e.g. r50_e12, r50_smca_e50, r50_dc5_smca_e12;
+ * official DETR: detr_r50, detr_r101, detr_r50_dc5, detr_r101_dc5 (name the file with "dc5" in it,
+ * as the releases do: DC5 shows nowhere else in such a file).
  * The model's weights match the parity fixture of the same variant and seed.
  */
 import { parseArgs } from 'node:util';
-import { formulaCheckpoint, variantConfig } from '../src/checkpoint/formulaCheckpoint';
+import { variantCheckpoint } from '../src/checkpoint/formulaCheckpoint';
 import { openFileSink } from '../src/checkpoint/nodeSink';
 import { torchSave } from '../src/checkpoint/torchSave';
 
@@ -23,14 +26,14 @@ async function main(): Promise<void> {
     },
   });
   if (!values.out) throw new Error('--out FILE.pth is required');
-  const { config, epochs } = variantConfig(values.variant!);
   const seed = Number(values.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got ${values.seed}`);
+  const checkpoint = variantCheckpoint(values.variant!, seed);
   const t0 = performance.now();
   const sink = await openFileSink(values.out);
   let lastPct = -1;
   try {
-    await torchSave(sink, formulaCheckpoint(config, { seed, epochs }), {
+    await torchSave(sink, checkpoint, {
       format: values.legacy ? 'legacy' : 'zip',
       forceZip64: values.zip64,
       onProgress(written, total) {

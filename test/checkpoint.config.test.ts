@@ -1,17 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type ModelConfig, OFFICIAL_R50 } from '../src/model/config';
+import { type ModelConfig, OFFICIAL_DETR_R50, OFFICIAL_R50 } from '../src/model/config';
 import { bytesSource } from '../src/checkpoint/byteSource';
 import { MemorySink } from '../src/checkpoint/byteSink';
-import { detectConfig } from '../src/checkpoint/detectConfig';
+import { compareWithConfig, detectConfig } from '../src/checkpoint/detectConfig';
 import { CheckpointError, ForeignCheckpointError } from '../src/checkpoint/errors';
 import { expectedStateDictShapes } from '../src/checkpoint/expectedKeys';
-import { variantConfig } from '../src/checkpoint/formulaCheckpoint';
+import { formulaDetrCheckpoint, variantConfig } from '../src/checkpoint/formulaCheckpoint';
 import { fnv1a32, formulaTensor } from '../src/checkpoint/formulaWeights';
 import { loadStateDict } from '../src/checkpoint/loadStateDict';
 import { openFileSource } from '../src/checkpoint/nodeSource';
 import { floatTensor } from '../src/checkpoint/pickleWriter';
-import { PyNamespace } from '../src/checkpoint/pyTypes';
 import { torchSave } from '../src/checkpoint/torchSave';
 
 const layouts: Record<string, [string, number[]][]> = JSON.parse(readFileSync('test/fixtures/pth/official_state_dict_layouts.json', 'utf8'));
@@ -109,8 +108,56 @@ describe('detectConfig', () => {
     expect(notes).toContain('nheads not found in the checkpoint; using the official 8');
   });
 
-  it('names a DETR checkpoint', () => {
-    // DETR-R50: same backbone and encoder, standard decoder layers, one class/box head, plain input_proj.
+  const DETR_NOTES = [
+    'DC5 (dilation) cannot be seen in the weights and the checkpoint has no args: assuming dilation = false',
+    "nheads cannot be seen in official DETR's weights (packed attention projections have the same shape for any head count) and the checkpoint has no args: assuming the official 8",
+  ];
+
+  it.each([
+    ['detr_r50', OFFICIAL_DETR_R50],
+    ['detr_r101', { ...OFFICIAL_DETR_R50, backbone: 'resnet101' } as ModelConfig],
+  ])('recognises official DETR (%s) from its weights alone: 91 classes, nheads and DC5 noted as assumed', (v, want) => {
+    const shapes = shapesOf(layouts[v]);
+    const { config, notes } = detectConfig(shapes);
+    expect(config).toEqual(want);
+    expect(config.numClasses).toBe(91); // class_embed has 92 rows: the last is "no object"
+    expect(notes).toEqual(DETR_NOTES);
+    const cmp = compareWithConfig(shapes, config);
+    expect([cmp.missing, cmp.unexpected, cmp.mismatched]).toEqual([[], [], []]);
+  });
+
+  it('official DETR: DC5 from the file name (a guess, noted) or from args; sizes and heads from args', () => {
+    const shapes = shapesOf(layouts.detr_r50);
+    const named = detectConfig(shapes, undefined, 'detr-r50-dc5-f0fb7ef5.pth');
+    expect(named.config).toEqual({ ...OFFICIAL_DETR_R50, dilation: true });
+    expect(named.notes[0]).toBe('DC5 (dilation) cannot be seen in the weights and the checkpoint has no args: guessing dilation = true from the file name "detr-r50-dc5-f0fb7ef5.pth" (it says dc5)');
+    const plain = detectConfig(shapes, undefined, 'detr-r50-e632da11.pth');
+    expect(plain.config).toEqual(OFFICIAL_DETR_R50);
+    expect(plain.notes[0]).toMatch(/guessing dilation = false from the file name "detr-r50-e632da11\.pth" \(it does not say dc5\)$/);
+    expect(detectConfig(shapes, undefined, 'my_dc50_run.pth').config.dilation).toBe(false); // "dc5" only as a word
+    // DETR's main.py args: dilation and nheads said there win over any file name; 500 epochs add no GroupNorm.
+    const args = { backbone: 'resnet50', dilation: true, nheads: 4, epochs: 500, hidden_dim: 256, num_queries: 100, enc_layers: 6, dec_layers: 6, dim_feedforward: 2048, pre_norm: false, masks: false, aux_loss: true };
+    const fromArgs = detectConfig(shapes, args, 'detr-r50-e632da11.pth');
+    expect(fromArgs.config).toEqual({ ...OFFICIAL_DETR_R50, dilation: true, nheads: 4 });
+    expect(fromArgs.notes).toEqual([]);
+    // A short DETR schedule says nothing about GroupNorm (SAM-DETR's 12-epoch models have it; DETR never).
+    expect(detectConfig(shapes, { ...args, epochs: 12 }).config.inputProjGroupNorm).toBe(false);
+  });
+
+  it('official DETR: layer counts, FFN width, queries and classes from the keys', () => {
+    const c: ModelConfig = { ...OFFICIAL_DETR_R50, backbone: 'resnet18', backboneWidth: 8, hiddenDim: 32, numQueries: 7, numClasses: 5, encLayers: 2, decLayers: 3, dimFeedforward: 64 };
+    const shapes = shapesOf(expectedStateDictShapes(c));
+    expect(shapes.get('class_embed.weight')).toEqual([6, 32]);
+    expect(detectConfig(shapes).config).toEqual(c);
+    // A stray layer past a gap is named and not counted, as for SAM-DETR.
+    shapes.set('transformer.decoder.layers.7.linear1.weight', [64, 32]);
+    const d = detectConfig(shapes);
+    expect(d.config.decLayers).toBe(3);
+    expect(d.notes.join('\n')).toMatch(/counted 3 decoder layers \(indices 0-2\); transformer\.decoder\.layers\.7\.linear1\.weight does not continue/);
+  });
+
+  it('an incomplete official DETR is still DETR, and the comparison names what it lacks', () => {
+    // Same backbone and encoder as SAM-DETR, standard decoder layers, one class head, plain input_proj; no box MLP.
     const shapes = shapesOf(layouts.r50_e50.filter(([k]) => k.startsWith('backbone.') || k.startsWith('transformer.encoder.')));
     for (let l = 0; l < 6; l++) {
       for (const a of ['self_attn', 'multihead_attn']) {
@@ -122,12 +169,44 @@ describe('detectConfig', () => {
     shapes.set('class_embed.weight', [92, 256]);
     shapes.set('query_embed.weight', [100, 256]);
     shapes.set('input_proj.weight', [256, 2048, 1, 1]);
-    const e = foreign(() => detectConfig(shapes));
-    expect(e.kind).toBe('DETR');
-    expect(e.message).toMatch(/^this is a DETR checkpoint; SAM-DETR Lens runs single-scale SAM-DETR; missing: transformer\.decoder\.layers\.0\.sa_qcontent_proj\.weight, .* \(\d+ in all\); unexpected: transformer\.decoder\.layers\.0\.self_attn\.in_proj_weight, .*\(\d+ in all\)$/);
-    expect(e.missing).toContain('transformer.decoder.layers.5.point2.6.weight');
-    expect(e.missing).toContain('input_proj.0.0.weight');
-    expect(e.unexpected).toContain('transformer.decoder.layers.5.multihead_attn.in_proj_weight');
+    const { config } = detectConfig(shapes);
+    expect(config).toEqual(OFFICIAL_DETR_R50);
+    const cmp = compareWithConfig(shapes, config);
+    expect(cmp.missing).toContain('bbox_embed.layers.2.weight');
+    expect(cmp.missing).toContain('transformer.decoder.layers.5.multihead_attn.in_proj_bias');
+    expect(cmp.missing).not.toContain('class_embed.weight');
+    expect(cmp.unexpected).toEqual([]);
+  });
+
+  it('refuses pre-norm DETR and DETR segmentation (panoptic) by name', () => {
+    const pre = shapesOf(layouts.detr_r50);
+    pre.set('transformer.encoder.norm.weight', [256]);
+    pre.set('transformer.encoder.norm.bias', [256]);
+    const e = foreign(() => detectConfig(pre));
+    expect([e.kind, e.code]).toEqual(['pre-norm DETR', 'unsupported-family']);
+    expect(e.message).toBe('this is a pre-norm DETR checkpoint; SAM-DETR Lens runs single-scale SAM-DETR and post-norm DETR (no masks); missing: none; unexpected: transformer.encoder.norm.weight, transformer.encoder.norm.bias');
+    expect(foreign(() => detectConfig(shapesOf(layouts.detr_r50), { pre_norm: true })).kind).toBe('pre-norm DETR');
+    // DETRsegm: the detector under `detr.`, plus a box attention map and a mask head.
+    const pan = shapesOf(layouts.detr_r50.map(([k, v]) => [`detr.${k}`, v]));
+    pan.set('bbox_attention.q_linear.weight', [256, 256]);
+    pan.set('mask_head.lay1.weight', [264, 264, 3, 3]);
+    const p = foreign(() => detectConfig(pan));
+    expect([p.kind, p.code]).toEqual(['DETR segmentation (panoptic)', 'unsupported-family']);
+    // Compared without the `detr.` prefix: what is left over is the segmentation's.
+    expect(p.message).toBe('this is a DETR segmentation (panoptic) checkpoint; SAM-DETR Lens runs single-scale SAM-DETR and post-norm DETR (no masks); missing: none; unexpected: bbox_attention.q_linear.weight, mask_head.lay1.weight');
+    expect(foreign(() => detectConfig(shapesOf(layouts.detr_r50), { masks: true })).kind).toBe('DETR segmentation (panoptic)');
+    // The same args on a SAM-DETR checkpoint say nothing about DETR.
+    expect(detectConfig(shapesOf(layouts.r50_e50), { masks: true, pre_norm: true, dilation: false }).config).toEqual(variantConfig('r50_e50').config);
+  });
+
+  it('names DINO and DN-DETR checkpoints', () => {
+    const dino = shapesOf(layouts.r50_e50);
+    dino.set('label_enc.weight', [92, 256]);
+    dino.set('transformer.level_embed', [4, 256]);
+    expect(foreign(() => detectConfig(dino)).message).toMatch(/^this is a DINO checkpoint; SAM-DETR Lens runs single-scale SAM-DETR; missing: none; unexpected: label_enc\.weight, transformer\.level_embed$/);
+    const dn = shapesOf(layouts.detr_r50);
+    dn.set('label_enc.weight', [92, 256]);
+    expect(foreign(() => detectConfig(dn)).kind).toBe('DN-DETR');
   });
 
   it('names Deformable DETR and multi-scale SAM-DETR checkpoints', () => {
@@ -190,17 +269,30 @@ describe('loadStateDict on small files', () => {
     expect(totals[0]).toBe(allBytes - tiedBytes);
   });
 
-  it('a DETR checkpoint fails with its family named', async () => {
-    const model = new Map<string, unknown>([
-      ['backbone.0.body.conv1.weight', floatTensor([4, 3, 7, 7], () => new Float32Array(588))],
-      ['query_embed.weight', floatTensor([100, 256], () => new Float32Array(25600))],
-      ['transformer.decoder.layers.0.multihead_attn.in_proj_weight', floatTensor([768, 256], () => new Float32Array(196608))],
-    ]);
+  it('an official DETR checkpoint as released ({"model": state_dict}) loads as official DETR', async () => {
+    const c: ModelConfig = { ...OFFICIAL_DETR_R50, backbone: 'resnet18', backboneWidth: 8, hiddenDim: 32, numQueries: 7, numClasses: 5, encLayers: 1, decLayers: 2, dimFeedforward: 64 };
     const sink = new MemorySink();
-    await torchSave(sink, { model, args: Object.assign(new PyNamespace<unknown>(), {}) });
+    await torchSave(sink, formulaDetrCheckpoint(c, { seed: 3 }));
+    const r = await loadStateDict(bytesSource(sink.bytes()), { fileName: 'detr-r18-dc5-small.pth' });
+    expect(r.detected).toEqual({ ...c, dilation: true });
+    expect(r.args).toBeUndefined();
+    expect(r.extras).toEqual([]);
+    expect(r.notes[0]).toMatch(/guessing dilation = true from the file name "detr-r18-dc5-small\.pth"/);
+    expect(r.report).toEqual({ missing: [], unexpected: [], mismatched: [] });
+    expect([...r.stateDict.keys()]).toEqual(expectedStateDictShapes(c).map(([k]) => k));
+    expect(Array.from(r.stateDict.get('class_embed.bias')!.data)).toEqual(Array.from(formulaTensor('class_embed.bias', [6], 3)));
+  });
+
+  it('a pre-norm DETR checkpoint fails with its family named', async () => {
+    const c: ModelConfig = { ...OFFICIAL_DETR_R50, backbone: 'resnet18', backboneWidth: 8, hiddenDim: 32, numQueries: 7, numClasses: 5, encLayers: 1, decLayers: 2, dimFeedforward: 64 };
+    const ckpt = formulaDetrCheckpoint(c, { seed: 3 }) as { model: Map<string, unknown> };
+    ckpt.model.set('transformer.encoder.norm.weight', floatTensor([32], () => new Float32Array(32)));
+    const sink = new MemorySink();
+    await torchSave(sink, ckpt);
     const e = await loadStateDict(bytesSource(sink.bytes())).catch((x) => x);
     expect(e).toBeInstanceOf(ForeignCheckpointError);
-    expect(e.message).toMatch(/^this is a DETR checkpoint; SAM-DETR Lens runs single-scale SAM-DETR; missing: /);
+    expect(e.code).toBe('unsupported-family');
+    expect(e.message).toMatch(/^this is a pre-norm DETR checkpoint; .*unexpected: transformer\.encoder\.norm\.weight$/);
   });
 
   it('stops when aborted', async () => {

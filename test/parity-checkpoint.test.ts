@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useBackend } from '../src/model/backends';
-import { formulaCheckpoint, variantConfig } from '../src/checkpoint/formulaCheckpoint';
+import { formulaCheckpoint, formulaDetrCheckpoint, variantConfig } from '../src/checkpoint/formulaCheckpoint';
 import { openFileSink } from '../src/checkpoint/nodeSink';
 import { torchSave } from '../src/checkpoint/torchSave';
 import { runFixture, compareFixture } from '../src/parity/run';
@@ -36,4 +36,29 @@ describe('parity through a .pth checkpoint', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  // Official DETR as released: {"model": state_dict} only, no args; recognised from its keys
+  // as facebookresearch/detr's model (not the project's DETR-style baseline).
+  it('detr_r50 from a {"model": state_dict} checkpoint as released matches the official run', async () => {
+    await useBackend('wasm');
+    const dir = mkdtempSync(join(tmpdir(), 'parity-ckpt-'));
+    try {
+      const path = join(dir, 'detr-r50-formula.pth');
+      const sink = await openFileSink(path);
+      try {
+        await torchSave(sink, formulaDetrCheckpoint(variantConfig('detr_r50').config, { seed: 0 }));
+      } finally {
+        await sink.close();
+      }
+      const fx = loadFixture('detr_r50');
+      const weights = await loadCheckpointFile(path, fx.config);
+      expect(weights.has('class_embed.weight') && weights.has('transformer.decoder.norm.weight')).toBe(true);
+      const rows = compareFixture(fx, await runFixture(fx, weights));
+      console.log(formatRows(rows));
+      expect(rows.length).toBe(36);
+      expect(rows.filter((r) => !r.pass).map((r) => r.name)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

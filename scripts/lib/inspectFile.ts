@@ -39,7 +39,7 @@ export type Inspection =
     }
   | { file: string; ok: false; error: { code: string; message: string } };
 
-const OFFICIAL_VARIANTS = ['r50_e12', 'r50_smca_e12', 'r50_e50', 'r50_smca_e50', 'r50_dc5_e12', 'r50_dc5_smca_e12', 'r50_dc5_e50', 'r50_dc5_smca_e50'];
+const OFFICIAL_VARIANTS = ['r50_e12', 'r50_smca_e12', 'r50_e50', 'r50_smca_e50', 'r50_dc5_e12', 'r50_dc5_smca_e12', 'r50_dc5_e50', 'r50_dc5_smca_e50', 'detr_r50', 'detr_r50_dc5', 'detr_r101', 'detr_r101_dc5'];
 
 function family(c: ModelConfig): string {
   if (c.decoder === 'detr') return c.detrStyle === 'official' ? 'DETR' : 'DETR-style baseline';
@@ -54,7 +54,7 @@ function variantOf(c: ModelConfig): string | undefined {
 async function inspectPth(path: string): Promise<LoadedCheckpoint> {
   const src = await openFileSource(path);
   try {
-    return await loadStateDict(src);
+    return await loadStateDict(src, { fileName: basename(path) });
   } finally {
     await src.close();
   }

@@ -2,6 +2,7 @@ import type { ModelConfig } from '../../src/model/config';
 import type { StateDict } from '../../src/model/types';
 import { loadStateDict } from '../../src/checkpoint/loadStateDict';
 import { openFileSource } from '../../src/checkpoint/nodeSource';
+import { basename } from 'node:path';
 
 /**
  * Reads an official .pth from disk and checks it fits `expected` (the fixture's config):
@@ -10,7 +11,7 @@ import { openFileSource } from '../../src/checkpoint/nodeSource';
 export async function loadCheckpointFile(path: string, expected: ModelConfig): Promise<StateDict> {
   const src = await openFileSource(path);
   try {
-    const res = await loadStateDict(src);
+    const res = await loadStateDict(src, { fileName: basename(path) });
     const d = res.detected;
     // decoder and detrStyle: an official DETR file must not pass as the project's DETR-style baseline.
     const diffs = (['backbone', 'decoder', 'detrStyle', 'smca', 'inputProjGroupNorm', 'hiddenDim', 'nheads', 'numQueries', 'encLayers', 'decLayers', 'dimFeedforward', 'numClasses'] as const)

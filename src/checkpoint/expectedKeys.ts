@@ -19,7 +19,8 @@ import { stateDictLayout } from '../model/stateDictLayout';
  *   `cross_attn.in_proj_*`, out_proj, norm1-3, linear1/2), and a learned
  *   `query_pos_embed.weight` [numQueries, hiddenDim] beside the anchor boxes of
  *   `query_embed.weight` [numQueries, 4]. (Unlike DETR proper, which has `multihead_attn` and a
- *   [N, 256] query_embed, and which detectConfig rejects by name.)
+ *   [N, 256] query_embed: with `detrStyle: 'official'` this returns facebookresearch/detr's own
+ *   layout, and detectConfig recognises such checkpoints from those names.)
  */
 export type ShapeList = [string, number[]][];
 
