@@ -5,7 +5,8 @@
  * Screenshots go to test-results/screenshots/. Ends with a line "N passed, N failed".
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { copyFileSync, mkdirSync, readFileSync, existsSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { deflateSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +14,8 @@ import { serve } from './server';
 import { waitRuns } from './appState';
 import { encodePng } from '../src/data/png';
 import { generateScene } from '../src/data/scene';
-import { formulaCheckpoint } from '../src/checkpoint/formulaCheckpoint';
+import { formulaCheckpoint, formulaDetrCheckpoint } from '../src/checkpoint/formulaCheckpoint';
+import { OFFICIAL_DETR_R50 } from '../src/model/config';
 import { expectedStateDictShapes } from '../src/checkpoint/expectedKeys';
 import { formulaTensor } from '../src/checkpoint/formulaWeights';
 import { floatTensor } from '../src/checkpoint/pickleWriter';
@@ -548,6 +550,34 @@ test('loading a SAM-DETR .pth shows progress, the detected configuration, and sw
   await waitRuns(page, r2 + 1, 120_000);
   const warn = (await page.getByTestId('model-warnings').textContent()) ?? '';
   assert(/class_embed\.0\.bias/.test(warn) && /linear1\.weight/.test(warn), 'non-finite weights not named: ' + warn);
+}, 180_000);
+
+test('an official DETR checkpoint loads, detects, and the view says what DETR lacks', async ({ open }) => {
+  const page = await open('?backend=wasm');
+  // A reduced DETR in the official layout and release format ({"model": state_dict}), ResNet-50 as released.
+  const config: ModelConfig = { ...OFFICIAL_DETR_R50, hiddenDim: 64, numQueries: 10, encLayers: 1, decLayers: 2, dimFeedforward: 128 };
+  const sink = new MemorySink();
+  await torchSave(sink, formulaDetrCheckpoint(config, { seed: 3 }));
+  const dir = mkdtempSync(join(tmpdir(), 'detr-'));
+  const file = join(dir, 'detr-r50-dc5-small.pth');
+  writeFileSync(file, sink.bytes());
+  const r = await runs(page);
+  await page.getByLabel('Model input size (shorter side)').selectOption('128');
+  await waitRuns(page, r + 1);
+  await page.getByTestId('file-input').setInputFiles(file);
+  await waitRuns(page, r + 2, 120_000);
+  const report = (await page.getByTestId('checkpoint-report').textContent()) ?? '';
+  assert(/official DETR, resnet50 \+ DC5/.test(report), 'DETR (and DC5 from the file name) not reported: ' + report);
+  assert((await page.getByTestId('model-details').textContent())?.includes('DETR —'), 'model not titled DETR');
+  await page.getByTestId('score-threshold').fill('0');
+  const q = await page.getByTestId('query-list').locator('li[data-query]').count();
+  assert(q === 10, `${q} queries listed, expected one per query (10)`);
+  await page.getByTestId('query-list').locator('li[data-query]').first().click();
+  await page.getByTestId('detr-note').waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid=attention-map]').first().waitFor({ timeout: 30_000 });
+  assert((await page.locator('[data-testid=salient-point]').count()) === 0, 'DETR shows salient points');
+  assert((await page.getByTestId('reference-box').count()) === 1, "the layer's predicted box is not drawn");
+  rmSync(dir, { recursive: true, force: true });
 }, 180_000);
 
 test('exports: PNG, SVG and COCO JSON', async ({ open }) => {

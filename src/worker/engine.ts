@@ -111,7 +111,7 @@ export class Engine {
 
   async loadCheckpoint(slot: number, file: Blob, fileName: string, progress: ProgressFn): Promise<ModelInfo> {
     const t0 = now();
-    const ck = await loadCheckpoint(file, (done, total) => progress({ stage: 'reading checkpoint', done, total }));
+    const ck = await loadCheckpoint(file, fileName, (done, total) => progress({ stage: 'reading checkpoint', done, total }));
     progress({ stage: 'building model' });
     const model = buildModel(ck.config, ck.stateDict);
     const info: ModelInfo = {

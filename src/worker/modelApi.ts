@@ -24,19 +24,23 @@ export interface LoadedCheckpoint {
 const list = (names: string[], n = 6) => names.slice(0, n).join(', ') + (names.length > n ? `, … (${names.length} in all)` : '');
 
 /** Reads an official SAM-DETR .pth (zip or legacy) from a Blob; throws with a specific message when it cannot be used. */
-export async function loadCheckpoint(file: Blob, onProgress: (done: number, total: number) => void): Promise<LoadedCheckpoint> {
-  const ck = await loadStateDict(blobSource(file), { onProgress: (p) => onProgress(p.loaded, p.total) });
+export async function loadCheckpoint(file: Blob, fileName: string, onProgress: (done: number, total: number) => void): Promise<LoadedCheckpoint> {
+  // The file name can tell what the weights cannot (DC5 in a released DETR file's name).
+  const ck = await loadStateDict(blobSource(file), { fileName, onProgress: (p) => onProgress(p.loaded, p.total) });
   const c = ck.detected;
   const { missing, mismatched, unexpected } = ck.report;
   if (missing.length || mismatched.length) {
     const parts: string[] = [];
     if (missing.length) parts.push(`missing ${missing.length} weight(s) the detected SAM-DETR configuration needs: ${list(missing)}`);
     if (mismatched.length) parts.push(`${mismatched.length} weight(s) with another shape: ${list(mismatched.map((m) => `${m.name} [${m.actual}] (expected [${m.expected}])`), 3)}`);
-    throw new CheckpointError('unsupported-family', `this checkpoint cannot run as a single-scale SAM-DETR: ${parts.join('; ')}${ck.notes.length ? ` (${ck.notes.join('; ')})` : ''}`);
+    const family = c.decoder === 'detr' ? 'DETR' : 'single-scale SAM-DETR';
+    throw new CheckpointError('unsupported-family', `this checkpoint cannot run as a ${family}: ${parts.join('; ')}${ck.notes.length ? ` (${ck.notes.join('; ')})` : ''}`);
   }
   const report = [
     `${ck.format === 'zip' ? 'zip' : 'legacy'} torch.save file${ck.epoch !== undefined ? `, saved after epoch ${ck.epoch + 1}` : ''}`,
-    `${c.backbone}${c.dilation ? ' + DC5' : ''}, ${c.smca ? 'with' : 'without'} SMCA, ${c.inputProjGroupNorm ? 'GroupNorm in input_proj (12-epoch recipe)' : 'no GroupNorm in input_proj'}`,
+    c.decoder === 'detr'
+      ? `official DETR, ${c.backbone}${c.dilation ? ' + DC5' : ''}, softmax over ${c.numClasses} classes + no-object`
+      : `${c.backbone}${c.dilation ? ' + DC5' : ''}, ${c.smca ? 'with' : 'without'} SMCA, ${c.inputProjGroupNorm ? 'GroupNorm in input_proj (12-epoch recipe)' : 'no GroupNorm in input_proj'}`,
     `${c.encLayers} encoder / ${c.decLayers} decoder layers, ${c.numQueries} queries, ${c.numClasses} classes`,
     ...ck.notes,
   ];
