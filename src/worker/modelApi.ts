@@ -24,9 +24,35 @@ export interface LoadedCheckpoint {
 const list = (names: string[], n = 6) => names.slice(0, n).join(', ') + (names.length > n ? `, … (${names.length} in all)` : '');
 
 /** Reads an official SAM-DETR .pth (zip or legacy) from a Blob; throws with a specific message when it cannot be used. */
-export async function loadCheckpoint(file: Blob, fileName: string, onProgress: (done: number, total: number) => void): Promise<LoadedCheckpoint> {
-  // The file name can tell what the weights cannot (DC5 in a released DETR file's name).
-  const ck = await loadStateDict(blobSource(file), { fileName, onProgress: (p) => onProgress(p.loaded, p.total) });
+/**
+ * How long reading one checkpoint may take before it stops with a message. An official file of
+ * 700 MB reads in seconds; a file that takes minutes is hostile or broken, and the page stays in
+ * control either way (the Cancel button stops it sooner).
+ */
+export const READ_BUDGET_MS = 120_000;
+
+export async function loadCheckpoint(file: Blob, fileName: string, onProgress: (done: number, total: number) => void, budgetMs = READ_BUDGET_MS): Promise<LoadedCheckpoint> {
+  // Checked on every tensor read (progress) and by a timer (a stall between reads).
+  const budget = new AbortController();
+  const t0 = performance.now();
+  const timer = setTimeout(() => budget.abort(), budgetMs);
+  let ck;
+  try {
+    // The file name can tell what the weights cannot (DC5 in a released DETR file's name).
+    ck = await loadStateDict(blobSource(file), {
+      fileName,
+      signal: budget.signal,
+      onProgress: (p) => {
+        if (performance.now() - t0 > budgetMs) budget.abort();
+        onProgress(p.loaded, p.total);
+      },
+    });
+  } catch (e) {
+    if (budget.signal.aborted) throw new CheckpointError('too-large', `reading "${fileName}" stopped after ${Math.round(budgetMs / 1000)} s, the budget for one checkpoint (${(file.size / 2 ** 20).toFixed(0)} MiB read)`);
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
   const c = ck.detected;
   const { missing, mismatched, unexpected } = ck.report;
   if (missing.length || mismatched.length) {
