@@ -63,6 +63,20 @@ function basic(p: Params, q: string, x: tf.Tensor4D, stride: number, dilation: n
 
 /** Runs the ResNet body; returns the last stage's features [B, H/32, W/32, C] (H/16 with DC5). */
 export function runBackbone(p: Params, c: ModelConfig, images: tf.Tensor4D): tf.Tensor4D {
+  return runStages(p, c, images, []).last;
+}
+
+/**
+ * Multi-scale: the outputs of layer2, layer3 and layer4 ([B, H/8, W/8, C2], [B, H/16, W/16, C3],
+ * [B, H/32, W/32, C4]), as the official IntermediateLayerGetter returns them.
+ */
+export function runBackboneStages(p: Params, c: ModelConfig, images: tf.Tensor4D): tf.Tensor4D[] {
+  const { kept, last } = runStages(p, c, images, [1, 2]);
+  return [...kept, last];
+}
+
+function runStages(p: Params, c: ModelConfig, images: tf.Tensor4D, keepStages: number[]): { kept: tf.Tensor4D[]; last: tf.Tensor4D } {
+  const kept: tf.Tensor4D[] = [];
   const pre = 'backbone.0.body';
   // Max pool 3x3/2 pad 1: inputs are >= 0 after ReLU, so zero padding equals PyTorch's -inf padding.
   let x = tf.tidy(() => {
@@ -88,8 +102,9 @@ export function runBackbone(p: Params, c: ModelConfig, images: tf.Tensor4D): tf.
       // One tidy per block: only the block's output stays alive, so peak memory is a few
       // activations, not the whole network's (800x1066 inputs overflow the wasm heap otherwise).
       x = tf.tidy(() => block(p, q, input, b === 0 ? stride : 1, b === 0 ? previousDilation : dilation, down));
-      if (input !== images) input.dispose();
+      if (input !== images && !kept.includes(input)) input.dispose();
     }
+    if (keepStages.includes(s)) kept.push(x);
   });
-  return x;
+  return { kept, last: x };
 }

@@ -44,6 +44,35 @@ export interface ModelConfig {
    *   `query_embed.weight` [nq, hidden], `multihead_attn.*`, `input_proj.*` (no GroupNorm).
    */
   detrStyle?: 'baseline' | 'official';
+  /**
+   * Multi-scale SAM-DETR (the official `--multiscale` models, SAM-DETR-R50-MS): ResNet stages
+   * 2, 3 and 4 (strides 8, 16, 32) each through `input_proj.{l}` (1x1 conv + GroupNorm(32));
+   * Deformable DETR's encoder (MS_LEVELS levels x MS_POINTS points per head, FFN
+   * dimFeedforward / 2); SAM-DETR's decoder reading one level per layer pair, coarse to fine
+   * (msDecoderLevel). Absent or false: the single-scale model.
+   */
+  multiscale?: boolean;
+}
+
+/** Feature levels of multi-scale SAM-DETR (hard-coded officially). */
+export const MS_LEVELS = 3;
+/** Sampling points per head and level of its deformable encoder attention (hard-coded officially). */
+export const MS_POINTS = 4;
+
+/** The feature level decoder layer `l` of a multi-scale model reads: 2 (stride 32) for layers 0-1, 1 for 2-3, 0 for 4-5. */
+export function msDecoderLevel(l: number): number {
+  return MS_LEVELS - 1 - Math.floor(l / 2);
+}
+
+/** Width of the multi-scale (deformable) encoder's FFN: officially half of dim_feedforward. */
+export function msEncoderFeedforward(c: ModelConfig): number {
+  return Math.floor(c.dimFeedforward / 2);
+}
+
+/** Output channels of the backbone stages a multi-scale model reads (layer2, layer3, layer4). */
+export function msBackboneChannels(c: ModelConfig): number[] {
+  const last = backboneChannels(c);
+  return [last / 4, last / 2, last];
 }
 
 /** True for a facebookresearch/detr model (see ModelConfig.detrStyle). */
@@ -142,6 +171,14 @@ export function validateConfig(c: ModelConfig): string[] {
     if (!Number.isInteger(c[k]) || c[k] < (k === 'encLayers' ? 0 : 1)) errs.push(`${k} must be a positive integer`);
     // Absurd sizes come from damaged or hostile checkpoints; building them would exhaust memory.
     else if (c[k] > CONFIG_MAX[k]) errs.push(`${k} ${c[k]} is larger than ${CONFIG_MAX[k]}`);
+  }
+  if (c.multiscale) {
+    if (c.decoder !== 'sam') errs.push('multiscale needs the SAM decoder');
+    if (c.dilation) errs.push('multiscale has no DC5 (dilation)');
+    if (!c.inputProjGroupNorm) errs.push('multiscale input_proj always has GroupNorm(32)');
+    // The official decoder assigns levels to exactly six layers and hard-codes 8 heads.
+    if (c.decLayers !== 6) errs.push('multiscale needs decLayers 6 (two layers per level)');
+    if (c.nheads !== 8) errs.push('multiscale needs nheads 8');
   }
   if (!Array.isArray(c.point2Hidden) || c.point2Hidden.some((w) => !Number.isInteger(w) || w < 1 || w > CONFIG_MAX.dimFeedforward)) {
     errs.push(`point2Hidden must be positive integers up to ${CONFIG_MAX.dimFeedforward}`);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { type ModelConfig, isOfficialDetr } from './config';
+import { type ModelConfig, isOfficialDetr, msDecoderLevel } from './config';
 import type { Params } from './params';
 import type { DecoderLayerTrace, EncoderOutput, ForwardOptions } from './types';
 import { linear, mlp, layerNorm, inverseSigmoid, stopGradient, withoutGradient } from './layers';
@@ -148,7 +148,8 @@ export function runDecoderLayers(p: Params, c: ModelConfig, enc: EncoderOutput, 
   for (let l = 0; l < c.decLayers; l++) {
     if (l > 0) refLogit = stopGradient(tf.add(mlp(p, `bbox_embed.${l - 1}`, tgt, 3), refLogit)) as tf.Tensor3D;
     const ref = tf.sigmoid(refLogit) as tf.Tensor3D;
-    const input = { tgt, ref, enc };
+    // Multi-scale: layer pairs read one level each, coarse to fine (memory, pos, mask, size, valid ratio).
+    const input = { tgt, ref, enc: enc.levels ? { ...enc, ...enc.levels[msDecoderLevel(l)] } : enc };
     const res = c.decoder === 'sam' ? samLayer(p, c, l, input, opts, debug) : detrLayer(p, c, l, input);
     const predBoxes = tf.sigmoid(tf.add(inverseSigmoid(ref), mlp(p, `bbox_embed.${l}`, res.hs, 3))) as tf.Tensor3D;
     const predLogits = linear(p, `class_embed.${l}`, res.hs) as tf.Tensor3D;

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { type ModelConfig, validateConfig, isOfficialDetr } from './config';
+import { msEncoderLayer, msReferencePoints, type MsDeformTrace } from './msDeformAttn';
 import { Params } from './params';
-import type { StateDict, ImageBatch, EncoderOutput, DecoderOutput, ForwardOptions, BackboneOutput } from './types';
-import { runBackbone } from './backbone';
+import type { StateDict, ImageBatch, EncoderOutput, DecoderOutput, ForwardOptions, BackboneOutput, LevelMemory } from './types';
+import { runBackbone, runBackboneStages } from './backbone';
 import { downsampleMask, sinePositionEmbedding } from './position';
 import { encoderLayer, encoderAttentionFromLayerInput } from './encoder';
 import { groupNorm } from './layers';
@@ -14,7 +15,7 @@ export interface SamDetrModel {
   params: Params;
   runBackbone(batch: ImageBatch): BackboneOutput;
   /** Backbone (or `from`, an output of runBackbone for this batch, which stays the caller's) and encoder. */
-  runEncoder(batch: ImageBatch, keep?: { backbone?: boolean }, from?: BackboneOutput): EncoderOutput & { backbone?: BackboneOutput; inputProj?: tf.Tensor4D };
+  runEncoder(batch: ImageBatch, keep?: { backbone?: boolean }, from?: BackboneOutput): EncoderOutput & { backbone?: BackboneOutput; inputProj?: tf.Tensor4D; inputProjLevels?: tf.Tensor4D[] };
   runDecoder(enc: EncoderOutput, opts?: ForwardOptions & { debug?: boolean }): DecoderOutput;
   dispose(): void;
 }
@@ -43,6 +44,15 @@ export function buildModel(config: ModelConfig, weights: StateDict, opts: { trai
   const c = config;
 
   const backbone = (batch: ImageBatch): BackboneOutput => {
+    if (c.multiscale) {
+      // layer2, layer3, layer4, each with its own nearest-downsampled mask and sine positions.
+      const levels = runBackboneStages(p, c, batch.images).map((features) => {
+        const [, h, w] = features.shape;
+        const mask = downsampleMask(batch.mask, h, w);
+        return { features, mask, pos: sinePositionEmbedding(mask, c.hiddenDim / 2, true) };
+      });
+      return { ...levels[levels.length - 1], levels };
+    }
     const features = runBackbone(p, c, batch.images);
     const [, h, w] = features.shape;
     const mask = downsampleMask(batch.mask, h, w);
@@ -67,8 +77,9 @@ export function buildModel(config: ModelConfig, weights: StateDict, opts: { trai
     },
   };
 
-  function encode(batch: ImageBatch, keep: { backbone?: boolean }, from?: BackboneOutput): EncoderOutput & { backbone?: BackboneOutput; inputProj?: tf.Tensor4D } {
+  function encode(batch: ImageBatch, keep: { backbone?: boolean }, from?: BackboneOutput): EncoderOutput & { backbone?: BackboneOutput; inputProj?: tf.Tensor4D; inputProjLevels?: tf.Tensor4D[] } {
       const bb = from ?? backbone(batch);
+      if (c.multiscale) return encodeMultiscale(batch, bb, keep);
       const { features, mask, pos } = bb;
       const [b, h, w] = features.shape;
       // Official DETR's input_proj is a bare Conv2d; SAM-DETR's (and the baseline's) a Sequential.
@@ -84,11 +95,7 @@ export function buildModel(config: ModelConfig, weights: StateDict, opts: { trai
         layerInputs.push(x);
         x = encoderLayer(p, c, l, x, posFlat, maskFlat);
       }
-      // valid ratio (w, h): the unpadded fraction of the first row / column of the feature mask.
-      const notMask = tf.sub(1, mask);
-      const validW = tf.div(tf.sum(notMask.slice([0, 0, 0], [b, 1, w]), [1, 2]), w);
-      const validH = tf.div(tf.sum(notMask.slice([0, 0, 0], [b, h, 1]), [1, 2]), h);
-      const validRatio = tf.stack([validW, validH], 1) as tf.Tensor2D;
+      const validRatio = validRatioOf(mask);
       const inputSize: [number, number] = [batch.images.shape[1], batch.images.shape[2]];
       const out: EncoderOutput & { backbone?: BackboneOutput; inputProj?: tf.Tensor4D } = { memory: x, pos: posFlat, maskFlat, featH: h, featW: w, inputSize, validRatio, layerInputs };
       if (keep.backbone) {
@@ -97,9 +104,81 @@ export function buildModel(config: ModelConfig, weights: StateDict, opts: { trai
       }
       return out;
   }
+
+  /**
+   * Multi-scale: input_proj.{l} on each level, levels concatenated (stride 8, 16, 32, each
+   * row-major), positions plus level_embed[l], six deformable encoder layers, then the memory
+   * split back into levels for the decoder.
+   */
+  function encodeMultiscale(batch: ImageBatch, bb: BackboneOutput, keep: { backbone?: boolean }) {
+      const d = c.hiddenDim;
+      const levelsIn = bb.levels!;
+      const b = levelsIn[0].features.shape[0];
+      const shapes = levelsIn.map((lv) => [lv.features.shape[1], lv.features.shape[2]] as [number, number]);
+      const levelEmbed = p.raw('transformer.level_embed');
+      const inputProjLevels = levelsIn.map((lv, l) => {
+        const x = tf.add(tf.conv2d(lv.features, p.conv(`input_proj.${l}.0.weight`), 1, 'valid'), p.raw(`input_proj.${l}.0.bias`)) as tf.Tensor4D;
+        return groupNorm(p, `input_proj.${l}.1`, x, 32);
+      });
+      const posLevels = levelsIn.map((lv, l) => {
+        const [h, w] = shapes[l];
+        return tf.add(lv.pos.reshape([b, h * w, d]), levelEmbed.slice([l, 0], [1, d]).reshape([1, 1, d])) as tf.Tensor3D;
+      });
+      const maskLevels = levelsIn.map((lv, l) => lv.mask.reshape([b, shapes[l][0] * shapes[l][1]]) as tf.Tensor2D);
+      const validRatios = levelsIn.map((lv) => validRatioOf(lv.mask));
+      const src = tf.concat(inputProjLevels.map((x, l) => x.reshape([b, shapes[l][0] * shapes[l][1], d])), 1) as tf.Tensor3D;
+      const pos = tf.concat(posLevels, 1) as tf.Tensor3D;
+      const maskFlat = tf.concat(maskLevels, 1) as tf.Tensor2D;
+      const ref = msReferencePoints(shapes, tf.stack(validRatios, 1) as tf.Tensor3D);
+      let x = src;
+      const layerInputs: tf.Tensor3D[] = [];
+      for (let l = 0; l < c.encLayers; l++) {
+        layerInputs.push(x);
+        x = msEncoderLayer(p, c, l, x, pos, ref, maskFlat, shapes).out;
+      }
+      const levels: LevelMemory[] = [];
+      let start = 0;
+      shapes.forEach(([h, w], l) => {
+        levels.push({ memory: x.slice([0, start, 0], [b, h * w, d]), pos: posLevels[l], maskFlat: maskLevels[l], featH: h, featW: w, validRatio: validRatios[l] });
+        start += h * w;
+      });
+      const inputSize: [number, number] = [batch.images.shape[1], batch.images.shape[2]];
+      const out: EncoderOutput & { backbone?: BackboneOutput; inputProjLevels?: tf.Tensor4D[] } = {
+        memory: x, pos, maskFlat, featH: shapes[0][0], featW: shapes[0][1], inputSize, validRatio: validRatios[0], layerInputs, levels,
+      };
+      if (keep.backbone) {
+        out.backbone = bb;
+        out.inputProjLevels = inputProjLevels;
+      }
+      return out;
+  }
+}
+
+/** [B, 2] valid ratio (w, h): the unpadded fraction of the first row / column of a [B, h, w] feature mask. */
+function validRatioOf(mask: tf.Tensor3D): tf.Tensor2D {
+  const [b, h, w] = mask.shape;
+  const notMask = tf.sub(1, mask);
+  const validW = tf.div(tf.sum(notMask.slice([0, 0, 0], [b, 1, w]), [1, 2]), w);
+  const validH = tf.div(tf.sum(notMask.slice([0, 0, 0], [b, h, 1]), [1, 2]), h);
+  return tf.stack([validW, validH], 1) as tf.Tensor2D;
+}
+
+/**
+ * Multi-scale models: the deformable self-attention of encoder layer `layer` (sampling
+ * locations and weights, see MsDeformTrace) and its output, recomputed from the layer's input.
+ */
+export function msEncoderLayerTrace(model: SamDetrModel, enc: EncoderOutput, layer: number): MsDeformTrace & { out: tf.Tensor3D } {
+  const levels = enc.levels;
+  if (!levels) throw new Error('msEncoderLayerTrace needs a multi-scale model');
+  return tidyObject(() => {
+    const shapes = levels.map((lv) => [lv.featH, lv.featW] as [number, number]);
+    const ref = msReferencePoints(shapes, tf.stack(levels.map((lv) => lv.validRatio), 1) as tf.Tensor3D);
+    return msEncoderLayer(model.params, model.config, layer, enc.layerInputs[layer], enc.pos, ref, enc.maskFlat, shapes);
+  });
 }
 
 /** [heads, h*w] encoder self-attention of token `index` of image `b` at encoder layer `layer`. */
 export function encoderAttentionRow(model: SamDetrModel, enc: EncoderOutput, layer: number, b: number, index: number): tf.Tensor2D {
+  if (enc.levels) throw new Error('a multi-scale encoder has deformable attention: no full attention rows');
   return encoderAttentionFromLayerInput(model.params, model.config, layer, enc.layerInputs[layer], enc.pos, enc.maskFlat, b, index);
 }

@@ -1,4 +1,4 @@
-import { type ModelConfig, stageBlocks, backboneChannels, isOfficialDetr } from './config';
+import { type ModelConfig, stageBlocks, backboneChannels, isOfficialDetr, MS_LEVELS, MS_POINTS, msEncoderFeedforward, msBackboneChannels } from './config';
 
 /**
  * The state_dict names and shapes a config has, in the order the official model's
@@ -106,7 +106,22 @@ export function stateDictLayout(c: ModelConfig): Layout {
   const out: Layout = [];
   const d = c.hiddenDim;
   backboneLayout(out, c);
-  for (let l = 0; l < c.encLayers; l++) {
+  if (c.multiscale) {
+    // Multi-scale: the level embedding, then Deformable DETR's encoder layers (MSDeformAttn).
+    out.push(['transformer.level_embed', [MS_LEVELS, d]]);
+    for (let l = 0; l < c.encLayers; l++) {
+      const p = `transformer.encoder.layers.${l}`;
+      linear(out, `${p}.self_attn.sampling_offsets`, d, c.nheads * MS_LEVELS * MS_POINTS * 2);
+      linear(out, `${p}.self_attn.attention_weights`, d, c.nheads * MS_LEVELS * MS_POINTS);
+      linear(out, `${p}.self_attn.value_proj`, d, d);
+      linear(out, `${p}.self_attn.output_proj`, d, d);
+      norm(out, `${p}.norm1`, d);
+      linear(out, `${p}.linear1`, d, msEncoderFeedforward(c));
+      linear(out, `${p}.linear2`, msEncoderFeedforward(c), d);
+      norm(out, `${p}.norm2`, d);
+    }
+  }
+  for (let l = 0; l < (c.multiscale ? 0 : c.encLayers); l++) {
     const p = `transformer.encoder.layers.${l}`;
     out.push([`${p}.self_attn.in_proj_weight`, [3 * d, d]], [`${p}.self_attn.in_proj_bias`, [3 * d]]);
     linear(out, `${p}.self_attn.out_proj`, d, d);
@@ -147,8 +162,15 @@ export function stateDictLayout(c: ModelConfig): Layout {
   for (let l = 0; l < c.decLayers; l++) mlp(out, `transformer.decoder.bbox_embed.${l}`, d, d, 4, 3);
   out.push(['query_embed.weight', [c.numQueries, 4]]);
   if (c.decoder === 'detr') out.push(['query_pos_embed.weight', [c.numQueries, d]]);
-  out.push(['input_proj.0.0.weight', [d, backboneChannels(c), 1, 1]], ['input_proj.0.0.bias', [d]]);
-  if (c.inputProjGroupNorm) norm(out, 'input_proj.0.1', d);
+  if (c.multiscale) {
+    msBackboneChannels(c).forEach((ch, lvl) => {
+      out.push([`input_proj.${lvl}.0.weight`, [d, ch, 1, 1]], [`input_proj.${lvl}.0.bias`, [d]]);
+      norm(out, `input_proj.${lvl}.1`, d);
+    });
+  } else {
+    out.push(['input_proj.0.0.weight', [d, backboneChannels(c), 1, 1]], ['input_proj.0.0.bias', [d]]);
+    if (c.inputProjGroupNorm) norm(out, 'input_proj.0.1', d);
+  }
   for (let l = 0; l < c.decLayers; l++) linear(out, `class_embed.${l}`, d, c.numClasses);
   for (let l = 0; l < c.decLayers; l++) mlp(out, `bbox_embed.${l}`, d, d, 4, 3);
   return out;

@@ -31,6 +31,22 @@ export interface EncoderOutput {
   validRatio: tf.Tensor2D;
   /** Inputs of each encoder layer ([B, h*w, C]), kept so the encoder self-attention row of a location can be recomputed on demand. */
   layerInputs: tf.Tensor3D[];
+  /**
+   * Multi-scale models only: each feature level (stride 8, 16, 32) as its decoder layers read it
+   * (memory, pos = sine + level_embed, mask, size, valid ratio). The top-level fields then hold
+   * the levels concatenated ([B, sum(h*w), C]) with featH/featW/validRatio those of level 0.
+   */
+  levels?: LevelMemory[];
+}
+
+/** One feature level of a multi-scale encoder output. */
+export interface LevelMemory {
+  memory: tf.Tensor3D;
+  pos: tf.Tensor3D;
+  maskFlat: tf.Tensor2D;
+  featH: number;
+  featW: number;
+  validRatio: tf.Tensor2D;
 }
 
 /** What one decoder layer did, as tensors (pull only the slices you show). */
@@ -79,6 +95,8 @@ export interface BackboneOutput {
   mask: tf.Tensor3D;
   /** [B, h, w, C] sine position embedding. */
   pos: tf.Tensor4D;
+  /** Multi-scale models only: every level (stride 8, 16, 32); the fields above are the last level's. */
+  levels?: { features: tf.Tensor4D; mask: tf.Tensor3D; pos: tf.Tensor4D }[];
 }
 
 export interface Detection {

@@ -1,4 +1,4 @@
-import { type ModelConfig, OFFICIAL_R50, OFFICIAL_DETR_R50 } from '../model/config';
+import { type ModelConfig, OFFICIAL_R50, OFFICIAL_DETR_R50, MS_LEVELS, MS_POINTS, msDecoderLevel } from '../model/config';
 
 /** One tensor of a parity fixture (see test/fixtures/official/README.md). */
 export interface FixtureTensor {
@@ -18,7 +18,9 @@ export interface Fixture {
   tensors: Map<string, FixtureTensor>;
 }
 
-const KNOWN_KEYS = ['backbone', 'dilation', 'smca', 'input_proj_groupnorm', 'hidden_dim', 'nheads', 'num_queries', 'enc_layers', 'dec_layers', 'dim_feedforward', 'num_classes', 'class_head', 'pre_norm'];
+const KNOWN_KEYS = ['backbone', 'dilation', 'smca', 'input_proj_groupnorm', 'hidden_dim', 'nheads', 'num_queries', 'enc_layers', 'dec_layers', 'dim_feedforward', 'num_classes', 'class_head', 'pre_norm',
+  // multi-scale SAM-DETR: its hard-coded values are checked, epochs only names the schedule
+  'multiscale', 'num_feature_levels', 'feature_strides', 'encoder_dim_feedforward', 'encoder_points', 'decoder_level_of_layer', 'epochs'];
 
 /**
  * Maps a fixture's official-style config onto ours; unknown keys are an error, not a guess.
@@ -36,8 +38,20 @@ export function configFromFixture(raw: Record<string, unknown>, family?: string)
   if (!['resnet18', 'resnet34', 'resnet50', 'resnet101'].includes(String(backbone))) throw new Error(`unknown backbone "${String(backbone)}"`);
   const base = detr ? OFFICIAL_DETR_R50 : OFFICIAL_R50;
   const num = (k: string, d: number) => (raw[k] === undefined ? d : Number(raw[k]));
+  const multiscale = Boolean(raw.multiscale);
+  if (multiscale) {
+    const same = (k: string, want: unknown) => {
+      if (raw[k] !== undefined && JSON.stringify(raw[k]) !== JSON.stringify(want)) throw new Error(`multiscale ${k} ${JSON.stringify(raw[k])} is not the official ${JSON.stringify(want)}`);
+    };
+    same('num_feature_levels', MS_LEVELS);
+    same('feature_strides', [8, 16, 32]);
+    same('encoder_points', MS_POINTS);
+    same('encoder_dim_feedforward', Math.floor(num('dim_feedforward', 2048) / 2));
+    same('decoder_level_of_layer', Array.from({ length: num('dec_layers', 6) }, (_, l) => msDecoderLevel(l)));
+  }
   return {
     ...base,
+    ...(multiscale ? { multiscale } : {}),
     backbone: backbone as ModelConfig['backbone'],
     dilation: Boolean(raw.dilation),
     smca: Boolean(raw.smca),

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { buildModel } from '../model/model';
+import { buildModel, msEncoderLayerTrace } from '../model/model';
 import { postprocess, postprocessSoftmax } from '../model/postprocess';
 import { isOfficialDetr } from '../model/config';
 import { encoderSelfAttention } from '../model/encoder';
@@ -43,20 +43,39 @@ export async function runFixture(fx: Fixture, weights: StateDict): Promise<Named
   const dec = model.runDecoder(enc, { debug: true });
   try {
     const bb = enc.backbone!;
-    await put(out, 'backbone.features', bb.features, [0, 3, 1, 2]);
-    await put(out, 'backbone.mask', bb.mask);
-    await put(out, 'backbone.pos', bb.pos, [0, 3, 1, 2]);
-    await put(out, 'input_proj', enc.inputProj!, [0, 3, 1, 2]);
-    await put(out, 'encoder.memory', enc.memory, [1, 0, 2]);
+    if (c.multiscale) {
+      // Per level: backbone.{features,mask,pos}.l and input_proj.l; the encoder's deformable
+      // attention (recomputed from each layer's input) where the fixture holds it.
+      for (const [l, lv] of bb.levels!.entries()) {
+        await put(out, `backbone.features.${l}`, lv.features, [0, 3, 1, 2]);
+        await put(out, `backbone.mask.${l}`, lv.mask);
+        await put(out, `backbone.pos.${l}`, lv.pos, [0, 3, 1, 2]);
+        await put(out, `input_proj.${l}`, enc.inputProjLevels![l], [0, 3, 1, 2]);
+      }
+      for (let l = 0; l < c.encLayers; l++) {
+        if (!fx.tensors.has(`encoder.${l}.output`) && !fx.tensors.has(`encoder.${l}.sampling_locations`)) continue;
+        const t = msEncoderLayerTrace(model, enc, l);
+        await putTemp(out, `encoder.${l}.sampling_locations`, t.locations);
+        await putTemp(out, `encoder.${l}.attention_weights`, t.weights);
+        await putTemp(out, `encoder.${l}.output`, t.out);
+      }
+      await put(out, 'encoder.memory', enc.memory);
+    } else {
+      await put(out, 'backbone.features', bb.features, [0, 3, 1, 2]);
+      await put(out, 'backbone.mask', bb.mask);
+      await put(out, 'backbone.pos', bb.pos, [0, 3, 1, 2]);
+      await put(out, 'input_proj', enc.inputProj!, [0, 3, 1, 2]);
+      await put(out, 'encoder.memory', enc.memory, [1, 0, 2]);
+    }
     // Full encoder self-attention maps only for the layers the fixture holds (DETR's: 0 and 5).
     for (let l = 0; l < c.encLayers; l++) {
       const name = `encoder.${l}.self_attn_weights`;
       if (fx.tensors.has(name)) await putTemp(out, name, encoderSelfAttention(model.params, c, l, enc.layerInputs[l], enc.pos, enc.maskFlat));
     }
     const nq = c.numQueries;
-    const hw = enc.featH * enc.featW;
     for (let l = 0; l < dec.layers.length; l++) {
       const L = dec.layers[l];
+      const hw = L.crossAttn.shape[3]; // the layer's level (multi-scale) or the one feature map
       if (L.roiBoxes) await put(out, `decoder.${l}.roi_boxes`, L.roiBoxes);
       if (L.salientOffsets) await put(out, `decoder.${l}.salient_points`, L.salientOffsets);
       if (L.point2Out) await put(out, `decoder.${l}.point2_out`, L.point2Out);
@@ -90,8 +109,9 @@ export async function runFixture(fx: Fixture, weights: StateDict): Promise<Named
     disposeDecoder(dec);
     disposeEncoder(enc);
     tf.dispose([images, mask]);
-    if (enc.backbone) tf.dispose([enc.backbone.features, enc.backbone.mask, enc.backbone.pos]);
+    if (enc.backbone) tf.dispose([enc.backbone.features, enc.backbone.mask, enc.backbone.pos, ...(enc.backbone.levels ?? []).flatMap((lv) => [lv.features, lv.mask, lv.pos])]);
     enc.inputProj?.dispose();
+    if (enc.inputProjLevels) tf.dispose(enc.inputProjLevels);
     model.dispose();
   }
   return out;

@@ -1,0 +1,126 @@
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { useBackend } from '../src/model/backends';
+import { stateDictLayout } from '../src/model/stateDictLayout';
+import { OFFICIAL_R50, validateConfig, msDecoderLevel, type ModelConfig } from '../src/model/config';
+import { msDeformSample, msReferencePoints } from '../src/model/msDeformAttn';
+import { configFromFixture } from '../src/parity/fixture';
+
+// Multi-scale SAM-DETR (the official --multiscale models): its state_dict layout, its config
+// checks and the deformable sampling op. Its tensor-by-tensor parity is in parity.test.ts
+// (ms_r50_e12, ms_r50_smca_e50).
+
+const layouts: Record<string, [string, number[]][]> = JSON.parse(readFileSync('test/fixtures/pth/official_state_dict_layouts.json', 'utf8'));
+const MS: ModelConfig = { ...OFFICIAL_R50, multiscale: true };
+
+describe('multi-scale SAM-DETR config', () => {
+  it.each([
+    ['ms_r50_e12', MS],
+    ['ms_r50_smca_e12', { ...MS, smca: true }],
+  ])('has the official %s state_dict: names, shapes and order', (variant, config) => {
+    expect(stateDictLayout(config)).toEqual(layouts[variant]);
+  });
+
+  it('refuses what the official multi-scale model cannot be', () => {
+    expect(validateConfig(MS)).toEqual([]);
+    expect(validateConfig({ ...MS, dilation: true })).toEqual(['multiscale has no DC5 (dilation)']);
+    expect(validateConfig({ ...MS, inputProjGroupNorm: false })).toEqual(['multiscale input_proj always has GroupNorm(32)']);
+    expect(validateConfig({ ...MS, decLayers: 4 })).toEqual(['multiscale needs decLayers 6 (two layers per level)']);
+    expect(validateConfig({ ...MS, decoder: 'detr' })).toContain('multiscale needs the SAM decoder');
+    expect([0, 1, 2, 3, 4, 5].map(msDecoderLevel)).toEqual([2, 2, 1, 1, 0, 0]);
+  });
+
+  it('reads a fixture config and rejects values other than the hard-coded official ones', () => {
+    const raw = JSON.parse(readFileSync('test/fixtures/official/ms_r50_e12/manifest.json', 'utf8')).config;
+    expect(configFromFixture(raw)).toEqual(MS);
+    expect(() => configFromFixture({ ...raw, encoder_points: 8 })).toThrow(/encoder_points/);
+    expect(() => configFromFixture({ ...raw, decoder_level_of_layer: [0, 0, 1, 1, 2, 2] })).toThrow(/decoder_level_of_layer/);
+    expect(configFromFixture({ backbone: 'resnet50' }).multiscale).toBeUndefined();
+  });
+});
+
+/** Independent reference: grid_sample(bilinear, zeros, align_corners=False) of one channel at (x, y) in [0, 1]. */
+function sampleRef(map: (y: number, x: number) => number, h: number, w: number, x: number, y: number): number {
+  const ix = ((2 * x - 1 + 1) * w - 1) / 2;
+  const iy = ((2 * y - 1 + 1) * h - 1) / 2;
+  const x0 = Math.floor(ix);
+  const y0 = Math.floor(iy);
+  const at = (yy: number, xx: number) => (yy >= 0 && yy < h && xx >= 0 && xx < w ? map(yy, xx) : 0);
+  const fx = ix - x0;
+  const fy = iy - y0;
+  return at(y0, x0) * (1 - fx) * (1 - fy) + at(y0, x0 + 1) * fx * (1 - fy) + at(y0 + 1, x0) * (1 - fx) * fy + at(y0 + 1, x0 + 1) * fx * fy;
+}
+
+describe.each(['cpu', 'wasm'] as const)('deformable sampling on %s', (backend) => {
+  it('matches hand-computed bilinear values, zeros outside the map', async () => {
+    await useBackend(backend);
+    // One 2x3 map [[1, 2, 3], [4, 5, 6]], one head, one level, one point per query, weight 1.
+    const values = tf.tensor3d([1, 2, 3, 4, 5, 6], [1, 6, 1]);
+    // (0.5, 0.5): pixel (1, 0.5), halfway between 2 and 5 -> 3.5.
+    // (0, 0): pixel (-0.5, -0.5), only cell (0, 0) inside, weight 0.25 -> 0.25.
+    // (1.2, 0.25): pixel x 3.1, both columns outside -> 0.
+    // (1, 0.75): pixel (2.5, 1): half of cell (1, 2) = 6 -> 3.
+    // (-0.6, 2.3): far outside -> 0.
+    const locs = tf.tensor([0.5, 0.5, 0, 0, 1.2, 0.25, 1, 0.75, -0.6, 2.3], [5, 1, 1, 1, 2]);
+    const weights = tf.ones([5, 1, 1, 1]);
+    const out = msDeformSample([values], [[2, 3]], locs, weights, 1);
+    expect(out.shape).toEqual([1, 5, 1]);
+    const got = Array.from(await out.data());
+    [3.5, 0.25, 0, 3, 0].forEach((v, i) => expect(got[i]).toBeCloseTo(v, 6));
+    tf.dispose([values, locs, weights, out]);
+  });
+
+  it('sums points and levels with their weights, per head and image (a batch of two)', async () => {
+    await useBackend(backend);
+    const B = 2, heads = 2, P = 3, dh = 2, lq = 5;
+    const shapes: [number, number][] = [[3, 4], [2, 2]];
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const vals = shapes.map(([h, w]) => Float32Array.from({ length: B * heads * h * w * dh }, () => rnd() * 2 - 1));
+    const locData = Float32Array.from({ length: B * lq * heads * shapes.length * P * 2 }, () => rnd() * 2.2 - 0.6);
+    const wData = Float32Array.from({ length: B * lq * heads * shapes.length * P }, () => rnd());
+    const values = shapes.map(([h, w], l) => tf.tensor3d(vals[l], [B * heads, h * w, dh]));
+    const locs = tf.tensor(locData, [B * lq, heads, shapes.length, P, 2]);
+    const weights = tf.tensor(wData, [B * lq, heads, shapes.length, P]);
+    const out = msDeformSample(values, shapes, locs, weights, B);
+    expect(out.shape).toEqual([B, lq, heads * dh]);
+    const got = await out.data();
+    for (let b = 0; b < B; b++) {
+      for (let q = 0; q < lq; q++) {
+        for (let hd = 0; hd < heads; hd++) {
+          for (let d = 0; d < dh; d++) {
+            let want = 0;
+            shapes.forEach(([h, w], l) => {
+              for (let p = 0; p < P; p++) {
+                const li = ((((b * lq + q) * heads + hd) * shapes.length + l) * P + p);
+                const map = (yy: number, xx: number) => vals[l][((b * heads + hd) * h * w + yy * w + xx) * dh + d];
+                want += wData[li] * sampleRef(map, h, w, locData[2 * li], locData[2 * li + 1]);
+              }
+            });
+            expect(got[(b * lq + q) * heads * dh + hd * dh + d]).toBeCloseTo(want, 5);
+          }
+        }
+      }
+    }
+    tf.dispose([...values, locs, weights, out]);
+  });
+
+  it('scales reference points by the valid ratios of a padded batch', async () => {
+    await useBackend(backend);
+    // Two levels (2x2 and 1x1); image 0 unpadded, image 1 with half its width valid on level 0.
+    const vr = tf.tensor3d([1, 1, 1, 1, 0.5, 1, 1, 1], [2, 2, 2]);
+    const ref = msReferencePoints([[2, 2], [1, 1]], vr);
+    expect(ref.shape).toEqual([2, 5, 2, 2]);
+    const got = Array.from(await ref.data());
+    // Image 0: cell centres (0.25|0.75, 0.25|0.75) then (0.5, 0.5), the same on both levels.
+    const img0 = [[0.25, 0.25], [0.75, 0.25], [0.25, 0.75], [0.75, 0.75], [0.5, 0.5]].flatMap((p) => [...p, ...p]);
+    // Image 1, level-0 cells: x = (j + 0.5) / (0.5 * 2), times 0.5 on level 0 and 1 on level 1.
+    const img1 = [
+      [0.25, 0.25, 0.5, 0.25], [0.75, 0.25, 1.5, 0.25], [0.25, 0.75, 0.5, 0.75], [0.75, 0.75, 1.5, 0.75],
+      [0.25, 0.5, 0.5, 0.5], // level-1 cell: x = 0.5 / 1, times 0.5 (level 0) and 1 (level 1)
+    ].flat();
+    [...img0, ...img1].forEach((v, i) => expect(got[i]).toBeCloseTo(v, 6));
+    tf.dispose([vr, ref]);
+  });
+});
