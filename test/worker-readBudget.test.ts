@@ -10,7 +10,7 @@ describe('checkpoint read budget (worker)', () => {
   it('a read past its budget stops with a typed message naming the budget', async () => {
     const sink = new MemorySink();
     await torchSave(sink, formulaCheckpoint({ ...BUNDLED['sam-detr-smca'].config, numClasses: 91 }, { seed: 1, epochs: 12 }));
-    const blob = new Blob([sink.bytes()]);
+    const blob = new Blob([new Uint8Array(sink.bytes())]);
     await expect(loadCheckpoint(blob, 'slow.pth', () => {}, 0)).rejects.toMatchObject({ code: 'too-large', message: expect.stringMatching(/stopped after 0 s, the budget/) });
     // Within the budget the same file loads.
     const ok = await loadCheckpoint(blob, 'ok.pth', () => {});
