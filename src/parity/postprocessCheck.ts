@@ -22,6 +22,35 @@ export interface HeadOutputsOfImage {
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /**
+ * Adds one detection's comparison to a row: its score against the official one, and its box
+ * (divided by the target size [h, w]) against query q's official cxcywh box as x1y1x2y2.
+ * Updates the counts, the largest errors, the worst detection and the verdict; returns the
+ * largest excess over the tolerance so far.
+ */
+function compareDetection(
+  row: CompareRow, j: number, worstExcess: number, [score, refScore]: [number, number], box: ArrayLike<number>, boxes: ArrayLike<number>, q: number,
+  [h, w]: [number, number], atol: number, rtol: number,
+): number {
+  const [cx, cy, bw, bh] = [0, 1, 2, 3].map((c) => boxes[q * 4 + c]);
+  const refBox = [cx - 0.5 * bw, cy - 0.5 * bh, cx + 0.5 * bw, cy + 0.5 * bh];
+  const ourBox = [box[0] / w, box[1] / h, box[2] / w, box[3] / h];
+  const pairs: [number, number][] = [[score, refScore], ...refBox.map((r, c): [number, number] => [ourBox[c], r])];
+  for (const [a, r] of pairs) {
+    row.compared++;
+    const d = Math.abs(a - r);
+    if (!(d <= row.maxAbs)) row.maxAbs = Number.isNaN(d) ? Infinity : d;
+    if (Math.abs(r) > atol) row.maxRel = Math.max(row.maxRel, d / Math.abs(r));
+    const excess = d - (atol + rtol * Math.abs(r));
+    if (excess > worstExcess) {
+      worstExcess = excess;
+      row.worstIndex = j;
+    }
+    if (!(d <= atol + rtol * Math.abs(r))) row.pass = false;
+  }
+  return worstExcess;
+}
+
+/**
  * Checks a sigmoid-head postprocess (SAM-DETR's) against the official head outputs, one
  * detection at a time and independently of how ties were ranked: each detection's score must
  * be sigmoid(logit[query, label]), its box the official cxcywh box of that query as
@@ -48,22 +77,7 @@ export function checkSigmoidDetections(name: string, dets: DetectionRecord[], re
     if (seen.has(q * nc + l)) return fail(`detection ${j}: query ${q} label ${l} reported twice`, j);
     seen.add(q * nc + l);
     const refScore = sigmoid(logits[q * nc + l]);
-    const [cx, cy, bw, bh] = [0, 1, 2, 3].map((c) => boxes[q * 4 + c]);
-    const refBox = [cx - 0.5 * bw, cy - 0.5 * bh, cx + 0.5 * bw, cy + 0.5 * bh];
-    const ourBox = [box[0] / w, box[1] / h, box[2] / w, box[3] / h];
-    const pairs: [number, number][] = [[score, refScore], ...refBox.map((r, c): [number, number] => [ourBox[c], r])];
-    for (const [a, r] of pairs) {
-      row.compared++;
-      const d = Math.abs(a - r);
-      if (!(d <= row.maxAbs)) row.maxAbs = Number.isNaN(d) ? Infinity : d;
-      if (Math.abs(r) > atol) row.maxRel = Math.max(row.maxRel, d / Math.abs(r));
-      const excess = d - (atol + rtol * Math.abs(r));
-      if (excess > worstExcess) {
-        worstExcess = excess;
-        row.worstIndex = j;
-      }
-      if (!within(a, r)) row.pass = false;
-    }
+    worstExcess = compareDetection(row, j, worstExcess, [score, refScore], box, boxes, q, [h, w], atol, rtol);
     if (!within(refScore, kth) && refScore < kth) return fail(`detection ${j}: official score ${refScore.toExponential(6)} of query ${q} label ${l} is below the official top-${k} (${kth.toExponential(6)})`, j);
     if (j > 0 && !within(score, dets[j - 1].score) && score > dets[j - 1].score) return fail(`detection ${j}: score ${score} above the one before it (not in descending order)`, j);
   }
@@ -100,22 +114,7 @@ export function checkSoftmaxDetections(name: string, dets: DetectionRecord[], re
     for (let c = 1; c < nc - 1; c++) if (prob(c) > prob(best)) best = c;
     const refScore = prob(l);
     if (!within(refScore, prob(best))) return fail(`detection ${j}: label ${l} has official probability ${refScore.toExponential(6)}, below the best real class ${best} (${prob(best).toExponential(6)})`, j);
-    const [cx, cy, bw, bh] = [0, 1, 2, 3].map((c) => boxes[q * 4 + c]);
-    const refBox = [cx - 0.5 * bw, cy - 0.5 * bh, cx + 0.5 * bw, cy + 0.5 * bh];
-    const ourBox = [box[0] / w, box[1] / h, box[2] / w, box[3] / h];
-    const pairs: [number, number][] = [[score, refScore], ...refBox.map((r, c): [number, number] => [ourBox[c], r])];
-    for (const [a, r] of pairs) {
-      row.compared++;
-      const d = Math.abs(a - r);
-      if (!(d <= row.maxAbs)) row.maxAbs = Number.isNaN(d) ? Infinity : d;
-      if (Math.abs(r) > atol) row.maxRel = Math.max(row.maxRel, d / Math.abs(r));
-      const excess = d - (atol + rtol * Math.abs(r));
-      if (excess > worstExcess) {
-        worstExcess = excess;
-        row.worstIndex = j;
-      }
-      if (!within(a, r)) row.pass = false;
-    }
+    worstExcess = compareDetection(row, j, worstExcess, [score, refScore], box, boxes, q, [h, w], atol, rtol);
   }
   if (!row.pass) row.error = `detection ${row.worstIndex}: score or box differs from the official outputs for its query and label`;
   return row;
