@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'react';
 import { BACKENDS, type InitResult } from '../../worker/messages';
 import type { Busy } from '../session/LensSession';
 
@@ -16,8 +17,34 @@ interface Props {
   onCancel: () => void;
 }
 
+/**
+ * Seconds left of a busy operation: from the bytes read so far, or from how long the same run
+ * took last time; null when there is nothing to go on or it would flicker (under 2 s in).
+ */
+export function secondsLeft(busy: Busy | null, now: number): number | null {
+  if (busy?.since === undefined) return null;
+  const elapsed = now - busy.since;
+  if (elapsed < 2000) return null;
+  if (busy.total && busy.done) return Math.max(0, (elapsed * (busy.total - busy.done)) / busy.done / 1000);
+  if (busy.expectMs) return Math.max(0, (busy.expectMs - elapsed) / 1000);
+  return null;
+}
+
+/** A clock that ticks once a second while `on`, so an estimate counts down. */
+function useTick(on: boolean): number {
+  const [now, setNow] = useState(() => performance.now());
+  useEffect(() => {
+    if (!on) return;
+    const id = window.setInterval(() => setNow(performance.now()), 1000);
+    return () => window.clearInterval(id);
+  }, [on]);
+  return now;
+}
+
 /** Title, model picker, backend badge and switch, status line with progress, help button. */
 export function TopBar(p: Props) {
+  const now = useTick(!!p.busy);
+  const left = secondsLeft(p.busy, now);
   const pct = p.busy?.total ? Math.round(((p.busy.done ?? 0) / p.busy.total) * 100) : null;
   const status = p.busy ? `${p.busy.label}${pct !== null ? ` ${pct}%` : ''}…` : p.statusText;
   const b = p.backend;
@@ -64,6 +91,11 @@ export function TopBar(p: Props) {
         {status}
         {p.busy && pct !== null && <progress max={100} value={pct} aria-label="progress" />}
       </div>
+      {left !== null && (
+        <span className="eta" data-testid="eta">
+          about {left < 60 ? `${Math.ceil(left)} s` : `${Math.round(left / 60)} min`} left
+        </span>
+      )}
       {p.busy && (
         <button type="button" data-testid="cancel" onClick={p.onCancel} title="Stop this read or run (the backend restarts; the view waits for your next choice)">
           Cancel

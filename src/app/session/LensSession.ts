@@ -20,6 +20,10 @@ export interface Busy {
   label: string;
   done?: number;
   total?: number;
+  /** When the operation began (performance.now()), for the time-left estimate. */
+  since?: number;
+  /** How long the same run took last time (same model, input size and image size), if known. */
+  expectMs?: number;
 }
 
 /** One model run: which generation of its slot it is, and what it returned. */
@@ -96,7 +100,12 @@ export class LensSession {
     for (const fn of this.listeners) fn();
   }
 
-  private progress = (label: string) => (p: Progress) => this.set({ busy: { label: `${label}: ${p.stage}`, done: p.done, total: p.total } });
+  /** Stage progress of the current operation; its start and expected duration carry over. */
+  private progress = (label: string) => (p: Progress) =>
+    this.set((s) => ({ busy: { label: `${label}: ${p.stage}`, done: p.done, total: p.total, since: s.busy?.since, expectMs: s.busy?.expectMs } }));
+
+  /** Last duration of a run, by model, input size and image size (the time-left estimate of the next one). */
+  private runMs = new Map<string, number>();
 
   fail(e: unknown, context?: string): void {
     this.set({ error: errorText(e, context), busy: null, statusText: `Error — ${context ?? 'see message'}` });
@@ -180,10 +189,11 @@ export class LensSession {
   async loadCheckpoint(file: Blob, fileName: string, classNames: (info: ModelInfo) => string[]): Promise<ModelInfo | undefined> {
     const g = ++this.gen.load[0];
     this.loading[0] = `upload:${fileName}`;
-    this.set({ error: null, busy: { label: `Reading ${fileName}`, done: 0, total: file.size } });
+    const since = performance.now();
+    this.set({ error: null, busy: { label: `Reading ${fileName}`, done: 0, total: file.size, since } });
     try {
       const raw = await this.worker.call({ type: 'loadCheckpoint', slot: 0, file, fileName }, (p) =>
-        this.set({ busy: { label: `Reading ${fileName}: ${p.stage}`, done: p.done, total: p.total } }),
+        this.set({ busy: { label: `Reading ${fileName}: ${p.stage}`, done: p.done, total: p.total, since } }),
       );
       if (g !== this.gen.load[0]) return undefined;
       const info = { ...raw, classNames: classNames(raw) };
@@ -254,9 +264,10 @@ export class LensSession {
     if (slot === 0) this.gen.off++;
     const rgb = new Uint8ClampedArray(image.rgb);
     const t0 = performance.now();
+    const timingKey = `${this.state.models[slot]?.name}|${inputSize ?? 'default'}|${image.width}x${image.height}`;
     // Nothing of the previous image or model stays on screen while this one runs.
     this.set((s) => ({
-      busy: { label: 'Running' },
+      busy: { label: 'Running', since: t0, expectMs: this.runMs.get(timingKey) },
       runs: slot === 0 ? { second: s.runs.second } : { main: s.runs.main, off: s.runs.off },
       slices: dropSlot(s.slices, slot),
       encSlice: slot === 0 ? null : s.encSlice,
@@ -268,6 +279,7 @@ export class LensSession {
         [rgb.buffer],
       );
       if (g !== this.gen.run[slot]) return true;
+      this.runMs.set(timingKey, performance.now() - t0);
       const run = { gen: g, result: r };
       const shown = new Set(r.detections.map((d) => d.query)).size;
       this.set((s) => ({
