@@ -77,7 +77,7 @@ const INITIAL: SessionState = {
 export class LensSession {
   private state: SessionState = INITIAL;
   private listeners = new Set<() => void>();
-  private gen = { backend: 0, run: [0, 0], load: [0, 0], off: 0, enc: 0 };
+  private gen = { backend: 0, run: [0, 0], load: [0, 0], enc: 0 };
   /** Models being loaded per slot, by name (a second ask for the same name waits for the first). */
   private loading: (string | null)[] = [null, null];
   private inflight = new Set<string>();
@@ -85,6 +85,12 @@ export class LensSession {
   private files = new Map<string, Blob>();
   /** What each slot's latest run was asked for (see requestRun). */
   private runKeys = ['', ''];
+  /** Per slot, the run key a cancel stopped: not started again until something else is asked for. */
+  private cancelled = ['', ''];
+  /** What the backend was last started with (a restart starts it the same way). */
+  private started: { backend?: BackendName; wasmThreads?: number } = {};
+  /** Last duration of a run, by model, input size and image size (the time-left estimate of the next one). */
+  private runMs = new Map<string, number>();
 
   constructor(private readonly worker: LensWorker) {}
 
@@ -103,9 +109,6 @@ export class LensSession {
   /** Stage progress of the current operation; its start and expected duration carry over. */
   private progress = (label: string) => (p: Progress) =>
     this.set((s) => ({ busy: { label: `${label}: ${p.stage}`, done: p.done, total: p.total, since: s.busy?.since, expectMs: s.busy?.expectMs } }));
-
-  /** Last duration of a run, by model, input size and image size (the time-left estimate of the next one). */
-  private runMs = new Map<string, number>();
 
   fail(e: unknown, context?: string): void {
     this.set({ error: errorText(e, context), busy: null, statusText: `Error — ${context ?? 'see message'}` });
@@ -136,17 +139,10 @@ export class LensSession {
    */
   private restartWorker(): Promise<void> {
     this.worker.cancel();
-    this.gen.off++;
     this.gen.enc++;
     this.cancelled = [...this.runKeys];
     return this.init(this.started.backend, this.started.wasmThreads);
   }
-
-  /** Per slot, the run key a cancel stopped: not started again until something else is asked for. */
-  private cancelled = ['', ''];
-
-  /** What the backend was last started with (cancel starts it the same way). */
-  private started: { backend?: BackendName; wasmThreads?: number } = {};
 
   /** Starts (or switches) the backend; the models and runs of the old one are dropped with it. */
   async init(backend: BackendName | undefined, wasmThreads: number | undefined): Promise<void> {
@@ -261,7 +257,6 @@ export class LensSession {
   /** Runs detection in a slot; only the newest run of a slot is kept. False if it failed. */
   async detect(slot: number, image: SessionImage, inputSize: number | undefined): Promise<boolean> {
     const g = ++this.gen.run[slot];
-    if (slot === 0) this.gen.off++;
     const rgb = new Uint8ClampedArray(image.rgb);
     const t0 = performance.now();
     const timingKey = `${this.state.models[slot]?.name}|${inputSize ?? 'default'}|${image.width}x${image.height}`;
