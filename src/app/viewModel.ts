@@ -7,7 +7,7 @@ import type { ModelInfo, QuerySlice, RunResult } from '../worker/messages';
 import { cxcywhToImageBox, iou, makeFrame, normToImage, roiToImageBox, type Box, type Frame, type Pt } from './geometry';
 import { classColor } from './palette';
 import { diffMaps, gaussianWeight, type MapKind } from './heatmap';
-import { visibleHeads, type Overlay, type ViewState } from './state';
+import type { Overlay, ViewState } from './state';
 import { sliceKey, type SessionState } from './session/LensSession';
 import type { ShownDetection, ViewOverlay } from './components/ImageView';
 
@@ -189,7 +189,6 @@ export function viewTitles(s: Pick<ViewState, 'compare' | 'smcaPrior'>, info0: M
   return [undefined, undefined];
 }
 
-export { visibleHeads };
 
 /** What a screen reader hears when the selection or layer changes. */
 export function describeSelection(d: ShownDetection | undefined, query: number, layer: number, maxLayer: number, mode: ViewState['mode']): string {

@@ -233,9 +233,7 @@ export class LensSession {
     this.runKeys[slot] = '';
     this.set((s) => ({
       models: s.models.map((m, i) => (i === slot ? info : m)),
-      runs: slot === 0 ? { second: s.runs.second } : { main: s.runs.main, off: s.runs.off },
-      slices: dropSlot(s.slices, slot),
-      encSlice: slot === 0 ? null : s.encSlice,
+      ...withoutSlot(s, slot),
     }));
   }
 
@@ -263,9 +261,7 @@ export class LensSession {
     // Nothing of the previous image or model stays on screen while this one runs.
     this.set((s) => ({
       busy: { label: 'Running', since: t0, expectMs: this.runMs.get(timingKey) },
-      runs: slot === 0 ? { second: s.runs.second } : { main: s.runs.main, off: s.runs.off },
-      slices: dropSlot(s.slices, slot),
-      encSlice: slot === 0 ? null : s.encSlice,
+      ...withoutSlot(s, slot),
     }));
     try {
       const r = await this.worker.call(
@@ -347,6 +343,15 @@ export class LensSession {
       if (g === this.gen.enc) this.fail(err, 'encoder attention');
     }
   }
+}
+
+/** The state with everything of one slot's run gone: its runs (the main one's prior-off run too), slices and, for slot 0, the encoder slice. */
+function withoutSlot(s: SessionState, slot: number): Pick<SessionState, 'runs' | 'slices' | 'encSlice'> {
+  return {
+    runs: slot === 0 ? { second: s.runs.second } : { main: s.runs.main, off: s.runs.off },
+    slices: dropSlot(s.slices, slot),
+    encSlice: slot === 0 ? null : s.encSlice,
+  };
 }
 
 function dropSlot(slices: Record<string, QuerySlice>, slot: number): Record<string, QuerySlice> {
