@@ -146,17 +146,32 @@ export function runDecoderLayers(p: Params, c: ModelConfig, enc: EncoderOutput, 
   let refLogit = tf.tile(p.raw('query_embed.weight').expandDims(0), [b, 1, 1]) as tf.Tensor3D;
   let tgt = tf.zeros([b, c.numQueries, d]) as tf.Tensor3D;
   for (let l = 0; l < c.decLayers; l++) {
-    if (l > 0) refLogit = stopGradient(tf.add(mlp(p, `bbox_embed.${l - 1}`, tgt, 3), refLogit)) as tf.Tensor3D;
-    const ref = tf.sigmoid(refLogit) as tf.Tensor3D;
-    // Multi-scale: layer pairs read one level each, coarse to fine (memory, pos, mask, size, valid ratio).
-    const input = { tgt, ref, enc: enc.levels ? { ...enc, ...enc.levels[msDecoderLevel(l)] } : enc };
-    const res = c.decoder === 'sam' ? samLayer(p, c, l, input, opts, debug) : detrLayer(p, c, l, input);
-    const predBoxes = tf.sigmoid(tf.add(inverseSigmoid(ref), mlp(p, `bbox_embed.${l}`, res.hs, 3))) as tf.Tensor3D;
-    const predLogits = linear(p, `class_embed.${l}`, res.hs) as tf.Tensor3D;
-    layers.push({ ...res, referenceBoxes: ref, predBoxes, predLogits });
-    tgt = res.hs;
+    const step = layerScope(() => {
+      const logit = l > 0 ? (stopGradient(tf.add(mlp(p, `bbox_embed.${l - 1}`, tgt, 3), refLogit)) as tf.Tensor3D) : refLogit;
+      const ref = tf.sigmoid(logit) as tf.Tensor3D;
+      // Multi-scale: layer pairs read one level each, coarse to fine (memory, pos, mask, size, valid ratio).
+      const input = { tgt, ref, enc: enc.levels ? { ...enc, ...enc.levels[msDecoderLevel(l)] } : enc };
+      const res = c.decoder === 'sam' ? samLayer(p, c, l, input, opts, debug) : detrLayer(p, c, l, input);
+      const predBoxes = tf.sigmoid(tf.add(inverseSigmoid(ref), mlp(p, `bbox_embed.${l}`, res.hs, 3))) as tf.Tensor3D;
+      const predLogits = linear(p, `class_embed.${l}`, res.hs) as tf.Tensor3D;
+      return { trace: { ...res, referenceBoxes: ref, predBoxes, predLogits }, refLogit: logit };
+    });
+    layers.push(step.trace);
+    refLogit = step.refLogit;
+    tgt = step.trace.hs;
   }
   return layers;
+}
+
+/**
+ * Runs one decoder layer in its own tidy scope, so only what the layer returns (its trace and
+ * what the next layer reads) outlives it. Without it, every layer's intermediates (RoIAlign's
+ * row products alone are [nq*7, W*C], ~80 MB at 800x1207) stay allocated until the whole
+ * decoder ends: ~650 MB per layer, which ran wasm's 4 GB heap out at official size. Tensors a
+ * gradient needs are kept by the tape itself, so training is unaffected.
+ */
+function layerScope<T>(fn: () => T): T {
+  return tf.tidy(fn as unknown as () => tf.TensorContainer) as unknown as T;
 }
 
 /**
@@ -171,12 +186,15 @@ function runOfficialDetrLayers(p: Params, c: ModelConfig, enc: EncoderOutput): L
   const layers: LayerTrace[] = [];
   let tgt = tf.zeros([b, c.numQueries, c.hiddenDim]) as tf.Tensor3D;
   for (let l = 0; l < c.decLayers; l++) {
-    const res = detrLayer(p, c, l, { tgt, enc });
-    const hs = layerNorm(p, 'transformer.decoder.norm', res.hs) as tf.Tensor3D;
-    const predLogits = linear(p, 'class_embed', hs) as tf.Tensor3D;
-    const predBoxes = tf.sigmoid(mlp(p, 'bbox_embed', hs, 3)) as tf.Tensor3D;
-    layers.push({ crossAttn: res.crossAttn, selfAttn: res.selfAttn, hs, predBoxes, predLogits });
-    tgt = res.hs;
+    const step = layerScope(() => {
+      const res = detrLayer(p, c, l, { tgt, enc });
+      const hs = layerNorm(p, 'transformer.decoder.norm', res.hs) as tf.Tensor3D;
+      const predLogits = linear(p, 'class_embed', hs) as tf.Tensor3D;
+      const predBoxes = tf.sigmoid(mlp(p, 'bbox_embed', hs, 3)) as tf.Tensor3D;
+      return { trace: { crossAttn: res.crossAttn, selfAttn: res.selfAttn, hs, predBoxes, predLogits }, next: res.hs };
+    });
+    layers.push(step.trace);
+    tgt = step.next;
   }
   return layers;
 }

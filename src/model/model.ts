@@ -93,7 +93,9 @@ export function buildModel(config: ModelConfig, weights: StateDict, opts: { trai
       const layerInputs: tf.Tensor3D[] = [];
       for (let l = 0; l < c.encLayers; l++) {
         layerInputs.push(x);
-        x = encoderLayer(p, c, l, x, posFlat, maskFlat);
+        const input = x;
+        // One tidy scope per layer: a layer's [heads, HW, HW] intermediates are freed before the next.
+        x = tf.tidy(() => encoderLayer(p, c, l, input, posFlat, maskFlat));
       }
       const validRatio = validRatioOf(mask);
       const inputSize: [number, number] = [batch.images.shape[1], batch.images.shape[2]];

@@ -107,11 +107,18 @@ function columnsInWindows(t: tf.Tensor, ax: tf.Tensor3D, r: number, w: number, c
   // reduction over a middle axis is slow on wasm).
   let out: tf.Tensor | null = null;
   for (let q = 0; q < span; q++) {
-    const colQ = colClamped.slice([0, 0, q], [r, POOL, 1]).reshape([r, 1, POOL]); // per (r, x)
-    const index = withoutGradient(colQ, (k) => tf.add(base, k)); // [R, 7y, 7x]
-    const rows = gatherRows(t as tf.Tensor2D, index.reshape([-1]) as tf.Tensor1D).reshape([r, POOL, POOL, c]);
-    const term = tf.mul(rows, wWin.slice([0, 0, q], [r, POOL, 1]).reshape([r, 1, POOL, 1]));
-    out = out ? tf.add(out, term) : term;
+    // One tidy per window position, the running sum kept: without it each position's gathered
+    // rows ([R*49, C], ~15 MB at official size) stay allocated until the decoder layer ends.
+    const previous: tf.Tensor | null = out;
+    out = tf.tidy(() => {
+      const colQ = colClamped.slice([0, 0, q], [r, POOL, 1]).reshape([r, 1, POOL]); // per (r, x)
+      const index = withoutGradient(colQ, (k) => tf.add(base, k)); // [R, 7y, 7x]
+      const rows = gatherRows(t as tf.Tensor2D, index.reshape([-1]) as tf.Tensor1D).reshape([r, POOL, POOL, c]);
+      const term = tf.mul(rows, wWin.slice([0, 0, q], [r, POOL, 1]).reshape([r, 1, POOL, 1]));
+      return previous ? tf.add(previous, term) : term;
+    });
+    // The previous sum is not needed any more, except by a gradient tape (which keeps its own copy).
+    previous?.dispose();
   }
   return out as tf.Tensor4D; // [R, y, x, C]
 }
