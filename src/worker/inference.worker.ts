@@ -13,6 +13,7 @@ import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-t
 import { Engine } from './engine';
 import { ownFloatBuffers } from './transfer';
 import { startWasm, type WasmStart } from './wasmThreads';
+import { chooseBackend } from './backendChoice';
 import { BACKENDS, type BackendName, type Envelope, type Handlers, type InitResult, type Progress, type Request, type RequestOf, type ResponseMap, type WorkerMessage } from './messages';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -26,6 +27,8 @@ setWasmPaths({
 let current: BackendName = 'cpu';
 const engine = new Engine(() => current);
 let wasmStart: WasmStart | null = null;
+/** Whether the last WebGPU adapter asked for gave a vendor, architecture or description. */
+let gpuNamed = true;
 
 /**
  * Starts one backend, or says why it did not. `auto`: the user asked for no backend by name, so
@@ -40,6 +43,7 @@ async function tryBackend(b: BackendName, wasmThreads: number | undefined, auto:
       const adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' })) as GpuAdapterLike | null;
       if (!adapter) return 'no WebGPU adapter available';
       const { device, software } = describeWebGpuAdapter(adapter);
+      gpuNamed = device !== '';
       if (auto && software) return `a software adapter (${device || 'fallback adapter'}): slower than wasm on this CPU`;
     }
     if (b === 'webgl') {
@@ -69,17 +73,35 @@ async function tryBackend(b: BackendName, wasmThreads: number | undefined, auto:
 
 async function init(requested?: BackendName, wasmThreads?: number): Promise<InitResult> {
   const order = requested ? [requested, ...BACKENDS.filter((b) => b !== requested)] : BACKENDS;
-  const fallbacks: InitResult['fallbacks'] = [];
-  for (const b of order) {
-    const reason = await tryBackend(b, wasmThreads, !requested);
-    if (reason === null) {
-      current = b;
-      const wasm = b === 'wasm' ? wasmStart : null;
-      return { backend: b, fallbacks, threads: wasm?.threads, threadsNote: wasm?.note, crossOriginIsolated: self.crossOriginIsolated };
-    }
-    fallbacks.push({ backend: b, reason });
-  }
-  throw new Error('no TensorFlow.js backend could start: ' + fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; '));
+  const choice = await chooseBackend(order, !requested, {
+    start: (b) => tryBackend(b, wasmThreads, !requested),
+    gpuNamed: () => gpuNamed,
+    probe: probeMs,
+  });
+  current = choice.backend;
+  const wasm = current === 'wasm' ? wasmStart : null;
+  return { ...choice, threads: wasm?.threads, threadsNote: wasm?.note, crossOriginIsolated: self.crossOriginIsolated };
+}
+
+/**
+ * A small timed workload (a 3x3 convolution and a product, as the backbone and attention do),
+ * the median of three after one untimed run that compiles its shaders.
+ */
+async function probeMs(): Promise<number> {
+  const run = async () => {
+    const t0 = performance.now();
+    const y = tf.tidy(() => {
+      const x = tf.ones([1, 64, 64, 64]) as tf.Tensor4D;
+      const c = tf.conv2d(x, tf.ones([3, 3, 64, 64]) as tf.Tensor4D, 1, 'same');
+      return tf.matMul(c.reshape([64 * 64, 64]), tf.ones([64, 256]));
+    });
+    await y.data();
+    y.dispose();
+    return performance.now() - t0;
+  };
+  await run();
+  const t = [await run(), await run(), await run()].sort((a, b) => a - b);
+  return t[1];
 }
 
 function post(m: WorkerMessage, transfer: Transferable[] = []) {

@@ -110,6 +110,8 @@ export interface InitResult {
   threads?: number;
   /** wasm: why it runs single-threaded (not isolated, or the threaded build failed to start). */
   threadsNote?: string;
+  /** auto with an unnamed GPU adapter: the timed probe that decided (see backendChoice.ts). */
+  probe?: string;
   crossOriginIsolated: boolean;
 }
 

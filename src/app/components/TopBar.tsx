@@ -69,7 +69,7 @@ export function TopBar(p: Props) {
           className="badge-backend"
           data-testid="backend-badge"
           data-threads={b?.threads}
-          title={[...(b?.fallbacks.map((f) => `${f.backend}: ${f.reason}`) ?? []), b?.threadsNote].filter(Boolean).join('\n') || 'first choice'}
+          title={[...(b?.fallbacks.map((f) => `${f.backend}: ${f.reason}`) ?? []), b?.threadsNote, b?.probe].filter(Boolean).join('\n') || 'first choice'}
         >
           {b?.backend ?? '…'}
         </span>
