@@ -3,6 +3,11 @@
  *
  *   npm run eval -- --gt GT.json --detections DETS.json [--json]
  *   npm run eval -- --model PATH [--n N] [--seed S] [--json] [--analysis [--score-thr T]]
+ *   npm run eval -- --model PATH --examples [--score-thr T]
+ *
+ * --examples runs the model on the app's bundled example images and prints, per example, the
+ * bar of src/eval/exampleCheck.ts (each object of >= 24 px found with its class, score >= 0.5,
+ * IoU >= 0.7, no duplicate above the display threshold T, default the card's) as a markdown table.
  *
  * --analysis (with --model) also prints AP per class and a confusion table of the detections
  * scoring >= T (default: the model card's display threshold, else 0.3) matched to objects by
@@ -11,7 +16,7 @@
  * with exactly the keys AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl.
  *
  * --model DIR evaluates a bundled model folder (public/models/NAME: model.json +
- * weights.safetensors) on the first N (default 500) scenes of the fixed validation set,
+ * weights.safetensors), or a training run's folder (state.json + checkpoint.safetensors), on the first N (default 500) scenes of the fixed validation set,
  * generated at the model's input size.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -19,7 +24,7 @@ import { join } from 'node:path';
 import { evaluateDetections, formatStats, STAT_KEYS } from '../src/eval';
 import type { CocoDetection, CocoGroundTruth, CocoStats } from '../src/eval';
 import { cocoEvaluate } from '../src/eval/cocoeval';
-import { detectScenes } from '../src/eval/evaluateModel';
+import { detectScenes, detectScenesRaw } from '../src/eval/evaluateModel';
 import { confusionTable, formatConfusion, perClassAP } from '../src/eval/errorAnalysis';
 import { validationSet } from '../src/data/scene';
 import { toCocoGroundTruth } from '../src/data/coco';
@@ -27,6 +32,10 @@ import { buildModel } from '../src/model/model';
 import type { ModelCard } from '../src/model/modelCard';
 import { useBackend } from '../src/model/backends';
 import { readSafetensors } from '../src/weights/safetensors';
+import type { ModelConfig } from '../src/model/config';
+import { generateScene, CLASS_NAMES } from '../src/data/scene';
+import { EXAMPLES } from '../src/data/examples';
+import { checkExample, FOUND_IOU, FOUND_SCORE, MIN_SIZE } from '../src/eval/exampleCheck';
 
 interface Args {
   gt?: string;
@@ -37,11 +46,13 @@ interface Args {
   json: boolean;
   analysis: boolean;
   scoreThr?: number;
+  examples: boolean;
 }
 
 const USAGE = `usage:
   npm run eval -- --gt GT.json --detections DETS.json [--json]
-  npm run eval -- --model PATH [--n N] [--seed S] [--json] [--analysis [--score-thr T]]`;
+  npm run eval -- --model PATH [--n N] [--seed S] [--json] [--analysis [--score-thr T]]
+  npm run eval -- --model PATH --examples [--score-thr T]`;
 
 function fail(msg: string): never {
   console.error(`eval: ${msg}\n${USAGE}`);
@@ -49,7 +60,7 @@ function fail(msg: string): never {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { json: false, analysis: false };
+  const args: Args = { json: false, analysis: false, examples: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
@@ -71,6 +82,7 @@ function parseArgs(argv: string[]): Args {
       case '--seed': args.seed = num(); break;
       case '--json': args.json = true; break;
       case '--analysis': args.analysis = true; break;
+      case '--examples': args.examples = true; break;
       case '--score-thr': args.scoreThr = num(); break;
       case '-h': case '--help': console.log(USAGE); process.exit(0);
       default: fail(`unknown argument "${a}"`);
@@ -97,15 +109,51 @@ function print(stats: CocoStats, json: boolean): void {
   }
 }
 
-/** --model DIR: a bundled model folder (model.json + weights.safetensors) on the fixed validation set. */
-async function runModel(args: Args): Promise<CocoStats> {
-  const dir = args.model!;
+/** A model folder: bundled (model.json + weights.safetensors) or a training run (state.json + checkpoint.safetensors). */
+function readModelFolder(dir: string): { card: Pick<ModelCard, 'config' | 'inputSize' | 'scoreThreshold' | 'sceneSize'>; weights: Uint8Array } {
   const cardPath = join(dir, 'model.json');
   const weightsPath = join(dir, 'weights.safetensors');
-  if (!existsSync(cardPath) || !existsSync(weightsPath)) fail(`${dir} is not a model folder (needs model.json and weights.safetensors)`);
-  const card = readJson(cardPath) as ModelCard;
+  if (existsSync(cardPath) && existsSync(weightsPath)) return { card: readJson(cardPath) as ModelCard, weights: readFileSync(weightsPath) };
+  const statePath = join(dir, 'state.json');
+  const ckptPath = join(dir, 'checkpoint.safetensors');
+  if (existsSync(statePath) && existsSync(ckptPath)) {
+    const state = readJson(statePath) as { config: ModelConfig; hyper: { imageSize: number } };
+    const size = state.hyper.imageSize;
+    return { card: { config: state.config, inputSize: size, sceneSize: [size, size] }, weights: readFileSync(ckptPath) };
+  }
+  fail(`${dir} is neither a model folder (model.json + weights.safetensors) nor a training run (state.json + checkpoint.safetensors)`);
+}
+
+/** --model DIR --examples: the bar for the app's example images, one markdown row per example. */
+async function runExamples(args: Args): Promise<void> {
+  const { card, weights } = readModelFolder(args.model!);
   await useBackend('wasm');
-  const model = buildModel(card.config, readSafetensors(readFileSync(weightsPath)).stateDict);
+  const model = buildModel(card.config, readSafetensors(weights).stateDict);
+  const thr = args.scoreThr ?? card.scoreThreshold ?? 0.3;
+  const [w, h] = card.sceneSize ?? [card.inputSize ?? 160, card.inputSize ?? 160];
+  const names = card.config.numClasses === CLASS_NAMES.length ? CLASS_NAMES : null;
+  console.log(`display threshold ${thr}; found = class right, score >= ${FOUND_SCORE}, IoU >= ${FOUND_IOU}; objects of >= ${MIN_SIZE} px\n`);
+  console.log('| example | objects >= 24 px | found | duplicates | background boxes shown | missed or wrong (class: best same-class score / IoU) | pass |');
+  console.log('|---|---|---|---|---|---|---|');
+  try {
+    for (const ex of EXAMPLES) {
+      const scene = generateScene(ex.seed, { width: w, height: h });
+      const [dets] = await detectScenesRaw(model, [scene]);
+      const r = checkExample(scene.objects, dets, thr);
+      const req = r.objects.filter((o) => o.required);
+      const missed = req.filter((o) => !o.found).map((o) => `${names ? names[o.classId] : o.classId}: ${o.best ? `${o.best.score.toFixed(2)} / ${o.best.iou.toFixed(2)}` : 'none'}`);
+      console.log(`| ${ex.label} (seed ${ex.seed}) | ${req.length} | ${req.filter((o) => o.found).length} | ${req.reduce((n, o) => n + o.duplicates, 0)} | ${r.background} | ${missed.join('; ') || '-'} | ${r.pass ? 'yes' : 'no'} |`);
+    }
+  } finally {
+    model.dispose();
+  }
+}
+
+/** --model DIR: on the fixed validation set. */
+async function runModel(args: Args): Promise<CocoStats> {
+  const { card, weights } = readModelFolder(args.model!);
+  await useBackend('wasm');
+  const model = buildModel(card.config, readSafetensors(weights).stateDict);
   try {
     const size = card.inputSize ?? 128;
     const scenes = validationSet(args.n ?? 500, args.seed, { width: size, height: size });
@@ -132,6 +180,10 @@ async function main(): Promise<void> {
     if (args.gt || args.detections) fail('--model cannot be combined with --gt/--detections');
   } else if (args.analysis) {
     fail('--analysis needs --model');
+  }
+  if (args.model !== undefined && args.examples) {
+    await runExamples(args);
+    return;
   }
   if (args.model !== undefined) {
     stats = await runModel(args);

@@ -2,12 +2,7 @@
 import { generateScene, CLASS_NAMES } from '../data/scene';
 import { rgbToCanvas, type DecodedImage } from './imageInput';
 
-export const EXAMPLES = [
-  { seed: 1, label: 'Example 1' },
-  { seed: 7, label: 'Example 2' },
-  { seed: 23, label: 'Example 3' },
-  { seed: 42, label: 'Example 4' },
-];
+export { EXAMPLES } from '../data/examples';
 
 export { CLASS_NAMES };
 
