@@ -56,7 +56,7 @@ describe.each(['cpu', 'wasm'] as const)('deformable sampling on %s', (backend) =
   it('matches hand-computed bilinear values, zeros outside the map', async () => {
     await useBackend(backend);
     // One 2x3 map [[1, 2, 3], [4, 5, 6]], one head, one level, one point per query, weight 1.
-    const values = tf.tensor3d([1, 2, 3, 4, 5, 6], [1, 6, 1]);
+    const values = tf.tensor3d([1, 2, 3, 4, 5, 6], [1, 6, 1]); // [B, H*W, heads*dh]
     // (0.5, 0.5): pixel (1, 0.5), halfway between 2 and 5 -> 3.5.
     // (0, 0): pixel (-0.5, -0.5), only cell (0, 0) inside, weight 0.25 -> 0.25.
     // (1.2, 0.25): pixel x 3.1, both columns outside -> 0.
@@ -64,26 +64,40 @@ describe.each(['cpu', 'wasm'] as const)('deformable sampling on %s', (backend) =
     // (-0.6, 2.3): far outside -> 0.
     const locs = tf.tensor([0.5, 0.5, 0, 0, 1.2, 0.25, 1, 0.75, -0.6, 2.3], [5, 1, 1, 1, 2]);
     const weights = tf.ones([5, 1, 1, 1]);
-    const out = msDeformSample([values], [[2, 3]], locs, weights, 1);
+    const out = msDeformSample(values, [[2, 3]], locs, weights);
     expect(out.shape).toEqual([1, 5, 1]);
     const got = Array.from(await out.data());
     [3.5, 0.25, 0, 3, 0].forEach((v, i) => expect(got[i]).toBeCloseTo(v, 6));
     tf.dispose([values, locs, weights, out]);
   });
 
-  it('sums points and levels with their weights, per head and image (a batch of two)', async () => {
+  // Random values, weights and locations from -0.6 to 1.6 (a third of them outside the map),
+  // plus points exactly on cell borders, on the map's edges and far away, against the scalar
+  // reference; with one chunk and with chunks of 3 queries (one chunk holding queries of both
+  // images, the last one partial).
+  it.each([
+    ['one chunk', undefined],
+    ['chunks of 3 queries', 3 * 3 * 16 * 2 + 5],
+  ])('sums points and levels with their weights, per head and image (a batch of two, %s)', async (_name, chunkFloats) => {
     await useBackend(backend);
-    const B = 2, heads = 2, P = 3, dh = 2, lq = 5;
+    const B = 2, heads = 3, P = 2, dh = 2, lq = 5;
     const shapes: [number, number][] = [[3, 4], [2, 2]];
+    const S = shapes.reduce((n, [h, w]) => n + h * w, 0);
+    const starts = shapes.map((_, l) => shapes.slice(0, l).reduce((n, [h, w]) => n + h * w, 0));
     let seed = 7;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-    const vals = shapes.map(([h, w]) => Float32Array.from({ length: B * heads * h * w * dh }, () => rnd() * 2 - 1));
+    const vals = Float32Array.from({ length: B * S * heads * dh }, () => rnd() * 2 - 1); // [B, S, heads*dh]
     const locData = Float32Array.from({ length: B * lq * heads * shapes.length * P * 2 }, () => rnd() * 2.2 - 0.6);
+    // Exact borders and edges (x = 0.25 on a 4-wide map is pixel 0.5; x = 1 is pixel W - 0.5), far away.
+    const special = [0, 0, 1, 1, 0.25, 0.5, 0.125, 1 / 3, 1e6, 0.5, -1e6, -1e6, 0.5, 1.25, 1.125, 1.125];
+    locData.set(special);
     const wData = Float32Array.from({ length: B * lq * heads * shapes.length * P }, () => rnd());
-    const values = shapes.map(([h, w], l) => tf.tensor3d(vals[l], [B * heads, h * w, dh]));
+    const value = tf.tensor3d(vals, [B, S, heads * dh]);
     const locs = tf.tensor(locData, [B * lq, heads, shapes.length, P, 2]);
     const weights = tf.tensor(wData, [B * lq, heads, shapes.length, P]);
-    const out = msDeformSample(values, shapes, locs, weights, B);
+    const before = tf.memory().numTensors;
+    const out = msDeformSample(value, shapes, locs, weights, chunkFloats);
+    expect(tf.memory().numTensors).toBe(before + 1); // only the output is left
     expect(out.shape).toEqual([B, lq, heads * dh]);
     const got = await out.data();
     for (let b = 0; b < B; b++) {
@@ -94,7 +108,7 @@ describe.each(['cpu', 'wasm'] as const)('deformable sampling on %s', (backend) =
             shapes.forEach(([h, w], l) => {
               for (let p = 0; p < P; p++) {
                 const li = ((((b * lq + q) * heads + hd) * shapes.length + l) * P + p);
-                const map = (yy: number, xx: number) => vals[l][((b * heads + hd) * h * w + yy * w + xx) * dh + d];
+                const map = (yy: number, xx: number) => vals[(b * S + starts[l] + yy * w + xx) * heads * dh + hd * dh + d];
                 want += wData[li] * sampleRef(map, h, w, locData[2 * li], locData[2 * li + 1]);
               }
             });
@@ -103,7 +117,17 @@ describe.each(['cpu', 'wasm'] as const)('deformable sampling on %s', (backend) =
         }
       }
     }
-    tf.dispose([...values, locs, weights, out]);
+    tf.dispose([value, locs, weights, out]);
+  });
+
+  it('reads exact zeros for points whose four neighbours are all outside, whatever the values', async () => {
+    await useBackend(backend);
+    const value = tf.fill([1, 4, 1], 1e30) as tf.Tensor3D;
+    // A 2x2 map: pixel -1 or 2 (x = -0.25 or 1.25) has no neighbour inside.
+    const locs = tf.tensor([-0.25, 0.5, 1.25, 0.5, 0.5, -0.25, 0.5, 1.25, -5, 9], [5, 1, 1, 1, 2]);
+    const out = msDeformSample(value, [[2, 2]], locs, tf.ones([5, 1, 1, 1]));
+    expect(Array.from(await out.data())).toEqual([0, 0, 0, 0, 0]);
+    tf.dispose([value, locs, out]);
   });
 
   it('scales reference points by the valid ratios of a padded batch', async () => {
@@ -124,3 +148,4 @@ describe.each(['cpu', 'wasm'] as const)('deformable sampling on %s', (backend) =
     tf.dispose([vr, ref]);
   });
 });
+

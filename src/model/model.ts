@@ -136,7 +136,10 @@ export function buildModel(config: ModelConfig, weights: StateDict, opts: { trai
       const layerInputs: tf.Tensor3D[] = [];
       for (let l = 0; l < c.encLayers; l++) {
         layerInputs.push(x);
-        x = msEncoderLayer(p, c, l, x, pos, ref, maskFlat, shapes).out;
+        // Each layer in its own scope: at 800x1066 one layer's intermediates (17,600 tokens,
+        // an FFN of 1024) are a few hundred MB, which six layers held together would multiply.
+        const input = x;
+        x = tf.tidy(() => msEncoderLayer(p, c, l, input, pos, ref, maskFlat, shapes).out);
       }
       const levels: LevelMemory[] = [];
       let start = 0;
