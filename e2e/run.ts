@@ -580,6 +580,118 @@ test('an official DETR checkpoint loads, detects, and the view says what DETR la
   rmSync(dir, { recursive: true, force: true });
 }, 180_000);
 
+/** The reduced SAM-DETR + SMCA of the bundled model's size, in the official layout (formula weights): a few MB. */
+async function tinySamDetr(): Promise<Uint8Array> {
+  const card = JSON.parse(readFileSync(join(DIST, 'models', 'sam-detr-smca', 'model.json'), 'utf8')) as { config: ModelConfig };
+  const sink = new MemorySink();
+  await torchSave(sink, formulaCheckpoint(card.config, { seed: 11, epochs: 50 }));
+  return sink.bytes();
+}
+
+/** Every request the page makes (the app must talk to no other host). */
+function requestLog(page: Page): string[] {
+  const urls: string[] = [];
+  page.on('request', (r) => urls.push(r.url()));
+  return urls;
+}
+
+function onlyLocal(urls: string[], origin: string) {
+  const foreign = urls.filter((u) => !u.startsWith(origin) && !/^(data|blob):/.test(u));
+  assert(foreign.length === 0, 'requests to another host: ' + foreign.slice(0, 3).join(' '));
+}
+
+const stored = (page: Page) => page.getByTestId('stored-checkpoint').evaluateAll((els) => els.map((e) => e.getAttribute('data-name')));
+
+test('a dropped checkpoint is stored in the browser: a reload, a shared link and a later visit load it; load, delete, storage used', async ({ open, url }) => {
+  const page = await open('?backend=wasm');
+  const requests = requestLog(page);
+  const bytes = await tinySamDetr();
+  const r = await runs(page);
+  await page.getByLabel('Model input size (shorter side)').selectOption('128');
+  await waitRuns(page, r + 1);
+  assert((await page.getByTestId('stored-checkpoints').textContent())?.includes('None yet'), 'the stored list does not start empty');
+  await dropFile(page, 'tiny_sam_smca.pth', bytes, 'application/octet-stream');
+  await waitRuns(page, r + 2, 120_000);
+  const item = page.locator('[data-testid=stored-checkpoint][data-name="tiny_sam_smca.pth"]');
+  await item.waitFor({ timeout: 30_000 });
+  const kind = (await item.getByTestId('stored-kind').textContent()) ?? '';
+  assert(/^SAM-DETR \+ SMCA, resnet18/.test(kind), 'stored kind: ' + kind);
+  const mb = (bytes.length / 1e6).toFixed(1);
+  assert((await item.textContent())?.includes(`${mb} MB`), `size ${mb} MB not shown: ` + (await item.textContent()));
+  const est = page.getByTestId('storage-estimate');
+  const usage = Number(await est.getAttribute('data-usage'));
+  const quota = Number(await est.getAttribute('data-quota'));
+  assert(usage >= bytes.length && quota > usage, `storage estimate: usage ${usage}, quota ${quota}, file ${bytes.length}`);
+  assert(/This site uses .* of its .* of browser storage/.test((await est.textContent()) ?? ''), 'storage line: ' + (await est.textContent()));
+  await shot(page, '17-stored-checkpoints');
+
+  // A reload: the URL names the checkpoint, which comes back from the store, not from a drop.
+  assert(new URL(page.url()).searchParams.get('model') === 'upload:tiny_sam_smca.pth', 'model not in the URL: ' + page.url());
+  await page.reload();
+  await waitRuns(page, 1, 120_000);
+  assert((await page.getByTestId('model-picker').inputValue()) === 'upload:tiny_sam_smca.pth', 'model after a reload: ' + (await page.getByTestId('model-picker').inputValue()));
+  assert(/with SMCA/.test((await page.getByTestId('checkpoint-report').textContent()) ?? ''), 'checkpoint report missing after a reload');
+  assert((await page.getByTestId('detection-box').count()) > 0, 'no detections from the restored checkpoint');
+
+  // A later visit with a shared link, in another tab: the same.
+  const later = await open('?backend=wasm&model=upload:tiny_sam_smca.pth', { timeout: 120_000 });
+  assert((await later.getByTestId('model-picker').inputValue()) === 'upload:tiny_sam_smca.pth', 'shared link did not load the stored checkpoint');
+  // A link naming a checkpoint not stored here: it says so and how to add it, and shows no other model.
+  const missing = await open('?backend=wasm&model=upload:detr-r101.pth', { wait: false });
+  const msg = await errorText(missing, 60_000);
+  assert(/"detr-r101\.pth" named in this link is not stored in this browser\. Drop detr-r101\.pth on the page to load it/.test(msg), 'missing checkpoint message: ' + msg);
+  assert((await missing.getByTestId('model-picker').inputValue()) === 'upload:detr-r101.pth', 'the picker shows another model');
+  assert(new URL(missing.url()).searchParams.get('model') === 'upload:detr-r101.pth', 'the URL lost the model: ' + missing.url());
+  await missing.waitForTimeout(1500);
+  assert((await missing.getByTestId('detection-box').count()) === 0 && (await runs(missing)) === 0, 'another model ran for a missing checkpoint');
+  await shot(missing, '18-missing-checkpoint');
+
+  // Load from the list after switching away; then delete it: a reload then says it is missing.
+  let n = await runs(page);
+  await page.getByTestId('model-picker').selectOption('sam-detr');
+  await waitRuns(page, n + 1);
+  n = await runs(page);
+  await item.getByTestId('stored-load').click();
+  await waitRuns(page, n + 1, 120_000);
+  assert((await page.getByTestId('model-picker').inputValue()) === 'upload:tiny_sam_smca.pth', 'Load did not switch to the stored checkpoint');
+  await item.getByTestId('stored-delete').click();
+  await item.waitFor({ state: 'detached' });
+  assert((await stored(page)).length === 0, 'delete left entries: ' + (await stored(page)));
+  await page.reload();
+  assert(/not stored in this browser/.test(await errorText(page, 60_000)), 'a deleted checkpoint still loads after a reload');
+  onlyLocal(requests, new URL(url).origin);
+}, 300_000);
+
+test('a checkpoint that cannot be stored (no room, no origin-private file system) still loads, with a one-line notice', async ({ open }) => {
+  const bytes = await tinySamDetr();
+  const cases: [string, string, RegExp][] = [
+    ['no room', 'navigator.storage.estimate = async () => ({ usage: 0, quota: 200000 });', /is loaded but not stored in this browser: it needs [\d.]+ MB and this site has 200 kB of browser storage left\. Drop it again after a reload\.$/],
+    ['no OPFS', 'delete StorageManager.prototype.getDirectory;', /is loaded but not stored: this browser has no origin-private file system\. Drop it again after a reload\.$/],
+  ];
+  for (const [what, script, re] of cases) {
+    const page = await open('?backend=wasm');
+    await page.addInitScript(script);
+    await page.reload();
+    await waitRuns(page, 1);
+    const r = await runs(page);
+    await page.getByLabel('Model input size (shorter side)').selectOption('128');
+    await waitRuns(page, r + 1);
+    await dropFile(page, 'tiny_sam_smca.pth', bytes, 'application/octet-stream');
+    await waitRuns(page, r + 2, 120_000);
+    const note = page.getByTestId('store-notice');
+    await note.waitFor({ timeout: 30_000 });
+    const text = (await note.locator('span').textContent()) ?? '';
+    assert(re.test(text), `${what}: notice: ${text}`);
+    assert((await page.getByTestId('detection-box').count()) > 0, `${what}: the model did not run`);
+    assert((await page.getByTestId('model-picker').inputValue()) === 'upload:tiny_sam_smca.pth', `${what}: the model is not the checkpoint`);
+    assert((await stored(page)).length === 0, `${what}: listed as stored`);
+    if (what === 'no OPFS') assert(await page.getByTestId('store-unavailable').isVisible(), 'the panel does not say storing is unavailable');
+    await page.getByRole('button', { name: 'Dismiss storage notice' }).click();
+    await note.waitFor({ state: 'detached' });
+    await page.close();
+  }
+}, 300_000);
+
 test('exports: PNG, SVG and COCO JSON', async ({ open }) => {
   const page = await open('?backend=wasm&t=0&image=example:7');
   await selectFirstQuery(page);

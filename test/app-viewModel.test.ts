@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dedupe, headMaps, matchQuery, shownDetections, smcaChanges, wantedSlices, panelCaption } from '../src/app/viewModel';
+import { dedupe, headMaps, headPanels, matchQuery, modelChoices, pairFor, shownDetections, smcaChanges, wantedSlices, panelCaption } from '../src/app/viewModel';
+import type { ModelInfo } from '../src/worker/messages';
 import type { QuerySlice, RunResult } from '../src/worker/messages';
 import type { Detection } from '../src/model/types';
 
@@ -51,5 +52,44 @@ describe('view model selectors', () => {
     expect(headMaps({ mode: 'decoder' }, on, 'diff', 0, false, { on, off }, null, 0).note).toMatch(/needs an SMCA model/);
     expect(headMaps({ mode: 'decoder' }, on, 'gaussian', 0, true, { on, off }, null, 0).note).toMatch(/prior is off/);
     expect(panelCaption({ mode: 'decoder', overlay: 'diff' }, 3)).toMatch(/difference.*layer 3/);
+  });
+
+  it('model choices: bundled, then checkpoints of this page and stored ones (once each), and a named one that is neither', () => {
+    const index = [{ name: 'sam-detr-smca', label: 'SAM-DETR + SMCA' }];
+    const uploads = [{ name: 'upload:a.pth' }] as ModelInfo[];
+    const stored = [{ name: 'a.pth', size: 1, storedAt: 1, kind: 'DETR, resnet50' }, { name: 'b.pth', size: 1, storedAt: 1, kind: 'SAM-DETR, resnet50' }];
+    expect(modelChoices(index, uploads, stored, 'upload:c.pth')).toEqual([
+      { value: 'sam-detr-smca', label: 'SAM-DETR + SMCA' },
+      { value: 'upload:a.pth', label: 'a.pth (checkpoint)' },
+      { value: 'upload:b.pth', label: 'b.pth (stored checkpoint)' },
+      { value: 'upload:c.pth', label: 'c.pth (not stored here)' },
+    ]);
+    expect(modelChoices(index, [], stored, 'upload:b.pth').map((o) => o.value)).toEqual(['sam-detr-smca', 'upload:a.pth', 'upload:b.pth']);
+  });
+
+  it('the default second model: the chosen one, a bundled pair, a stored checkpoint of the other family, else a bundled model', () => {
+    const index = [{ name: 'smca', label: '', smca: true, pair: 'sam' }, { name: 'sam', label: '', smca: false }];
+    const stored = [
+      { name: 'detr.pth', size: 1, storedAt: 3, kind: 'DETR, resnet50' },
+      { name: 'detr2.pth', size: 1, storedAt: 2, kind: 'DETR, resnet101' },
+      { name: 'samdetr.pth', size: 1, storedAt: 1, kind: 'SAM-DETR + SMCA, resnet50' },
+    ];
+    expect(pairFor('smca', 'x', index, stored)).toBe('x');
+    expect(pairFor('smca', null, index, stored)).toBe('sam');
+    expect(pairFor('upload:detr.pth', null, index, stored)).toBe('upload:samdetr.pth');
+    expect(pairFor('upload:samdetr.pth', null, index, stored)).toBe('upload:detr.pth');
+    expect(pairFor('upload:detr.pth', null, index, stored.slice(0, 2))).toBe('smca');
+  });
+
+  it('head panels: each head with its map and visibility; salient points only for SAM-DETR in the decoder tab', () => {
+    const sl = { layers: 2, salientPoints: [[[0.5, 0.5], [0.25, 0.25]], [[1, 1], [0, 0]]] } as unknown as QuerySlice;
+    const frame = { imgW: 100, imgH: 50, resizedW: 100, resizedH: 50, padW: 100, padH: 50 };
+    const maps = [new Float32Array(1), new Float32Array(1)];
+    const hm = { maps, kind: 'seq' as const, key: 'k' };
+    const p = headPanels({ heads: 0b10, mode: 'decoder' }, 2, 1, hm, sl, frame);
+    expect(p.map((x) => [x.head, x.visible, x.point])).toEqual([[0, false, [100, 50]], [1, true, [0, 0]]]);
+    expect(p[1].map).toBe(maps[1]);
+    expect(headPanels({ heads: 3, mode: 'encoder' }, 2, 1, hm, sl, frame).every((x) => x.point === null)).toBe(true);
+    expect(headPanels({ heads: 3, mode: 'decoder' }, 2, 0, hm, { ...sl, salientPoints: null }, frame).every((x) => x.point === null)).toBe(true);
   });
 });

@@ -3,8 +3,8 @@ import { WorkerClient } from './workerClient';
 import { LensSession, sliceKey } from './session/LensSession';
 import { useLensEffects } from './session/useLensEffects';
 import { useViewState } from './state/useViewState';
-import { visibleHeads, headVisible } from './state';
-import { heatmapRect, normToImage, type Pt } from './geometry';
+import { visibleHeads } from './state';
+import { heatmapRect, type Pt } from './geometry';
 import { heatCanvas } from './heatCanvas';
 import { useTestHook } from './hooks/useTestHook';
 import { ViewHints } from './components/ViewHints';
@@ -28,10 +28,11 @@ import { ModelPanel } from './components/ModelPanel';
 import { TimingsPanel } from './components/TimingsPanel';
 import { ExportPanel } from './components/ExportPanel';
 import { ImageView, type ViewOverlay } from './components/ImageView';
-import { SmallMultiples, type HeadPanel } from './components/SmallMultiples';
+import { SmallMultiples } from './components/SmallMultiples';
 import { HelpOverlay } from './components/HelpOverlay';
 import { ConvergenceView } from './components/ConvergenceView';
 import { DomainWarning } from './components/DomainWarning';
+import { StoredCheckpoints } from './components/StoredCheckpoints';
 
 const BASE = import.meta.env.BASE_URL;
 
@@ -56,8 +57,7 @@ export function App() {
 
   const [info0, info1] = st.models;
   const modelName = s.model || (index?.find((m) => m.default)?.name ?? index?.[0]?.name ?? '');
-  const entry0 = index?.find((m) => m.name === modelName);
-  const pairName = s.model2 ?? entry0?.pair ?? index?.find((m) => m.name !== modelName && !!m.smca !== !!entry0?.smca)?.name ?? null;
+  const pairName = vm.pairFor(modelName, s.model2, index, st.shelf.items);
 
   // The image: scenes at the main model's training size (640x480 for checkpoints), or the upload.
   const [sw, sh] = info0?.card?.sceneSize ?? (info0?.source === 'checkpoint' ? [640, 480] : [192, 144]);
@@ -136,13 +136,8 @@ export function App() {
   const ov1 = frame1 ? overlay(1, dets1, matched, slice1, frame1, hm1) : { ...vm.EMPTY_OVERLAY, detections: dets1 };
   const changes = useMemo(() => (isSmca ? vm.smcaChanges(mainRun, offRun, s.threshold) : []), [isSmca, mainRun, offRun, s.threshold]);
   const showChanges = isSmca && !!offRun && s.mode === 'decoder' && (s.compare === 'prior-off' || s.overlay === 'diff' || !s.smcaPrior);
-  const panelsOf = (hm: typeof hm0, slice: typeof slice0, frame: typeof frame0): HeadPanel[] =>
-    Array.from({ length: nHeads }, (_, h) => ({
-      head: h,
-      visible: headVisible(s.heads, h),
-      map: hm.maps?.[h] ?? null,
-      point: slice?.salientPoints && frame && s.mode === 'decoder' ? normToImage(slice.salientPoints[Math.min(li, slice.layers - 1)][h] as Pt, frame) : null,
-    }));
+  const panelsOf = (hm: typeof hm0, slice: typeof slice0, frame: typeof frame0) => vm.headPanels(s, nHeads, li, hm, slice, frame);
+  const headActs = { onShow: (h: number) => dispatch({ type: 'showHead', head: h }), onSolo: (h: number) => dispatch({ type: 'soloHead', head: h }) };
   const titles = vm.viewTitles(s, info0, info1, modelName, pairName);
   const showSecond = s.compare !== 'none' && (s.compare === 'side-by-side' || isSmca);
   const onSelect1 = (q: number | null) => dispatch({ type: 'selectQuery', query: s.compare === 'prior-off' ? q : vm.matchQuery(secondRun, primaryRun, q, false) });
@@ -156,19 +151,17 @@ export function App() {
   });
 
   // A cancelled checkpoint is not read again by itself: the default model comes back.
-  const cancel = () => {
-    session.cancel();
-    if (modelName.startsWith('upload:')) dispatch({ type: 'setModel', model: '' });
-  };
+  const cancel = () => { session.cancel(); if (modelName.startsWith('upload:')) dispatch({ type: 'setModel', model: '' }); };
   const exportSource = () => (img ? { img, heat: ov0.heat, svg: svgRefs.current[0] } : null);
-  const modelOptions = [...(index ?? []).map((m) => ({ value: m.name, label: m.label })), ...st.uploads.map((u) => ({ value: u.name, label: `${u.name.slice(7)} (checkpoint)` }))];
+  const modelOptions = vm.modelChoices(index, st.uploads, st.shelf.items, modelName);
   return (
     <div className={'app' + (dragging ? ' dragging' : '')}>
       <TopBar
         models={modelOptions} model={modelName} onModel={(m) => dispatch({ type: 'setModel', model: m })} backend={st.backend} requestedBackend={s.backend}
         onBackend={(b) => dispatch({ type: 'setBackend', backend: b })} busy={st.busy} statusText={st.statusText} completed={st.completed} onHelp={() => setHelp(true)} onCancel={cancel}
       />
-      <Notices backend={st.backend} requestedBackend={s.backend} placeholder={!!info0?.placeholder} error={st.error} onDismiss={() => session.setError(null)} modelWarnings={info0?.warnings} />
+      <Notices backend={st.backend} requestedBackend={s.backend} placeholder={!!info0?.placeholder} error={st.error} onDismiss={() => session.setError(null)} modelWarnings={info0?.warnings}
+        storeNote={st.shelf.note} onDismissStore={() => session.shelf.dismissNote()} />
       <nav className="tabs" aria-label="View">
         {(['decoder', 'encoder', 'convergence'] as const).map((m) => (
           <button key={m} type="button" aria-pressed={s.mode === m} className={s.mode === m ? 'on' : ''} onClick={() => dispatch({ type: 'setMode', mode: m })}>
@@ -212,25 +205,24 @@ export function App() {
             {img && frame0 && mainRun && (s.mode === 'encoder' ? !!st.encSlice : !!slice0) && (
               <SmallMultiples
                 image={img.canvas} imgW={img.width} imgH={img.height} featW={mainRun.featW} featH={mainRun.featH} heatRect={heatmapRect(frame0)} kind={hm0.kind}
-                refBox={ov0.refBox} panels={panelsOf(hm0, slice0, frame0)} caption={(s.compare === 'side-by-side' ? `${titles[0]}: ` : '') + vm.panelCaption(s, layer)}
-                onShow={(h) => dispatch({ type: 'showHead', head: h })} onSolo={(h) => dispatch({ type: 'soloHead', head: h })}
+                refBox={ov0.refBox} panels={panelsOf(hm0, slice0, frame0)} caption={(s.compare === 'side-by-side' ? `${titles[0]}: ` : '') + vm.panelCaption(s, layer)} {...headActs}
               />
             )}
             {img && frame1 && secondRun && s.compare === 'side-by-side' && s.mode === 'decoder' && slice1 && (
               <SmallMultiples
                 image={img.canvas} imgW={img.width} imgH={img.height} featW={secondRun.featW} featH={secondRun.featH} heatRect={heatmapRect(frame1)} kind={hm1.kind}
-                refBox={ov1.refBox} panels={panelsOf(hm1, slice1, frame1)} caption={`${titles[1]}: ${vm.panelCaption(s, layer)}`}
-                onShow={(h) => dispatch({ type: 'showHead', head: h })} onSolo={(h) => dispatch({ type: 'soloHead', head: h })}
+                refBox={ov1.refBox} panels={panelsOf(hm1, slice1, frame1)} caption={`${titles[1]}: ${vm.panelCaption(s, layer)}`} {...headActs}
               />
             )}
           </main>
           <aside className="right" aria-label="Details">
             <SmcaPanel
-              isSmca={isSmca} smcaPrior={s.smcaPrior} compare={s.compare} pairName={pairName} pairs={index ?? []} changes={showChanges ? changes : null}
+              isSmca={isSmca} smcaPrior={s.smcaPrior} compare={s.compare} pairName={pairName} pairs={vm.modelChoices(index, st.uploads, st.shelf.items, pairName ?? '')} changes={showChanges ? changes : null}
               selected={s.query} info={info0} dispatch={dispatch}
             />
             {slice0 && s.query !== null && s.mode === 'decoder' && <LayerTable query={s.query} slice={slice0} layer={layer} maxLayer={maxLayer} info={info0} dispatch={dispatch} />}
-            <ModelPanel info={info0} inputSize={inputSize} onInputSize={setInputSize} />
+            <ModelPanel info={info0} missing={st.missing} inputSize={inputSize} onInputSize={setInputSize} />
+            <StoredCheckpoints shelf={session.shelf} state={st.shelf} current={modelName} onLoad={(m) => dispatch({ type: 'setModel', model: m })} />
             {mainRun && <TimingsPanel timings={[...mainRun.timings, ...(offRun?.timings ?? []).filter((t) => t.stage.includes('prior'))]} onRerun={() => setRunCount((c) => c + 1)} />}
             <ExportPanel
               canExportImage={!!img} canExportCoco={!!primaryRun && !!img}

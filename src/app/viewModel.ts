@@ -10,6 +10,10 @@ import { diffMaps, gaussianWeight, type MapKind } from './heatmap';
 import type { Overlay, ViewState } from './state';
 import { sliceKey, type SessionState } from './session/LensSession';
 import type { ShownDetection, ViewOverlay } from './components/ImageView';
+import type { StoredCheckpoint } from './storage/checkpointStore';
+import type { HeadPanel } from './components/SmallMultiples';
+import type { IndexEntry } from './hooks/useModelIndex';
+import { headVisible } from './state';
 
 export const EMPTY_OVERLAY: ViewOverlay = {
   detections: [], selected: null, hovered: null, refBox: null, roiBox: null, showGrid: false, points: [], heat: null, encPoint: null, animKey: '',
@@ -151,6 +155,16 @@ export function queryGeometry(slice: QuerySlice | undefined, frame: Frame | null
   };
 }
 
+/** The per-head small multiples of one view: each head's map and, for SAM-DETR in the decoder tab, its salient point at the layer. */
+export function headPanels(s: Pick<ViewState, 'heads' | 'mode'>, nHeads: number, layer: number, hm: HeadMaps, slice: QuerySlice | undefined, frame: Frame | null): HeadPanel[] {
+  return Array.from({ length: nHeads }, (_, h) => ({
+    head: h,
+    visible: headVisible(s.heads, h),
+    map: hm.maps?.[h] ?? null,
+    point: slice?.salientPoints && frame && s.mode === 'decoder' ? normToImage(slice.salientPoints[Math.min(layer, slice.layers - 1)][h] as Pt, frame) : null,
+  }));
+}
+
 /** Which slices the current view needs: [slot, variant, query]. */
 export function wantedSlices(
   s: Pick<ViewState, 'query' | 'mode' | 'compare' | 'overlay'>, runs: SessionState['runs'], primaryVariant: 'main' | 'off', isSmca: boolean, matched: number | null,
@@ -172,6 +186,37 @@ export function modelTitle(info: ModelInfo): string {
   const c = info.config;
   const kind = c.decoder === 'detr' ? (c.detrStyle === 'official' ? 'DETR' : 'DETR-style baseline') : c.smca ? 'SAM-DETR + SMCA' : 'SAM-DETR';
   return `${kind}${info.placeholder ? ' (untrained placeholder)' : ''}`;
+}
+
+/**
+ * The models a picker offers: the bundled ones, then the checkpoints read in this page or stored
+ * in this browser (`upload:<file name>`), and the one the URL names if it is neither, so the
+ * picker shows what the link asks for.
+ */
+export function modelChoices(index: { name: string; label: string }[] | null, uploads: ModelInfo[], stored: StoredCheckpoint[], current: string): { value: string; label: string }[] {
+  const out: { value: string; label: string }[] = [];
+  const add = (value: string, label: string) => out.some((o) => o.value === value) || out.push({ value, label });
+  for (const m of index ?? []) add(m.name, m.label);
+  for (const u of uploads) add(u.name, `${u.name.slice(7)} (checkpoint)`);
+  for (const c of stored) add(`upload:${c.name}`, `${c.name} (stored checkpoint)`);
+  if (current.startsWith('upload:')) add(current, `${current.slice(7)} (not stored here)`);
+  return out;
+}
+
+/**
+ * The second model of a side-by-side comparison when none is chosen: a bundled model's pair;
+ * for a stored checkpoint, a stored one of the other family (DETR against SAM-DETR, the
+ * paper's comparison); else a bundled model that differs in SMCA.
+ */
+export function pairFor(model: string, model2: string | null, index: IndexEntry[] | null, stored: StoredCheckpoint[]): string | null {
+  if (model2) return model2;
+  const entry = index?.find((m) => m.name === model);
+  if (entry?.pair) return entry.pair;
+  const isDetr = (c: StoredCheckpoint) => c.kind.startsWith('DETR');
+  const mine = stored.find((c) => `upload:${c.name}` === model);
+  const other = mine && stored.find((c) => c !== mine && isDetr(c) !== isDetr(mine));
+  if (other) return `upload:${other.name}`;
+  return index?.find((m) => m.name !== model && !!m.smca !== !!entry?.smca)?.name ?? null;
 }
 
 /** The caption of the per-head small multiples. */

@@ -5,16 +5,18 @@ const fmtBytes = (n: number) => (n > 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n 
 
 interface Props {
   info: ModelInfo | null;
+  /** A checkpoint the URL names that is not stored here (no model is shown then). */
+  missing?: string | null;
   inputSize: number;
   onInputSize: (v: number) => void;
 }
 
 /** What the active model is (architecture, training, parameters, what was detected from a checkpoint) and its input size. */
-export function ModelPanel({ info, inputSize, onInputSize }: Props) {
+export function ModelPanel({ info, missing, inputSize, onInputSize }: Props) {
   return (
     <section>
       <h2>Model</h2>
-      {info ? <ModelDetails info={info} /> : <p className="muted">loading…</p>}
+      {info ? <ModelDetails info={info} /> : missing ? <p className="muted">{missing.slice(7)} is not stored in this browser: drop it to load it.</p> : <p className="muted">loading…</p>}
       <label className="field">
         <span>Input size</span>
         <select value={inputSize} onChange={(e) => onInputSize(Number(e.target.value))} aria-label="Model input size (shorter side)">

@@ -8,10 +8,13 @@ interface Props {
   onDismiss: () => void;
   /** What the reader found wrong with the active model without refusing it (NaN/Inf weights, named). */
   modelWarnings?: string[];
+  /** Why a loaded checkpoint could not be stored in the browser (one line; the model stays loaded). */
+  storeNote?: string | null;
+  onDismissStore?: () => void;
 }
 
 /** The backend fallback note, the placeholder-model warning and the current error. */
-export function Notices({ backend, requestedBackend, placeholder, error, onDismiss, modelWarnings }: Props) {
+export function Notices({ backend, requestedBackend, placeholder, error, onDismiss, modelWarnings, storeNote, onDismissStore }: Props) {
   return (
     <>
       {backend && backend.fallbacks.length > 0 && (
@@ -30,6 +33,14 @@ export function Notices({ backend, requestedBackend, placeholder, error, onDismi
       {modelWarnings && modelWarnings.length > 0 && (
         <div className="notice placeholder" data-testid="model-warnings" role="note">
           <b>This checkpoint's weights are not all finite.</b> {modelWarnings.join(' ')} Detections from it may be missing or meaningless.
+        </div>
+      )}
+      {storeNote && (
+        <div className="notice store-note" data-testid="store-notice" role="note">
+          <span>{storeNote}</span>
+          <button type="button" className="linkish" onClick={onDismissStore} aria-label="Dismiss storage notice">
+            ×
+          </button>
         </div>
       )}
       {error && (

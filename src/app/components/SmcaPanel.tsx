@@ -9,7 +9,7 @@ interface Props {
   compare: Compare;
   /** The second model of a side-by-side comparison, and the choices. */
   pairName: string | null;
-  pairs: { name: string; label: string }[];
+  pairs: { value: string; label: string }[];
   /** The prior-off comparison's changes, or null when it is not being shown. */
   changes: SmcaChange[] | null;
   selected: number | null;
@@ -48,9 +48,9 @@ export function SmcaPanel(p: Props) {
       {p.compare === 'side-by-side' && (
         <label className="field col">
           <span>Second model</span>
-          <select value={p.pairName ?? ''} onChange={(e) => p.dispatch({ type: 'setModel2', model: e.target.value })} aria-label="Second model">
+          <select value={p.pairName ?? ''} onChange={(e) => p.dispatch({ type: 'setModel2', model: e.target.value })} aria-label="Second model" data-testid="second-model">
             {p.pairs.map((m) => (
-              <option key={m.name} value={m.name}>
+              <option key={m.value} value={m.value}>
                 {m.label}
               </option>
             ))}

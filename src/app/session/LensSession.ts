@@ -1,5 +1,10 @@
 import { errorText } from './errorText';
-import type { BackendName, EncoderSlice, InitResult, ModelInfo, Progress, QuerySlice, Request, ResponseMap, RunResult, Variant } from '../../worker/messages';
+import type { BackendName, ModelInfo, Progress, Request, ResponseMap, Variant } from '../../worker/messages';
+import { CheckpointStore, checkpointKind, type StoreError } from '../storage/checkpointStore';
+import { CheckpointShelf } from '../storage/checkpointShelf';
+import { INITIAL, dropSlot, sliceKey, withoutSlot, type Busy, type SessionImage, type SessionState } from './sessionState';
+
+export { sliceKey, type Busy, type Run, type SessionImage, type SessionState } from './sessionState';
 
 /** The worker as the session sees it (WorkerClient in the page, a fake in tests). */
 export interface LensWorker {
@@ -7,63 +12,6 @@ export interface LensWorker {
   /** Stops whatever the worker computes; its pending calls fail. The next call starts a new worker. */
   cancel(): void;
 }
-
-/** An image ready to run: its name identifies it (a new upload gets a new name). */
-export interface SessionImage {
-  name: string;
-  width: number;
-  height: number;
-  rgb: Uint8ClampedArray;
-}
-
-export interface Busy {
-  label: string;
-  done?: number;
-  total?: number;
-  /** When the operation began (performance.now()), for the time-left estimate. */
-  since?: number;
-  /** How long the same run took last time (same model, input size and image size), if known. */
-  expectMs?: number;
-}
-
-/** One model run: which generation of its slot it is, and what it returned. */
-export interface Run {
-  gen: number;
-  result: RunResult;
-}
-
-export interface SessionState {
-  backend: InitResult | null;
-  /** Per slot (0 = the main view, 1 = the second model of a side-by-side comparison). */
-  models: (ModelInfo | null)[];
-  /** Checkpoints the user loaded in this page. */
-  uploads: ModelInfo[];
-  /** Latest detection run per slot, and the main model's prior-off re-run of that run. */
-  runs: { main?: Run; off?: Run; second?: Run };
-  /** Query slices of the current runs, by sliceKey(). */
-  slices: Record<string, QuerySlice>;
-  encSlice: EncoderSlice | null;
-  busy: Busy | null;
-  statusText: string;
-  error: string | null;
-  /** Detection runs completed (tests wait on it). */
-  completed: number;
-}
-
-export const sliceKey = (slot: number, variant: Variant, query: number) => `${slot}:${variant}:${query}`;
-
-const INITIAL: SessionState = {
-  backend: null,
-  models: [null, null],
-  uploads: [],
-  runs: {},
-  slices: {},
-  encSlice: null,
-  busy: { label: 'Starting the inference worker' },
-  statusText: 'Starting…',
-  error: null,
-  completed: 0,
-};
 
 /**
  * Owns everything asynchronous: the worker, the loaded models, the runs and what was fetched
@@ -92,7 +40,15 @@ export class LensSession {
   /** Last duration of a run, by model, input size and image size (the time-left estimate of the next one). */
   private runMs = new Map<string, number>();
 
-  constructor(private readonly worker: LensWorker) {}
+  /** Stored checkpoints (opened on first use: a drop, a restore, or the stored list's panel). */
+  readonly shelf: CheckpointShelf;
+
+  constructor(
+    private readonly worker: LensWorker,
+    openStore: () => Promise<CheckpointStore | StoreError> = () => CheckpointStore.open(globalThis.navigator?.storage),
+  ) {
+    this.shelf = new CheckpointShelf(openStore, (shelf) => this.set({ shelf }));
+  }
 
   subscribe = (fn: () => void): (() => void) => {
     this.listeners.add(fn);
@@ -181,36 +137,71 @@ export class LensSession {
     }
   }
 
-  /** Reads a dropped checkpoint into slot 0; the previous model's results are cleared at once. */
-  async loadCheckpoint(file: Blob, fileName: string, classNames: (info: ModelInfo) => string[]): Promise<ModelInfo | undefined> {
-    const g = ++this.gen.load[0];
-    this.loading[0] = `upload:${fileName}`;
+  /**
+   * Reads a checkpoint into a slot (a drop: slot 0); the slot's previous results are cleared at
+   * once. A dropped one (not `stored` already) is then kept in the browser for later visits.
+   */
+  async loadCheckpoint(file: Blob, fileName: string, classNames: (info: ModelInfo) => string[], slot = 0, stored = false): Promise<ModelInfo | undefined> {
+    const g = ++this.gen.load[slot];
+    this.loading[slot] = `upload:${fileName}`;
     const since = performance.now();
     this.set({ error: null, busy: { label: `Reading ${fileName}`, done: 0, total: file.size, since } });
     try {
-      const raw = await this.worker.call({ type: 'loadCheckpoint', slot: 0, file, fileName }, (p) =>
+      const raw = await this.worker.call({ type: 'loadCheckpoint', slot, file, fileName }, (p) =>
         this.set({ busy: { label: `Reading ${fileName}: ${p.stage}`, done: p.done, total: p.total, since } }),
       );
-      if (g !== this.gen.load[0]) return undefined;
+      if (g !== this.gen.load[slot]) return undefined;
       const info = { ...raw, classNames: classNames(raw) };
       this.files.set(info.name, file);
       this.set((s) => ({ uploads: [...s.uploads.filter((x) => x.name !== info.name), info], busy: null, statusText: `Loaded checkpoint ${fileName}` }));
-      this.setModel(0, info);
+      this.setModel(slot, info);
+      // Only a file that loaded is kept (a refused one would be refused again after a reload).
+      if (!stored) void this.shelf.keep(fileName, file, checkpointKind(info.config));
       return info;
     } catch (e) {
-      if (g === this.gen.load[0]) this.fail(e, `checkpoint "${fileName}"`);
+      if (g === this.gen.load[slot]) this.fail(e, `checkpoint "${fileName}"`);
       return undefined;
     } finally {
-      if (g === this.gen.load[0]) this.loading[0] = null;
+      if (g === this.gen.load[slot]) this.loading[slot] = null;
     }
   }
 
-  /** Makes a checkpoint read earlier in this page slot 0's model again; false if it was never read here. */
-  useUpload(name: string, classNames: (info: ModelInfo) => string[]): boolean {
-    const file = this.files.get(name);
-    if (!file) return false;
-    if (this.state.models[0]?.name !== name && this.loading[0] !== name) void this.loadCheckpoint(file, name.replace(/^upload:/, ''), classNames);
-    return true;
+  /**
+   * Makes a checkpoint a slot's model again (a model name from the URL or a picker): from the file
+   * read earlier in this page, else from the browser's store. 'missing' when it is in neither:
+   * for the main view the page then says so and how to add it, and shows no other model.
+   */
+  async restoreUpload(slot: number, name: string, classNames: (info: ModelInfo) => string[]): Promise<'ok' | 'missing'> {
+    if (this.state.models[slot]?.name === name || this.loading[slot] === name) return 'ok';
+    const fileName = name.replace(/^upload:/, '');
+    const known = this.files.get(name);
+    if (known) {
+      void this.loadCheckpoint(known, fileName, classNames, slot, true);
+      return 'ok';
+    }
+    const g = ++this.gen.load[slot];
+    this.loading[slot] = name;
+    const file = await this.shelf.file(fileName);
+    // Something else was asked of the slot meanwhile (another model, a backend restart).
+    if (g !== this.gen.load[slot]) return 'ok';
+    this.loading[slot] = null;
+    if (file) {
+      void this.loadCheckpoint(file, fileName, classNames, slot, true);
+      return 'ok';
+    }
+    if (slot === 0) {
+      this.gen.run[0]++;
+      this.runKeys[0] = '';
+      this.set((s) => ({
+        models: [null, s.models[1]],
+        ...withoutSlot(s, 0),
+        missing: name,
+        busy: null,
+        statusText: `No model: "${fileName}" is not stored in this browser`,
+        error: `The checkpoint "${fileName}" named in this link is not stored in this browser. Drop ${fileName} on the page to load it (it is then kept here for later visits), or pick another model.`,
+      }));
+    }
+    return 'missing';
   }
 
   /**
@@ -234,6 +225,7 @@ export class LensSession {
     this.set((s) => ({
       models: s.models.map((m, i) => (i === slot ? info : m)),
       ...withoutSlot(s, slot),
+      missing: slot === 0 ? null : s.missing,
     }));
   }
 
@@ -343,17 +335,4 @@ export class LensSession {
       if (g === this.gen.enc) this.fail(err, 'encoder attention');
     }
   }
-}
-
-/** The state with everything of one slot's run gone: its runs (the main one's prior-off run too), slices and, for slot 0, the encoder slice. */
-function withoutSlot(s: SessionState, slot: number): Pick<SessionState, 'runs' | 'slices' | 'encSlice'> {
-  return {
-    runs: slot === 0 ? { second: s.runs.second } : { main: s.runs.main, off: s.runs.off },
-    slices: dropSlot(s.slices, slot),
-    encSlice: slot === 0 ? null : s.encSlice,
-  };
-}
-
-function dropSlot(slices: Record<string, QuerySlice>, slot: number): Record<string, QuerySlice> {
-  return Object.fromEntries(Object.entries(slices).filter(([k]) => !k.startsWith(`${slot}:`)));
 }

@@ -47,10 +47,13 @@ export function useLensEffects(session: LensSession, st: SessionState, x: LensIn
         return;
       }
       if (name.startsWith('upload:')) {
-        if (!session.useUpload(name, classNamesFor)) {
-          session.setError(`The checkpoint "${name.slice(7)}" from the shared view is not loaded here; showing the default model. Drop the file to load it.`);
-          if (slot === 0) dispatch({ type: 'setModel', model: '' });
-        }
+        // Read earlier in this page, or kept in the browser; else the main view says it is missing (the session does).
+        void session.restoreUpload(slot, name, classNamesFor).then((r) => {
+          if (r === 'missing' && slot === 1) {
+            session.setError(`The checkpoint "${name.slice(7)}" chosen as the second model is not stored in this browser; drop it on the page to add it.`);
+            dispatch({ type: 'setModel2', model: null });
+          }
+        });
         return;
       }
       if (!index.some((m) => m.name === name)) {
