@@ -33,6 +33,7 @@ import { HelpOverlay } from './components/HelpOverlay';
 import { ConvergenceView } from './components/ConvergenceView';
 import { DomainWarning } from './components/DomainWarning';
 import { StoredCheckpoints } from './components/StoredCheckpoints';
+import { CompareAttention } from './components/CompareAttention';
 
 const BASE = import.meta.env.BASE_URL;
 
@@ -202,6 +203,10 @@ export function App() {
               pickEncoderPoint={s.mode === 'encoder' && !s.encPoint} pickQuery={s.mode === 'decoder' && s.query === null && dets0.length > 0}
               mapNote={s.overlay !== 'none' ? hm0.note : undefined} detr={!!slice0 && !slice0.referenceBoxes && s.mode === 'decoder'}
             />
+            {img && frame0 && frame1 && slice0 && slice1 && s.compare === 'side-by-side' && s.mode === 'decoder' && (
+              <CompareAttention image={img.canvas} imgW={img.width} imgH={img.height} heads={vis} layer={layer} onLayer={(l) => dispatch({ type: 'setLayer', layer: l, maxLayer })}
+                sides={[{ title: titles[0] ?? modelName, slice: slice0, frame: frame0 }, { title: titles[1] ?? '', slice: slice1, frame: frame1 }]} />
+            )}
             {img && frame0 && mainRun && (s.mode === 'encoder' ? !!st.encSlice : !!slice0) && (
               <SmallMultiples
                 image={img.canvas} imgW={img.width} imgH={img.height} featW={mainRun.featW} featH={mainRun.featH} heatRect={heatmapRect(frame0)} kind={hm0.kind}

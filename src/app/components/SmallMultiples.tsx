@@ -1,7 +1,8 @@
 import { useEffect, useRef } from 'react';
 import { headColor } from '../palette';
 import type { Box, Pt } from '../geometry';
-import { mapCanvas, type MapKind } from '../heatmap';
+import type { MapKind } from '../heatmap';
+import { drawThumb } from './view/thumb';
 
 export interface HeadPanel {
   head: number;
@@ -65,45 +66,7 @@ function Panel({ p, props }: { p: HeadPanel; props: Props }) {
   const refKey = props.refBox?.join() ?? '';
   const pointKey = p.point?.join() ?? '';
   useEffect(() => {
-    const c = ref.current;
-    if (!c) return;
-    const ctx = c.getContext('2d')!;
-    const s = W / props.imgW;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, c.width, c.height);
-    ctx.setTransform(s, 0, 0, s, 0, 0);
-    if (props.image) {
-      ctx.globalAlpha = 0.55;
-      ctx.drawImage(props.image, 0, 0, props.imgW, props.imgH);
-      ctx.globalAlpha = 1;
-    }
-    if (p.map) {
-      ctx.imageSmoothingEnabled = false;
-      const [x1, y1, x2, y2] = props.heatRect;
-      ctx.save();
-      ctx.beginPath();
-      ctx.rect(0, 0, props.imgW, props.imgH);
-      ctx.clip();
-      ctx.drawImage(mapCanvas(p.map, props.featW, props.featH, props.kind, 0.9), x1, y1, x2 - x1, y2 - y1);
-      ctx.restore();
-    }
-    if (props.refBox) {
-      const [x1, y1, x2, y2] = props.refBox;
-      ctx.strokeStyle = '#fff';
-      ctx.lineWidth = 1 / s;
-      ctx.setLineDash([3 / s, 2 / s]);
-      ctx.strokeRect(x1, y1, x2 - x1, y2 - y1);
-      ctx.setLineDash([]);
-    }
-    if (p.point) {
-      ctx.beginPath();
-      ctx.arc(p.point[0], p.point[1], 4 / s, 0, Math.PI * 2);
-      ctx.fillStyle = headColor(p.head);
-      ctx.fill();
-      ctx.lineWidth = 1.2 / s;
-      ctx.strokeStyle = '#000';
-      ctx.stroke();
-    }
+    if (ref.current) drawThumb(ref.current, W, { ...props, map: p.map, box: props.refBox, point: p.point, pointColor: headColor(p.head) });
     // eslint-disable-next-line react-hooks/exhaustive-deps -- props.heatRect, props.refBox and p.point are compared by value (the keys)
   }, [p.map, p.head, image, imgW, imgH, featW, featH, kind, heatKey, refKey, pointKey]);
   return (
