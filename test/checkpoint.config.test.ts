@@ -16,6 +16,7 @@ import { torchSave } from '../src/checkpoint/torchSave';
 const layouts: Record<string, [string, number[]][]> = JSON.parse(readFileSync('test/fixtures/pth/official_state_dict_layouts.json', 'utf8'));
 const VARIANTS = ['r50_e12', 'r50_smca_e12', 'r50_e50', 'r50_smca_e50'];
 const shapesOf = (l: [string, number[]][]) => new Map(l.map(([k, s]) => [k, s]));
+const RUNS = 'a model SAM-DETR Lens does not run (it runs SAM-DETR, single- and multi-scale, and post-norm DETR without masks)';
 const foreign = (f: () => unknown) => {
   try {
     f();
@@ -184,7 +185,9 @@ describe('detectConfig', () => {
     pre.set('transformer.encoder.norm.bias', [256]);
     const e = foreign(() => detectConfig(pre));
     expect([e.kind, e.code]).toEqual(['pre-norm DETR', 'unsupported-family']);
-    expect(e.message).toBe('this is a pre-norm DETR checkpoint; SAM-DETR Lens runs single-scale SAM-DETR and post-norm DETR (no masks); missing: none; unexpected: transformer.encoder.norm.weight, transformer.encoder.norm.bias');
+    expect(e.message).toBe(`this is a pre-norm DETR checkpoint, ${RUNS}`);
+    expect(e.details).toBe('compared with post-norm DETR: missing none; unexpected transformer.encoder.norm.weight, transformer.encoder.norm.bias');
+    expect([e.missing, e.unexpected]).toEqual([[], ['transformer.encoder.norm.weight', 'transformer.encoder.norm.bias']]);
     expect(foreign(() => detectConfig(shapesOf(layouts.detr_r50), { pre_norm: true })).kind).toBe('pre-norm DETR');
     // DETRsegm: the detector under `detr.`, plus a box attention map and a mask head.
     const pan = shapesOf(layouts.detr_r50.map(([k, v]) => [`detr.${k}`, v]));
@@ -193,7 +196,8 @@ describe('detectConfig', () => {
     const p = foreign(() => detectConfig(pan));
     expect([p.kind, p.code]).toEqual(['DETR segmentation (panoptic)', 'unsupported-family']);
     // Compared without the `detr.` prefix: what is left over is the segmentation's.
-    expect(p.message).toBe('this is a DETR segmentation (panoptic) checkpoint; SAM-DETR Lens runs single-scale SAM-DETR and post-norm DETR (no masks); missing: none; unexpected: bbox_attention.q_linear.weight, mask_head.lay1.weight');
+    expect(p.message).toBe(`this is a DETR segmentation (panoptic) checkpoint, ${RUNS}`);
+    expect(p.details).toBe('compared with post-norm DETR: missing none; unexpected bbox_attention.q_linear.weight, mask_head.lay1.weight');
     expect(foreign(() => detectConfig(shapesOf(layouts.detr_r50), { masks: true })).kind).toBe('DETR segmentation (panoptic)');
     // The same args on a SAM-DETR checkpoint say nothing about DETR.
     expect(detectConfig(shapesOf(layouts.r50_e50), { masks: true, pre_norm: true, dilation: false }).config).toEqual(variantConfig('r50_e50').config);
@@ -203,21 +207,94 @@ describe('detectConfig', () => {
     const dino = shapesOf(layouts.r50_e50);
     dino.set('label_enc.weight', [92, 256]);
     dino.set('transformer.level_embed', [4, 256]);
-    expect(foreign(() => detectConfig(dino)).message).toMatch(/^this is a DINO checkpoint; SAM-DETR Lens runs single-scale SAM-DETR; missing: none; unexpected: label_enc\.weight, transformer\.level_embed$/);
+    const d = foreign(() => detectConfig(dino));
+    expect(d.message).toBe(`this is a DINO checkpoint, ${RUNS}`);
+    expect(d.details).toBe('compared with single-scale SAM-DETR: missing none; unexpected label_enc.weight, transformer.level_embed');
     const dn = shapesOf(layouts.detr_r50);
     dn.set('label_enc.weight', [92, 256]);
     expect(foreign(() => detectConfig(dn)).kind).toBe('DN-DETR');
   });
 
-  it('names Deformable DETR and multi-scale SAM-DETR checkpoints', () => {
-    const deform = shapesOf(layouts.r50_e50);
-    deform.set('transformer.level_embed', [4, 256]);
-    deform.set('transformer.encoder.layers.0.self_attn.sampling_offsets.weight', [256, 256]);
-    expect(foreign(() => detectConfig(deform)).message).toMatch(/^this is a Deformable DETR checkpoint; SAM-DETR Lens runs single-scale SAM-DETR; missing: none; unexpected: transformer\.level_embed, transformer\.encoder\.layers\.0\.self_attn\.sampling_offsets\.weight$/);
+  /**
+   * Deformable DETR (fundamentalvision/Deformable-DETR, single-stage, no box refinement) as its
+   * state_dict names things: four levels, deformable cross-attention in the decoder, learned
+   * reference points, query_embed [nq, 2 * hidden]; no point1/point2.
+   */
+  function deformableDetrLayout(): Map<string, number[]> {
+    const ms = shapesOf(layouts.ms_r50_e12);
+    const s = new Map([...ms].filter(([k]) => !k.startsWith('transformer.decoder.') && k !== 'query_embed.weight'));
+    s.set('transformer.level_embed', [4, 256]);
+    s.set('transformer.reference_points.weight', [2, 256]);
+    s.set('query_embed.weight', [300, 512]);
+    s.set('input_proj.3.0.weight', [256, 2048, 3, 3]);
+    for (let l = 0; l < 6; l++) {
+      const p = `transformer.decoder.layers.${l}`;
+      s.set(`${p}.cross_attn.sampling_offsets.weight`, [256, 256]);
+      s.set(`${p}.cross_attn.attention_weights.weight`, [128, 256]);
+      s.set(`${p}.self_attn.in_proj_weight`, [768, 256]);
+      s.set(`${p}.linear1.weight`, [1024, 256]);
+    }
+    return s;
+  }
+
+  const MS_CONFIG: ModelConfig = { ...OFFICIAL_R50, multiscale: true };
+
+  it.each([
+    ['ms_r50_e12', MS_CONFIG],
+    ['ms_r50_smca_e12', { ...MS_CONFIG, smca: true }],
+  ])('recognises multi-scale SAM-DETR (%s) from its weights alone: no DC5 guess (the model has none)', (v, want) => {
+    const shapes = shapesOf(layouts[v]);
+    const { config, notes } = detectConfig(shapes);
+    expect(config).toEqual(want);
+    // dim_feedforward is the decoder's 2048 (the deformable encoder's FFN is half of it).
+    expect(shapes.get('transformer.encoder.layers.0.linear1.weight')).toEqual([1024, 256]);
+    expect(notes).toEqual([]);
+    const cmp = compareWithConfig(shapes, config);
+    expect([cmp.missing, cmp.unexpected, cmp.mismatched]).toEqual([[], [], []]);
+  });
+
+  it('multi-scale SAM-DETR with its training args: SMCA from args, GroupNorm whatever the schedule, DC5 refused', () => {
+    const args = { multiscale: true, smca: true, dilation: false, epochs: 50, backbone: 'resnet50', num_queries: 300, hidden_dim: 256, nheads: 8, enc_layers: 6, dec_layers: 6, dim_feedforward: 2048 };
+    const { config, notes } = detectConfig(shapesOf(layouts.ms_r50_smca_e12), args);
+    // 50 epochs would mean no GroupNorm for single-scale SAM-DETR; multi-scale always has it.
+    expect(config).toEqual({ ...MS_CONFIG, smca: true });
+    expect(notes).toEqual([]);
+    // Weights without the multi-scale keys but args saying multiscale: args win, and the note says so.
+    const single = detectConfig(shapesOf(layouts.r50_e50), { multiscale: true });
+    expect(single.config.multiscale).toBe(true);
+    expect(single.notes).toContain('args give multiscale = true but the weights have none of its keys (transformer.level_embed, input_proj.1, input_proj.2); following args');
+    expect(compareWithConfig(shapesOf(layouts.r50_e50), single.config).missing).toContain('transformer.level_embed');
+    // multiscale: false (every single-scale run's default) changes nothing.
+    expect(detectConfig(shapesOf(layouts.ms_r50_e12), { multiscale: false }).config).toEqual(MS_CONFIG);
+    const dc5 = (() => {
+      try {
+        detectConfig(shapesOf(layouts.ms_r50_e12), { dilation: true });
+      } catch (e) {
+        return e as CheckpointError;
+      }
+    })();
+    expect([dc5?.code, dc5?.message]).toEqual(['invalid-config', "the checkpoint's configuration cannot be built: multiscale has no DC5 (dilation)"]);
+  });
+
+  it('a damaged multi-scale checkpoint (SAM decoder, input_proj.1, no level_embed) is still multi-scale, and the comparison names what it lacks', () => {
     const ms = shapesOf(layouts.r50_e50);
     ms.set('input_proj.1.0.weight', [256, 1024, 1, 1]);
-    expect(foreign(() => detectConfig(ms)).message).toBe('this is a multi-scale SAM-DETR checkpoint; SAM-DETR Lens runs single-scale SAM-DETR; missing: none; unexpected: input_proj.1.0.weight');
-    expect(foreign(() => detectConfig(shapesOf(layouts.r50_e50), { multiscale: true })).kind).toBe('multi-scale SAM-DETR');
+    const { config } = detectConfig(ms);
+    expect(config).toEqual(MS_CONFIG);
+    expect(compareWithConfig(ms, config).missing).toEqual(expect.arrayContaining(['transformer.level_embed', 'input_proj.0.1.weight', 'input_proj.2.0.weight']));
+  });
+
+  it('names Deformable DETR (levels without SAM-DETR\'s decoder) in one sentence, details apart', () => {
+    const e = foreign(() => detectConfig(deformableDetrLayout()));
+    expect([e.kind, e.code]).toEqual(['Deformable DETR', 'unsupported-family']);
+    expect(e.message).toBe(`this is a Deformable DETR checkpoint, ${RUNS}`);
+    expect(e.details).toMatch(/^compared with multi-scale SAM-DETR: missing transformer\.decoder\.layers\.0\.sa_qcontent_proj\.weight, .* \(\d+ in all\); unexpected .*\(\d+ in all\)$/);
+    expect(e.missing).toContain('transformer.decoder.layers.5.point1.0.weight');
+    expect(e.unexpected).toEqual(expect.arrayContaining(['transformer.reference_points.weight', 'input_proj.3.0.weight', 'transformer.decoder.layers.0.cross_attn.sampling_offsets.weight']));
+    // Older single-scale layouts with a deformable key only are Deformable DETR too.
+    const deform = shapesOf(layouts.detr_r50);
+    deform.set('transformer.level_embed', [4, 256]);
+    expect(foreign(() => detectConfig(deform)).kind).toBe('Deformable DETR');
   });
 
   it('rejects models with none of SAM-DETR\'s weights, and unknown backbones', () => {
@@ -292,7 +369,8 @@ describe('loadStateDict on small files', () => {
     const e = await loadStateDict(bytesSource(sink.bytes())).catch((x) => x);
     expect(e).toBeInstanceOf(ForeignCheckpointError);
     expect(e.code).toBe('unsupported-family');
-    expect(e.message).toMatch(/^this is a pre-norm DETR checkpoint; .*unexpected: transformer\.encoder\.norm\.weight$/);
+    expect(e.message).toMatch(/^this is a pre-norm DETR checkpoint, a model SAM-DETR Lens does not run \(.*\)$/);
+    expect(e.unexpected).toEqual(['transformer.encoder.norm.weight']);
   });
 
   it('stops when aborted', async () => {

@@ -5,12 +5,13 @@ import { expectedStateDictShapes } from './expectedKeys';
 /**
  * Works out which model a checkpoint holds. The training `args` say it directly where they
  * exist; otherwise names and shapes of the weights do (all but DC5, which changes no weight,
- * and official DETR's head count, which changes no shape). Two families load: single-scale
- * SAM-DETR (and this project's DETR-style baseline) and official post-norm DETR
- * (facebookresearch/detr, recognised by its `[nq, hidden]` query_embed and `multihead_attn`).
- * Checkpoints of related models (pre-norm or panoptic DETR, Deformable / Conditional DETR, DINO,
- * multi-scale SAM-DETR) are named in a ForeignCheckpointError instead of failing later with a
- * pile of missing keys.
+ * and official DETR's head count, which changes no shape). Three families load: single-scale
+ * SAM-DETR (and this project's DETR-style baseline), multi-scale SAM-DETR (the official
+ * `--multiscale` models: `transformer.level_embed` and `input_proj.1`/`.2` beside the SAM
+ * decoder's point1/point2) and official post-norm DETR (facebookresearch/detr, recognised by its
+ * `[nq, hidden]` query_embed and `multihead_attn`). Checkpoints of related models (pre-norm or
+ * panoptic DETR, Deformable / Conditional DETR, DINO) are named in a ForeignCheckpointError
+ * instead of failing later with a pile of missing keys.
  */
 export type Shapes = Map<string, number[]>;
 
@@ -75,6 +76,13 @@ function fromWeights(s: Shapes, notes: string[], problems: string[]): Partial<Mo
   c.decLayers = indexCount(s, 'transformer.decoder.layers.', notes, 'decoder layers');
   c.dimFeedforward = dim('transformer.encoder.layers.0.linear1.weight') ?? dim('transformer.decoder.layers.0.linear1.weight');
   c.inputProjGroupNorm = s.has('input_proj.0.1.weight');
+  if (looksMultiscale(s)) {
+    // The deformable encoder's FFN is half of dim_feedforward (hard-coded officially): the
+    // decoder's FFN is the one that says it.
+    c.multiscale = true;
+    c.inputProjGroupNorm = true; // hard-coded officially: a checkpoint without it is damaged, and the report says what it lacks
+    c.dimFeedforward = dim('transformer.decoder.layers.0.linear1.weight') ?? (c.dimFeedforward === undefined ? undefined : c.dimFeedforward * 2);
+  }
   const l0 = 'transformer.decoder.layers.0';
   if (c.detrStyle === 'official') {
     // nheads stays unset: packed nn.MultiheadAttention weights have one shape for any head count.
@@ -103,6 +111,21 @@ function fromWeights(s: Shapes, notes: string[], problems: string[]): Partial<Mo
 }
 
 /**
+ * Multi-scale SAM-DETR's signature: the SAM decoder (point1 in its layers) with Deformable
+ * DETR's level embedding, deformable sampling or more than one input projection. Deformable
+ * DETR itself has the latter without the former.
+ */
+function looksMultiscale(s: Shapes): boolean {
+  let sam = false;
+  let levels = false;
+  for (const k of s.keys()) {
+    if (/^transformer\.decoder\.layers\.\d+\.point1\./.test(k)) sam = true;
+    if (k === 'transformer.level_embed' || /\.sampling_offsets\./.test(k) || /^input_proj\.[1-9]/.test(k)) levels = true;
+  }
+  return sam && levels;
+}
+
+/**
  * Official DETR's signature: query_embed [nq, hidden] (SAM-DETR and the baseline have [nq, 4]
  * anchor boxes there) and nn.MultiheadAttention cross-attention named `multihead_attn`.
  */
@@ -120,10 +143,13 @@ function fromArgs(a: Record<string, unknown>, officialDetr: boolean): Partial<Mo
   const bool = (k: string) => (typeof a[k] === 'boolean' ? (a[k] as boolean) : undefined);
   if (!officialDetr) c.smca = bool('smca');
   c.dilation = bool('dilation');
-  // The official SAM-DETR models put GroupNorm after input_proj only in the short (12-epoch)
-  // schedule; official DETR never has it.
+  // Only `true` is taken: false is every single-scale checkpoint's default, said by the weights too.
+  if (!officialDetr && a.multiscale === true) c.multiscale = true;
+  // The official single-scale SAM-DETR models put GroupNorm after input_proj only in the short
+  // (12-epoch) schedule; the multi-scale ones always have it; official DETR never.
   const epochs = num('epochs');
-  if (epochs !== undefined && !officialDetr) c.inputProjGroupNorm = epochs < 25;
+  if (c.multiscale) c.inputProjGroupNorm = true;
+  else if (epochs !== undefined && !officialDetr) c.inputProjGroupNorm = epochs < 25;
   c.numQueries = num('num_queries');
   c.hiddenDim = num('hidden_dim');
   c.nheads = num('nheads');
@@ -165,8 +191,9 @@ function checkFamily(s: Shapes, args: Record<string, unknown> | undefined, guess
   // DETRsegm wraps the detector (`detr.*`) and adds a box attention map and a mask head.
   if ((isOfficialDetr(guess) && args?.masks === true) || has(/^(bbox_attention|mask_head)\./)) [kind, detrVariant] = ['DETR segmentation (panoptic)', true];
   else if (s.has('label_enc.weight')) kind = deformable ? 'DINO' : 'DN-DETR';
-  else if (deformable) kind = 'Deformable DETR';
-  else if (args?.multiscale === true || has(/^input_proj\.[1-9]/)) kind = 'multi-scale SAM-DETR';
+  // Multi-scale SAM-DETR loads (looksMultiscale); the same levels without SAM's decoder are Deformable DETR's.
+  else if (guess.multiscale) return;
+  else if (deformable || has(/^input_proj\.[1-9]/)) kind = 'Deformable DETR';
   else if (has(/^transformer\.decoder\.(ref_point_head|query_scale)\./)) kind = 'Conditional DETR';
   // normalize_before: DETR adds a final encoder LayerNorm that the post-norm model lacks.
   else if (isOfficialDetr(guess) && (args?.pre_norm === true || has(/^transformer\.encoder\.norm\./))) [kind, detrVariant] = ['pre-norm DETR', true];
@@ -177,19 +204,22 @@ function checkFamily(s: Shapes, args: Record<string, unknown> | undefined, guess
   // Panoptic files hold the detector under `detr.`: compared without that prefix, what is left
   // over is what the segmentation adds.
   const inner = has(/^detr\./) ? new Map([...s].map(([k, v]) => [k.replace(/^detr\./, ''), v])) : s;
-  let closest: ModelConfig = { ...guess, decoder: 'sam' };
+  // Deformable DETR is compared with multi-scale SAM-DETR (same backbone levels and encoder),
+  // DETR's variants with post-norm DETR, the others with single-scale SAM-DETR.
+  let closest: ModelConfig = kind === 'Deformable DETR' ? { ...guess, decoder: 'sam', multiscale: true, inputProjGroupNorm: true } : { ...guess, decoder: 'sam', multiscale: false, inputProjGroupNorm: s.has('input_proj.0.1.weight') };
   if (detrVariant) {
     const w = inner === s ? guess : fromWeights(inner, [], []);
     for (const k of Object.keys(w) as (keyof ModelConfig)[]) if (w[k] === undefined) delete w[k];
     closest = { ...OFFICIAL_DETR_R50, ...w, decoder: 'detr', detrStyle: 'official', smca: false, inputProjGroupNorm: false };
   }
   const { missing, unexpected } = diffKeys(expectedStateDictShapes(closest).map(([k]) => k), inner);
-  const runs = detrVariant ? 'SAM-DETR Lens runs single-scale SAM-DETR and post-norm DETR (no masks)' : 'SAM-DETR Lens runs single-scale SAM-DETR';
+  const family = detrVariant ? 'post-norm DETR' : closest.multiscale ? 'multi-scale SAM-DETR' : 'single-scale SAM-DETR';
   throw new ForeignCheckpointError(
     kind,
-    `this is a ${kind} checkpoint; ${runs}; missing: ${listNames(missing)}; unexpected: ${listNames(unexpected)}`,
+    `this is a ${kind} checkpoint, a model SAM-DETR Lens does not run (it runs SAM-DETR, single- and multi-scale, and post-norm DETR without masks)`,
     missing,
     unexpected,
+    `compared with ${family}: missing ${listNames(missing)}; unexpected ${listNames(unexpected)}`,
   );
 }
 
@@ -216,8 +246,14 @@ export function detectConfig(shapes: Shapes, args?: Record<string, unknown>, fil
   for (const [k, v] of Object.entries(a) as [keyof ModelConfig, unknown][]) {
     if (k in w && JSON.stringify(w[k]) !== JSON.stringify(v)) notes.push(`args give ${k} = ${JSON.stringify(v)} but the weights look like ${JSON.stringify(w[k])}; following args`);
   }
+  if (a.multiscale && !w.multiscale) {
+    notes.push("args give multiscale = true but the weights have none of its keys (transformer.level_embed, input_proj.1, input_proj.2); following args");
+  }
+  const multiscale = Boolean(w.multiscale || a.multiscale);
   const fromName = dilationFromFileName(fileName);
-  if (!('dilation' in a) && fromName !== undefined) {
+  if (multiscale) {
+    // The multi-scale model reads ResNet's strides 8, 16 and 32: DC5 does not exist there.
+  } else if (!('dilation' in a) && fromName !== undefined) {
     a.dilation = fromName;
     notes.push(`DC5 (dilation) cannot be seen in the weights and ${args ? "the checkpoint's args do not say" : 'the checkpoint has no args'}: guessing dilation = ${fromName} from the file name "${fileName!.slice(0, 100)}" (${fromName ? 'it says' : 'it does not say'} dc5)`);
   } else if (!('dilation' in a)) {

@@ -18,10 +18,16 @@ export type CheckpointErrorCode =
 
 export class CheckpointError extends Error {
   readonly code: CheckpointErrorCode;
-  constructor(code: CheckpointErrorCode, message: string) {
+  /**
+   * What a reader of the one-sentence message may want next (key names, counts), kept out of
+   * the message so that it stays one sentence; a UI shows it folded away.
+   */
+  readonly details?: string;
+  constructor(code: CheckpointErrorCode, message: string, details?: string) {
     super(message);
     this.name = 'CheckpointError';
     this.code = code;
+    if (details !== undefined) this.details = details;
   }
 }
 
@@ -30,8 +36,8 @@ export class ForeignCheckpointError extends CheckpointError {
   readonly kind: string;
   readonly missing: string[];
   readonly unexpected: string[];
-  constructor(kind: string, message: string, missing: string[], unexpected: string[]) {
-    super('unsupported-family', message);
+  constructor(kind: string, message: string, missing: string[], unexpected: string[], details?: string) {
+    super('unsupported-family', message, details);
     this.name = 'ForeignCheckpointError';
     this.kind = kind;
     this.missing = missing;
