@@ -6,6 +6,7 @@
  *   npx tsx scripts/make-checkpoint.ts --variant r50_smca_e50 --seed 0 --out /tmp/r50_smca_e50.pth [--legacy] [--zip64]
  *
  * Variants: r{18,34,50,101}[_dc5][_smca]_e{epochs}, e.g. r50_e12, r50_smca_e50, r50_dc5_smca_e12;
+ * multi-scale SAM-DETR: ms_r50[_smca]_e{epochs}, e.g. ms_r50_e12, ms_r50_smca_e50;
  * official DETR: detr_r50, detr_r101, detr_r50_dc5, detr_r101_dc5 (name the file with "dc5" in it,
  * as the releases do: DC5 shows nowhere else in such a file).
  * The model's weights match the parity fixture of the same variant and seed.

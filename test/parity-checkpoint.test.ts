@@ -61,4 +61,32 @@ describe('parity through a .pth checkpoint', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  // Multi-scale SAM-DETR as the official --multiscale training writes it: model, optimizer,
+  // lr_scheduler, epoch and args (multiscale: true, 12 epochs). Recognised from its keys as
+  // multi-scale SAM-DETR (not Deformable DETR, whose level_embed and sampling_offsets it shares).
+  it('ms_r50_e12 from an official-layout training checkpoint matches the official run', async () => {
+    await useBackend('wasm');
+    const dir = mkdtempSync(join(tmpdir(), 'parity-ckpt-'));
+    try {
+      const path = join(dir, 'ms_r50_e12.pth');
+      const sink = await openFileSink(path);
+      try {
+        const { config, epochs } = variantConfig('ms_r50_e12');
+        await torchSave(sink, formulaCheckpoint(config, { seed: 0, epochs }));
+      } finally {
+        await sink.close();
+      }
+      const fx = loadFixture('ms_r50_e12');
+      expect(fx.config.multiscale).toBe(true);
+      const weights = await loadCheckpointFile(path, fx.config);
+      expect(weights.has('transformer.level_embed') && weights.has('input_proj.2.1.weight')).toBe(true);
+      const rows = compareFixture(fx, await runFixture(fx, weights));
+      console.log(formatRows(rows));
+      expect(rows.length).toBe(60);
+      expect(rows.filter((r) => !r.pass).map((r) => r.name)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

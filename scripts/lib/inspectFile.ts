@@ -37,17 +37,22 @@ export type Inspection =
       notes: string[];
       warnings: string[];
     }
-  | { file: string; ok: false; error: { code: string; message: string } };
+  | { file: string; ok: false; error: { code: string; message: string; details?: string } };
 
 const OFFICIAL_VARIANTS = ['r50_e12', 'r50_smca_e12', 'r50_e50', 'r50_smca_e50', 'r50_dc5_e12', 'r50_dc5_smca_e12', 'r50_dc5_e50', 'r50_dc5_smca_e50', 'detr_r50', 'detr_r50_dc5', 'detr_r101', 'detr_r101_dc5'];
 
 function family(c: ModelConfig): string {
   if (c.decoder === 'detr') return c.detrStyle === 'official' ? 'DETR' : 'DETR-style baseline';
-  return c.smca ? 'SAM-DETR + SMCA' : 'SAM-DETR';
+  return `${c.multiscale ? 'multi-scale ' : ''}SAM-DETR${c.smca ? ' + SMCA' : ''}`;
 }
 
-/** The official variant this configuration is, if any (the weights of the COCO releases). */
-function variantOf(c: ModelConfig): string | undefined {
+/**
+ * The official variant this configuration is, if any (the weights of the COCO releases). The
+ * multi-scale models' 12- and 50-epoch configurations are the same: the schedule comes from args.
+ */
+function variantOf(c: ModelConfig, epochs: number | undefined): string | undefined {
+  const ms = `ms_r50${c.smca ? '_smca' : ''}_e${epochs ?? 12}`;
+  if (c.multiscale) return JSON.stringify(variantConfig(ms).config) === JSON.stringify(c) && epochs !== undefined ? ms : undefined;
   return OFFICIAL_VARIANTS.find((v) => JSON.stringify(variantConfig(v).config) === JSON.stringify(c));
 }
 
@@ -81,7 +86,7 @@ export async function inspectFile(path: string): Promise<Inspection> {
     // Tied weights share one array: count it once.
     const arrays = [...new Set([...r.stateDict.values()].map((t) => t.data))];
     return {
-      file, ok: true, family: family(c), config: c, format: r.format, variant: variantOf(c), epoch: r.epoch, epochs,
+      file, ok: true, family: family(c), config: c, format: r.format, variant: variantOf(c, epochs), epoch: r.epoch, epochs,
       tensors: r.stateDict.size,
       bytes: arrays.reduce((n, d) => n + d.byteLength, 0),
       parameters: arrays.reduce((n, d) => n + d.length, 0),
@@ -92,13 +97,13 @@ export async function inspectFile(path: string): Promise<Inspection> {
   } catch (e) {
     // Node's own errors (no such file) are the user's, not the reader's: report them as refusals too.
     const err = e instanceof CheckpointError ? e : (e as NodeJS.ErrnoException)?.code === 'ENOENT' ? new CheckpointError('not-a-checkpoint', `${file} does not exist`) : asCheckpointError(e);
-    return { file, ok: false, error: { code: err.code, message: err.message } };
+    return { file, ok: false, error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } };
   }
 }
 
 /** The readable summary: a few lines per file. */
 export function describe(i: Inspection): string {
-  if (!i.ok) return `${i.file}: refused (${i.error.code}): ${i.error.message}`;
+  if (!i.ok) return `${i.file}: refused (${i.error.code}): ${i.error.message}${i.error.details ? `\n  details: ${i.error.details}` : ''}`;
   const lines = [`${i.file}: ${i.family}${i.variant ? ` (official variant ${i.variant})` : ''}, ${i.format} format`];
   const c = i.config;
   if (c) {

@@ -11,14 +11,18 @@ import { PyNamespace, PyOrderedDict, PyTuple } from './pyTypes';
  */
 
 /**
- * Variant names as the fixtures use them: r50_e12, r50_smca_e50, r50_dc5_smca_e12, r101_e50, ...
- * and official DETR's detr_r50, detr_r101, detr_r50_dc5, detr_r101_dc5 (its 500-epoch releases).
+ * Variant names as the fixtures use them: r50_e12, r50_smca_e50, r50_dc5_smca_e12, r101_e50, ...,
+ * multi-scale SAM-DETR's ms_r50_e12, ms_r50_smca_e50, ... (GroupNorm in input_proj whatever the
+ * schedule, no DC5) and official DETR's detr_r50, detr_r101, detr_r50_dc5, detr_r101_dc5 (its
+ * 500-epoch releases).
  */
 export function variantConfig(variant: string): { config: ModelConfig; epochs: number } {
   const d = /^detr_r(50|101)(_dc5)?$/.exec(variant);
   if (d) return { config: { ...OFFICIAL_DETR_R50, backbone: `resnet${d[1]}` as BackboneName, dilation: !!d[2] }, epochs: 500 };
+  const ms = /^ms_r50(_smca)?_e(\d+)$/.exec(variant);
+  if (ms) return { config: { ...OFFICIAL_R50, multiscale: true, smca: !!ms[1], inputProjGroupNorm: true }, epochs: Number(ms[2]) };
   const m = /^r(18|34|50|101)(_dc5)?(_smca)?_e(\d+)$/.exec(variant);
-  if (!m) throw new Error(`unknown variant "${variant}" (expected e.g. r50_e12, r50_smca_e50, r50_dc5_smca_e12, detr_r50, detr_r101_dc5)`);
+  if (!m) throw new Error(`unknown variant "${variant}" (expected e.g. r50_e12, r50_smca_e50, r50_dc5_smca_e12, ms_r50_e12, ms_r50_smca_e50, detr_r50, detr_r101_dc5)`);
   const epochs = Number(m[4]);
   const config: ModelConfig = {
     ...OFFICIAL_R50,
@@ -40,12 +44,12 @@ function officialArgs(c: ModelConfig, epochs: number): PyNamespace<unknown> {
     ['frozen_weights', null], ['backbone', c.backbone], ['dilation', c.dilation], ['position_embedding', 'sine'],
     ['enc_layers', c.encLayers], ['dec_layers', c.decLayers], ['dim_feedforward', c.dimFeedforward],
     ['hidden_dim', c.hiddenDim], ['dropout', f(0.1)], ['nheads', c.nheads], ['num_queries', c.numQueries],
-    ['multiscale', false], ['smca', c.smca], ['aux_loss', true],
+    ['multiscale', c.multiscale ?? false], ['smca', c.smca], ['aux_loss', true],
     ['set_cost_class', f(2)], ['set_cost_bbox', f(5)], ['set_cost_giou', f(2)],
     ['cls_loss_coef', f(2)], ['bbox_loss_coef', f(5)], ['giou_loss_coef', f(2)], ['focal_alpha', f(0.25)],
     ['dataset_file', 'coco'], ['coco_path', 'data/coco'], ['output_dir', 'output/sam_detr'], ['device', 'cuda'],
     ['seed', 42], ['resume', ''], ['start_epoch', 0], ['eval', false], ['num_workers', 2],
-    ['world_size', 8], ['dist_url', 'env://'], ['distributed', true], ['lr_linear_proj_names', []],
+    ['world_size', 8], ['dist_url', 'env://'], ['distributed', true], ['lr_linear_proj_names', []], ['lr_linear_proj_mult', f(0.1)],
   ];
   for (const [k, v] of fields) ns.attrs.set(k, v);
   return ns;
