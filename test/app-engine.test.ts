@@ -120,4 +120,46 @@ describe('inference engine', () => {
     engine.disposeAll();
     expect(tf.memory().numTensors).toBeLessThanOrEqual(base);
   });
+  // Multi-scale SAM-DETR (small, formula weights): every decoder layer's maps on its own level
+  // (layers 0-1 stride 32, 2-3 stride 16, 4-5 stride 8), encoder sampling points for a clicked
+  // cell, and no tensor left behind (the backbone's three levels included).
+  it('serves multi-scale SAM-DETR: per-layer grids of the level each layer reads, encoder sampling points', async () => {
+    const c: ModelConfig = { ...config, multiscale: true, inputProjGroupNorm: true, decLayers: 6, smca: true };
+    const engine = new Engine(() => 'cpu');
+    engine.install(0, buildModel(c, formulaWeights(c, 5)), {
+      slot: 0, name: 'ms', source: 'checkpoint', config: c, classNames: [], inputSize: 64, maxSize: 107, placeholder: false, params: 0, loadMs: 0,
+    });
+    const sc = generateScene(7, { width: 96, height: 64 });
+    const base = tf.memory().numTensors;
+    const r = await engine.detect(0, sc.pixels, 96, 64, {}, () => {});
+    expect([r.featH, r.featW]).toEqual([8, 12]); // the finest level, stride 8
+    const afterRun = tf.memory().numTensors;
+    const sl = await engine.querySlice(0, 'main', 4);
+    const grids = [[2, 3, 32], [2, 3, 32], [4, 6, 16], [4, 6, 16], [8, 12, 8], [8, 12, 8]];
+    expect(sl.layerGrids!.map((g) => [g.featH, g.featW, g.stride])).toEqual(grids);
+    sl.attention.forEach((heads, l) => {
+      expect(heads).toHaveLength(8);
+      for (const m of heads) expect(m).toHaveLength(grids[l][0] * grids[l][1]);
+      expect(heads[2].reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    });
+    sl.gaussian!.forEach((heads, l) => expect(heads[0]).toHaveLength(grids[l][0] * grids[l][1]));
+    expect(sl.salientPoints![5]).toHaveLength(8);
+    // Encoder: a clicked stride-8 cell's sampling points, 8 heads x 3 levels x 4 points, weights summing to 1 per head.
+    const pts = await engine.encoderSamplingPoints(0, 0, 8 * 12 - 1);
+    expect(pts.levels).toEqual([{ featH: 8, featW: 12, stride: 8 }, { featH: 4, featW: 6, stride: 16 }, { featH: 2, featW: 3, stride: 32 }]);
+    expect(pts.points).toHaveLength(8);
+    for (const head of pts.points) {
+      expect(head.map((lv) => lv.length)).toEqual([4, 4, 4]);
+      expect(head.flat().reduce((a, p) => a + p[2], 0)).toBeCloseTo(1, 5);
+    }
+    await expect(engine.encoderSamplingPoints(0, 0, 8 * 12)).rejects.toThrow(/out of range/);
+    await expect(engine.encoderAttention(0, 0, 3)).rejects.toThrow(/deformable/);
+    await engine.rerun(0, false, undefined, () => {});
+    expect((await engine.querySlice(0, 'off', 4)).attention[0][0]).toHaveLength(6);
+    expect(tf.memory().numTensors).toBeGreaterThan(afterRun); // the prior-off decoder run is kept
+    await engine.detect(0, sc.pixels, 96, 64, {}, () => {});
+    expect(tf.memory().numTensors).toBe(afterRun);
+    engine.disposeAll();
+    expect(tf.memory().numTensors).toBeLessThanOrEqual(base);
+  });
 });

@@ -5,7 +5,11 @@ import { useBackend } from '../src/model/backends';
 import { stateDictLayout } from '../src/model/stateDictLayout';
 import { OFFICIAL_R50, validateConfig, msDecoderLevel, type ModelConfig } from '../src/model/config';
 import { msDeformSample, msReferencePoints } from '../src/model/msDeformAttn';
+import { buildModel, msEncoderPointsOf } from '../src/model/model';
+import { formulaWeights } from '../src/model/formulaWeights';
+import { disposeEncoder } from '../src/model/dispose';
 import { configFromFixture } from '../src/parity/fixture';
+import { loadFixture } from './helpers';
 
 // Multi-scale SAM-DETR (the official --multiscale models): its state_dict layout, its config
 // checks and the deformable sampling op. Its tensor-by-tensor parity is in parity.test.ts
@@ -149,3 +153,42 @@ describe.each(['cpu', 'wasm'] as const)('deformable sampling on %s', (backend) =
   });
 });
 
+// The view of a clicked location: one token's sampling points and weights, computed for that
+// token alone, must be the official ones (the fixture's full-layer tensors, rows picked out),
+// on the padded second image too (its valid ratios scale the reference points).
+describe('one token\'s deformable sampling points (msEncoderPointsOf)', () => {
+  it('equals the official sampling locations and weights of that token (ms_r50_smca_e50, both images, all levels)', async () => {
+    await useBackend('wasm');
+    const fx = loadFixture('ms_r50_smca_e50');
+    const model = buildModel(fx.config, formulaWeights(fx.config, fx.weightSeed));
+    const img = fx.tensors.get('input.images')!;
+    const [B, , H, W] = img.shape;
+    const images = tf.tidy(() => tf.tensor4d(img.data as Float32Array, [B, 3, H, W]).transpose([0, 2, 3, 1])) as tf.Tensor4D;
+    const mask = tf.tensor3d(Float32Array.from(fx.tensors.get('input.mask')!.data), [B, H, W]);
+    const enc = model.runEncoder({ images, mask, sizes: fx.imageSizes });
+    const lq = enc.pos.shape[1]; // 12*16 + 6*8 + 3*4 = 252
+    const per = 8 * 3 * 4;
+    try {
+      for (const layer of [0, 5]) {
+        const locs = fx.tensors.get(`encoder.${layer}.sampling_locations`)!.data as Float32Array; // [B, Lq, heads, L, P, 2]
+        const wts = fx.tensors.get(`encoder.${layer}.attention_weights`)!.data as Float32Array;
+        // First, last and a middle cell of the stride-8 grid, and a token of each coarser level.
+        for (const [b, index] of [[0, 0], [0, 100], [1, 191], [1, 7], [1, 200], [0, 251]]) {
+          const t = msEncoderPointsOf(model, enc, layer, b, index);
+          expect(t.locations.shape).toEqual([8, 3, 4, 2]);
+          const gotL = await t.locations.data();
+          const gotW = await t.weights.data();
+          const row = b * lq + index;
+          gotL.forEach((v, i) => expect(Math.abs(v - locs[row * per * 2 + i]), `layer ${layer} image ${b} token ${index} location ${i}`).toBeLessThanOrEqual(1e-4 + 1e-3 * Math.abs(locs[row * per * 2 + i])));
+          gotW.forEach((v, i) => expect(Math.abs(v - wts[row * per + i])).toBeLessThanOrEqual(1e-4 + 1e-3 * Math.abs(wts[row * per + i])));
+          tf.dispose([t.locations, t.weights]);
+        }
+      }
+      expect(() => msEncoderPointsOf(model, enc, 0, 0, lq)).toThrow(/token 252 out of range/);
+    } finally {
+      disposeEncoder(enc);
+      tf.dispose([images, mask]);
+      model.dispose();
+    }
+  }, 60_000);
+});

@@ -56,6 +56,8 @@ export interface ModelConfig {
 
 /** Feature levels of multi-scale SAM-DETR (hard-coded officially). */
 export const MS_LEVELS = 3;
+/** Strides of the multi-scale levels (ResNet layer2, layer3, layer4). */
+export const MS_STRIDES = [8, 16, 32];
 /** Sampling points per head and level of its deformable encoder attention (hard-coded officially). */
 export const MS_POINTS = 4;
 

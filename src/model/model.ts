@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { type ModelConfig, validateConfig, isOfficialDetr } from './config';
-import { msEncoderLayer, msReferencePoints, type MsDeformTrace } from './msDeformAttn';
+import { msEncoderLayer, msReferencePoints, msSamplingPoints, type MsDeformTrace } from './msDeformAttn';
 import { Params } from './params';
 import type { StateDict, ImageBatch, EncoderOutput, DecoderOutput, ForwardOptions, BackboneOutput, LevelMemory } from './types';
 import { runBackbone, runBackboneStages } from './backbone';
@@ -179,6 +179,33 @@ export function msEncoderLayerTrace(model: SamDetrModel, enc: EncoderOutput, lay
     const shapes = levels.map((lv) => [lv.featH, lv.featW] as [number, number]);
     const ref = msReferencePoints(shapes, tf.stack(levels.map((lv) => lv.validRatio), 1) as tf.Tensor3D);
     return msEncoderLayer(model.params, model.config, layer, enc.layerInputs[layer], enc.pos, ref, enc.maskFlat, shapes);
+  });
+}
+
+/**
+ * Multi-scale models: where encoder layer `layer`'s deformable self-attention of one token samples
+ * (the view of a clicked location), computed for that token alone (msEncoderLayerTrace would
+ * recompute the whole layer: seconds at 800x1066). `index` is the token in the concatenated
+ * levels (level 0, stride 8, comes first: a cell y * featW + x of the finest grid).
+ * Returns locations [heads, L, P, 2] (x, y relative to each level's padded map) and weights
+ * [heads, L, P].
+ */
+export function msEncoderPointsOf(model: SamDetrModel, enc: EncoderOutput, layer: number, b: number, index: number): MsDeformTrace {
+  const levels = enc.levels;
+  if (!levels) throw new Error('msEncoderPointsOf needs a multi-scale model');
+  const c = model.config;
+  const total = enc.pos.shape[1];
+  if (!Number.isInteger(index) || index < 0 || index >= total) throw new Error(`token ${index} out of range 0..${total - 1}`);
+  if (!Number.isInteger(layer) || layer < 0 || layer >= c.encLayers) throw new Error(`encoder layer ${layer} out of range 0..${c.encLayers - 1}`);
+  return tidyObject(() => {
+    const shapes = levels.map((lv) => [lv.featH, lv.featW] as [number, number]);
+    const vr = tf.stack(levels.map((lv) => lv.validRatio.slice([b, 0], [1, 2])), 1) as tf.Tensor3D; // [1, L, 2]
+    const ref = msReferencePoints(shapes, vr).slice([0, index, 0, 0], [1, 1, shapes.length, 2]) as tf.Tensor4D;
+    const at = (x: tf.Tensor3D) => x.slice([b, index, 0], [1, 1, c.hiddenDim]) as tf.Tensor3D;
+    const query = tf.add(at(enc.layerInputs[layer]), at(enc.pos)) as tf.Tensor3D;
+    const t = msSamplingPoints(model.params, c, `transformer.encoder.layers.${layer}.self_attn`, query, ref, shapes);
+    const [, heads, L, P] = t.weights.shape;
+    return { locations: t.locations.reshape([heads, L, P, 2]), weights: t.weights.reshape([heads, L, P]) };
   });
 }
 

@@ -8,10 +8,11 @@ import {
   buildModel, preprocess, postprocess, postprocessSoftmax, encoderAttentionRow, disposeEncoder, disposeDecoder, loadCheckpoint,
   type SamDetrModel,
 } from './modelApi';
+import { msEncoderPointsOf } from '../model/model';
 import type { DecoderOutput, EncoderOutput, StateDict, Detection } from '../model/types';
-import { classLogits, isOfficialDetr, type ModelConfig } from '../model/config';
+import { MS_STRIDES, classLogits, isOfficialDetr, msDecoderLevel, type ModelConfig } from '../model/config';
 import { readSafetensorsBlob } from '../weights/safetensors';
-import type { BackendName, EncoderSlice, ModelCard, ModelInfo, Progress, QuerySlice, RunResult, StageTiming, Variant } from './messages';
+import type { BackendName, EncoderPointsSlice, EncoderSlice, LayerGrid, ModelCard, ModelInfo, Progress, QuerySlice, RunResult, StageTiming, Variant } from './messages';
 
 export type ProgressFn = (p: Progress) => void;
 
@@ -153,7 +154,8 @@ export class Engine {
         await enc.memory.data();
         lap('encoder');
       } finally {
-        tf.dispose([bb.features, bb.mask, bb.pos]);
+        // Multi-scale: every level (the top-level fields are the last one's).
+        tf.dispose([bb.features, bb.mask, bb.pos, ...(bb.levels ?? []).flatMap((lv) => [lv.features, lv.mask, lv.pos])]);
       }
     } finally {
       pre.batch.images.dispose();
@@ -227,7 +229,10 @@ export class Engine {
     if (!Number.isInteger(query) || query < 0 || query >= nq) throw new Error(`query ${query} out of range 0..${nq - 1}`);
     const L = dec.layers.length;
     const H = s.model.config.nheads;
-    const hw = run.enc.featH * run.enc.featW;
+    // Each layer's attention grid: one map for all layers, or (multi-scale) the level it reads.
+    const grids = this.layerGrids(s, run);
+    const hws = grids ? grids.map((g) => g.featH * g.featW) : dec.layers.map(() => run.enc.featH * run.enc.featW);
+    const offsets = hws.map((_, l) => hws.slice(0, l).reduce((a, n) => a + n, 0) * H);
     const l0 = dec.layers[0];
     // Gather each kind for all layers into one tensor, so there is one download per kind.
     const pick3 = (get: (l: (typeof dec.layers)[number]) => tf.Tensor | undefined) => {
@@ -239,9 +244,10 @@ export class Engine {
         return tf.slice(x, begin, size).reshape([-1]);
       })));
     };
+    // Concatenated, not stacked: multi-scale layers' maps differ in size.
     const pickMap = (get: (l: (typeof dec.layers)[number]) => tf.Tensor4D | undefined) => {
       if (!get(l0)) return null;
-      return tf.tidy(() => tf.stack(dec.layers.map((l) => tf.slice(get(l)!, [0, 0, query, 0], [1, H, 1, hw]).reshape([-1]))));
+      return tf.tidy(() => tf.concat(dec.layers.map((l, i) => tf.slice(get(l)!, [0, 0, query, 0], [1, H, 1, hws[i]]).reshape([-1]))));
     };
     const tensors = {
       ref: pick3((l) => l.referenceBoxes), // absent for official DETR (no reference boxes)
@@ -261,7 +267,7 @@ export class Engine {
       ]);
       const rows = (a: Float32Array, n: number) => Array.from({ length: L }, (_, l) => Array.from(a.subarray(l * n, (l + 1) * n)));
       const pts = (a: Float32Array) => rows(a, H * 2).map((r) => Array.from({ length: H }, (_, h) => [r[2 * h], r[2 * h + 1]]));
-      const maps = (a: Float32Array) => Array.from({ length: L }, (_, l) => Array.from({ length: H }, (_, h) => a.slice((l * H + h) * hw, (l * H + h + 1) * hw)));
+      const maps = (a: Float32Array) => Array.from({ length: L }, (_, l) => Array.from({ length: H }, (_, h) => a.slice(offsets[l] + h * hws[l], offsets[l] + (h + 1) * hws[l])));
       // Each layer's best real class and its score: sigmoid (SAM-DETR), or softmax with "no object" (official DETR).
       const cfg = s.model.config;
       const C = classLogits(cfg);
@@ -284,9 +290,48 @@ export class Engine {
         slot, variant, query, layers: L, heads: H, featH: run.enc.featH, featW: run.enc.featW,
         referenceBoxes: ref ? rows(ref, 4) : null, roiBoxes: roi ? rows(roi, 4) : null, salientPoints: sal ? pts(sal) : null,
         smcaScales: scales ? pts(scales) : null, attention: maps(attn!), gaussian: gauss ? maps(gauss) : null, predictions,
+        ...(grids ? { layerGrids: grids } : {}),
       };
     } finally {
       for (const t of Object.values(tensors)) t?.dispose();
+    }
+  }
+
+  /** Multi-scale models: per decoder layer, the level its cross-attention reads (coarse to fine); null for one map. */
+  private layerGrids(s: Slot, run: Run): LayerGrid[] | null {
+    const levels = run.enc.levels;
+    if (!levels) return null;
+    return Array.from({ length: s.model.config.decLayers }, (_, l) => {
+      const lv = msDecoderLevel(l);
+      return { featH: levels[lv].featH, featW: levels[lv].featW, stride: MS_STRIDES[lv] };
+    });
+  }
+
+  /**
+   * Multi-scale models: where encoder layer `layer`'s deformable attention of one cell of the
+   * stride-8 grid (index = y * featW + x of RunResult's featH x featW) samples, per head, level
+   * and point, with its attention weight.
+   */
+  async encoderSamplingPoints(slot: number, layer: number, index: number): Promise<EncoderPointsSlice> {
+    const s = this.slot(slot);
+    const run = s.run;
+    if (!run) throw new Error('run a detection first');
+    const levels = run.enc.levels;
+    if (!levels) throw new Error('this model has no deformable encoder (single-scale: ask for encoder attention)');
+    const l = Math.min(s.model.config.encLayers - 1, Math.max(0, layer));
+    const cells = run.enc.featH * run.enc.featW;
+    if (!Number.isInteger(index) || index < 0 || index >= cells) throw new Error(`cell ${index} out of range 0..${cells - 1}`);
+    const t = msEncoderPointsOf(s.model, run.enc, l, 0, index);
+    try {
+      const [loc, w] = await Promise.all([t.locations.data(), t.weights.data()]);
+      const [heads, L, P] = t.weights.shape;
+      const points = Array.from({ length: heads }, (_, h) => Array.from({ length: L }, (_, lv) => Array.from({ length: P }, (_, p) => {
+        const i = (h * L + lv) * P + p;
+        return [loc[2 * i], loc[2 * i + 1], w[i]];
+      })));
+      return { slot, layer: l, index, heads, levels: levels.map((lv, i) => ({ featH: lv.featH, featW: lv.featW, stride: MS_STRIDES[i] })), points };
+    } finally {
+      tf.dispose([t.locations, t.weights]);
     }
   }
 

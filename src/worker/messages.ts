@@ -70,6 +70,35 @@ export interface QuerySlice {
   gaussian: Float32Array[][] | null;
   /** [L] per-layer prediction of this query: best class, its score, box (sigmoid cxcywh norm). */
   predictions: { label: number; score: number; box: number[] }[];
+  /**
+   * Multi-scale models only: [L] the grid each layer's attention, gaussian and roiBoxes refer
+   * to (layers 0-1 stride 32, 2-3 stride 16, 4-5 stride 8); absent: every layer is featH x featW.
+   */
+  layerGrids?: LayerGrid[];
+}
+
+/** A feature grid: featH x featW cells of `stride` pixels of the padded input. */
+export interface LayerGrid {
+  featH: number;
+  featW: number;
+  stride: number;
+}
+
+/** Multi-scale models: where the deformable encoder attention of one stride-8 cell samples. */
+export interface EncoderPointsSlice {
+  slot: number;
+  layer: number;
+  /** The cell, y * featW + x of the stride-8 grid (RunResult's featH x featW). */
+  index: number;
+  heads: number;
+  /** Per level (strides 8, 16, 32): its grid. */
+  levels: LayerGrid[];
+  /**
+   * [heads][levels][points] = [x, y, weight]: x, y relative to that level's padded map
+   * (x * featW * stride = pixels of the padded input; may fall outside [0, 1], where the
+   * sample reads zeros), weight the softmax over the head's levels x points.
+   */
+  points: number[][][][];
 }
 
 export interface EncoderSlice {
