@@ -577,6 +577,12 @@ test('an official DETR checkpoint loads, detects, and the view says what DETR la
   await page.locator('[data-testid=attention-map]').first().waitFor({ timeout: 30_000 });
   assert((await page.locator('[data-testid=salient-point]').count()) === 0, 'DETR shows salient points');
   assert((await page.getByTestId('reference-box').count()) === 1, "the layer's predicted box is not drawn");
+  // The zoo panel names the release this file is (R50, DC5 from its name), and only that one.
+  await page.getByTestId('zoo-panel').locator('summary').click();
+  const zoo = await page.getByTestId('zoo-entry').evaluateAll((rows) => rows.map((r) => [r.querySelector('a')?.textContent, (r as HTMLElement).dataset.loaded]));
+  assert(zoo.length === 16, `${zoo.length} zoo entries, expected 12 SAM-DETR + 4 DETR`);
+  const marked = zoo.filter(([, l]) => l !== 'no').map(([n, l]) => `${n} ${l}`);
+  assert(marked.length === 1 && marked[0] === 'DETR-R50-DC5 yes', 'zoo panel marks: ' + marked.join(', '));
   rmSync(dir, { recursive: true, force: true });
 }, 180_000);
 

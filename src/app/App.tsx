@@ -33,6 +33,7 @@ import { HelpOverlay } from './components/HelpOverlay';
 import { ConvergenceView } from './components/ConvergenceView';
 import { DomainWarning } from './components/DomainWarning';
 import { StoredCheckpoints } from './components/StoredCheckpoints';
+import { ZooPanel } from './components/ZooPanel';
 import { CompareAttention } from './components/CompareAttention';
 
 const BASE = import.meta.env.BASE_URL;
@@ -228,6 +229,7 @@ export function App() {
             {slice0 && s.query !== null && s.mode === 'decoder' && <LayerTable query={s.query} slice={slice0} layer={layer} maxLayer={maxLayer} info={info0} dispatch={dispatch} />}
             <ModelPanel info={info0} missing={st.missing} inputSize={inputSize} onInputSize={setInputSize} />
             <StoredCheckpoints shelf={session.shelf} state={st.shelf} current={modelName} onLoad={(m) => dispatch({ type: 'setModel', model: m })} />
+            <ZooPanel models={st.models} />
             {mainRun && <TimingsPanel timings={[...mainRun.timings, ...(offRun?.timings ?? []).filter((t) => t.stage.includes('prior'))]} onRerun={() => setRunCount((c) => c + 1)} />}
             <ExportPanel
               canExportImage={!!img} canExportCoco={!!primaryRun && !!img}

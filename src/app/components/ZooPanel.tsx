@@ -1,0 +1,61 @@
+import type { ModelInfo } from '../../worker/messages';
+import { ZOO, zooMatches, type ZooEntry } from '../zoo';
+
+interface Props {
+  /** The models loaded in the two views (either may be absent). */
+  models: (ModelInfo | null | undefined)[];
+}
+
+/**
+ * The official model zoos (12 SAM-DETR, 4 DETR checkpoints) with their COCO AP, which of them
+ * is loaded now, and where each is published. The links open the publisher's page; the app
+ * itself fetches nothing from them: the user downloads a file and drops it here.
+ */
+export function ZooPanel({ models }: Props) {
+  const loaded = new Map<ZooEntry, 'yes' | 'maybe'>();
+  for (const m of models) {
+    if (m?.source !== 'checkpoint') continue;
+    const hits = zooMatches(m.config, m.epoch);
+    for (const z of hits) if (loaded.get(z) !== 'yes') loaded.set(z, hits.length === 1 ? 'yes' : 'maybe');
+  }
+  return (
+    <details className="zoo" data-testid="zoo-panel">
+      <summary>Official model zoo ({ZOO.length} checkpoints)</summary>
+      <p className="muted small">
+        COCO val AP as published. Download a <code>.pth</code> from its page and drop it here; it is read in this browser and kept for later visits.
+      </p>
+      <table className="zoo-table">
+        <thead>
+          <tr>
+            <th scope="col">model</th>
+            <th scope="col">epochs</th>
+            <th scope="col">AP</th>
+            <th scope="col">
+              <span className="sr-only">loaded</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {ZOO.map((z) => {
+            const state = loaded.get(z);
+            return (
+              <tr key={z.url} data-testid="zoo-entry" data-loaded={state ?? 'no'} className={state ? 'on' : ''}>
+                <td>
+                  <a href={z.url} target="_blank" rel="noreferrer noopener" title={`${z.name}, ${z.epochs} epochs: the publisher's download page`}>
+                    {z.name}
+                  </a>
+                </td>
+                <td>{z.epochs}</td>
+                <td>{z.ap.toFixed(1)}</td>
+                <td>{state === 'yes' ? 'loaded' : state === 'maybe' ? 'loaded?' : ''}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {[...loaded.values()].includes('maybe') && (
+        <p className="muted small">"loaded?": the file does not say its schedule, so it could be either of the marked releases.</p>
+      )}
+    </details>
+  );
+}
