@@ -85,6 +85,17 @@ describe('peak memory does not grow with depth', () => {
     expect(six.transient).toBeLessThan(1.5 * one.transient);
   });
 
+  // Multi-scale: three levels (strides 8, 16, 32) through the deformable encoder, whose layers
+  // each free their intermediates too (its decoder must have six layers: no one-layer case).
+  it('multi-scale encoder: six layers need about the working set of one', async () => {
+    const ms: ModelConfig = { ...SMALL, multiscale: true, decLayers: 6, hiddenDim: 64 };
+    const one = await measure({ ...ms, encLayers: 1 }, 'encoder');
+    const six = await measure({ ...ms, encLayers: 6 }, 'encoder');
+    expect(six.retained).toBeGreaterThan(one.retained);
+    // Measured: 1.03x one layer's transient with a tidy per layer, 1.56x without.
+    expect(six.transient).toBeLessThan(1.2 * one.transient);
+  });
+
   it('the separable RoIAlign frees each window position before the next', async () => {
     const [h, w, c, nq] = [20, 64, 256, 40]; // 64 columns: windows of ceil(64/7)+2 = 12 positions
     const features = tf.randomUniform([1, h, w, c], -1, 1, 'float32', 3) as tf.Tensor4D;
