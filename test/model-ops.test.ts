@@ -80,17 +80,32 @@ describe('Semantics Aligner ops against loop-by-loop references', () => {
       [0, 0, 13, 9], // the whole map
       [5.1, 2.2, 5.1 + 7 * 1.0000001, 2.2 + 7], // extent right at an integer multiple of 7
     ];
-    for (const form of ['dense', 'separable'] as const) {
+    // 'separable' also in chunks of 4 RoIs (the last chunk partial), as large maps run it.
+    for (const [form, chunk] of [['dense', undefined], ['separable', undefined], ['separable', 4 * 7 * W * C]] as const) {
       // A fresh tensor per form: tfjs-wasm caches the packed right operand of a batch-1 matMul by its
       // data buffer, so reusing one buffer under another shape as a right operand gives stale results.
       const feats = tf.tensor4d(f, [1, H, W, C]);
-      const out = roiAlign(feats, tf.tensor3d(boxes.flat(), [1, boxes.length, 4]) as tf.Tensor3D, form);
+      const out = roiAlign(feats, tf.tensor3d(boxes.flat(), [1, boxes.length, 4]) as tf.Tensor3D, form, chunk);
       const got = await out.data();
       boxes.forEach((b, i) => {
         const ref = roiAlignReference(f, H, W, C, b);
-        for (let k = 0; k < ref.length; k++) expect(Math.abs(got[i * 49 * C + k] - ref[k]), `${form} box ${i}`).toBeLessThan(1e-5);
+        for (let k = 0; k < ref.length; k++) expect(Math.abs(got[i * 49 * C + k] - ref[k]), `${form} ${chunk ?? ''} box ${i}`).toBeLessThan(1e-5);
       });
     }
+  });
+
+  it('roiAlign in chunks of RoIs equals one product, per image of a batch of two', async () => {
+    const H = 9, W = 13, C = 5;
+    const r = rng(3);
+    const f = Float32Array.from({ length: 2 * H * W * C }, () => r() * 2 - 1);
+    const boxes = Array.from({ length: 2 * 5 }, () => { const x = r() * 10 - 1, y = r() * 7 - 1; return [x, y, x + 0.5 + r() * 6, y + 0.5 + r() * 5]; });
+    const run = async (chunk?: number) => (await roiAlign(tf.tensor4d(f, [2, H, W, C]), tf.tensor3d(boxes.flat(), [2, 5, 4]) as tf.Tensor3D, 'separable', chunk).data());
+    const whole = await run();
+    const chunked = await run(3 * 7 * W * C); // chunks of 3, 2 per image
+    whole.forEach((v, i) => expect(Math.abs(chunked[i] - v)).toBeLessThan(1e-6));
+    // Each image's RoIs read that image: against the reference for image 1's first box.
+    const ref = roiAlignReference(f.subarray(H * W * C), H, W, C, boxes[5]);
+    for (let k = 0; k < ref.length; k++) expect(Math.abs(chunked[5 * 49 * C + k] - ref[k])).toBeLessThan(1e-5);
   });
 
   it('gridSamplePoints matches grid_sample with zero padding, including points near and past the border', async () => {

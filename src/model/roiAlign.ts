@@ -20,6 +20,13 @@ export const POOL = 7;
 const DENSE_LIMIT = 4_000_000;
 
 /**
+ * Floats of the separable form's row product ([RoIs*7, W*C]) made at once (64 MiB); more RoIs
+ * go in chunks. At multi-scale SAM-DETR's stride 8 (800x1066: W = 134, C = 256) all 300 RoIs
+ * at once were 275 MB, the largest tensor of the decoder.
+ */
+export const ROW_PRODUCT_CHUNK_FLOATS = 1 << 24;
+
+/**
  * Averaged sampling weights along one axis. start, length: [R] (RoI start after the
  * aligned -0.5 shift, and its extent, not clamped to 1); size: the feature map's extent
  * on this axis. Returns [R, 7, size].
@@ -62,7 +69,7 @@ function boxAxisWeights(flat: tf.Tensor2D, axis: 0 | 1, size: number): tf.Tensor
  * features: [B, H, W, C]; boxes: [B, nq, 4] x1y1x2y2 in feature cells (before the -0.5 shift).
  * Returns [B*nq, 7, 7, C]. No gradient flows to the boxes (as in torchvision).
  */
-export function roiAlign(features: tf.Tensor4D, boxes: tf.Tensor3D, form: 'auto' | 'dense' | 'separable' = 'auto'): tf.Tensor4D {
+export function roiAlign(features: tf.Tensor4D, boxes: tf.Tensor3D, form: 'auto' | 'dense' | 'separable' = 'auto', rowChunkFloats = ROW_PRODUCT_CHUNK_FLOATS): tf.Tensor4D {
   const [b, h, w, c] = features.shape;
   const nq = boxes.shape[1];
   const flat = boxes.reshape([b * nq, 4]) as tf.Tensor2D;
@@ -76,9 +83,29 @@ export function roiAlign(features: tf.Tensor4D, boxes: tf.Tensor3D, form: 'auto'
     const dense = tf.mul(ay.reshape([b, nq, POOL, 1, h, 1]), ax.reshape([b, nq, 1, POOL, 1, w])).reshape([b, nq * POOL * POOL, h * w]);
     return tf.matMul(dense, features.reshape([b, h * w, c])).reshape([b * nq, POOL, POOL, c]) as tf.Tensor4D;
   }
-  // Rows first: [B, nq*7, H] @ [B, H, W*C] -> [B, nq*7, W*C]
-  const t = tf.matMul(ay.reshape([b, nq * POOL, h]), features.reshape([b, h, w * c])).reshape([b * nq * POOL * w, c]);
-  return columnsInWindows(t, ax, b * nq, w, c);
+  const step = Math.max(1, Math.floor(rowChunkFloats / (POOL * w * c)));
+  if (b * nq <= step) {
+    // Rows first: [B, nq*7, H] @ [B, H, W*C] -> [B, nq*7, W*C]
+    const t = tf.matMul(ay.reshape([b, nq * POOL, h]), features.reshape([b, h, w * c])).reshape([b * nq * POOL * w, c]);
+    return columnsInWindows(t, ax, b * nq, w, c);
+  }
+  // Large maps: the same per chunk of an image's RoIs, each chunk's row product freed before the next.
+  const parts: tf.Tensor4D[] = [];
+  for (let i = 0; i < b; i++) {
+    const image = b === 1 ? features.reshape([1, h, w * c]) : features.slice([i, 0, 0, 0], [1, h, w, c]).reshape([1, h, w * c]);
+    for (let q = 0; q < nq; q += step) {
+      const m = Math.min(step, nq - q);
+      const r0 = i * nq + q;
+      parts.push(tf.tidy(() => {
+        const t = tf.matMul(ay.slice([r0, 0, 0], [m, POOL, h]).reshape([1, m * POOL, h]), image).reshape([m * POOL * w, c]);
+        return columnsInWindows(t, ax.slice([r0, 0, 0], [m, POOL, w]) as tf.Tensor3D, m, w, c);
+      }));
+    }
+    if (image !== features) image.dispose();
+  }
+  const out = tf.concat(parts, 0) as tf.Tensor4D;
+  tf.dispose(parts);
+  return out;
 }
 
 /**
