@@ -4,6 +4,7 @@
  *
  *   npx tsx scripts/bench-browser.ts [--json] [--build | --no-build] [--runs N] [--official-runs N]
  *     [--size 800x1066] [--skip-official] [--official-backends wasm[,webgl,webgpu]]
+ *     [--official-variants official,official_ms,official_detr]
  *     [--backends wasm,webgl,webgpu] [--load-runs N] [--interactions N] [--memory-runs 20]
  *     [--only official,bundled,load,interaction]
  *
@@ -11,8 +12,8 @@
  * --no-build never builds. `npm run bench` runs this after its Node rows (scripts/bench.ts).
  *
  * What it measures (medians after one warm-up run; each backend in a fresh page and worker):
- * - official: the official-size model (ResNet-50 + SMCA, 300 queries, formula weights) at 800x1066,
- *   per backend of --official-backends (default wasm only: on SwiftShader, webgl/webgpu take many
+ * - official, official_ms, official_detr: the official-size models of src/bench/officialVariants.ts
+ *   (SAM-DETR R50 + SMCA, R50-MS + SMCA, DETR-R50; formula weights) at 800x1066, per backend of --official-backends (default wasm only: on SwiftShader, webgl/webgpu take many
  *   minutes per run; the rows not run are recorded with `skipped` and the reason).
  * - bundled: the bundled default model (public/models/index.json) at its input size, per backend.
  *   Both run in the app's own inference worker and Engine (`index.html?bench`, src/bench/): stages
@@ -49,6 +50,7 @@ import type { StageTimes } from '../src/bench/engineRun';
 import { median, medians } from '../src/bench/engineRun';
 import type { BackendProbe } from '../src/bench/benchHandler';
 import type { InitResult } from '../src/worker/messages';
+import { OFFICIAL_VARIANTS, OFFICIAL_VARIANT_NAMES, type OfficialVariant } from '../src/bench/officialVariants';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
@@ -67,6 +69,8 @@ export interface BrowserBenchOptions {
   size: string;
   skipOfficial: boolean;
   officialBackends: Backend[];
+  /** Which official-size models (src/bench/officialVariants.ts); default all three. */
+  officialVariants: OfficialVariant[];
   backends: Backend[];
   loadRuns: number;
   interactions: number;
@@ -93,12 +97,21 @@ export const BROWSER_ARG_OPTIONS = {
   'no-build': { type: 'boolean', default: false },
   'official-runs': { type: 'string' },
   'official-backends': { type: 'string' },
+  'official-variants': { type: 'string' },
   backends: { type: 'string' },
   'load-runs': { type: 'string' },
   interactions: { type: 'string' },
   'memory-runs': { type: 'string' },
   only: { type: 'string' },
 } as const;
+
+function parseVariants(v: string | undefined): OfficialVariant[] {
+  if (!v) return [...OFFICIAL_VARIANT_NAMES];
+  const out = v.split(',').map((x) => x.trim());
+  const bad = out.filter((x) => !(OFFICIAL_VARIANT_NAMES as string[]).includes(x));
+  if (bad.length) throw new Error(`unknown --official-variants ${bad.join(', ')} (known: ${OFFICIAL_VARIANT_NAMES.join(', ')})`);
+  return out as OfficialVariant[];
+}
 
 /** Options from parsed command-line values (shared with scripts/bench.ts). */
 export function browserOptions(v: Record<string, string | boolean | undefined>): BrowserBenchOptions {
@@ -111,6 +124,7 @@ export function browserOptions(v: Record<string, string | boolean | undefined>):
     size: (v.size as string) ?? '800x1066',
     skipOfficial: !!v['skip-official'],
     officialBackends: parseBackends(v['official-backends'] as string | undefined, ['wasm']),
+    officialVariants: parseVariants(v['official-variants'] as string | undefined),
     backends: parseBackends(v.backends as string | undefined, [...BACKENDS]),
     loadRuns: Number(v['load-runs'] ?? 3),
     interactions: Number(v.interactions ?? 10),
@@ -218,12 +232,13 @@ function rowMeta(init: InitResult & { threadsNote?: string }, probe: BackendProb
 // a/b/e: model timings and memory in the bench worker
 
 async function modelRows(
-  browser: Browser, url: string, kind: 'official' | 'bundled', backends: Backend[], o: BrowserBenchOptions, log: (s: string) => void, bundledName: string,
+  browser: Browser, url: string, kind: OfficialVariant | 'bundled', backends: Backend[], o: BrowserBenchOptions, log: (s: string) => void, bundledName: string,
 ): Promise<{ rows: Json; memory: Json }> {
+  const official = kind !== 'bundled';
   const rows: Json = {};
   const memory: Json = {};
   const [H, W] = o.size.split('x').map(Number);
-  const runs = kind === 'official' ? (o.officialRuns ?? o.runs ?? 3) : (o.runs ?? 5);
+  const runs = official ? (o.officialRuns ?? o.runs ?? 3) : (o.runs ?? 5);
   for (const b of backends) {
     const key = `${b}_chromium`;
     const t0 = Date.now();
@@ -237,9 +252,9 @@ async function modelRows(
       }
       const { ctx, page, init, probe } = opened;
       try {
-        const perRun = kind === 'official' ? 3_600_000 : 900_000;
-        const load = kind === 'official'
-          ? await call<{ loadMs: number }>(page, 'loadOfficial', [H, W], 900_000)
+        const perRun = official ? 3_600_000 : 900_000;
+        const load = official
+          ? await call<{ loadMs: number }>(page, 'loadOfficial', [H, W, kind], 900_000)
           : await call<{ loadMs: number }>(page, 'loadBundled', [bundledName], 300_000);
         const warm = await call<StageTimes>(page, 'run', [], perRun);
         log(`  warm-up ${round(warm.total_ms)} ms`);
@@ -254,7 +269,7 @@ async function modelRows(
           }
         }
         const row: Json = { ...medians(timed), load_ms: round(load.loadMs), runs, ...rowMeta(init, probe) };
-        if (o.size !== '800x1066' && kind === 'official') row.size = o.size;
+        if (o.size !== '800x1066' && official) row.size = o.size;
         rows[key] = row;
         if (before) {
           const after = await call<{ numTensors: number; numBytes: number }>(page, 'memory');
@@ -413,7 +428,7 @@ export function formatTable(r: Json): string[] {
   };
   lines.push(`| model | backend | ${cols.map((c) => c.replace('_ms', '').replace('decoder_rerun', 'decoder re-run')).join(' | ')} |`);
   lines.push(`|---|---|${cols.map(() => '---').join('|')}|`);
-  rowsOf('official R50+SMCA', r.official as Json | undefined);
+  for (const v of OFFICIAL_VARIANT_NAMES) rowsOf(OFFICIAL_VARIANTS[v].label, r[v] as Json | undefined);
   rowsOf(`bundled ${((r.bundled as Json | undefined)?.name as string) ?? ''}`, r.bundled as Json | undefined);
   const mem = r.memory_chromium as Record<string, Json> | undefined;
   if (mem) for (const [b, m] of Object.entries(mem)) lines.push(`memory (Chromium ${b}) over ${m.runs} runs: tensors ${m.tensors_before} -> ${m.tensors_after}, bytes ${m.bytes_before} -> ${m.bytes_after}`);
@@ -453,8 +468,10 @@ export async function runBrowserBench(o: BrowserBenchOptions, log: (s: string) =
         for (const b of BACKENDS) {
           if (!o.officialBackends.includes(b)) skipped[`${b}_chromium`] = { skipped: `opt-in (--official-backends ${b}): on a software (SwiftShader) ${b} the official-size model takes many minutes per run` };
         }
-        const { rows } = await modelRows(browser, srv.url, 'official', o.officialBackends, o, log, bundledName);
-        result.official = { ...rows, ...skipped };
+        for (const variant of o.officialVariants) {
+          const { rows } = await modelRows(browser, srv.url, variant, o.officialBackends, o, log, bundledName);
+          result[variant] = { ...rows, ...skipped };
+        }
       }
     }
     if (want('bundled')) {

@@ -8,8 +8,9 @@
  * into one result. Medians over --runs runs (Node: 5; Chromium: 3 official, 5 bundled) after one
  * warm-up, per stage, through the app's Engine (src/bench/engineRun.ts: the same code in Node and
  * in the browser worker):
- * - official: the official-size model (ResNet-50, SMCA, 300 queries, formula weights) at 800x1066
- *   (--skip-official skips these rows in Node and Chromium);
+ * - official, official_ms, official_detr: the official-size SAM-DETR R50 + SMCA, multi-scale
+ *   SAM-DETR R50-MS + SMCA and DETR-R50 (src/bench/officialVariants.ts; formula weights) at 800x1066
+ *   (--official-variants picks some; --skip-official skips these rows in Node and Chromium);
  * - bundled: the bundled default model (public/models/index.json) at its own input size;
  * - decoder-only re-run with the SMCA prior off on the cached encoder output (the SMCA on/off view);
  * - tensor count and bytes before and after 20 runs;
@@ -17,7 +18,7 @@
  *   right after our Node backbone, reported as a ratio (skipped, with the reason, without python3-torch).
  *
  * JSON keys (--json prints one object):
- *   official.wasm_node.{preprocess_ms, backbone_ms, encoder_ms, decoder_ms, postprocess_ms, trace_ms,
+ *   official[_ms|_detr].wasm_node.{preprocess_ms, backbone_ms, encoder_ms, decoder_ms, postprocess_ms, trace_ms,
  *     total_ms, decoder_rerun_ms, detect_wall_ms, runs}
  *   official.<wasm|webgl|webgpu>_chromium.{the same, load_ms, threads (wasm), software, device}
  *     or {skipped: reason} / {error}
@@ -39,7 +40,8 @@ import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { useBackend } from '../src/model/backends';
 import { buildModel } from '../src/model/model';
-import { OFFICIAL_R50, type ModelConfig } from '../src/model/config';
+import type { ModelConfig } from '../src/model/config';
+import { OFFICIAL_VARIANTS } from '../src/bench/officialVariants';
 import { formulaWeights } from '../src/model/formulaWeights';
 import { readSafetensors } from '../src/weights/safetensors';
 import { generateScene } from '../src/data/scene';
@@ -102,17 +104,20 @@ async function main() {
   const engine = new Engine(() => 'wasm');
   if (!values['skip-official']) {
     const [H, W] = values.size!.split('x').map(Number);
-    const config: ModelConfig = { ...OFFICIAL_R50, smca: true, inputProjGroupNorm: false };
     const short = Math.min(H, W);
-    engine.install(0, buildModel(config, formulaWeights(config, 0)), benchInfo('official', config, short, 1333));
     const rgb = new Uint8ClampedArray(H * W * 3).map((_, i) => (i * 7919) % 251);
-    const { out } = await benchEngine(`official R50 SMCA @${H}x${W} (wasm, Node)`, engine, rgb, W, H, { inputSize: short, maxSize: 1333 }, true);
-    result.official = { wasm_node: out };
-    engine.disposeAll();
-    const ref = torchResnet50(H, W);
-    const bb = out.backbone_ms as number;
-    result.reference = { torch_resnet50_ms: ref.ms, note: ref.note, backbone_ratio_wasm_node: ref.ms ? Math.round((bb / ref.ms) * 100) / 100 : null };
-    log(ref.ms ? `reference: PyTorch ResNet-50 @${H}x${W} ${ref.ms} ms; our backbone (wasm, Node) is ${(bb / ref.ms).toFixed(2)}x that` : `reference: ${ref.note}`);
+    for (const variant of browserOpts.officialVariants) {
+      const v = OFFICIAL_VARIANTS[variant];
+      engine.install(0, buildModel(v.config, formulaWeights(v.config, 0)), benchInfo(variant, v.config, short, 1333));
+      const { out } = await benchEngine(`${v.label} @${H}x${W} (wasm, Node)`, engine, rgb, W, H, { inputSize: short, maxSize: 1333 }, v.smca);
+      result[variant] = { wasm_node: out };
+      engine.disposeAll();
+      if (variant !== 'official') continue;
+      const ref = torchResnet50(H, W);
+      const bb = out.backbone_ms as number;
+      result.reference = { torch_resnet50_ms: ref.ms, note: ref.note, backbone_ratio_wasm_node: ref.ms ? Math.round((bb / ref.ms) * 100) / 100 : null };
+      log(ref.ms ? `reference: PyTorch ResNet-50 @${H}x${W} ${ref.ms} ms; our backbone (wasm, Node) is ${(bb / ref.ms).toFixed(2)}x that` : `reference: ${ref.note}`);
+    }
   }
   const index = 'public/models/index.json';
   if (existsSync(index)) {

@@ -10,7 +10,7 @@ import { describeWebGlRenderer, describeWebGpuAdapter, type GpuAdapterLike } fro
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { Engine } from '../worker/engine';
 import { buildModel, formulaWeights } from '../model';
-import { OFFICIAL_R50, type ModelConfig } from '../model/config';
+import { OFFICIAL_VARIANTS, type OfficialVariant } from './officialVariants';
 import { generateScene } from '../data/scene';
 import { benchInfo, timedEngineRun, type StageTimes } from './engineRun';
 import type { BackendName, WorkerMessage } from '../worker/messages';
@@ -33,7 +33,7 @@ export interface BackendProbe {
 
 export type BenchRequest =
   | { op: 'probe' }
-  | { op: 'loadOfficial'; height: number; width: number }
+  | { op: 'loadOfficial'; height: number; width: number; variant?: OfficialVariant }
   | { op: 'loadBundled'; name: string; baseUrl: string }
   | { op: 'run' }
   | { op: 'memory' }
@@ -66,16 +66,16 @@ async function handle(req: BenchRequest): Promise<unknown> {
     case 'probe':
       return probe();
     case 'loadOfficial': {
-      // The official-size model (ResNet-50, SMCA, 300 queries) with formula weights: timing does not depend on them.
+      // An official-size model (src/bench/officialVariants.ts) with formula weights: timing does not depend on them.
       const t0 = performance.now();
-      const config: ModelConfig = { ...OFFICIAL_R50, smca: true, inputProjGroupNorm: false };
-      const model = buildModel(config, formulaWeights(config, 0));
+      const v = OFFICIAL_VARIANTS[req.variant ?? 'official'];
+      const model = buildModel(v.config, formulaWeights(v.config, 0));
       const short = Math.min(req.height, req.width);
-      engine.install(0, model, benchInfo('official-r50-smca', config, short, 1333));
+      engine.install(0, model, benchInfo(req.variant ?? 'official', v.config, short, 1333));
       const n = req.height * req.width * 3;
       const rgb = new Uint8ClampedArray(n);
       for (let i = 0; i < n; i++) rgb[i] = (i * 7919) % 251;
-      input = { rgb, width: req.width, height: req.height, inputSize: short, maxSize: 1333, smca: true };
+      input = { rgb, width: req.width, height: req.height, inputSize: short, maxSize: 1333, smca: v.smca };
       return { loadMs: performance.now() - t0 };
     }
     case 'loadBundled': {

@@ -6,12 +6,13 @@
 import type { BackendName, Envelope, InitResult, WorkerMessage } from '../worker/messages';
 import type { BackendProbe, BenchEnvelope, BenchRequest } from './benchHandler';
 import type { StageTimes } from './engineRun';
+import type { OfficialVariant } from './officialVariants';
 
 export interface BenchApi {
   /** The app's init request: the backend (falls back like the app when it cannot start). */
   init(backend: BackendName): Promise<InitResult>;
   probe(): Promise<BackendProbe>;
-  loadOfficial(height: number, width: number): Promise<{ loadMs: number }>;
+  loadOfficial(height: number, width: number, variant?: OfficialVariant): Promise<{ loadMs: number }>;
   loadBundled(name: string): Promise<{ loadMs: number; inputSize: number; maxSize: number; smca: boolean }>;
   run(): Promise<StageTimes>;
   memory(): Promise<{ numTensors: number; numBytes: number; numBytesInGPU?: number }>;
@@ -43,7 +44,7 @@ export function start(): void {
   const api: BenchApi = {
     init: (backend) => send({ id: next++, req: { type: 'init', backend } }),
     probe: () => bench({ op: 'probe' }),
-    loadOfficial: (height, width) => bench({ op: 'loadOfficial', height, width }),
+    loadOfficial: (height, width, variant) => bench({ op: 'loadOfficial', height, width, variant }),
     loadBundled: (name) => bench({ op: 'loadBundled', name, baseUrl: new URL(import.meta.env.BASE_URL, location.href).href }),
     run: () => bench({ op: 'run' }),
     memory: () => bench({ op: 'memory' }),
