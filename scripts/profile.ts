@@ -1,5 +1,5 @@
 /**
- * npx tsx scripts/profile.ts [--size 800x1066] [--stage decoder|encoder|backbone] [--top 25]
+ * npx tsx scripts/profile.ts [--size 800x1066] [--stage decoder|encoder|backbone] [--top 25] [--variant official|official_ms|official_detr]
  *
  * Per-kernel profile (tf.profile) of one stage of the official-size model (ResNet-50, SMCA,
  * 300 queries, formula weights) on the wasm backend in Node, after one warm-up run of that
@@ -9,15 +9,18 @@ import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
 import { useBackend } from '../src/model/backends';
 import { buildModel } from '../src/model/model';
-import { OFFICIAL_R50, type ModelConfig } from '../src/model/config';
+import type { ModelConfig } from '../src/model/config';
+import { OFFICIAL_VARIANTS, type OfficialVariant } from '../src/bench/officialVariants';
 import { formulaWeights } from '../src/model/formulaWeights';
 import { preprocess } from '../src/model/preprocess';
 import { disposeDecoder, disposeEncoder } from '../src/model/dispose';
 
-const { values } = parseArgs({ options: { size: { type: 'string', default: '800x1066' }, stage: { type: 'string', default: 'decoder' }, top: { type: 'string', default: '25' }, dc5: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { size: { type: 'string', default: '800x1066' }, stage: { type: 'string', default: 'decoder' }, top: { type: 'string', default: '25' }, variant: { type: 'string', default: 'official' }, dc5: { type: 'boolean', default: false } } });
 await useBackend('wasm');
 const [H, W] = values.size!.split('x').map(Number);
-const config: ModelConfig = { ...OFFICIAL_R50, smca: true, inputProjGroupNorm: false, dilation: values.dc5 };
+const base = OFFICIAL_VARIANTS[values.variant as OfficialVariant]?.config;
+if (!base) throw new Error(`unknown --variant ${values.variant}`);
+const config: ModelConfig = values.dc5 ? { ...base, dilation: true } : base;
 const model = buildModel(config, formulaWeights(config, 0));
 const rgb = new Uint8Array(H * W * 3).map((_, i) => (i * 7919) % 251);
 const { batch } = preprocess(rgb, H, W, { shortSide: Math.min(H, W), maxSize: 1333 });
