@@ -1,3 +1,5 @@
+import { boxIou } from '../train/boxOps';
+
 /**
  * The bundled-model bar for example images: every object of at least MIN_SIZE px (the
  * geometric mean of its box sides, as COCO's area ranges measure size) is found with its class
@@ -44,14 +46,6 @@ export interface ExampleCheck {
   pass: boolean;
 }
 
-export function iou(a: Xyxy, b: Xyxy): number {
-  const w = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
-  const h = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
-  const inter = w * h;
-  const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
-  return union > 0 ? inter / union : 0;
-}
-
 export function checkExample(objects: ExampleObject[], detections: ExampleDetection[], displayThreshold: number): ExampleCheck {
   const boxes = objects.map((o) => [o.bbox[0], o.bbox[1], o.bbox[0] + o.bbox[2], o.bbox[1] + o.bbox[3]] as Xyxy);
   const shown = detections.filter((d) => d.score >= displayThreshold);
@@ -61,14 +55,14 @@ export function checkExample(objects: ExampleObject[], detections: ExampleDetect
     let found = false;
     for (const d of detections) {
       if (d.label !== o.classId) continue;
-      const v = iou(d.box, boxes[i]);
+      const v = boxIou(d.box, boxes[i]);
       if (v > 0 && (!best || v > best.iou)) best = { score: d.score, iou: v };
       if (d.score >= FOUND_SCORE && v >= FOUND_IOU) found = true;
     }
-    const hits = shown.filter((d) => d.label === o.classId && iou(d.box, boxes[i]) >= SAME_OBJECT_IOU).length;
+    const hits = shown.filter((d) => d.label === o.classId && boxIou(d.box, boxes[i]) >= SAME_OBJECT_IOU).length;
     return { classId: o.classId, size, required: size >= MIN_SIZE, best, found, duplicates: Math.max(0, hits - 1) };
   });
-  const background = shown.filter((d) => !objects.some((o, i) => o.classId === d.label && iou(d.box, boxes[i]) >= SAME_OBJECT_IOU)).length;
+  const background = shown.filter((d) => !objects.some((o, i) => o.classId === d.label && boxIou(d.box, boxes[i]) >= SAME_OBJECT_IOU)).length;
   const pass = checks.every((c) => !c.required || (c.found && c.duplicates === 0));
   return { objects: checks, background, pass };
 }
