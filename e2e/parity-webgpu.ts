@@ -15,7 +15,8 @@ import { serve } from './server';
 import { formatRows, type CompareRow } from '../src/parity/compare';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const DIST = join(ROOT, 'dist');
+// PARITY_DIST: another build folder (e.g. while other work rebuilds dist/).
+const DIST = process.env.PARITY_DIST ?? join(ROOT, 'dist');
 
 async function main(): Promise<number> {
   const name = process.argv[2] ?? 'r50_dc5_smca_e12';
