@@ -29,6 +29,7 @@ describe('inference engine', () => {
     const r = await engine.detect(0, sc.pixels, 96, 64, {}, (p) => progress.push(p.stage));
     expect(progress).toEqual(['preprocess', 'backbone', 'encoder', 'decoder', 'postprocess']);
     expect(r.resized).toEqual([64, 96]);
+    expect(r.layerGrids).toBeUndefined(); // one feature map for every layer
     expect([r.featH, r.featW]).toEqual([2, 3]);
     expect(r.detections.length).toBe(Math.min(100, 12 * 8));
     for (const d of r.detections) {
@@ -137,6 +138,8 @@ describe('inference engine', () => {
     const sl = await engine.querySlice(0, 'main', 4);
     const grids = [[2, 3, 32], [2, 3, 32], [4, 6, 16], [4, 6, 16], [8, 12, 8], [8, 12, 8]];
     expect(sl.layerGrids!.map((g) => [g.featH, g.featW, g.stride])).toEqual(grids);
+    // The run names each layer's level too (the app's layer slider, before any query is selected).
+    expect(r.layerGrids).toEqual(sl.layerGrids);
     sl.attention.forEach((heads, l) => {
       expect(heads).toHaveLength(8);
       for (const m of heads) expect(m).toHaveLength(grids[l][0] * grids[l][1]);
@@ -154,7 +157,7 @@ describe('inference engine', () => {
     }
     await expect(engine.encoderSamplingPoints(0, 0, 8 * 12)).rejects.toThrow(/out of range/);
     await expect(engine.encoderAttention(0, 0, 3)).rejects.toThrow(/deformable/);
-    await engine.rerun(0, false, undefined, () => {});
+    expect((await engine.rerun(0, false, undefined, () => {})).layerGrids).toEqual(sl.layerGrids);
     expect((await engine.querySlice(0, 'off', 4)).attention[0][0]).toHaveLength(6);
     expect(tf.memory().numTensors).toBeGreaterThan(afterRun); // the prior-off decoder run is kept
     await engine.detect(0, sc.pixels, 96, 64, {}, () => {});

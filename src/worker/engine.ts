@@ -176,9 +176,10 @@ export class Engine {
     progress({ stage: 'postprocess' });
     const detections = await this.post(s, dec, opts.topK);
     lap('postprocess');
+    const grids = this.layerGrids(s, s.run);
     return {
       slot, variant: 'main', detections, featH: enc.featH, featW: enc.featW, resized: pre.resized, padded,
-      timings, backend: this.backendName(),
+      timings, backend: this.backendName(), ...(grids ? { layerGrids: grids } : {}),
     };
   }
 
@@ -212,9 +213,10 @@ export class Engine {
     const t1 = now();
     const detections = await this.post(s, dec, topK);
     timings.push({ stage: 'postprocess', ms: now() - t1 });
+    const grids = this.layerGrids(s, run);
     return {
       slot, variant: smcaPrior ? 'main' : 'off', detections, featH: run.enc.featH, featW: run.enc.featW,
-      resized: run.resized, padded: run.padded, timings, backend: this.backendName(),
+      resized: run.resized, padded: run.padded, timings, backend: this.backendName(), ...(grids ? { layerGrids: grids } : {}),
     };
   }
 

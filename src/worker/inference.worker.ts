@@ -125,6 +125,8 @@ const handlers: Handlers = {
   rerun: (req, progress) => engine.rerun(req.slot, req.smcaPrior, req.topK, progress),
   querySlice: (req) => engine.querySlice(req.slot, req.variant, req.query),
   encoderAttention: (req) => engine.encoderAttention(req.slot, req.layer, req.index),
+  // Plain number arrays (8 heads x 3 levels x 4 points): nothing to transfer.
+  encoderPoints: (req) => engine.encoderSamplingPoints(req.slot, req.layer, req.index),
   resources: () => performance.getEntriesByType('resource').map((e) => e.name),
   memory: () => {
     const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };

@@ -42,6 +42,11 @@ export interface RunResult {
   padded: [number, number];
   timings: StageTiming[];
   backend: BackendName;
+  /**
+   * Multi-scale models only: [L] the grid each decoder layer reads (as QuerySlice.layerGrids), so
+   * the view can name every layer's level before a query is selected; featH x featW is the finest.
+   */
+  layerGrids?: LayerGrid[];
 }
 
 /** 'main' = the model as trained; 'off' = an SMCA model re-run with its Gaussian prior switched off. */
@@ -127,6 +132,8 @@ export type Request =
   | { type: 'rerun'; slot: number; smcaPrior: boolean; topK?: number }
   | { type: 'querySlice'; slot: number; variant: Variant; query: number }
   | { type: 'encoderAttention'; slot: number; layer: number; index: number }
+  /** Multi-scale models: the deformable sampling points of one stride-8 cell (index) in an encoder layer. */
+  | { type: 'encoderPoints'; slot: number; layer: number; index: number }
   | { type: 'memory' }
   /** URLs the worker fetched (for the offline cache). */
   | { type: 'resources' };
@@ -153,6 +160,7 @@ export interface ResponseMap {
   rerun: RunResult;
   querySlice: QuerySlice;
   encoderAttention: EncoderSlice;
+  encoderPoints: EncoderPointsSlice;
   memory: MemoryInfo;
   resources: string[];
 }

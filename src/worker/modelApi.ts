@@ -66,7 +66,10 @@ export async function loadCheckpoint(file: Blob, fileName: string, onProgress: (
     `${ck.format === 'zip' ? 'zip' : 'legacy'} torch.save file${ck.epoch !== undefined ? `, saved after epoch ${ck.epoch + 1}` : ''}`,
     c.decoder === 'detr'
       ? `official DETR, ${c.backbone}${c.dilation ? ' + DC5' : ''}, softmax over ${c.numClasses} classes + no-object`
-      : `${c.backbone}${c.dilation ? ' + DC5' : ''}, ${c.smca ? 'with' : 'without'} SMCA, ${c.inputProjGroupNorm ? 'GroupNorm in input_proj (12-epoch recipe)' : 'no GroupNorm in input_proj'}`,
+      : c.multiscale
+        // Multi-scale input_proj always has GroupNorm: it says nothing of the schedule there.
+        ? `multi-scale SAM-DETR (levels of stride 8, 16, 32; deformable encoder), ${c.backbone}, ${c.smca ? 'with' : 'without'} SMCA`
+        : `${c.backbone}${c.dilation ? ' + DC5' : ''}, ${c.smca ? 'with' : 'without'} SMCA, ${c.inputProjGroupNorm ? 'GroupNorm in input_proj (12-epoch recipe)' : 'no GroupNorm in input_proj'}`,
     `${c.encLayers} encoder / ${c.decLayers} decoder layers, ${c.numQueries} queries, ${c.numClasses} classes`,
     ...ck.notes,
   ];
