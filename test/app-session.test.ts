@@ -88,6 +88,31 @@ describe('LensSession: replies of older runs never reach the view', () => {
     expect(s.getSnapshot().encSlice?.index).toBe(6);
   });
 
+  it('encoder sampling points (multi-scale): only the newest request counts, none from a previous run, gone with the run', async () => {
+    const { w, s } = await ready();
+    s.requestRun(0, 'A', image('A'), undefined);
+    w.reply('detect', 0, run(1));
+    await tick();
+    void s.fetchEncoderPoints(0, 5);
+    void s.fetchEncoderPoints(1, 6);
+    expect(w.calls.filter((c) => c.req.type === 'encoderPoints').map((c) => c.req)).toEqual([
+      { type: 'encoderPoints', slot: 0, layer: 0, index: 5 }, { type: 'encoderPoints', slot: 0, layer: 1, index: 6 },
+    ]);
+    w.reply('encoderPoints', 1, { index: 6 });
+    w.reply('encoderPoints', 0, { index: 5 }); // the older request answers last
+    await tick();
+    expect(s.getSnapshot().encPoints?.index).toBe(6);
+    // Asked for run A, answered after run B started: dropped; and run B starts without A's points.
+    void s.fetchEncoderPoints(0, 7);
+    s.requestRun(0, 'B', image('B'), undefined);
+    expect(s.getSnapshot().encPoints).toBeNull();
+    w.reply('detect', 1, run(2));
+    await tick();
+    w.reply('encoderPoints', 2, { index: 7 });
+    await tick();
+    expect(s.getSnapshot().encPoints).toBeNull();
+  });
+
   it('the same run asked twice (React effects re-run) starts one detection', async () => {
     const { w, s } = await ready();
     s.requestRun(0, 'A', image('A'), undefined);

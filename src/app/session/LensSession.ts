@@ -108,11 +108,11 @@ export class LensSession {
     this.gen.load = this.gen.load.map((x) => x + 1);
     this.loading = [null, null];
     this.runKeys = ['', ''];
-    this.set({ backend: null, models: [null, null], runs: {}, slices: {}, encSlice: null, busy: { label: `Starting TensorFlow.js (${backend ?? 'auto'})` } });
+    this.set({ backend: null, models: [null, null], runs: {}, slices: {}, encSlice: null, encPoints: null, busy: { label: `Starting TensorFlow.js (${backend ?? 'auto'})` } });
     try {
       const r = await this.worker.call({ type: 'init', backend, wasmThreads });
       if (g !== this.gen.backend) return;
-      this.set({ backend: r, models: [null, null], runs: {}, slices: {}, encSlice: null, busy: null });
+      this.set({ backend: r, models: [null, null], runs: {}, slices: {}, encSlice: null, encPoints: null, busy: null });
     } catch (e) {
       if (g === this.gen.backend) this.fail(e, 'backend');
     }
@@ -333,6 +333,24 @@ export class LensSession {
       this.set({ encSlice: e });
     } catch (err) {
       if (g === this.gen.enc) this.fail(err, 'encoder attention');
+    }
+  }
+
+  /**
+   * Multi-scale models: where the deformable encoder attention of one stride-8 cell of the main
+   * run samples. It shares the encoder generation with fetchEncoderAttention: whichever was
+   * asked last is the one shown.
+   */
+  async fetchEncoderPoints(layer: number, index: number): Promise<void> {
+    const main = this.state.runs.main;
+    if (!main) return;
+    const g = ++this.gen.enc;
+    try {
+      const p = await this.worker.call({ type: 'encoderPoints', slot: 0, layer, index });
+      if (g !== this.gen.enc || this.gen.run[0] !== main.gen) return;
+      this.set({ encPoints: p });
+    } catch (err) {
+      if (g === this.gen.enc) this.fail(err, 'encoder sampling points');
     }
   }
 }

@@ -1,5 +1,5 @@
 /** The session's state and the pure helpers on it (LensSession changes it; React reads it). */
-import type { EncoderSlice, InitResult, ModelInfo, QuerySlice, RunResult, Variant } from '../../worker/messages';
+import type { EncoderPointsSlice, EncoderSlice, InitResult, ModelInfo, QuerySlice, RunResult, Variant } from '../../worker/messages';
 import { EMPTY_SHELF, type ShelfState } from '../storage/checkpointShelf';
 
 /** An image ready to run: its name identifies it (a new upload gets a new name). */
@@ -41,6 +41,8 @@ export interface SessionState {
   /** Query slices of the current runs, by sliceKey(). */
   slices: Record<string, QuerySlice>;
   encSlice: EncoderSlice | null;
+  /** Multi-scale models: the deformable sampling points of the clicked encoder cell (instead of encSlice). */
+  encPoints: EncoderPointsSlice | null;
   busy: Busy | null;
   statusText: string;
   error: string | null;
@@ -59,18 +61,20 @@ export const INITIAL: SessionState = {
   runs: {},
   slices: {},
   encSlice: null,
+  encPoints: null,
   busy: { label: 'Starting the inference worker' },
   statusText: 'Starting…',
   error: null,
   completed: 0,
 };
 
-/** The state with everything of one slot's run gone: its runs (the main one's prior-off run too), slices and, for slot 0, the encoder slice. */
-export function withoutSlot(s: SessionState, slot: number): Pick<SessionState, 'runs' | 'slices' | 'encSlice'> {
+/** The state with everything of one slot's run gone: its runs (the main one's prior-off run too), slices and, for slot 0, the encoder slices. */
+export function withoutSlot(s: SessionState, slot: number): Pick<SessionState, 'runs' | 'slices' | 'encSlice' | 'encPoints'> {
   return {
     runs: slot === 0 ? { second: s.runs.second } : { main: s.runs.main, off: s.runs.off },
     slices: dropSlot(s.slices, slot),
     encSlice: slot === 0 ? null : s.encSlice,
+    encPoints: slot === 0 ? null : s.encPoints,
   };
 }
 

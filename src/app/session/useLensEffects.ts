@@ -92,7 +92,11 @@ export function useLensEffects(session: LensSession, st: SessionState, x: LensIn
   const cell = enc && st.runs.main ? imageToCell(enc.point, st.runs.main.result.featW, st.runs.main.result.featH, enc.frame) : null;
   const cellIndex = cell?.index;
   const encLayer = enc?.layer;
+  // Multi-scale encoders are deformable: no dense attention row, but where the cell samples.
+  const deformable = !!m0?.config.multiscale;
   useEffect(() => {
-    if (cellIndex !== undefined && encLayer !== undefined && mainGen !== undefined) void session.fetchEncoderAttention(encLayer - 1, cellIndex);
-  }, [session, cellIndex, encLayer, mainGen]);
+    if (cellIndex === undefined || encLayer === undefined || mainGen === undefined) return;
+    if (deformable) void session.fetchEncoderPoints(encLayer - 1, cellIndex);
+    else void session.fetchEncoderAttention(encLayer - 1, cellIndex);
+  }, [session, cellIndex, encLayer, mainGen, deformable]);
 }
