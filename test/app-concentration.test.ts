@@ -61,7 +61,21 @@ describe('attention concentration', () => {
     expect(attentionConcentration(sl, [])).toEqual([]);
   });
 
-  it('a layer whose maps are at another resolution (a multi-scale level) is left out', () => {
+  it('multi-scale: each layer measured on the grid of the level it reads', () => {
+    // Layer 1 reads a coarse 2x1 level, layer 2 the finer 4x2 one; the final box is the left half.
+    const sl = slice([[[0.75, 0.25]], [[0.5, 0, 0, 0, 0.5, 0, 0, 0]]], [0.25, 0.5, 0.5, 1]);
+    sl.layerGrids = [{ featW: 2, featH: 1, stride: 32 }, { featW: 4, featH: 2, stride: 16 }];
+    const c = attentionConcentration(sl);
+    expect(c.map((l) => l.layer)).toEqual([1, 2]);
+    // Coarse: the left cell is all inside the box; its 0.75 is inside. Entropy over 2 cells.
+    expect(c[0].boxMass).toBeCloseTo(0.75, 6);
+    expect(c[0].entropy).toBeCloseTo(-(0.75 * Math.log(0.75) + 0.25 * Math.log(0.25)) / Math.log(2), 6);
+    // Fine: cells (0, 0) and (1, 0) are in the left half; log(2) / log(8) for two equal cells.
+    expect(c[1].boxMass).toBeCloseTo(1, 6);
+    expect(c[1].entropy).toBeCloseTo(Math.log(2) / Math.log(8), 6);
+  });
+
+  it('a layer whose maps do not match the grid it reads is left out, not measured on the wrong cells', () => {
     const sl = slice([[new Array(8).fill(1 / 8)], [new Array(8).fill(1 / 8)]], [0.5, 0.5, 1, 1]);
     sl.attention[0] = [new Float32Array(32).fill(1 / 32)];
     expect(attentionConcentration(sl).map((l) => l.layer)).toEqual([2]);

@@ -4,7 +4,7 @@ import { LensSession, sliceKey } from './session/LensSession';
 import { useLensEffects } from './session/useLensEffects';
 import { useViewState } from './state/useViewState';
 import { visibleHeads } from './state';
-import { heatmapRect, type Pt } from './geometry';
+import { heatmapRect, type Frame, type Pt } from './geometry';
 import { heatCanvas } from './heatCanvas';
 import { useTestHook } from './hooks/useTestHook';
 import { ViewHints } from './components/ViewHints';
@@ -35,6 +35,10 @@ import { DomainWarning } from './components/DomainWarning';
 import { StoredCheckpoints } from './components/StoredCheckpoints';
 import { ZooPanel } from './components/ZooPanel';
 import { CompareAttention } from './components/CompareAttention';
+import { ModeTabs } from './components/ModeTabs';
+import { SamplingPanel } from './components/SamplingPanel';
+import { useEncoderSampling } from './hooks/useEncoderSampling';
+import { featuresNote, layerLevelNote, mapGrid } from './multiScale';
 
 const BASE = import.meta.env.BASE_URL;
 
@@ -89,7 +93,8 @@ export function App() {
     () => (s.compare === 'side-by-side' ? vm.shownDetections(secondRun, info1, s.threshold, s.merge) : s.compare === 'prior-off' ? vm.shownDetections(offRun, info0, s.threshold, s.merge) : []),
     [s.compare, secondRun, offRun, info1, info0, s.threshold, s.merge],
   );
-  const frame0 = vm.frameOf(mainRun, img);
+  // Kept while the run and image stay (the sampling marks and panels compare it by reference).
+  const frame0 = useMemo(() => vm.frameOf(mainRun, img), [mainRun, img]);
   const frame1 = s.compare === 'side-by-side' ? vm.frameOf(secondRun, img) : frame0;
   const matched = useMemo(
     () => (s.compare === 'prior-off' ? s.query : s.compare === 'side-by-side' ? vm.matchQuery(primaryRun, secondRun, s.query, true) : null),
@@ -128,17 +133,25 @@ export function App() {
   const which = (o: typeof s.overlay, view: 0 | 1) => (o === 'none' || o === 'heads' || (view === 1 && o === 'diff') ? 'attention' : o);
   const hm0 = vm.headMaps(s, slice0, which(s.overlay, 0), li, isSmca, pair, st.encSlice, 0);
   const hm1 = vm.headMaps(s, slice1, which(s.overlay, 1), li, isSmca, pair, st.encSlice, 1);
+  const sampling = useEncoderSampling(st.encPoints, mainRun, frame0, s, nHeads, dispatch);
   const overlay = (view: 0 | 1, dets: typeof dets0, selected: number | null, slice: typeof slice0, frame: typeof frame0, hm: typeof hm0): ViewOverlay => {
     const run = view === 1 && s.compare === 'side-by-side' ? st.runs.second : st.runs.main;
-    const heat = frame && run && s.overlay !== 'none' ? heatCanvas(hm, `${view}:${run.gen}`, vis, s.heads, s.overlay === 'heads', run.result.featW, run.result.featH, heatmapRect(frame)) : null;
+    // A multi-scale decoder layer's maps are on the level it reads, not the run's finest grid.
+    const g = run ? mapGrid(s.mode, slice, li, run.result) : null;
+    const heat = frame && run && g && s.overlay !== 'none' ? heatCanvas(hm, `${view}:${run.gen}`, vis, s.heads, s.overlay === 'heads', g.featW, g.featH, heatmapRect(frame)) : null;
     const geo = s.mode === 'decoder' ? vm.queryGeometry(slice, frame, li, vis) : { refBox: null, roiBox: null, points: [] };
-    return { detections: dets, selected, hovered: view === 0 ? hover : null, showGrid: s.grid, ...geo, heat, encPoint: s.mode === 'encoder' && s.encPoint ? (s.encPoint as Pt) : null, animKey: `${selected}|${li}` };
+    const samples = view === 0 ? sampling.marks : vm.EMPTY_OVERLAY.samples;
+    return { detections: dets, selected, hovered: view === 0 ? hover : null, showGrid: s.grid, ...geo, heat, encPoint: s.mode === 'encoder' && s.encPoint ? (s.encPoint as Pt) : null, samples, animKey: `${selected}|${li}` };
   };
   const ov0 = frame0 ? overlay(0, dets0, s.query, slice0, frame0, hm0) : { ...vm.EMPTY_OVERLAY, detections: dets0 };
   const ov1 = frame1 ? overlay(1, dets1, matched, slice1, frame1, hm1) : { ...vm.EMPTY_OVERLAY, detections: dets1 };
   const changes = useMemo(() => (isSmca ? vm.smcaChanges(mainRun, offRun, s.threshold) : []), [isSmca, mainRun, offRun, s.threshold]);
   const showChanges = isSmca && !!offRun && s.mode === 'decoder' && (s.compare === 'prior-off' || s.overlay === 'diff' || !s.smcaPrior);
-  const panelsOf = (hm: typeof hm0, slice: typeof slice0, frame: typeof frame0) => vm.headPanels(s, nHeads, li, hm, slice, frame);
+  // Per-head small multiples of one view, on the grid its maps lie on (a multi-scale layer's level).
+  const multiples = (run: typeof mainRun, hm: typeof hm0, slice: typeof slice0, frame: Frame, refBox: ViewOverlay['refBox'], title?: string) => img && run && (
+    <SmallMultiples image={img.canvas} imgW={img.width} imgH={img.height} {...mapGrid(s.mode, slice, li, run)} heatRect={heatmapRect(frame)} kind={hm.kind} refBox={refBox}
+      panels={vm.headPanels(s, nHeads, li, hm, slice, frame)} caption={(title ? `${title}: ` : '') + vm.panelCaption(s, layer, mapGrid(s.mode, slice, li, run))} {...headActs} />
+  );
   const headActs = { onShow: (h: number) => dispatch({ type: 'showHead', head: h }), onSolo: (h: number) => dispatch({ type: 'soloHead', head: h }) };
   const titles = vm.viewTitles(s, info0, info1, modelName, pairName);
   const showSecond = s.compare !== 'none' && (s.compare === 'side-by-side' || isSmca);
@@ -164,13 +177,7 @@ export function App() {
       />
       <Notices backend={st.backend} requestedBackend={s.backend} placeholder={!!info0?.placeholder} error={st.error} onDismiss={() => session.setError(null)} modelWarnings={info0?.warnings}
         storeNote={st.shelf.note} onDismissStore={() => session.shelf.dismissNote()} />
-      <nav className="tabs" aria-label="View">
-        {(['decoder', 'encoder', 'convergence'] as const).map((m) => (
-          <button key={m} type="button" aria-pressed={s.mode === m} className={s.mode === m ? 'on' : ''} onClick={() => dispatch({ type: 'setMode', mode: m })}>
-            {m === 'decoder' ? 'Decoder cross-attention' : m === 'encoder' ? 'Encoder self-attention' : 'Convergence'}
-          </button>
-        ))}
-      </nav>
+      <ModeTabs mode={s.mode} dispatch={dispatch} />
       {s.mode === 'convergence' ? (
         <main className="convergence-main">
           <ConvergenceView baseUrl={BASE} />
@@ -178,7 +185,7 @@ export function App() {
       ) : (
         <div className="layout">
           <ImagePanel
-            image={s.image} size={img} runNote={mainRun ? `model input ${mainRun.resized[1]}×${mainRun.resized[0]}, features ${mainRun.featW}×${mainRun.featH}` : null}
+            image={s.image} size={img} runNote={mainRun ? `model input ${mainRun.resized[1]}×${mainRun.resized[0]}, ${featuresNote(mainRun)}` : null}
             threshold={s.threshold} merge={s.merge} detections={dets0} selected={s.query} hovered={hover} onHover={setHover} onFile={(f) => void handleFile(f)} dispatch={dispatch}
             badge={(q) => (showChanges ? (changes.find((x) => x.query === q)?.what ?? null) : null)}
           />
@@ -199,27 +206,22 @@ export function App() {
               {dragging && <div className="drop-hint">Drop an image or a .pth checkpoint</div>}
               {info0?.source === 'bundled' && ref.kind === 'upload' && <DomainWarning classes={info0.classNames} />}
             </div>
-            <ViewerControls mode={s.mode} layer={layer} maxLayer={maxLayer} playing={playing} onPlay={setPlaying} nHeads={nHeads} heads={s.heads} overlay={s.overlay} grid={s.grid} dispatch={dispatch} />
+            <ViewerControls mode={s.mode} layer={layer} maxLayer={maxLayer} playing={playing} onPlay={setPlaying} nHeads={nHeads} heads={s.heads} overlay={s.overlay} grid={s.grid}
+              levelNote={layerLevelNote(mainRun, li)} dispatch={dispatch} />
             <ViewHints
-              pickEncoderPoint={s.mode === 'encoder' && !s.encPoint} pickQuery={s.mode === 'decoder' && s.query === null && dets0.length > 0}
+              pickEncoderPoint={s.mode === 'encoder' && !s.encPoint} deformable={!!info0?.config.multiscale} pickQuery={s.mode === 'decoder' && s.query === null && dets0.length > 0}
               mapNote={s.overlay !== 'none' ? hm0.note : undefined} detr={!!slice0 && !slice0.referenceBoxes && s.mode === 'decoder'}
             />
             {img && frame0 && frame1 && slice0 && slice1 && s.compare === 'side-by-side' && s.mode === 'decoder' && (
               <CompareAttention image={img.canvas} imgW={img.width} imgH={img.height} heads={vis} layer={layer} onLayer={(l) => dispatch({ type: 'setLayer', layer: l, maxLayer })}
                 sides={[{ title: titles[0] ?? modelName, slice: slice0, frame: frame0 }, { title: titles[1] ?? '', slice: slice1, frame: frame1 }]} />
             )}
-            {img && frame0 && mainRun && (s.mode === 'encoder' ? !!st.encSlice : !!slice0) && (
-              <SmallMultiples
-                image={img.canvas} imgW={img.width} imgH={img.height} featW={mainRun.featW} featH={mainRun.featH} heatRect={heatmapRect(frame0)} kind={hm0.kind}
-                refBox={ov0.refBox} panels={panelsOf(hm0, slice0, frame0)} caption={(s.compare === 'side-by-side' ? `${titles[0]}: ` : '') + vm.panelCaption(s, layer)} {...headActs}
-              />
+            {img && s.mode === 'encoder' && st.encPoints && (
+              <SamplingPanel image={img.canvas} imgW={img.width} imgH={img.height} points={st.encPoints} marks={sampling.marks} location={ov0.encPoint} cell={sampling.cell} mask={s.heads}
+                onMove={sampling.onMove} {...headActs} />
             )}
-            {img && frame1 && secondRun && s.compare === 'side-by-side' && s.mode === 'decoder' && slice1 && (
-              <SmallMultiples
-                image={img.canvas} imgW={img.width} imgH={img.height} featW={secondRun.featW} featH={secondRun.featH} heatRect={heatmapRect(frame1)} kind={hm1.kind}
-                refBox={ov1.refBox} panels={panelsOf(hm1, slice1, frame1)} caption={`${titles[1]}: ${vm.panelCaption(s, layer)}`} {...headActs}
-              />
-            )}
+            {frame0 && (s.mode === 'encoder' ? !!st.encSlice : !!slice0) && multiples(mainRun, hm0, slice0, frame0, ov0.refBox, s.compare === 'side-by-side' ? titles[0] : undefined)}
+            {frame1 && s.compare === 'side-by-side' && s.mode === 'decoder' && slice1 && multiples(secondRun, hm1, slice1, frame1, ov1.refBox, titles[1])}
           </main>
           <aside className="right" aria-label="Details">
             <SmcaPanel

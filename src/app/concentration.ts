@@ -10,8 +10,12 @@
  *   cell counts with the fraction of its area inside the box.
  * - normalised entropy: -sum p log p / log(HW) over the feature map's HW cells: 1 for attention
  *   spread evenly over the whole map, 0 for all of it on one cell.
+ *
+ * Multi-scale models attend over another level every two layers (stride 32, 16, 8): each layer
+ * is measured on its own grid, and dividing by log(HW) of that grid keeps the layers comparable.
  */
 import type { QuerySlice } from '../worker/messages';
+import { layerGrid } from './multiScale';
 
 export interface HeadConcentration {
   head: number;
@@ -72,18 +76,19 @@ export function normalisedEntropy(map: ArrayLike<number>): number {
 }
 
 /**
- * Per layer, how concentrated the query's attention is, for the given heads (all when omitted).
- * A layer whose maps do not match the slice's grid (a multi-scale level) is left out.
+ * Per layer, how concentrated the query's attention is, for the given heads (all when omitted),
+ * each layer on the grid it reads (a multi-scale layer's level). A layer whose maps do not match
+ * its grid is left out rather than measured on the wrong cells.
  */
 export function attentionConcentration(slice: QuerySlice, heads?: number[]): LayerConcentration[] {
   const box = slice.predictions[slice.predictions.length - 1]?.box;
   const hs = (heads ?? Array.from({ length: slice.heads }, (_, h) => h)).filter((h) => h >= 0 && h < slice.heads);
   if (!box || !hs.length) return [];
-  const hw = slice.featW * slice.featH;
   const out: LayerConcentration[] = [];
   slice.attention.forEach((maps, l) => {
-    if (hs.some((h) => maps[h]?.length !== hw)) return;
-    const per = hs.map((h) => ({ head: h, boxMass: massInBox(maps[h], slice.featW, slice.featH, box), entropy: normalisedEntropy(maps[h]) }));
+    const { featW, featH } = layerGrid(slice, l);
+    if (hs.some((h) => maps[h]?.length !== featW * featH)) return;
+    const per = hs.map((h) => ({ head: h, boxMass: massInBox(maps[h], featW, featH, box), entropy: normalisedEntropy(maps[h]) }));
     const mean = (k: ConcentrationMeasure) => per.reduce((a, p) => a + p[k], 0) / per.length;
     out.push({ layer: l + 1, boxMass: mean('boxMass'), entropy: mean('entropy'), heads: per });
   });

@@ -14,9 +14,10 @@ import type { StoredCheckpoint } from './storage/checkpointStore';
 import type { HeadPanel } from './components/SmallMultiples';
 import type { IndexEntry } from './hooks/useModelIndex';
 import { headVisible } from './state';
+import { layerGrid, levelText, type Grid } from './multiScale';
 
 export const EMPTY_OVERLAY: ViewOverlay = {
-  detections: [], selected: null, hovered: null, refBox: null, roiBox: null, showGrid: false, points: [], heat: null, encPoint: null, animKey: '',
+  detections: [], selected: null, hovered: null, refBox: null, roiBox: null, showGrid: false, points: [], heat: null, encPoint: null, samples: [], animKey: '',
 };
 
 /** One detection per query (its best label), best first. */
@@ -150,7 +151,8 @@ export function queryGeometry(slice: QuerySlice | undefined, frame: Frame | null
   return {
     // Official DETR has no reference boxes: its dashed box is the layer's own predicted box.
     refBox: cxcywhToImageBox(slice.referenceBoxes?.[l] ?? slice.predictions[l].box, frame),
-    roiBox: slice.roiBoxes ? roiToImageBox(slice.roiBoxes[l], slice.featW, slice.featH, frame) : null,
+    // RoI boxes are in cells of the map the layer reads (a multi-scale layer's own level).
+    roiBox: slice.roiBoxes ? roiToImageBox(slice.roiBoxes[l], layerGrid(slice, l).featW, layerGrid(slice, l).featH, frame) : null,
     points: slice.salientPoints ? heads.filter((h) => h < slice.heads).map((h) => ({ head: h, p: normToImage(slice.salientPoints![l][h] as Pt, frame) })) : [],
   };
 }
@@ -184,7 +186,8 @@ export const sliceOf = (slices: SessionState['slices'], slot: number, variant: '
 
 export function modelTitle(info: ModelInfo): string {
   const c = info.config;
-  const kind = c.decoder === 'detr' ? (c.detrStyle === 'official' ? 'DETR' : 'DETR-style baseline') : c.smca ? 'SAM-DETR + SMCA' : 'SAM-DETR';
+  const sam = c.multiscale ? 'Multi-scale SAM-DETR' : 'SAM-DETR';
+  const kind = c.decoder === 'detr' ? (c.detrStyle === 'official' ? 'DETR' : 'DETR-style baseline') : c.smca ? `${sam} + SMCA` : sam;
   return `${kind}${info.placeholder ? ' (untrained placeholder)' : ''}`;
 }
 
@@ -219,12 +222,13 @@ export function pairFor(model: string, model2: string | null, index: IndexEntry[
   return index?.find((m) => m.name !== model && !!m.smca !== !!entry?.smca)?.name ?? null;
 }
 
-/** The caption of the per-head small multiples. */
-export function panelCaption(s: Pick<ViewState, 'mode' | 'overlay'>, layer: number): string {
+/** The caption of the per-head small multiples; a multi-scale decoder layer's grid names its level. */
+export function panelCaption(s: Pick<ViewState, 'mode' | 'overlay'>, layer: number, grid?: Grid): string {
   if (s.mode === 'encoder') return `Encoder self-attention per head, layer ${layer}`;
-  if (s.overlay === 'gaussian') return `SMCA prior (Gaussian weight) per head, layer ${layer}`;
-  if (s.overlay === 'diff') return `Attention difference per head (prior on − off), layer ${layer}`;
-  return `Cross-attention per head, decoder layer ${layer}`;
+  const level = grid?.stride ? ` (${levelText(grid)} cells)` : '';
+  if (s.overlay === 'gaussian') return `SMCA prior (Gaussian weight) per head, layer ${layer}${level}`;
+  if (s.overlay === 'diff') return `Attention difference per head (prior on − off), layer ${layer}${level}`;
+  return `Cross-attention per head, decoder layer ${layer}${level}`;
 }
 
 /** The titles of the two views (none without a comparison). */

@@ -5,6 +5,7 @@ import { meanMaps } from '../heatmap';
 import { attentionConcentration } from '../concentration';
 import { drawThumb } from './view/thumb';
 import { ConcentrationChart } from './ConcentrationChart';
+import { layerGrid } from '../multiScale';
 
 /** One model of the comparison: its selected (or matched) query's slice and its view frame. */
 export interface CompareSide {
@@ -82,16 +83,21 @@ function LayerRow({ index, side, image, imgW, imgH, heads, headsKey, layer, onLa
     <div className="layer-row" data-testid="layer-row" data-model={index}>
       <span className="layer-row-title">{side.title}</span>
       <div className="layer-thumbs">
-        {maps.map((map, l) => (
-          <button
-            key={l} type="button" className={'layer-thumb' + (l + 1 === shown ? ' on' : '')} aria-pressed={l + 1 === shown}
-            aria-label={`${side.title}, decoder layer ${l + 1}: show this layer`} data-testid="layer-map" data-model={index} data-layer={l + 1}
-            onClick={() => onLayer(l + 1)}
-          >
-            <LayerThumb image={image} imgW={imgW} imgH={imgH} map={heads.length ? map : null} slice={slice} frame={frame} layer={l} />
-            <span>layer {l + 1}</span>
-          </button>
-        ))}
+        {maps.map((map, l) => {
+          // A multi-scale layer's map is on the level it reads: its own grid, named under it.
+          const g = layerGrid(slice, l);
+          const level = g.stride ? `, stride ${g.stride}` : '';
+          return (
+            <button
+              key={l} type="button" className={'layer-thumb' + (l + 1 === shown ? ' on' : '')} aria-pressed={l + 1 === shown}
+              aria-label={`${side.title}, decoder layer ${l + 1}${level}: show this layer`} data-testid="layer-map" data-model={index} data-layer={l + 1}
+              data-cells={map?.length ?? 0} onClick={() => onLayer(l + 1)}
+            >
+              <LayerThumb image={image} imgW={imgW} imgH={imgH} map={heads.length ? map : null} slice={slice} frame={frame} layer={l} />
+              <span>layer {l + 1}{g.stride ? ` · /${g.stride}` : ''}</span>
+            </button>
+          );
+        })}
       </div>
     </div>
   );
@@ -114,12 +120,12 @@ function LayerThumb({ image, imgW, imgH, map, slice, frame, layer }: ThumbProps)
   // Boxes and rectangles compared by value: new arrays every render, the same numbers.
   const boxKey = box ? cxcywhToImageBox(box, frame).join() : '';
   const rectKey = heatmapRect(frame).join();
-  const { featW, featH } = slice;
+  const { featW, featH } = layerGrid(slice, layer);
   useEffect(() => {
     if (!ref.current) return;
     const b = boxKey ? (boxKey.split(',').map(Number) as [number, number, number, number]) : null;
     const rect = rectKey.split(',').map(Number) as [number, number, number, number];
     drawThumb(ref.current, W, { image, imgW, imgH, map, featW, featH, kind: 'seq', heatRect: rect, box: b, point: null });
   }, [image, imgW, imgH, map, featW, featH, boxKey, rectKey]);
-  return <canvas ref={ref} width={W} height={h} aria-hidden="true" />;
+  return <canvas ref={ref} width={W} height={h} aria-hidden="true" data-grid={`${featW}x${featH}`} />;
 }

@@ -62,7 +62,7 @@ export function ImagePanel(p: Props) {
         </div>
         <p className="hint">Drop or paste an image (or a SAM-DETR .pth checkpoint) anywhere.</p>
         {p.size && (
-          <p className="muted small">
+          <p className="muted small" data-testid="image-info">
             {p.size.width}×{p.size.height}
             {p.size.origWidth !== p.size.width ? ` (from ${p.size.origWidth}×${p.size.origHeight})` : ''}
             {p.runNote ? ` → ${p.runNote}` : ''}

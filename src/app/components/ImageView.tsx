@@ -12,6 +12,7 @@ import { drawBoxes } from './view/boxesLayer';
 import { drawGeometry } from './view/geometryLayer';
 import { drawEncoderPoint, drawPoints } from './view/pointsLayer';
 import { drawCanvas } from './view/canvasLayer';
+import { drawSamplingPoints } from './view/samplingLayer';
 import { DURATION, type ViewOverlay } from './view/types';
 
 export type { ShownDetection, ViewOverlay } from './view/types';
@@ -140,6 +141,9 @@ export function ImageView(props: Props) {
   useEffect(() => {
     drawEncoderPoint(layerGroup(svgRef.current!, 'enc'), o.encPoint, t.k);
   }, [o.encPoint, t.k]);
+  useEffect(() => {
+    drawSamplingPoints(layerGroup(svgRef.current!, 'samp'), o.samples, t.k);
+  }, [o.samples, t.k]);
 
   const onClick = (ev: React.MouseEvent<SVGSVGElement>) => {
     const r = svgRef.current!.getBoundingClientRect();
@@ -151,7 +155,8 @@ export function ImageView(props: Props) {
   return (
     <div className="view" ref={wrapRef} data-view={props.id}>
       {props.title && <div className="view-title">{props.title}</div>}
-      <canvas ref={canvasRef} className="view-canvas" style={{ width: vw, height: vh }} aria-hidden="true" />
+      {/* data-heat-grid: the heatmap's cells (a multi-scale layer's level), for the e2e suite. */}
+      <canvas ref={canvasRef} className="view-canvas" style={{ width: vw, height: vh }} aria-hidden="true" data-heat-grid={o.heat ? `${o.heat.canvas.width}x${o.heat.canvas.height}` : ''} />
       <svg
         ref={(el) => {
           svgRef.current = el;

@@ -1,6 +1,7 @@
 import type { ModelInfo, QuerySlice } from '../../worker/messages';
 import type { Dispatch } from '../state/useViewState';
 import { className } from '../viewModel';
+import { layerGrid } from '../multiScale';
 
 interface Props {
   query: number;
@@ -11,8 +12,12 @@ interface Props {
   dispatch: Dispatch;
 }
 
-/** The selected query's class and score at every decoder layer; a row click goes to that layer. */
+/**
+ * The selected query's class and score at every decoder layer (and, multi-scale, the level the
+ * layer reads); a row click goes to that layer (the slider and ← → do it by keyboard).
+ */
 export function LayerTable({ query, slice, layer, maxLayer, info, dispatch }: Props) {
+  const levels = !!slice.layerGrids?.length;
   return (
     <section>
       <h2>Query #{query} across layers</h2>
@@ -20,6 +25,7 @@ export function LayerTable({ query, slice, layer, maxLayer, info, dispatch }: Pr
         <thead>
           <tr>
             <th>layer</th>
+            {levels && <th title="the feature level this layer's cross-attention reads">level</th>}
             <th>class</th>
             <th>score</th>
           </tr>
@@ -28,6 +34,7 @@ export function LayerTable({ query, slice, layer, maxLayer, info, dispatch }: Pr
           {slice.predictions.map((p, i) => (
             <tr key={i} className={i === layer - 1 ? 'sel' : ''} onClick={(e) => dispatch({ type: 'setLayer', layer: i + 1, maxLayer }, e)}>
               <td>{i + 1}</td>
+              {levels && <td data-testid="layer-level">stride {layerGrid(slice, i).stride}</td>}
               <td>{className(info, p.label)}</td>
               <td>{(p.score * 100).toFixed(1)}%</td>
             </tr>

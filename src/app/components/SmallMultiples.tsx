@@ -77,6 +77,8 @@ function Panel({ p, props }: { p: HeadPanel; props: Props }) {
         height={h}
         data-testid="attention-map"
         data-head={p.head}
+        data-grid={`${props.featW}x${props.featH}`}
+        data-cells={p.map?.length ?? 0}
         {...mapStats(p.map, props.featW, props.featH, props.heatRect)}
         role="img"
         aria-label={`Head ${p.head + 1} map`}

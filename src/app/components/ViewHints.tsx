@@ -1,6 +1,8 @@
 interface Props {
   /** Encoder tab, no location clicked yet. */
   pickEncoderPoint: boolean;
+  /** Multi-scale model: its encoder attention is deformable (sampling points, not a map). */
+  deformable?: boolean;
   /** Decoder tab, detections shown, none selected. */
   pickQuery: boolean;
   /** Why the heatmap shows nothing (e.g. no SMCA prior in this model). */
@@ -10,10 +12,16 @@ interface Props {
 }
 
 /** What to do next, and what the view cannot show, under the image. */
-export function ViewHints({ pickEncoderPoint, pickQuery, mapNote, detr }: Props) {
+export function ViewHints({ pickEncoderPoint, deformable, pickQuery, mapNote, detr }: Props) {
   return (
     <>
-      {pickEncoderPoint && <p className="hint">Click a location on the image to see the encoder self-attention from it, per head.</p>}
+      {pickEncoderPoint && !deformable && <p className="hint">Click a location on the image to see the encoder self-attention from it, per head.</p>}
+      {pickEncoderPoint && deformable && (
+        <p className="hint" data-testid="deformable-hint">
+          This multi-scale encoder attends by deformable sampling: click a location on the image to see where it samples, per head and level (4 points
+          on each of the 3 levels), each point sized by its attention weight.
+        </p>
+      )}
       {pickQuery && <p className="hint">Select a query (click a box or a list entry, or press ↓) to see its reference box, RoI grid, salient points and attention.</p>}
       {mapNote && <p className="hint">{mapNote}</p>}
       {detr && (

@@ -12,6 +12,8 @@ interface Props {
   heads: number;
   overlay: Overlay;
   grid: boolean;
+  /** Multi-scale decoder: the level the shown layer reads ("reads stride 16 (50×38)"). */
+  levelNote?: string | null;
   dispatch: Dispatch;
 }
 
@@ -22,6 +24,7 @@ export function ViewerControls(p: Props) {
       <label className="field layer">
         <span>
           {p.mode === 'encoder' ? 'Encoder' : 'Decoder'} layer <b>{p.layer}</b> / {p.maxLayer}
+          {p.levelNote && p.mode === 'decoder' && <span className="level-note" data-testid="layer-level-note">, {p.levelNote}</span>}
         </span>
         <input
           type="range"
@@ -31,6 +34,7 @@ export function ViewerControls(p: Props) {
           value={p.layer}
           data-testid="layer-slider"
           aria-label={p.mode === 'encoder' ? 'Encoder layer' : 'Decoder layer'}
+          aria-valuetext={`layer ${p.layer} of ${p.maxLayer}${p.levelNote && p.mode === 'decoder' ? `, ${p.levelNote}` : ''}`}
           onChange={(e) => p.dispatch({ type: 'setLayer', layer: Number(e.target.value), maxLayer: p.maxLayer }, e)}
         />
       </label>

@@ -1,4 +1,5 @@
 import type { Box, Pt } from '../../geometry';
+import type { SamplingMark } from '../../multiScale';
 
 export interface ShownDetection {
   query: number;
@@ -20,6 +21,8 @@ export interface ViewOverlay {
   /** Heatmap at feature resolution and the image rectangle it covers. */
   heat: { canvas: HTMLCanvasElement; rect: Box; key: string } | null;
   encPoint: Pt | null;
+  /** Multi-scale encoder tab: the clicked location's deformable sampling points. */
+  samples: SamplingMark[];
   /** Changes when the layer/query changes: the overlay animates to the new geometry. */
   animKey: string;
 }
