@@ -36,7 +36,7 @@ async function main(): Promise<number> {
     await page.waitForFunction(() => (window as unknown as { __parity?: unknown }).__parity !== undefined, undefined, { timeout: 900_000, polling: 1000 });
     const res = (await page.evaluate(() => (window as unknown as { __parity: unknown }).__parity)) as { rows?: CompareRow[]; error?: string; backend?: string; ms?: number };
     if (res.error || !res.rows) throw new Error(res.error ?? 'no result');
-    console.log(`fixture ${name} on ${res.backend} in headless Chromium (${(res.ms! / 1000).toFixed(1)} s), cpu/wasm tolerance 1e-4 + 1e-3 |official| except backbone.pos (atol 4e-4) and postprocess boxes (atol 5e-4 px)`);
+    console.log(`fixture ${name} on ${res.backend} in headless Chromium (${(res.ms! / 1000).toFixed(1)} s), cpu/wasm tolerance 1e-4 + 1e-3 |official| except backbone.pos (atol 4e-4) and postprocess boxes (atol 5e-4 px)${name.startsWith('ms_') ? ', and the deformable encoder outputs (atol 5e-4)' : ''}`);
     console.log(formatRows(res.rows));
     console.log(`(tensors whose max abs error is also within the cpu/wasm atol 1e-4: ${res.rows.filter((r) => r.maxAbs <= 1e-4).length}/${res.rows.length})`);
     return res.rows.every((r) => r.pass) ? 0 : 1;

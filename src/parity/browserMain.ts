@@ -4,7 +4,7 @@ import { formulaWeights } from '../model/formulaWeights';
 import { parseFixture } from './fixture';
 import { runFixture, compareFixture } from './run';
 import { formatRows, type CompareRow } from './compare';
-import { CPU_TOLERANCE, WEBGPU_TOLERANCE } from './tolerance';
+import { CPU_TOLERANCE, webgpuTolerance } from './tolerance';
 
 /** Runs a parity fixture in the browser on the chosen backend and publishes the rows on window.__parity. */
 async function main(): Promise<void> {
@@ -13,7 +13,6 @@ async function main(): Promise<void> {
   const name = q.get('fixture') ?? 'r50_dc5_smca_e12';
   const backend = (q.get('backend') ?? 'webgpu') as 'webgpu' | 'wasm' | 'webgl' | 'cpu';
   // ?tolerance=webgpu: the per-tensor WebGPU bounds of tolerance.ts; otherwise the cpu/wasm one.
-  const tolerance = q.get('tolerance') === 'webgpu' ? WEBGPU_TOLERANCE : CPU_TOLERANCE;
   const w = window as unknown as { __parity?: { rows?: CompareRow[]; error?: string; backend?: string; ms?: number } };
   try {
     await useBackend(backend);
@@ -21,6 +20,7 @@ async function main(): Promise<void> {
     const [manifest, bin] = await Promise.all([fetch(base + 'manifest.json').then((r) => r.text()), fetch(base + 'tensors.bin').then((r) => r.arrayBuffer())]);
     const fx = parseFixture(manifest, bin);
     const t0 = performance.now();
+    const tolerance = q.get('tolerance') === 'webgpu' ? webgpuTolerance(fx.config) : CPU_TOLERANCE;
     const rows = compareFixture(fx, await runFixture(fx, formulaWeights(fx.config, fx.weightSeed)), tolerance);
     const ms = performance.now() - t0;
     out.textContent = `fixture ${name} on ${tf.getBackend()} (${ms.toFixed(0)} ms), tolerance ${q.get('tolerance') ?? 'cpu'}\n${formatRows(rows)}`;
