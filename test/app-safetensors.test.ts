@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  readSafetensors, readSafetensorsBlob, writeSafetensors, parseHeader,
+  readSafetensors, readSafetensorsBlob, writeSafetensors, writeSafetensorsF32Stream, parseHeader,
   f16ToF32, f32ToF16, bf16ToF32, f32ToBF16, SafetensorsError,
 } from '../src/weights/safetensors';
 import type { StateDict } from '../src/model/types';
@@ -83,5 +83,29 @@ describe('safetensors', () => {
     new DataView(f.buffer).setUint32(0, bad.length, true);
     f.set(bad, 8);
     expect(() => parseHeader(f)).toThrow(/unsupported dtype Q7/);
+  });
+
+  it('written in pieces (header, then each tensor as it is read): the same file as written whole, and read back as views of float32', async () => {
+    const whole = writeSafetensors(sd(), { metadata: { format: 'x' } });
+    const out = new Uint8Array(whole.byteLength);
+    const reads: string[] = [];
+    const pieces: number[] = [];
+    const size = await writeSafetensorsF32Stream(
+      [...sd()].map(([n, t]) => [n, t.shape]),
+      async (n) => (reads.push(n), sd().get(n)!.data),
+      (piece, at) => {
+        pieces.push(piece.byteLength);
+        out.set(piece, at);
+      },
+      { format: 'x' },
+    );
+    expect(size).toBe(whole.byteLength);
+    expect(out).toEqual(whole);
+    // One piece per tensor after the header: never the file at once.
+    expect(reads).toEqual(['a.weight', 'b.bias', 'scalar']);
+    expect(pieces.slice(1)).toEqual([24, 12, 4]);
+    const back = await readSafetensorsBlob(new Blob([out]));
+    for (const [n, t] of sd()) expect(back.stateDict.get(n)!.data).toEqual(t.data);
+    await expect(writeSafetensorsF32Stream([['a', [2]]], () => new Float32Array(3), () => {})).rejects.toThrow(/shape \[2\] has 2 elements, data has 3/);
   });
 });

@@ -14,6 +14,8 @@ export type WriteDtype = 'F32' | 'F16' | 'BF16';
 export type ReadDtype = WriteDtype | 'F64' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
 const BYTES: Record<ReadDtype, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+/** The file is little-endian; so is every machine a browser runs on today (the other order is handled, slowly). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 export interface TensorInfo {
   dtype: ReadDtype;
@@ -174,8 +176,10 @@ export async function readSafetensorsBlob(blob: Blob, onProgress?: (done: number
   let done = 0;
   for (const [name, info] of header.tensors) {
     const [b, e] = info.dataOffsets;
-    const buf = new Uint8Array(await blob.slice(header.dataStart + b, header.dataStart + e).arrayBuffer());
-    stateDict.set(name, { shape: info.shape.slice(), data: decodeTensor(buf, info.dtype) });
+    const buf = await blob.slice(header.dataStart + b, header.dataStart + e).arrayBuffer();
+    // float32 on a little-endian machine: the fresh buffer is the array (a decoded copy would hold the model twice while loading).
+    const data = info.dtype === 'F32' && LITTLE_ENDIAN ? new Float32Array(buf) : decodeTensor(new Uint8Array(buf), info.dtype);
+    stateDict.set(name, { shape: info.shape.slice(), data });
     dtypes.set(name, info.dtype);
     done += e - b;
     onProgress?.(done, total);
@@ -183,23 +187,16 @@ export async function readSafetensorsBlob(blob: Blob, onProgress?: (done: number
   return { stateDict, metadata: header.metadata, dtypes };
 }
 
-/** Writes a StateDict as safetensors, tensors in the map's order, each stored as `dtype`. */
-export function writeSafetensors(
-  sd: StateDict,
-  opts: { dtype?: WriteDtype | ((name: string) => WriteDtype); metadata?: Record<string, string> } = {},
-): Uint8Array<ArrayBuffer> {
-  const pick = (name: string): WriteDtype => (typeof opts.dtype === 'function' ? opts.dtype(name) : opts.dtype ?? 'F32');
+/** The header bytes (length prefix, JSON padded to 8 bytes) for tensors laid out one after another. */
+function headerBytes(entries: { name: string; dtype: WriteDtype; shape: number[] }[], metadata?: Record<string, string>): { head: Uint8Array<ArrayBuffer>; begins: number[]; dataSize: number } {
   const header: Record<string, unknown> = {};
-  if (opts.metadata && Object.keys(opts.metadata).length) header.__metadata__ = opts.metadata;
+  if (metadata && Object.keys(metadata).length) header.__metadata__ = metadata;
   let off = 0;
-  const entries: { name: string; dtype: WriteDtype; data: Float32Array; begin: number }[] = [];
-  for (const [name, t] of sd) {
-    const numel = t.shape.reduce((a, d) => a * d, 1);
-    if (numel !== t.data.length) throw new SafetensorsError('corrupt', `tensor "${name}": shape [${t.shape}] has ${numel} elements, data has ${t.data.length}`);
-    const dtype = pick(name);
-    const size = numel * BYTES[dtype];
-    header[name] = { dtype, shape: t.shape, data_offsets: [off, off + size] };
-    entries.push({ name, dtype, data: t.data, begin: off });
+  const begins: number[] = [];
+  for (const { name, dtype, shape } of entries) {
+    const size = shape.reduce((a, d) => a * d, 1) * BYTES[dtype];
+    header[name] = { dtype, shape, data_offsets: [off, off + size] };
+    begins.push(off);
     off += size;
   }
   const json = JSON.stringify(header);
@@ -208,17 +205,68 @@ export function writeSafetensors(
   let hb = enc.encode(json);
   const pad = (8 - (hb.byteLength % 8)) % 8;
   if (pad) hb = enc.encode(json + ' '.repeat(pad));
-  const out = new Uint8Array(8 + hb.byteLength + off);
-  const dv = new DataView(out.buffer);
+  const head = new Uint8Array(8 + hb.byteLength);
+  const dv = new DataView(head.buffer);
   dv.setUint32(0, hb.byteLength, true);
   dv.setUint32(4, 0, true);
-  out.set(hb, 8);
-  const base = 8 + hb.byteLength;
-  for (const { dtype, data, begin } of entries) {
-    const p = base + begin;
+  head.set(hb, 8);
+  return { head, begins, dataSize: off };
+}
+
+/** Writes a StateDict as safetensors, tensors in the map's order, each stored as `dtype`. */
+export function writeSafetensors(
+  sd: StateDict,
+  opts: { dtype?: WriteDtype | ((name: string) => WriteDtype); metadata?: Record<string, string> } = {},
+): Uint8Array<ArrayBuffer> {
+  const pick = (name: string): WriteDtype => (typeof opts.dtype === 'function' ? opts.dtype(name) : opts.dtype ?? 'F32');
+  const entries: { name: string; dtype: WriteDtype; shape: number[]; data: Float32Array }[] = [];
+  for (const [name, t] of sd) {
+    const numel = t.shape.reduce((a, d) => a * d, 1);
+    if (numel !== t.data.length) throw new SafetensorsError('corrupt', `tensor "${name}": shape [${t.shape}] has ${numel} elements, data has ${t.data.length}`);
+    entries.push({ name, dtype: pick(name), shape: t.shape, data: t.data });
+  }
+  const { head, begins, dataSize } = headerBytes(entries, opts.metadata);
+  const out = new Uint8Array(head.byteLength + dataSize);
+  const dv = new DataView(out.buffer);
+  out.set(head, 0);
+  const base = head.byteLength;
+  entries.forEach(({ dtype, data }, i) => {
+    const p = base + begins[i];
     if (dtype === 'F32') for (let i = 0; i < data.length; i++) dv.setFloat32(p + i * 4, data[i], true);
     else if (dtype === 'F16') for (let i = 0; i < data.length; i++) dv.setUint16(p + i * 2, f32ToF16(data[i]), true);
     else for (let i = 0; i < data.length; i++) dv.setUint16(p + i * 2, f32ToBF16(data[i]), true);
-  }
+  });
   return out;
+}
+
+/** A float32 array's bytes in the file's (little-endian) order: a view of it, without a copy, on every platform in use. */
+function f32Bytes(data: Float32Array): Uint8Array {
+  if (LITTLE_ENDIAN) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const out = new Uint8Array(data.byteLength);
+  const dv = new DataView(out.buffer);
+  for (let i = 0; i < data.length; i++) dv.setFloat32(i * 4, data[i], true);
+  return out;
+}
+
+/**
+ * Writes float32 tensors as safetensors in pieces: the header, then each tensor's bytes, each
+ * read (`read`) just before it is written, so neither the file nor a second copy of the tensors
+ * is ever held whole. `write` gets each piece and the file offset it goes to; a piece may be a
+ * view of the array `read` returned, valid until `write` resolves. Returns the file's size.
+ */
+export async function writeSafetensorsF32Stream(
+  tensors: [name: string, shape: number[]][],
+  read: (name: string) => Promise<Float32Array> | Float32Array,
+  write: (piece: Uint8Array, at: number) => Promise<void> | void,
+  metadata?: Record<string, string>,
+): Promise<number> {
+  const { head, begins, dataSize } = headerBytes(tensors.map(([name, shape]) => ({ name, dtype: 'F32', shape })), metadata);
+  await write(head, 0);
+  for (const [i, [name, shape]] of tensors.entries()) {
+    const data = await read(name);
+    const numel = shape.reduce((a, d) => a * d, 1);
+    if (data.length !== numel) throw new SafetensorsError('corrupt', `tensor "${name}": shape [${shape}] has ${numel} elements, data has ${data.length}`);
+    await write(f32Bytes(data), head.byteLength + begins[i]);
+  }
+  return head.byteLength + dataSize;
 }
