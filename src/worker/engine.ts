@@ -29,6 +29,8 @@ interface Slot {
   model: SamDetrModel;
   info: ModelInfo;
   run?: Run;
+  /** It has run once: every tensor of its forward pass exists. */
+  ran?: boolean;
 }
 
 const now = () => performance.now();
@@ -123,6 +125,14 @@ export class Engine {
     return info;
   }
 
+  /**
+   * Once a model has run (its tensors exist), the float32 arrays it was built from go: they are
+   * a second copy of the model (237 MB for an official R50).
+   */
+  private releaseArrays(s: Slot) {
+    if (s.ran) s.model.params.release();
+  }
+
   async detect(
     slot: number, rgb: Uint8ClampedArray, width: number, height: number,
     opts: { inputSize?: number; maxSize?: number; topK?: number }, progress: ProgressFn,
@@ -171,6 +181,8 @@ export class Engine {
       throw e;
     }
     lap('decoder');
+    s.ran = true;
+    this.releaseArrays(s);
     const padded: [number, number] = [pre.batch.images.shape[1], pre.batch.images.shape[2]];
     s.run = { enc, dec, target: [height, width], resized: pre.resized, padded };
     progress({ stage: 'postprocess' });
