@@ -21,6 +21,7 @@ import { formulaTensor } from '../src/checkpoint/formulaWeights';
 import { floatTensor } from '../src/checkpoint/pickleWriter';
 import { torchSave } from '../src/checkpoint/torchSave';
 import { MemorySink } from '../src/checkpoint/byteSink';
+import { fmtMB } from '../src/app/storage/checkpointStore';
 import type { ModelConfig } from '../src/model/config';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -587,11 +588,32 @@ test('an official DETR checkpoint loads, detects, and the view says what DETR la
 }, 180_000);
 
 /** The reduced SAM-DETR + SMCA of the bundled model's size, in the official layout (formula weights): a few MB. */
-async function tinySamDetr(): Promise<Uint8Array> {
-  const card = JSON.parse(readFileSync(join(DIST, 'models', 'sam-detr-smca', 'model.json'), 'utf8')) as { config: ModelConfig };
+/**
+ * A SAM-DETR + SMCA training checkpoint of the bundled model's size. `fullOptimizer`: AdamW's
+ * moments of every parameter, as the official training checkpoints hold (the file is then three
+ * times the model); otherwise of four.
+ */
+async function tinySamDetr(opts: { fullOptimizer?: boolean } = {}): Promise<Uint8Array> {
+  const config = bundledConfig();
   const sink = new MemorySink();
-  await torchSave(sink, formulaCheckpoint(card.config, { seed: 11, epochs: 50 }));
+  const all = opts.fullOptimizer ? { optimizerStateFor: expectedStateDictShapes(config).map(([n]) => n) } : {};
+  await torchSave(sink, formulaCheckpoint(config, { seed: 11, epochs: 50, ...all }));
   return sink.bytes();
+}
+
+const bundledConfig = () => (JSON.parse(readFileSync(join(DIST, 'models', 'sam-detr-smca', 'model.json'), 'utf8')) as { config: ModelConfig }).config;
+
+/** Bytes of a model's float32 weights. */
+const modelBytes = (config: ModelConfig) => expectedStateDictShapes(config).reduce((n, [, shape]) => n + 4 * shape.reduce((a, d) => a * d, 1), 0);
+
+/** The stored checkpoints' folder in the page's origin-private file system: entry name -> bytes. */
+async function opfsEntries(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(async () => {
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('checkpoints', { create: true });
+    const out: Record<string, number> = {};
+    for await (const [k, h] of (dir as unknown as { entries(): AsyncIterable<[string, FileSystemFileHandle]> }).entries()) out[k] = (await h.getFile()).size;
+    return out;
+  });
 }
 
 /** A reduced official DETR (ResNet-50 as released, a small transformer) in the release format, written to a file. */
@@ -621,7 +643,9 @@ const stored = (page: Page) => page.getByTestId('stored-checkpoint').evaluateAll
 test('a dropped checkpoint is stored in the browser: a reload, a shared link and a later visit load it; load, delete, storage used', async ({ open, url }) => {
   const page = await open('?backend=wasm');
   const requests = requestLog(page);
-  const bytes = await tinySamDetr();
+  // With the optimizer state of an official training checkpoint: the file is 3x its model.
+  const bytes = await tinySamDetr({ fullOptimizer: true });
+  const model = modelBytes(bundledConfig());
   const r = await runs(page);
   await page.getByLabel('Model input size (shorter side)').selectOption('128');
   await waitRuns(page, r + 1);
@@ -632,12 +656,16 @@ test('a dropped checkpoint is stored in the browser: a reload, a shared link and
   await item.waitFor({ timeout: 30_000 });
   const kind = (await item.getByTestId('stored-kind').textContent()) ?? '';
   assert(/^SAM-DETR \+ SMCA, resnet18/.test(kind), 'stored kind: ' + kind);
-  const mb = (bytes.length / 1e6).toFixed(1);
-  assert((await item.textContent())?.includes(`${mb} MB`), `size ${mb} MB not shown: ` + (await item.textContent()));
+  // What is kept is the model's float32 weights (and a header), not the file with its optimizer state.
+  const entries = await opfsEntries(page);
+  const kept = entries['tiny_sam_smca%2Epth.model'];
+  assert(kept >= model && kept < model + 64 * 1024 && kept < bytes.length / 2.5, `stored ${kept} bytes for a model of ${model} in a file of ${bytes.length}: ${JSON.stringify(entries)}`);
+  assert(Object.keys(entries).sort().join() === 'tiny_sam_smca%2Epth.json,tiny_sam_smca%2Epth.model', 'stored entries: ' + JSON.stringify(entries));
+  assert((await item.textContent())?.includes(fmtMB(kept)), `size ${fmtMB(kept)} not shown: ` + (await item.textContent()));
   const est = page.getByTestId('storage-estimate');
   const usage = Number(await est.getAttribute('data-usage'));
   const quota = Number(await est.getAttribute('data-quota'));
-  assert(usage >= bytes.length && quota > usage, `storage estimate: usage ${usage}, quota ${quota}, file ${bytes.length}`);
+  assert(usage >= kept && quota > usage, `storage estimate: usage ${usage}, quota ${quota}, stored ${kept}`);
   assert(/This site uses .* of its .* of browser storage/.test((await est.textContent()) ?? ''), 'storage line: ' + (await est.textContent()));
   await shot(page, '17-stored-checkpoints');
 
@@ -678,10 +706,46 @@ test('a dropped checkpoint is stored in the browser: a reload, a shared link and
   onlyLocal(requests, new URL(url).origin);
 }, 300_000);
 
+test('a checkpoint kept as the whole file (before the model alone was) loads from a link and is kept again as its model', async ({ open, url }) => {
+  const page = await open('?backend=wasm');
+  const bytes = await tinySamDetr({ fullOptimizer: true });
+  // The layout of the first stored checkpoints: the .pth as dropped, a sidecar without a format.
+  await page.evaluate(async (b64) => {
+    const bin = atob(b64);
+    const arr = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) arr[i] = bin.charCodeAt(i);
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('checkpoints', { create: true });
+    for (const [name, data] of [['old_sam%2Epth.data', arr], ['old_sam%2Epth.json', JSON.stringify({ name: 'old_sam.pth', size: arr.length, storedAt: 1, kind: 'SAM-DETR + SMCA, resnet18' })]] as const) {
+      const w = await (await dir.getFileHandle(name, { create: true })).createWritable();
+      await w.write(data);
+      await w.close();
+    }
+  }, Buffer.from(bytes).toString('base64'));
+  await page.goto(url + '?backend=wasm&model=upload:old_sam.pth');
+  await waitRuns(page, 1, 180_000);
+  assert((await page.getByTestId('detection-box').count()) > 0, 'no detections from the old entry');
+  assert(/with SMCA/.test((await page.getByTestId('checkpoint-report').textContent()) ?? ''), 'checkpoint report missing');
+  // Kept again as its model; the file as dropped is gone.
+  let entries = await opfsEntries(page);
+  for (let i = 0; i < 60 && entries['old_sam%2Epth.data'] !== undefined; i++) {
+    await page.waitForTimeout(1000);
+    entries = await opfsEntries(page);
+  }
+  assert(Object.keys(entries).sort().join() === 'old_sam%2Epth.json,old_sam%2Epth.model', 'entries after the migration: ' + JSON.stringify(entries));
+  const kept = entries['old_sam%2Epth.model'];
+  assert(kept < bytes.length / 2.5, 'the migrated entry is not the model alone: ' + JSON.stringify(entries));
+  await page.locator('[data-testid=stored-checkpoint][data-name="old_sam.pth"]').filter({ hasText: fmtMB(kept) }).waitFor({ timeout: 30_000 });
+  // And it loads as a stored model after a reload (the report says where it came from).
+  await page.reload();
+  await waitRuns(page, 1, 180_000);
+  assert(/kept in this browser: the model's weights/.test((await page.getByTestId('checkpoint-report').textContent()) ?? ''), 'not loaded from the stored model after a reload');
+}, 360_000);
+
 test('a checkpoint that cannot be stored (no room, no origin-private file system) still loads, with a one-line notice', async ({ open }) => {
   const bytes = await tinySamDetr();
   const cases: [string, string, RegExp][] = [
-    ['no room', 'navigator.storage.estimate = async () => ({ usage: 0, quota: 200000 });', /is loaded but not stored in this browser: it needs [\d.]+ MB and this site has 200 kB of browser storage left\. Drop it again after a reload\.$/],
+    // It needs the model's size (6.1 MB of float32), not the file's.
+    ['no room', 'navigator.storage.estimate = async () => ({ usage: 0, quota: 200000 });', /is loaded but not stored in this browser: it needs 6\.1 MB and this site has 200 kB of browser storage left\. Drop it again after a reload\.$/],
     ['no OPFS', 'delete StorageManager.prototype.getDirectory;', /is loaded but not stored: this browser has no origin-private file system\. Drop it again after a reload\.$/],
   ];
   for (const [what, script, re] of cases) {

@@ -1,75 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { CheckpointStore, StoreError, checkpointKind, type DirLike, type FileHandleLike, type StorageLike } from '../src/app/storage/checkpointStore';
+import { CheckpointStore, StoreError, checkpointKind, type FileHandleLike } from '../src/app/storage/checkpointStore';
 import { CheckpointShelf, type ShelfState } from '../src/app/storage/checkpointShelf';
-
-const notFound = () => Object.assign(new Error('not found'), { name: 'NotFoundError' });
-
-/**
- * An in-memory origin-private file system, as much of it as the store uses. Like OPFS, a
- * writable commits its bytes on close only; `failWrite` makes the next data write fail.
- */
-class MemDir implements DirLike {
-  files = new Map<string, Uint8Array>();
-  dirs = new Map<string, MemDir>();
-  failWrite: Error | null = null;
-  async getDirectoryHandle(name: string, o?: { create?: boolean }): Promise<DirLike> {
-    if (!this.dirs.has(name)) {
-      if (!o?.create) throw notFound();
-      this.dirs.set(name, new MemDir());
-    }
-    return this.dirs.get(name)!;
-  }
-  async getFileHandle(name: string, o?: { create?: boolean }): Promise<FileHandleLike> {
-    if (!this.files.has(name)) {
-      if (!o?.create) throw notFound();
-      this.files.set(name, new Uint8Array(0));
-    }
-    return {
-      getFile: async () => new File([this.files.get(name)! as Uint8Array<ArrayBuffer>], name),
-      createWritable: async () => {
-        const chunks: Uint8Array[] = [];
-        return new WritableStream<Uint8Array>({
-          write: (c) => {
-            if (this.failWrite && name.endsWith('.data')) throw this.failWrite;
-            chunks.push(c);
-          },
-          close: () => {
-            const all = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));
-            let o = 0;
-            for (const c of chunks) all.set(c, (o += c.length) - c.length);
-            this.files.set(name, all);
-          },
-        });
-      },
-    };
-  }
-  async removeEntry(name: string) {
-    if (!this.files.delete(name) && !this.dirs.delete(name)) throw notFound();
-  }
-  async *keys() {
-    yield* [...this.files.keys(), ...this.dirs.keys()];
-  }
-}
-
-function storage(root: MemDir, quota = 1e9, persisted = false): StorageLike & { asked: number } {
-  const s = {
-    asked: 0,
-    getDirectory: async () => root,
-    estimate: async () => {
-      let usage = 0;
-      for (const d of root.dirs.values()) for (const f of d.files.values()) usage += f.length;
-      return { usage, quota };
-    },
-    persist: async () => {
-      s.asked++;
-      return persisted;
-    },
-    persisted: async () => persisted,
-  };
-  return s;
-}
+import { MemDir, storage } from './memOpfs';
 
 const bytes = (n: number, seed = 1) => new Blob([Uint8Array.from({ length: n }, (_, i) => (i * seed) & 255)]);
+
+/** A writer as the worker's storeWeights is: the bytes into the handle it gets, their count back. */
+const writing = (blob: Blob) => async (h: FileHandleLike | null) => {
+  if (!h) return 0;
+  await blob.stream().pipeTo(await h.createWritable());
+  return blob.size;
+};
+
+/** A stored checkpoint the way fb4aa94 kept it: the .pth as dropped, and a sidecar without a format. */
+async function putOldEntry(root: MemDir, name: string, blob: Blob, kind: string) {
+  const dir = (await root.getDirectoryHandle('checkpoints', { create: true })) as MemDir;
+  const e = encodeURIComponent(name).replace(/\./g, '%2E');
+  dir.files.set(`${e}.data`, new Uint8Array(await blob.arrayBuffer()));
+  dir.files.set(`${e}.json`, new TextEncoder().encode(JSON.stringify({ name, size: blob.size, storedAt: 1, kind })));
+}
 
 async function open(root = new MemDir(), quota = 1e9) {
   const st = storage(root, quota);
@@ -78,57 +27,83 @@ async function open(root = new MemDir(), quota = 1e9) {
   return { root, store, st };
 }
 
+const info = (kind: string, fileSize = 1) => ({ kind, fileSize });
+
 describe('checkpoint store (origin-private file system)', () => {
-  it('keeps a file with its size, date and kind; gives it back byte for byte under its name; removes it', async () => {
+  it('keeps a model with its size, the dropped file size, date and kind; gives it back byte for byte under the dropped name; removes it', async () => {
     const { store, root } = await open();
     const blob = bytes(5000, 7);
     const t0 = Date.now();
-    await store.put('detr-r50-dc5-f0fb7ef5.pth', blob, 'DETR, resnet50 + DC5');
+    await store.put('detr-r50-dc5-f0fb7ef5.pth', 5000, info('DETR, resnet50 + DC5', 15000), writing(blob));
     const [c] = await store.list();
-    expect(c).toMatchObject({ name: 'detr-r50-dc5-f0fb7ef5.pth', size: 5000, kind: 'DETR, resnet50 + DC5' });
+    expect(c).toMatchObject({ name: 'detr-r50-dc5-f0fb7ef5.pth', size: 5000, fileSize: 15000, format: 'model', kind: 'DETR, resnet50 + DC5' });
     expect(c.storedAt).toBeGreaterThanOrEqual(t0);
-    const f = await store.file('detr-r50-dc5-f0fb7ef5.pth');
-    expect(f?.name).toBe('detr-r50-dc5-f0fb7ef5.pth');
-    expect(new Uint8Array(await f!.arrayBuffer())).toEqual(new Uint8Array(await blob.arrayBuffer()));
+    const got = await store.get('detr-r50-dc5-f0fb7ef5.pth');
+    expect(got?.format).toBe('model');
+    expect(got?.file.name).toBe('detr-r50-dc5-f0fb7ef5.pth');
+    expect(new Uint8Array(await got!.file.arrayBuffer())).toEqual(new Uint8Array(await blob.arrayBuffer()));
     // Everything lives under one folder of the origin's file system.
     expect([...root.dirs.keys()]).toEqual(['checkpoints']);
     await store.remove('detr-r50-dc5-f0fb7ef5.pth');
     expect(await store.list()).toEqual([]);
-    expect(await store.file('detr-r50-dc5-f0fb7ef5.pth')).toBeNull();
+    expect(await store.get('detr-r50-dc5-f0fb7ef5.pth')).toBeNull();
     expect(root.dirs.get('checkpoints')!.files.size).toBe(0);
   });
 
   it('lists newest first, and a name with dots or separators is stored as a safe entry name', async () => {
     const { store, root } = await open();
-    await store.put('..', bytes(10), 'a');
+    await store.put('..', 10, info('a'), writing(bytes(10)));
     await new Promise((r) => setTimeout(r, 5));
-    await store.put('dir/x\\y.pth', bytes(20), 'b');
+    await store.put('dir/x\\y.pth', 20, info('b'), writing(bytes(20)));
     expect((await store.list()).map((c) => c.name)).toEqual(['dir/x\\y.pth', '..']);
     for (const k of root.dirs.get('checkpoints')!.files.keys()) expect(k).not.toMatch(/[/\\]|^\.\.?$/);
-    expect((await store.file('..'))!.size).toBe(10);
+    expect((await store.get('..'))!.file.size).toBe(10);
   });
 
-  it('refuses a file larger than the room left, before writing anything', async () => {
+  it('refuses a model larger than the room left, before writing anything (the writer hears nothing)', async () => {
     const { store, root } = await open(new MemDir(), 3 * 2 ** 20);
-    const e = await store.put('big.pth', bytes(2.5 * 2 ** 20), 'k').catch((x) => x);
+    let asked = false;
+    const e = await store.put('big.pth', 2.5 * 2 ** 20, info('k'), async () => ((asked = true), 0)).catch((x) => x);
     expect(e).toBeInstanceOf(StoreError);
     expect(e.code).toBe('quota');
     expect(e.message).toMatch(/needs 2\.6 MB and this site has 3\.1 MB of browser storage left/);
+    expect(asked).toBe(false);
     expect(root.dirs.get('checkpoints')!.files.size).toBe(0);
   });
 
   it('a write that fails (quota hit during the write, disk error) leaves nothing listed or stored', async () => {
     const { store, root } = await open();
     root.dirs.get('checkpoints')!.failWrite = Object.assign(new Error('full'), { name: 'QuotaExceededError' });
-    const e = await store.put('a.pth', bytes(100), 'k').catch((x) => x);
+    const e = await store.put('a.pth', 100, info('k'), writing(bytes(100))).catch((x) => x);
     expect(e.code).toBe('quota');
     expect(e.message).toMatch(/quota for this site is full/);
     root.dirs.get('checkpoints')!.failWrite = new Error('I/O error');
-    const e2 = await store.put('a.pth', bytes(100), 'k').catch((x) => x);
+    const e2 = await store.put('a.pth', 100, info('k'), writing(bytes(100))).catch((x) => x);
     expect(e2.code).toBe('write');
     expect(e2.message).toMatch(/writing it failed \(I\/O error\)/);
     expect(await store.list()).toEqual([]);
     expect(root.dirs.get('checkpoints')!.files.size).toBe(0);
+  });
+
+  it('an entry kept before as the whole file lists and loads as a file; storing its model replaces it; a failed replacement leaves it', async () => {
+    const root = new MemDir();
+    const pth = bytes(3000, 5);
+    await putOldEntry(root, 'old.pth', pth, 'SAM-DETR, resnet50');
+    const { store } = await open(root);
+    expect(await store.list()).toEqual([{ name: 'old.pth', size: 3000, fileSize: 3000, format: 'file', storedAt: 1, kind: 'SAM-DETR, resnet50' }]);
+    const got = await store.get('old.pth');
+    expect(got?.format).toBe('file');
+    expect(new Uint8Array(await got!.file.arrayBuffer())).toEqual(new Uint8Array(await pth.arrayBuffer()));
+    // Its model cannot be written: the old entry stays as it was.
+    root.dirs.get('checkpoints')!.failWrite = new Error('I/O error');
+    await expect(store.put('old.pth', 1000, info('SAM-DETR, resnet50', 3000), writing(bytes(1000)))).rejects.toThrow(/writing it failed/);
+    expect((await store.list())[0]).toMatchObject({ format: 'file', size: 3000 });
+    expect((await store.get('old.pth'))!.file.size).toBe(3000);
+    // Written: the model stands for the file, which goes.
+    root.dirs.get('checkpoints')!.failWrite = null;
+    await store.put('old.pth', 1000, info('SAM-DETR, resnet50', 3000), writing(bytes(1000)));
+    expect(await store.list()).toMatchObject([{ name: 'old.pth', size: 1000, fileSize: 3000, format: 'model' }]);
+    expect([...root.dirs.get('checkpoints')!.files.keys()].sort()).toEqual(['old%2Epth.json', 'old%2Epth.model']);
   });
 
   it('says why when the browser has no origin-private file system or refuses it', async () => {
@@ -141,10 +116,10 @@ describe('checkpoint store (origin-private file system)', () => {
 
   it('reports usage, quota and persistence', async () => {
     const { store } = await open();
-    await store.put('a.pth', bytes(1234), 'k');
-    const info = await store.info();
-    expect(info!.usage).toBeGreaterThanOrEqual(1234);
-    expect(info).toMatchObject({ quota: 1e9, persisted: false });
+    await store.put('a.pth', 1234, info('k'), writing(bytes(1234)));
+    const usage = await store.info();
+    expect(usage!.usage).toBeGreaterThanOrEqual(1234);
+    expect(usage).toMatchObject({ quota: 1e9, persisted: false });
   });
 
   it('names the kind of model a checkpoint holds', () => {
@@ -162,39 +137,59 @@ describe('checkpoint shelf (what the session keeps)', () => {
     return { shelf, states, st, last: () => states[states.length - 1] };
   };
 
-  it('keeps a loaded checkpoint once, asks for persistence, and lists it with the storage used', async () => {
+  /** The worker's side of keep(): what it was handed, each time. */
+  const worker = (blob: Blob) => {
+    const handed: (FileHandleLike | null)[] = [];
+    const write = async (h: FileHandleLike | null) => {
+      handed.push(h);
+      return writing(blob)(h);
+    };
+    return { handed, write };
+  };
+  const model = (bytes: number, fileSize = 3 * bytes) => ({ kind: 'SAM-DETR, resnet50', bytes, fileSize });
+
+  it('keeps the model of a loaded checkpoint once, asks for persistence, and lists it with the storage used; the worker hears once each time', async () => {
     const root = new MemDir();
     const { shelf, last, st } = shelfOn(root);
-    await shelf.keep('a.pth', bytes(300), 'SAM-DETR, resnet50');
-    expect(last().items.map((c) => c.name)).toEqual(['a.pth']);
+    const w = worker(bytes(300));
+    await shelf.keep('a.pth', model(300), w.write);
+    expect(last().items).toMatchObject([{ name: 'a.pth', size: 300, fileSize: 900, format: 'model' }]);
     expect(last().info!.usage).toBeGreaterThanOrEqual(300);
     expect(last().note).toBeNull();
     expect(st.asked).toBe(1);
-    // The same file again is not written again (a write now would fail and say so).
+    expect(w.handed.length).toBe(1);
+    expect(w.handed[0]).not.toBeNull();
+    // The same file again is not written again (a write now would fail and say so); the worker is told so.
     root.dirs.get('checkpoints')!.failWrite = new Error('written twice');
-    await shelf.keep('a.pth', bytes(300), 'SAM-DETR, resnet50');
+    await shelf.keep('a.pth', model(300), w.write);
     expect(last().note).toBeNull();
+    expect(w.handed).toHaveLength(2);
+    expect(w.handed[1]).toBeNull();
     root.dirs.get('checkpoints')!.failWrite = null;
-    expect((await shelf.file('a.pth'))!.size).toBe(300);
+    expect((await shelf.stored('a.pth'))!.file.size).toBe(300);
     await shelf.remove('a.pth');
     expect(last().items).toEqual([]);
   });
 
-  it('a checkpoint that cannot be stored gives one line saying so; it does not throw', async () => {
+  it('a checkpoint that cannot be stored gives one line saying so (the model size, not the file size); it does not throw; the worker hears null', async () => {
     const { shelf, last } = shelfOn(new MemDir(), 2 ** 20);
-    await shelf.keep('big.pth', bytes(2 ** 20), 'k');
+    const w = worker(bytes(10));
+    await shelf.keep('big.pth', model(2 ** 20, 3 * 2 ** 20), w.write);
     expect(last().note).toMatch(/^"big\.pth" is loaded but not stored in this browser: it needs 1\.0 MB .*Drop it again after a reload\.$/);
     expect(last().note).not.toMatch(/\n/);
     expect(last().items).toEqual([]);
+    expect(w.handed).toEqual([null]);
   });
 
   it('without a file system: unavailable with the reason, and a dropped file says it is not stored', async () => {
     const states: ShelfState[] = [];
     const shelf = new CheckpointShelf(() => CheckpointStore.open({}), (s) => states.push(s));
-    expect(await shelf.file('a.pth')).toBeNull();
-    await shelf.keep('a.pth', bytes(10), 'k');
+    expect(await shelf.stored('a.pth')).toBeNull();
+    const w = worker(bytes(10));
+    await shelf.keep('a.pth', model(10), w.write);
     const last = states[states.length - 1];
     expect(last.available).toBe(false);
     expect(last.note).toMatch(/"a\.pth" is loaded but not stored: this browser has no origin-private file system/);
+    expect(w.handed).toEqual([null]);
   });
 });

@@ -1,24 +1,42 @@
 import { describe, expect, it } from 'vitest';
 import { LensSession, type LensWorker } from '../src/app/session/LensSession';
-import { CheckpointStore, StoreError, type StoredCheckpoint } from '../src/app/storage/checkpointStore';
+import { CheckpointStore, StoreError, type FileHandleLike, type StoredCheckpoint } from '../src/app/storage/checkpointStore';
 import type { Request } from '../src/worker/messages';
 
-/** A worker that answers at once: every checkpoint loads (its name as the model's). */
+/** A worker that answers at once: every checkpoint loads (its name as the model's), with `params` parameters (4 bytes each when stored). */
 class Worker implements LensWorker {
   calls: Request[] = [];
-  cancel() {}
+  cancelled = 0;
+  /** Parameters of every model it loads (4 bytes each). */
+  params = 4;
+  backend = 'wasm';
+  cancel() {
+    this.cancelled++;
+  }
   async call<T extends Request>(req: T): Promise<never> {
     this.calls.push(req);
-    if (req.type === 'init') return { backend: 'wasm', fallbacks: [], crossOriginIsolated: false } as never;
-    if (req.type === 'loadCheckpoint') {
+    if (req.type === 'init') return { backend: this.backend, fallbacks: [], crossOriginIsolated: false } as never;
+    if (req.type === 'loadBundled') return { slot: req.slot, name: req.name, source: 'bundled', config: { nheads: 8 }, classNames: [], params: 1000, loadMs: 1 } as never;
+    if (req.type === 'loadCheckpoint' || req.type === 'loadStored') {
       if (req.fileName === 'bad.pth') throw Object.assign(new Error('not a PyTorch checkpoint'), { code: 'not-a-checkpoint' });
       const config = { decoder: req.fileName.startsWith('detr') ? 'detr' : 'sam', detrStyle: 'official', smca: false, backbone: 'resnet50', dilation: false, numClasses: 91, nheads: 8 };
-      return { slot: req.slot, name: `upload:${req.fileName}`, source: 'checkpoint', config, classNames: [], loadMs: 1 } as never;
+      return { slot: req.slot, name: `upload:${req.fileName}`, source: 'checkpoint', config, classNames: [], params: this.params, loadMs: 1 } as never;
+    }
+    if (req.type === 'storeWeights') {
+      if (!req.handle) return 0 as never;
+      // What the engine writes: the model's float32 weights.
+      const w = (await req.handle.createWritable()).getWriter();
+      await w.write(new Uint8Array(this.params * 4));
+      await w.close();
+      return (this.params * 4) as never;
     }
     return null as never;
   }
+  of<K extends Request['type']>(type: K) {
+    return this.calls.filter((c): c is Extract<Request, { type: K }> => c.type === type);
+  }
   loads() {
-    return this.calls.filter((c): c is Extract<Request, { type: 'loadCheckpoint' }> => c.type === 'loadCheckpoint');
+    return this.of('loadCheckpoint');
   }
 }
 
@@ -30,16 +48,22 @@ class FakeStore {
   async list() {
     return [...this.files.values()].map((f) => f.meta);
   }
-  async file(name: string) {
+  async get(name: string) {
     const f = this.files.get(name);
-    return f ? new File([f.blob], name) : null;
+    return f ? { file: new File([f.blob], name), format: f.meta.format ?? 'file' } : null;
   }
-  async put(name: string, blob: Blob, kind: string) {
+  async put(name: string, _need: number, info: { kind: string; fileSize: number }, write: (h: FileHandleLike) => Promise<number>) {
     this.puts++;
     if (this.failPut) throw this.failPut;
-    const meta = { name, size: blob.size, storedAt: 1, kind };
-    this.files.set(name, { blob, meta });
+    const chunks: Uint8Array[] = [];
+    const size = await write({ getFile: async () => new File([], name), createWritable: async () => new WritableStream({ write: (c) => void chunks.push(c) }) });
+    const meta: StoredCheckpoint = { name, size, format: 'model', fileSize: info.fileSize, storedAt: 1, kind: info.kind };
+    this.files.set(name, { blob: new Blob(chunks as Uint8Array<ArrayBuffer>[]), meta });
     return meta;
+  }
+  /** An entry as kept before the model alone was: the file as dropped, no format. */
+  putOld(name: string, blob: Blob, kind: string) {
+    this.files.set(name, { blob, meta: { name, size: blob.size, storedAt: 1, kind } });
   }
   async remove(name: string) {
     this.files.delete(name);
@@ -55,39 +79,62 @@ class FakeStore {
 const settle = () => new Promise((r) => setTimeout(r, 10));
 const names = () => [] as string[];
 
-async function session(store: FakeStore | StoreError) {
+async function session(store: FakeStore | StoreError, backend = 'wasm') {
   const w = new Worker();
+  w.backend = backend;
   const s = new LensSession(w, async () => store as unknown as CheckpointStore);
   await s.init('wasm', undefined);
   return { w, s };
 }
 
+/** A model entry as the store keeps it now (what storeWeights wrote, under the dropped name). */
+function putModel(store: FakeStore, name: string, blob: Blob, kind: string, fileSize = 3 * blob.size) {
+  store.files.set(name, { blob, meta: { name, size: blob.size, format: 'model', fileSize, storedAt: 1, kind } });
+}
+
 describe('LensSession: stored checkpoints', () => {
-  it('a dropped checkpoint that loads is stored with its kind; one that fails to load is not', async () => {
+  it('a dropped checkpoint that loads has its model stored (written by the worker) with its kind; one that fails to load is not', async () => {
     const store = new FakeStore();
-    const { s } = await session(store);
+    const { w, s } = await session(store);
     await s.loadCheckpoint(new Blob([new Uint8Array(64)]), 'detr-r50.pth', names);
     await settle();
-    expect(store.files.get('detr-r50.pth')?.meta).toMatchObject({ size: 64, kind: 'DETR, resnet50' });
+    // The worker was told a store would follow, then given the file to write the model into.
+    expect(w.loads()[0]).toMatchObject({ fileName: 'detr-r50.pth', store: true });
+    expect(w.of('storeWeights')).toMatchObject([{ slot: 0, model: 'upload:detr-r50.pth' }]);
+    expect(w.of('storeWeights')[0].handle).not.toBeNull();
+    expect(store.files.get('detr-r50.pth')?.meta).toMatchObject({ size: 16, fileSize: 64, format: 'model', kind: 'DETR, resnet50' });
     expect(s.getSnapshot().shelf.items.map((c) => c.name)).toEqual(['detr-r50.pth']);
     await s.loadCheckpoint(new Blob([new Uint8Array(64)]), 'bad.pth', names);
     await settle();
     expect(s.getSnapshot().error).toMatch(/not a PyTorch checkpoint/);
     expect([...store.files.keys()]).toEqual(['detr-r50.pth']);
+    expect(w.of('storeWeights')).toHaveLength(1);
   });
 
-  it('a model named by the URL is read from the store when this page never saw the file, into the slot asked for', async () => {
+  it('a model named by the URL is read from the store when this page never saw the file, into the slot asked for, as a stored model', async () => {
     const store = new FakeStore();
-    await store.put('sam.pth', new Blob([new Uint8Array(32)]), 'SAM-DETR, resnet50');
+    putModel(store, 'sam.pth', new Blob([new Uint8Array(32)]), 'SAM-DETR, resnet50');
     const { w, s } = await session(store);
     expect(await s.restoreUpload(1, 'upload:sam.pth', names)).toBe('ok');
     await settle();
-    const [load] = w.loads();
+    expect(w.loads()).toEqual([]);
+    const [load] = w.of('loadStored');
     expect(load).toMatchObject({ slot: 1, fileName: 'sam.pth' });
     expect(load.file.size).toBe(32);
     expect(s.getSnapshot().models[1]?.name).toBe('upload:sam.pth');
     // Not written a second time: it came from the store.
-    expect(store.puts).toBe(1);
+    expect(store.puts).toBe(0);
+    expect(w.of('storeWeights')).toEqual([]);
+  });
+
+  it('an entry kept as the whole .pth (before the model alone was) loads as a checkpoint and is stored again as its model', async () => {
+    const store = new FakeStore();
+    store.putOld('old.pth', new Blob([new Uint8Array(48)]), 'SAM-DETR, resnet50');
+    const { w, s } = await session(store);
+    expect(await s.restoreUpload(0, 'upload:old.pth', names)).toBe('ok');
+    await settle();
+    expect(w.loads()).toMatchObject([{ fileName: 'old.pth', store: true }]);
+    expect(store.files.get('old.pth')?.meta).toMatchObject({ size: 16, fileSize: 48, format: 'model' });
   });
 
   it('a link naming a checkpoint stored nowhere says so and how to add it, and shows no other model', async () => {
@@ -103,25 +150,27 @@ describe('LensSession: stored checkpoints', () => {
     expect(s.getSnapshot().missing).toBeNull();
   });
 
-  it('a checkpoint that cannot be stored stays loaded, with a one-line notice', async () => {
+  it('a checkpoint that cannot be stored stays loaded, with a one-line notice; the worker hears that no store follows', async () => {
     const store = new FakeStore();
     store.failPut = new StoreError('quota', 'it needs 160.0 MB and this site has 20.0 MB of browser storage left');
-    const { s } = await session(store);
+    const { w, s } = await session(store);
     const info = await s.loadCheckpoint(new Blob([new Uint8Array(64)]), 'big.pth', names);
     await settle();
     expect(info?.name).toBe('upload:big.pth');
     expect(s.getSnapshot().models[0]?.name).toBe('upload:big.pth');
     expect(s.getSnapshot().shelf.note).toBe('"big.pth" is loaded but not stored in this browser: it needs 160.0 MB and this site has 20.0 MB of browser storage left. Drop it again after a reload.');
+    expect(w.of('storeWeights')).toMatchObject([{ model: 'upload:big.pth', handle: null }]);
   });
 
   it('a store lookup overtaken by another model for the slot loads nothing', async () => {
     const store = new FakeStore();
-    await store.put('late.pth', new Blob([new Uint8Array(4)]), 'k');
+    putModel(store, 'late.pth', new Blob([new Uint8Array(4)]), 'k');
     const { w, s } = await session(store);
     const p = s.restoreUpload(0, 'upload:late.pth', names);
     void s.loadBundled(0, 'bundled', '/');
     await p;
     await settle();
     expect(w.loads()).toEqual([]);
+    expect(w.of('loadStored')).toEqual([]);
   });
 });

@@ -12,6 +12,7 @@ import { msEncoderPointsOf } from '../model/model';
 import type { DecoderOutput, EncoderOutput, StateDict, Detection } from '../model/types';
 import { MS_STRIDES, classLogits, isOfficialDetr, msDecoderLevel, type ModelConfig } from '../model/config';
 import { readSafetensorsBlob } from '../weights/safetensors';
+import { readStoredModel, writeStoredModel, type WeightsFileHandle } from './storedModel';
 import type { BackendName, EncoderPointsSlice, EncoderSlice, LayerGrid, ModelCard, ModelInfo, Progress, QuerySlice, RunResult, StageTiming, Variant } from './messages';
 
 export type ProgressFn = (p: Progress) => void;
@@ -29,6 +30,8 @@ interface Slot {
   model: SamDetrModel;
   info: ModelInfo;
   run?: Run;
+  /** The page will ask for its weights to be stored (storeWeights): their arrays stay until then. */
+  storePending?: boolean;
   /** It has run once: every tensor of its forward pass exists. */
   ran?: boolean;
 }
@@ -112,7 +115,8 @@ export class Engine {
     return info;
   }
 
-  async loadCheckpoint(slot: number, file: Blob, fileName: string, progress: ProgressFn): Promise<ModelInfo> {
+  /** `store`: the page will send storeWeights for this model (see Slot.storePending). */
+  async loadCheckpoint(slot: number, file: Blob, fileName: string, progress: ProgressFn, store = false): Promise<ModelInfo> {
     const t0 = now();
     const ck = await loadCheckpoint(file, fileName, (done, total) => progress({ stage: 'reading checkpoint', done, total }));
     progress({ stage: 'building model' });
@@ -122,15 +126,51 @@ export class Engine {
       placeholder: false, epoch: ck.epoch, report: ck.report, warnings: ck.warnings, params: countParams(ck.stateDict), loadMs: now() - t0,
     };
     this.install(slot, model, info);
+    this.slots.get(slot)!.storePending = store;
+    return info;
+  }
+
+  /** A checkpoint kept in the browser (storedModel.ts): its weights and what its reader found, from one file. */
+  async loadStored(slot: number, file: Blob, fileName: string, progress: ProgressFn): Promise<ModelInfo> {
+    const t0 = now();
+    const m = await readStoredModel(file, (done, total) => progress({ stage: 'reading stored model', done, total }));
+    progress({ stage: 'building model' });
+    const model = buildModel(m.config, m.stateDict);
+    const info: ModelInfo = {
+      slot, name: `upload:${fileName}`, source: 'checkpoint', config: m.config, classNames: [], inputSize: 800, maxSize: 1333,
+      placeholder: false, epoch: m.epoch, report: [...m.report, `kept in this browser: the model's weights (${(file.size / 2 ** 20).toFixed(1)} MiB of float32)`],
+      warnings: m.warnings, params: countParams(m.stateDict), loadMs: now() - t0,
+    };
+    this.install(slot, model, info);
     return info;
   }
 
   /**
-   * Once a model has run (its tensors exist), the float32 arrays it was built from go: they are
-   * a second copy of the model (237 MB for an official R50).
+   * Writes the weights of the checkpoint in `slot` (still the model named `model`) into a file
+   * of the page's store, from the arrays it was built from; null: nothing to write. Either way
+   * its arrays may then go. Returns the bytes written.
+   */
+  async storeWeights(slot: number, model: string, handle: WeightsFileHandle | null): Promise<number> {
+    const s = this.slots.get(slot);
+    if (!s || s.info.name !== model) {
+      if (handle) throw new Error('it was unloaded before it could be stored');
+      return 0;
+    }
+    try {
+      const { config, epoch, report = [], warnings = [] } = s.info;
+      return handle ? await writeStoredModel(s.model.params, { config, epoch, report, warnings }, handle) : 0;
+    } finally {
+      s.storePending = false;
+      this.releaseArrays(s);
+    }
+  }
+
+  /**
+   * Once a model has run (its tensors exist) and nothing waits to store its weights, the float32
+   * arrays it was built from go: they are a second copy of the model (237 MB for an official R50).
    */
   private releaseArrays(s: Slot) {
-    if (s.ran) s.model.params.release();
+    if (s.ran && !s.storePending) s.model.params.release();
   }
 
   async detect(

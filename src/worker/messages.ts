@@ -1,6 +1,7 @@
 /** Typed messages between the page and the inference worker. */
 import type { ModelConfig } from '../model/config';
 import type { Detection } from '../model/types';
+import type { WeightsFileHandle } from './storedModel';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const BACKENDS: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -126,7 +127,12 @@ export type Request =
   /** wasmThreads: threads for the wasm backend (1 = single-threaded build); default from the cores. Applies when wasm first starts. */
   | { type: 'init'; backend?: BackendName; wasmThreads?: number }
   | { type: 'loadBundled'; slot: number; name: string; baseUrl: string }
-  | { type: 'loadCheckpoint'; slot: number; file: Blob; fileName: string; classNames?: string[] }
+  /** store: the page will send storeWeights for it (the worker keeps what it needs until then). */
+  | { type: 'loadCheckpoint'; slot: number; file: Blob; fileName: string; classNames?: string[]; store?: boolean }
+  /** A checkpoint kept in the browser: its stored model file (worker/storedModel.ts). */
+  | { type: 'loadStored'; slot: number; file: Blob; fileName: string }
+  /** Writes the weights of the checkpoint loaded in `slot` (named `model`) into a file of the page's store; null: none will be. */
+  | { type: 'storeWeights'; slot: number; model: string; handle: WeightsFileHandle | null }
   | { type: 'unload'; slot: number }
   | { type: 'detect'; slot: number; rgb: Uint8ClampedArray; width: number; height: number; inputSize?: number; maxSize?: number; topK?: number }
   | { type: 'rerun'; slot: number; smcaPrior: boolean; topK?: number }
@@ -155,6 +161,9 @@ export interface ResponseMap {
   init: InitResult;
   loadBundled: ModelInfo;
   loadCheckpoint: ModelInfo;
+  loadStored: ModelInfo;
+  /** Bytes written. */
+  storeWeights: number;
   unload: null;
   detect: RunResult;
   rerun: RunResult;

@@ -139,24 +139,28 @@ export class LensSession {
 
   /**
    * Reads a checkpoint into a slot (a drop: slot 0); the slot's previous results are cleared at
-   * once. A dropped one (not `stored` already) is then kept in the browser for later visits.
+   * once. `from`: a drop, a file dropped earlier in this page, or what the browser keeps of one
+   * (its model, or an older entry's file). A drop's model, or an older entry's, is then kept.
    */
-  async loadCheckpoint(file: Blob, fileName: string, classNames: (info: ModelInfo) => string[], slot = 0, stored = false): Promise<ModelInfo | undefined> {
+  async loadCheckpoint(file: Blob, fileName: string, classNames: (info: ModelInfo) => string[], slot = 0, from: 'drop' | 'page' | 'model' | 'file' = 'drop'): Promise<ModelInfo | undefined> {
     const g = ++this.gen.load[slot];
     this.loading[slot] = `upload:${fileName}`;
     const since = performance.now();
     this.set({ error: null, busy: { label: `Reading ${fileName}`, done: 0, total: file.size, since } });
+    const store = from === 'drop' || from === 'file';
     try {
-      const raw = await this.worker.call({ type: 'loadCheckpoint', slot, file, fileName }, (p) =>
+      const req = from === 'model' ? ({ type: 'loadStored', slot, file, fileName } as const) : ({ type: 'loadCheckpoint', slot, file, fileName, store } as const);
+      const raw = await this.worker.call(req, (p) =>
         this.set({ busy: { label: `Reading ${fileName}: ${p.stage}`, done: p.done, total: p.total, since } }),
       );
       if (g !== this.gen.load[slot]) return undefined;
       const info = { ...raw, classNames: classNames(raw) };
-      this.files.set(info.name, file);
+      if (from === 'drop') this.files.set(info.name, file);
       this.set((s) => ({ uploads: [...s.uploads.filter((x) => x.name !== info.name), info], busy: null, statusText: `Loaded checkpoint ${fileName}` }));
       this.setModel(slot, info);
-      // Only a file that loaded is kept (a refused one would be refused again after a reload).
-      if (!stored) void this.shelf.keep(fileName, file, checkpointKind(info.config));
+      // Only a checkpoint that loaded is kept (a refused one would be refused again after a reload): its model, which the worker writes.
+      const model = { kind: checkpointKind(info.config), bytes: info.params * 4, fileSize: file.size };
+      if (store) void this.shelf.keep(fileName, model, (handle) => this.worker.call({ type: 'storeWeights', slot, model: info.name, handle }));
       return info;
     } catch (e) {
       if (g === this.gen.load[slot]) this.fail(e, `checkpoint "${fileName}"`);
@@ -176,17 +180,17 @@ export class LensSession {
     const fileName = name.replace(/^upload:/, '');
     const known = this.files.get(name);
     if (known) {
-      void this.loadCheckpoint(known, fileName, classNames, slot, true);
+      void this.loadCheckpoint(known, fileName, classNames, slot, 'page');
       return 'ok';
     }
     const g = ++this.gen.load[slot];
     this.loading[slot] = name;
-    const file = await this.shelf.file(fileName);
+    const kept = await this.shelf.stored(fileName);
     // Something else was asked of the slot meanwhile (another model, a backend restart).
     if (g !== this.gen.load[slot]) return 'ok';
     this.loading[slot] = null;
-    if (file) {
-      void this.loadCheckpoint(file, fileName, classNames, slot, true);
+    if (kept) {
+      void this.loadCheckpoint(kept.file, fileName, classNames, slot, kept.format);
       return 'ok';
     }
     if (slot === 0) {

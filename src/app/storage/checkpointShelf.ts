@@ -1,4 +1,4 @@
-import { CheckpointStore, StoreError, type StorageInfo, type StoredCheckpoint } from './checkpointStore';
+import { CheckpointStore, StoreError, type FileHandleLike, type StorageInfo, type StoredCheckpoint } from './checkpointStore';
 
 /** What the page shows of the stored checkpoints. */
 export interface ShelfState {
@@ -58,31 +58,45 @@ export class CheckpointShelf {
     this.set({ items, info });
   }
 
-  /** The stored file of a checkpoint, or null (not stored, or no store). */
-  async file(name: string): Promise<File | null> {
+  /** What is stored of a checkpoint (its model, or an older entry's file), or null (not stored, or no store). */
+  async stored(name: string): Promise<{ file: File; format: 'model' | 'file' } | null> {
     const store = await this.store();
-    return store ? store.file(name) : null;
+    return store ? store.get(name) : null;
   }
 
-  /** Keeps a loaded checkpoint unless the same file (name and size) is stored already. */
-  async keep(name: string, file: Blob, kind: string): Promise<void> {
+  /**
+   * Keeps a loaded checkpoint's model unless it is stored as a model already (same name and file
+   * size). `write` is the worker's side: it writes the model into the file handle it is given,
+   * or, given null, learns that nothing will be stored (it holds the weights' arrays until it
+   * knows); it is called exactly once, whatever happens here.
+   */
+  async keep(name: string, model: { kind: string; bytes: number; fileSize: number }, write: (h: FileHandleLike | null) => Promise<number>): Promise<void> {
+    let called = false;
+    const once = (h: FileHandleLike | null) => {
+      called = true;
+      return write(h);
+    };
     const store = await this.store();
-    if (!store) {
-      this.set({ note: `"${name}" is loaded but not stored: ${this.state.reason}. Drop it again after a reload.` });
-      return;
-    }
-    if (this.state.items.some((x) => x.name === name && x.size === file.size)) return;
-    this.set({ storing: name, note: null });
     try {
-      await store.put(name, file, kind);
-      // Asked once something is stored: without it the browser may evict the files under storage pressure.
-      await store.persist();
-    } catch (e) {
-      const why = e instanceof StoreError ? e.message : String((e as Error)?.message ?? e);
-      this.set({ note: `"${name}" is loaded but not stored in this browser: ${why}. Drop it again after a reload.` });
+      if (!store) {
+        this.set({ note: `"${name}" is loaded but not stored: ${this.state.reason}. Drop it again after a reload.` });
+        return;
+      }
+      if (this.state.items.some((x) => x.name === name && x.format === 'model' && x.fileSize === model.fileSize)) return;
+      this.set({ storing: name, note: null });
+      try {
+        await store.put(name, model.bytes, { kind: model.kind, fileSize: model.fileSize }, once);
+        // Asked once something is stored: without it the browser may evict the files under storage pressure.
+        await store.persist();
+      } catch (e) {
+        const why = e instanceof StoreError ? e.message : String((e as Error)?.message ?? e);
+        this.set({ note: `"${name}" is loaded but not stored in this browser: ${why}. Drop it again after a reload.` });
+      } finally {
+        this.set({ storing: null });
+        await this.refresh(store);
+      }
     } finally {
-      this.set({ storing: null });
-      await this.refresh(store);
+      if (!called) await once(null).catch(() => 0);
     }
   }
 

@@ -3,9 +3,13 @@
  * reload, a shared link naming one, or a later visit loads it without dropping it again. Nothing
  * here talks to a host: OPFS is local to this origin and browser profile.
  *
- * Layout: a `checkpoints/` folder with, per checkpoint, its bytes (`<name>.data`, the file as
- * dropped) and a small JSON sidecar (`<name>.json`: size, date, detected kind). The sidecar is
- * written after the bytes, so a write cut short (quota, tab closed) leaves no listed entry.
+ * Layout: a `checkpoints/` folder with, per checkpoint, the model (`<name>.model`: its float32
+ * weights and what the reader found, written by the worker: worker/storedModel.ts; not the
+ * optimizer state, which is two thirds of an official training checkpoint) and a small JSON
+ * sidecar (`<name>.json`: size, date, detected kind). The sidecar is written after the model, so
+ * a write cut short (quota, tab closed) leaves no listed entry. Entries kept before the model
+ * alone was (the file as dropped, `<name>.data`) still list and load; loading one stores its
+ * model in its place.
  *
  * The handles are typed structurally (what this module uses of FileSystemDirectoryHandle), so
  * the unit tests run it on an in-memory directory.
@@ -15,7 +19,12 @@ import type { ModelConfig } from '../../model/config';
 export interface StoredCheckpoint {
   /** The dropped file's name; the model's name is `upload:<name>`. */
   name: string;
+  /** Bytes it takes here. */
   size: number;
+  /** 'model': the model's weights; 'file' (or absent: sidecars from before had none): the .pth as dropped. */
+  format?: 'model' | 'file';
+  /** The dropped file's size (absent: `size`). */
+  fileSize?: number;
   /** When it was stored (ms since the epoch). */
   storedAt: number;
   /** What the reader detected, e.g. "DETR, resnet50 + DC5". */
@@ -99,56 +108,74 @@ export class CheckpointStore {
     const out: StoredCheckpoint[] = [];
     for await (const k of this.dir.keys()) {
       if (!k.endsWith('.json')) continue;
-      try {
-        const meta = JSON.parse(await (await (await this.dir.getFileHandle(k)).getFile()).text()) as StoredCheckpoint;
-        if (typeof meta.name === 'string' && Number.isFinite(meta.size)) out.push(meta);
-      } catch {
-        // A sidecar being written by another tab, or damaged: not listed.
-      }
+      const meta = await this.sidecar(k);
+      if (meta) out.push(meta);
     }
     return out.sort((a, b) => b.storedAt - a.storedAt);
   }
 
-  /** The stored file (a File: the worker reads it by byte range, like a dropped one), or null. */
-  async file(name: string): Promise<File | null> {
+  private async sidecar(k: string): Promise<StoredCheckpoint | null> {
     try {
-      const f = await (await this.dir.getFileHandle(`${entry(name)}.data`)).getFile();
-      // The stored bytes, under the name the user dropped (the reader guesses DC5 from it).
-      return new File([f], name, { lastModified: f.lastModified });
+      const m = JSON.parse(await (await (await this.dir.getFileHandle(k)).getFile()).text()) as Partial<StoredCheckpoint>;
+      if (typeof m.name !== 'string' || !Number.isFinite(m.size)) return null;
+      // Sidecars written before the model alone was stored have no format: the file as dropped.
+      return { ...m, format: m.format === 'model' ? 'model' : 'file', fileSize: m.fileSize ?? m.size } as StoredCheckpoint;
+    } catch {
+      // A sidecar being written by another tab, or damaged: not listed.
+      return null;
+    }
+  }
+
+  /**
+   * What is stored of a checkpoint: the model, or (an entry from before) the file as dropped
+   * (the worker reads either by byte range, like a dropped file); null if nothing is.
+   */
+  async get(name: string): Promise<{ file: File; format: 'model' | 'file' } | null> {
+    const meta = await this.sidecar(`${entry(name)}.json`);
+    if (!meta) return null;
+    try {
+      const f = await (await this.dir.getFileHandle(`${entry(name)}.${meta.format === 'model' ? 'model' : 'data'}`)).getFile();
+      // Under the name the user dropped (the reader guesses DC5 from it).
+      return { file: new File([f], name, { lastModified: f.lastModified }), format: meta.format === 'model' ? 'model' : 'file' };
     } catch {
       return null;
     }
   }
 
   /**
-   * Stores a checkpoint (streamed: never held whole in memory). Throws a StoreError when there is
-   * no room (checked first against the quota, and again by the write) or the write fails; then
-   * nothing of it stays stored.
+   * Stores a checkpoint's model: `write` (the worker) writes it into the file handle it gets and
+   * says how many bytes it wrote; `need` is what it will take (checked first against the quota,
+   * and again by the write). An entry of the same name is replaced once the new one is complete.
+   * Throws a StoreError when there is no room or the write fails; then nothing new stays stored.
    */
-  async put(name: string, file: Blob, kind: string): Promise<StoredCheckpoint> {
+  async put(name: string, need: number, info: { kind: string; fileSize: number }, write: (h: FileHandleLike) => Promise<number>): Promise<StoredCheckpoint> {
     const est = await this.estimate();
-    if (est && est.quota - est.usage < file.size + MARGIN) {
-      throw new StoreError('quota', `it needs ${fmtMB(file.size)} and this site has ${fmtMB(Math.max(0, est.quota - est.usage))} of browser storage left`);
+    if (est && est.quota - est.usage < need + MARGIN) {
+      throw new StoreError('quota', `it needs ${fmtMB(need)} and this site has ${fmtMB(Math.max(0, est.quota - est.usage))} of browser storage left`);
     }
-    const data = `${entry(name)}.data`;
+    const e = entry(name);
+    const older = await this.sidecar(`${e}.json`);
     try {
-      const w = await (await this.dir.getFileHandle(data, { create: true })).createWritable();
-      await file.stream().pipeTo(w);
-      const meta: StoredCheckpoint = { name, size: file.size, storedAt: Date.now(), kind };
-      const mw = await (await this.dir.getFileHandle(`${entry(name)}.json`, { create: true })).createWritable();
+      const size = await write(await this.dir.getFileHandle(`${e}.model`, { create: true }));
+      const meta: StoredCheckpoint = { name, size, format: 'model', fileSize: info.fileSize, storedAt: Date.now(), kind: info.kind };
+      const mw = await (await this.dir.getFileHandle(`${e}.json`, { create: true })).createWritable();
       await new Blob([JSON.stringify(meta)]).stream().pipeTo(mw);
+      // The file as dropped, if an older entry kept it: the model now stands for it.
+      if (older?.format === 'file') await this.dir.removeEntry(`${e}.data`).catch(() => {});
       return meta;
-    } catch (e) {
-      await this.remove(name);
-      const err = e as Error;
-      if (err.name === 'QuotaExceededError') throw new StoreError('quota', `the browser's storage quota for this site is full (${fmtMB(file.size)} needed)`);
-      throw new StoreError('write', `writing it failed (${err.message || err.name})`);
+    } catch (err) {
+      // An older entry kept as the file stays as it was; an older model was being overwritten and goes.
+      await this.dir.removeEntry(`${e}.model`).catch(() => {});
+      if (older?.format !== 'file') await this.dir.removeEntry(`${e}.json`).catch(() => {});
+      const x = err as Error;
+      if (x.name === 'QuotaExceededError') throw new StoreError('quota', `the browser's storage quota for this site is full (${fmtMB(need)} needed)`);
+      throw new StoreError('write', `writing it failed (${x.message || x.name})`);
     }
   }
 
   /** Removes a checkpoint; a missing one is not an error. */
   async remove(name: string): Promise<void> {
-    for (const f of [`${entry(name)}.json`, `${entry(name)}.data`]) {
+    for (const f of [`${entry(name)}.json`, `${entry(name)}.model`, `${entry(name)}.data`]) {
       try {
         await this.dir.removeEntry(f);
       } catch {
