@@ -174,3 +174,40 @@ describe('LensSession: stored checkpoints', () => {
     expect(w.of('loadStored')).toEqual([]);
   });
 });
+
+describe('LensSession: a large model leaves with its worker (wasm)', () => {
+  const big = 64 * 2 ** 20 / 4;
+
+  it('switching from an official-size checkpoint to another model replaces the worker first (once the model is stored); a small one does not', async () => {
+    const store = new FakeStore();
+    const { w, s } = await session(store);
+    w.params = big;
+    await s.loadCheckpoint(new Blob([new Uint8Array(64)]), 'r50.pth', names);
+    await settle();
+    expect(store.files.get('r50.pth')?.meta.format).toBe('model');
+    expect(w.cancelled).toBe(0);
+    await s.loadBundled(0, 'sam-detr', '/');
+    expect(w.cancelled).toBe(1);
+    // A new worker is started as the first one was, and the bundled model loads into it.
+    expect(w.calls.slice(-2).map((c) => c.type)).toEqual(['init', 'loadBundled']);
+    expect(s.getSnapshot().models[0]?.name).toBe('sam-detr');
+    // The bundled model is small: leaving it keeps the worker.
+    await s.loadCheckpoint(new Blob([new Uint8Array(64)]), 'r50b.pth', names);
+    expect(w.cancelled).toBe(1);
+  });
+
+  it('not while another slot holds a model (a new worker would drop it), nor on a GPU backend', async () => {
+    const { w, s } = await session(new FakeStore());
+    w.params = big;
+    await s.loadCheckpoint(new Blob([new Uint8Array(64)]), 'r50.pth', names);
+    await s.loadBundled(1, 'sam-detr', '/');
+    await s.loadBundled(0, 'sam-detr-smca', '/');
+    expect(w.cancelled).toBe(0);
+    const gpu = await session(new FakeStore(), 'webgpu');
+    gpu.w.params = big;
+    await gpu.s.loadCheckpoint(new Blob([new Uint8Array(64)]), 'r50.pth', names);
+    await gpu.s.loadBundled(0, 'sam-detr', '/');
+    expect(gpu.w.cancelled).toBe(0);
+    expect(gpu.s.getSnapshot().models[0]?.name).toBe('sam-detr');
+  });
+});

@@ -1,6 +1,7 @@
 import { errorText } from './errorText';
 import type { BackendName, ModelInfo, Progress, Request, ResponseMap, Variant } from '../../worker/messages';
 import { CheckpointStore, checkpointKind, type StoreError } from '../storage/checkpointStore';
+import { leavesHeapBehind } from './workerMemory';
 import { CheckpointShelf } from '../storage/checkpointShelf';
 import { INITIAL, dropSlot, sliceKey, withoutSlot, type Busy, type SessionImage, type SessionState } from './sessionState';
 
@@ -39,6 +40,8 @@ export class LensSession {
   private started: { backend?: BackendName; wasmThreads?: number } = {};
   /** Last duration of a run, by model, input size and image size (the time-left estimate of the next one). */
   private runMs = new Map<string, number>();
+  /** The latest checkpoint being stored (the worker writes it: see dropLarge). */
+  private keeping: Promise<void> = Promise.resolve();
 
   /** Stored checkpoints (opened on first use: a drop, a restore, or the stored list's panel). */
   readonly shelf: CheckpointShelf;
@@ -124,6 +127,11 @@ export class LensSession {
     const g = ++this.gen.load[slot];
     this.loading[slot] = name;
     try {
+      // Only when there is something to drop: an await here would delay every load by a tick.
+      if (leavesHeapBehind(this.state, this.loading, slot)) {
+        await this.dropLarge(slot);
+        if (g !== this.gen.load[slot]) return undefined;
+      }
       const info = await this.worker.call({ type: 'loadBundled', slot, name, baseUrl }, this.progress(`Loading model ${name}`));
       if (g !== this.gen.load[slot]) return undefined;
       this.setModel(slot, info);
@@ -149,6 +157,10 @@ export class LensSession {
     this.set({ error: null, busy: { label: `Reading ${fileName}`, done: 0, total: file.size, since } });
     const store = from === 'drop' || from === 'file';
     try {
+      if (leavesHeapBehind(this.state, this.loading, slot)) {
+        await this.dropLarge(slot);
+        if (g !== this.gen.load[slot]) return undefined;
+      }
       const req = from === 'model' ? ({ type: 'loadStored', slot, file, fileName } as const) : ({ type: 'loadCheckpoint', slot, file, fileName, store } as const);
       const raw = await this.worker.call(req, (p) =>
         this.set({ busy: { label: `Reading ${fileName}: ${p.stage}`, done: p.done, total: p.total, since } }),
@@ -160,7 +172,7 @@ export class LensSession {
       this.setModel(slot, info);
       // Only a checkpoint that loaded is kept (a refused one would be refused again after a reload): its model, which the worker writes.
       const model = { kind: checkpointKind(info.config), bytes: info.params * 4, fileSize: file.size };
-      if (store) void this.shelf.keep(fileName, model, (handle) => this.worker.call({ type: 'storeWeights', slot, model: info.name, handle }));
+      if (store) this.keeping = this.shelf.keep(fileName, model, (handle) => this.worker.call({ type: 'storeWeights', slot, model: info.name, handle }));
       return info;
     } catch (e) {
       if (g === this.gen.load[slot]) this.fail(e, `checkpoint "${fileName}"`);
@@ -220,6 +232,22 @@ export class LensSession {
     void this.detect(slot, image, inputSize).then((ok) => {
       if (!ok && this.runKeys[slot] === key) this.runKeys[slot] = '';
     });
+  }
+
+  /**
+   * tfjs-wasm's heap only grows: the gigabyte an official-size model ran in stays with the worker
+   * after the model goes. When such a model leaves the only slot in use (leavesHeapBehind), the
+   * worker is replaced (as a cancel does, once the model is stored), which hands all of it back.
+   */
+  private async dropLarge(slot: number): Promise<void> {
+    await this.keeping;
+    this.gen.run = this.gen.run.map((x) => x + 1);
+    this.gen.enc++;
+    this.runKeys = ['', ''];
+    // The other slot is empty (leavesHeapBehind): this slot's model and runs are all there is.
+    this.set((s) => ({ models: [null, null], ...withoutSlot(s, slot) }));
+    this.worker.cancel();
+    await this.worker.call({ type: 'init', ...this.started });
   }
 
   /** Installs a model in a slot: the slot's runs and slices belong to the old one and go. */
