@@ -484,11 +484,15 @@ test('checkpoint fixtures: malicious, truncated and foreign files give errors; t
     if (file === 'malicious.pth') await shot(page, '11-malicious-checkpoint');
     await dismissError(page);
   }
-  // mini.pth is a valid checkpoint of a tiny model that is not a runnable SAM-DETR: the message
-  // must say what is missing, by count and by name.
+  // mini.pth is a valid checkpoint of a tiny model that is not a runnable SAM-DETR: one sentence
+  // says how many weights it lacks, and the folded details name them.
   await dropFile(page, 'mini.pth', readFileSync(join(FIXTURES, 'mini.pth')), 'application/octet-stream');
   const msg = await errorText(page);
-  assert(/missing \d+ weight\(s\)/.test(msg) && /backbone\.0\.body\.conv1\.weight/.test(msg), 'mini.pth: message does not say what is missing: ' + msg);
+  const details = page.getByTestId('error-details');
+  const sentence = msg.replace((await details.textContent()) ?? '', '');
+  assert(/cannot run as a single-scale SAM-DETR: it lacks \d+ weight\(s\)/.test(sentence) && !/conv1/.test(sentence), 'mini.pth: not one sentence with the count: ' + sentence);
+  assert(!(await details.evaluate((d) => (d as HTMLDetailsElement).open)), 'mini.pth: the details are not folded');
+  assert(/^Details\s*missing: .*backbone\.0\.body\.conv1\.weight/.test((await details.textContent()) ?? ''), 'mini.pth: the details do not name what is missing: ' + (await details.textContent()));
   await dismissError(page);
   await selectFirstQuery(page);
 });

@@ -175,7 +175,7 @@ export function App() {
         models={modelOptions} model={modelName} onModel={(m) => dispatch({ type: 'setModel', model: m })} backend={st.backend} requestedBackend={s.backend}
         onBackend={(b) => dispatch({ type: 'setBackend', backend: b })} busy={st.busy} statusText={st.statusText} completed={st.completed} onHelp={() => setHelp(true)} onCancel={cancel}
       />
-      <Notices backend={st.backend} requestedBackend={s.backend} placeholder={!!info0?.placeholder} error={st.error} onDismiss={() => session.setError(null)} modelWarnings={info0?.warnings}
+      <Notices backend={st.backend} requestedBackend={s.backend} placeholder={!!info0?.placeholder} error={st.error} errorDetails={st.errorDetails} onDismiss={() => session.setError(null)} modelWarnings={info0?.warnings}
         storeNote={st.shelf.note} onDismissStore={() => session.shelf.dismissNote()} />
       <ModeTabs mode={s.mode} dispatch={dispatch} />
       {s.mode === 'convergence' ? (

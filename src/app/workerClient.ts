@@ -23,7 +23,7 @@ export class WorkerClient {
       else {
         this.pending.delete(m.id);
         if (m.kind === 'ok') p.resolve(m.result);
-        else p.reject(Object.assign(new Error(m.error), { code: m.code }));
+        else p.reject(Object.assign(new Error(m.error), { code: m.code, details: m.details }));
       }
     };
     worker.onerror = (ev) => {

@@ -151,7 +151,7 @@ self.onmessage = (ev: MessageEvent<Envelope>) => {
       const result = await handle(id, req);
       post({ id, kind: 'ok', result }, req.type === 'querySlice' || req.type === 'encoderAttention' ? ownFloatBuffers(result) : []);
     } catch (e) {
-      post({ id, kind: 'error', error: (e as Error)?.message || String(e), code: (e as { code?: string })?.code });
+      post({ id, kind: 'error', error: (e as Error)?.message || String(e), code: (e as { code?: string })?.code, details: (e as { details?: string })?.details });
     }
   });
 };

@@ -185,5 +185,5 @@ export type Progress = { stage: string; done?: number; total?: number; message?:
 export type WorkerMessage =
   | { id: number; kind: 'ok'; result: unknown }
   /** `code`: the reader's stable error code (CheckpointError), which structured cloning of an Error would drop. */
-  | { id: number; kind: 'error'; error: string; code?: string }
+  | { id: number; kind: 'error'; error: string; code?: string; details?: string }
   | { id: number; kind: 'progress'; progress: Progress };

@@ -56,11 +56,18 @@ export async function loadCheckpoint(file: Blob, fileName: string, onProgress: (
   const c = ck.detected;
   const { missing, mismatched, unexpected } = ck.report;
   if (missing.length || mismatched.length) {
-    const parts: string[] = [];
-    if (missing.length) parts.push(`missing ${missing.length} weight(s) the detected SAM-DETR configuration needs: ${list(missing)}`);
-    if (mismatched.length) parts.push(`${mismatched.length} weight(s) with another shape: ${list(mismatched.map((m) => `${m.name} [${m.actual}] (expected [${m.expected}])`), 3)}`);
-    const family = c.decoder === 'detr' ? 'DETR' : 'single-scale SAM-DETR';
-    throw new CheckpointError('unsupported-family', `this checkpoint cannot run as a ${family}: ${parts.join('; ')}${ck.notes.length ? ` (${ck.notes.join('; ')})` : ''}`);
+    // One sentence for the message; the names go to the details, which the app folds away.
+    const family = c.decoder === 'detr' ? 'DETR' : c.multiscale ? 'multi-scale SAM-DETR' : 'single-scale SAM-DETR';
+    const what = [
+      missing.length ? `lacks ${missing.length} weight(s)` : '',
+      mismatched.length ? `has ${mismatched.length} weight(s) of another shape` : '',
+    ].filter(Boolean).join(' and ');
+    const details = [
+      missing.length ? `missing: ${list(missing)}` : '',
+      mismatched.length ? `another shape: ${list(mismatched.map((m) => `${m.name} [${m.actual}] (expected [${m.expected}])`), 3)}` : '',
+      ...ck.notes,
+    ].filter(Boolean).join('; ');
+    throw new CheckpointError('unsupported-family', `this checkpoint cannot run as a ${family}: it ${what} that configuration needs`, details);
   }
   const report = [
     `${ck.format === 'zip' ? 'zip' : 'legacy'} torch.save file${ck.epoch !== undefined ? `, saved after epoch ${ck.epoch + 1}` : ''}`,

@@ -5,6 +5,8 @@ interface Props {
   requestedBackend: string;
   placeholder: boolean;
   error: string | null;
+  /** Folded under the error's sentence (names, key comparisons). */
+  errorDetails?: string | null;
   onDismiss: () => void;
   /** What the reader found wrong with the active model without refusing it (NaN/Inf weights, named). */
   modelWarnings?: string[];
@@ -14,7 +16,7 @@ interface Props {
 }
 
 /** The backend fallback note, the placeholder-model warning and the current error. */
-export function Notices({ backend, requestedBackend, placeholder, error, onDismiss, modelWarnings, storeNote, onDismissStore }: Props) {
+export function Notices({ backend, requestedBackend, placeholder, error, errorDetails, onDismiss, modelWarnings, storeNote, onDismissStore }: Props) {
   return (
     <>
       {backend && backend.fallbacks.length > 0 && (
@@ -45,7 +47,15 @@ export function Notices({ backend, requestedBackend, placeholder, error, onDismi
       )}
       {error && (
         <div className="error" data-testid="error-message" role="alert">
-          <span>{error}</span>
+          <span>
+            {error}
+            {errorDetails && (
+              <details data-testid="error-details">
+                <summary>Details</summary>
+                {errorDetails}
+              </details>
+            )}
+          </span>
           <button type="button" onClick={onDismiss} aria-label="Dismiss error">
             ×
           </button>

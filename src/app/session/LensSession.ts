@@ -70,11 +70,12 @@ export class LensSession {
     this.set((s) => ({ busy: { label: `${label}: ${p.stage}`, done: p.done, total: p.total, since: s.busy?.since, expectMs: s.busy?.expectMs } }));
 
   fail(e: unknown, context?: string): void {
-    this.set({ error: errorText(e, context), busy: null, statusText: `Error — ${context ?? 'see message'}` });
+    const details = (e as { details?: string })?.details;
+    this.set({ error: errorText(e, context), errorDetails: details || null, busy: null, statusText: `Error — ${context ?? 'see message'}` });
   }
 
   setError(error: string | null): void {
-    this.set({ error });
+    this.set({ error, errorDetails: null });
   }
 
   setBusy(busy: Busy | null, statusText?: string): void {

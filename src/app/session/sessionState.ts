@@ -46,6 +46,8 @@ export interface SessionState {
   busy: Busy | null;
   statusText: string;
   error: string | null;
+  /** What the error's one sentence leaves out (the names a checkpoint lacks, a key comparison): shown folded. */
+  errorDetails: string | null;
   /** Detection runs completed (tests wait on it). */
   completed: number;
 }
@@ -65,6 +67,7 @@ export const INITIAL: SessionState = {
   busy: { label: 'Starting the inference worker' },
   statusText: 'Starting…',
   error: null,
+  errorDetails: null,
   completed: 0,
 };
 
