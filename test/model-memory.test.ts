@@ -6,7 +6,8 @@ import { formulaWeights } from '../src/model/formulaWeights';
 import { preprocess } from '../src/model/preprocess';
 import { disposeDecoder, disposeEncoder } from '../src/model/dispose';
 import { roiAlign } from '../src/model/roiAlign';
-import { OFFICIAL_R50, type ModelConfig } from '../src/model/config';
+import type { ModelConfig } from '../src/model/config';
+import { SMALL as SMALL_MODEL } from './helpers';
 
 /**
  * Peak memory of a forward pass must not grow with the number of layers: each encoder and
@@ -14,21 +15,7 @@ import { OFFICIAL_R50, type ModelConfig } from '../src/model/config';
  * ran in one tidy scope, an official-size checkpoint at 800x1207 kept ~650 MB per decoder
  * layer and ran wasm's 4 GB heap out: the app sat on "Running: decoder…" forever.)
  */
-const SMALL: ModelConfig = {
-  ...OFFICIAL_R50,
-  backbone: 'resnet18',
-  backboneWidth: 8,
-  hiddenDim: 64,
-  nheads: 8,
-  numQueries: 24,
-  encLayers: 1,
-  decLayers: 1,
-  dimFeedforward: 128,
-  numClasses: 7,
-  point2Hidden: [32, 32],
-  inputProjGroupNorm: true,
-  smca: true,
-};
+const SMALL: ModelConfig = { ...SMALL_MODEL, numQueries: 24, encLayers: 1, decLayers: 1, smca: true };
 
 function image(h: number, w: number): Uint8Array {
   const px = new Uint8Array(h * w * 3);

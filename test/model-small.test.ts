@@ -6,22 +6,8 @@ import { formulaWeights } from '../src/model/formulaWeights';
 import { preprocess } from '../src/model/preprocess';
 import { postprocess } from '../src/model/postprocess';
 import { disposeDecoder, disposeEncoder } from '../src/model/dispose';
-import { OFFICIAL_R50, type ModelConfig } from '../src/model/config';
+import { SMALL } from './helpers';
 
-const SMALL: ModelConfig = {
-  ...OFFICIAL_R50,
-  backbone: 'resnet18',
-  backboneWidth: 8,
-  hiddenDim: 64,
-  nheads: 8,
-  numQueries: 12,
-  encLayers: 2,
-  decLayers: 3,
-  dimFeedforward: 128,
-  numClasses: 7,
-  point2Hidden: [32, 32],
-  inputProjGroupNorm: true,
-};
 
 function image(h: number, w: number): Uint8Array {
   const px = new Uint8Array(h * w * 3);
