@@ -356,17 +356,8 @@ export class LensSession {
   }
 
   /** Encoder self-attention from one feature cell of the main run; only the newest request counts. */
-  async fetchEncoderAttention(layer: number, index: number): Promise<void> {
-    const main = this.state.runs.main;
-    if (!main) return;
-    const g = ++this.gen.enc;
-    try {
-      const e = await this.worker.call({ type: 'encoderAttention', slot: 0, layer, index });
-      if (g !== this.gen.enc || this.gen.run[0] !== main.gen) return;
-      this.set({ encSlice: e });
-    } catch (err) {
-      if (g === this.gen.enc) this.fail(err, 'encoder attention');
-    }
+  fetchEncoderAttention(layer: number, index: number): Promise<void> {
+    return this.fetchEncoder(() => this.worker.call({ type: 'encoderAttention', slot: 0, layer, index }), (e) => ({ encSlice: e }), 'encoder attention');
   }
 
   /**
@@ -374,16 +365,21 @@ export class LensSession {
    * run samples. It shares the encoder generation with fetchEncoderAttention: whichever was
    * asked last is the one shown.
    */
-  async fetchEncoderPoints(layer: number, index: number): Promise<void> {
+  fetchEncoderPoints(layer: number, index: number): Promise<void> {
+    return this.fetchEncoder(() => this.worker.call({ type: 'encoderPoints', slot: 0, layer, index }), (p) => ({ encPoints: p }), 'encoder sampling points');
+  }
+
+  /** One encoder request of the main run: dropped when a newer one was asked or the run changed. */
+  private async fetchEncoder<T>(request: () => Promise<T>, apply: (reply: T) => Partial<SessionState>, what: string): Promise<void> {
     const main = this.state.runs.main;
     if (!main) return;
     const g = ++this.gen.enc;
     try {
-      const p = await this.worker.call({ type: 'encoderPoints', slot: 0, layer, index });
+      const reply = await request();
       if (g !== this.gen.enc || this.gen.run[0] !== main.gen) return;
-      this.set({ encPoints: p });
+      this.set(apply(reply));
     } catch (err) {
-      if (g === this.gen.enc) this.fail(err, 'encoder sampling points');
+      if (g === this.gen.enc) this.fail(err, what);
     }
   }
 }
