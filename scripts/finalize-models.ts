@@ -2,9 +2,9 @@
  * npx tsx scripts/finalize-models.ts [--n 500]
  * For each trained bundled model in public/models: scores it on the first N validation scenes
  * (COCO stats into the model card's `val`), and sets the card's suggested display threshold
- * `scoreThreshold` = the 5th percentile over those scenes of each image's highest score, rounded
- * down to 0.01 (so the view opens with at least its best box on 95% of generated scenes even
- * when an under-trained model's scores are low).
+ * `scoreThreshold` to the cut that maximises F1 of the shown detections over those scenes
+ * (src/eval/displayThreshold.ts): the view opens on the objects and little else. Choosing this
+ * threshold is the only use of the validation set beyond reporting it.
  */
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { evaluateDetections } from '../src/eval/cocoeval';
 import { validationSet } from '../src/data/scene';
 import { toCocoGroundTruth } from '../src/data/coco';
 import { BUNDLED } from '../src/train/bundledConfigs';
+import { chooseDisplayThreshold } from '../src/eval/displayThreshold';
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '500' } } });
 
@@ -30,14 +31,14 @@ async function main() {
     const model = buildModel(card.config, readSafetensors(readFileSync(join(dir, 'weights.safetensors'))).stateDict);
     const scenes = validationSet(n, undefined, { width: card.inputSize, height: card.inputSize });
     const dets = await detectScenes(model, scenes);
-    const stats = evaluateDetections(toCocoGroundTruth(scenes), dets);
-    const best = new Float64Array(scenes.length);
-    for (const d of dets) best[d.image_id - 1] = Math.max(best[d.image_id - 1], d.score);
-    best.sort();
-    card.scoreThreshold = Math.floor(best[Math.floor(best.length * 0.05)] * 100) / 100;
+    const gt = toCocoGroundTruth(scenes);
+    const stats = evaluateDetections(gt, dets);
+    const choice = chooseDisplayThreshold(gt, dets);
+    card.scoreThreshold = choice.threshold;
+    card.scoreThresholdChoice = { f1: round3(choice.f1), precision: round3(choice.precision), recall: round3(choice.recall), rule: 'maximum F1 (right class, IoU >= 0.5) over the validation scenes, 0.05 grid' };
     card.val = { images: n, ...stats };
     writeFileSync(join(dir, 'model.json'), JSON.stringify(card, null, 2) + '\n');
-    console.log(`${name}: AP ${stats.AP.toFixed(4)} AP50 ${stats.AP50.toFixed(4)} AP75 ${stats.AP75.toFixed(4)} AR100 ${stats.AR100.toFixed(4)} on ${n} scenes; scoreThreshold ${card.scoreThreshold}`);
+    console.log(`${name}: AP ${stats.AP.toFixed(4)} AP50 ${stats.AP50.toFixed(4)} AP75 ${stats.AP75.toFixed(4)} AR100 ${stats.AR100.toFixed(4)} on ${n} scenes; scoreThreshold ${card.scoreThreshold} (F1 ${choice.f1.toFixed(3)}, precision ${choice.precision.toFixed(3)}, recall ${choice.recall.toFixed(3)})`);
     model.dispose();
   }
 }
@@ -46,3 +47,7 @@ main().catch((e) => {
   console.error(e);
   process.exit(1);
 });
+
+function round3(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}

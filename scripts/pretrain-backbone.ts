@@ -1,5 +1,5 @@
 /**
- * npm run pretrain -- [--steps 1500] [--batch 8] [--lr 1e-3] [--out runs/backbone]
+ * npm run train-backbone -- [--steps 1500] [--batch 8] [--lr 1e-3] [--out runs/backbone]
  *
  * Pretrains the bundled models' backbone (all three share it) on the dense cell-classification
  * task of src/train/backbonePretrain.ts, the stand-in for ImageNet. Writes

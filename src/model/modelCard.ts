@@ -28,6 +28,8 @@ export interface ModelCard {
   placeholder?: boolean;
   /** Suggested score threshold for display (used until the user picks one). */
   scoreThreshold?: number;
+  /** How scoreThreshold was chosen (scripts/finalize-models.ts) and what it gives on validation. */
+  scoreThresholdChoice?: { f1: number; precision: number; recall: number; rule: string };
   description?: string;
   weights?: string;
   /** The model side-by-side comparison opens with. */
