@@ -237,6 +237,25 @@ describe('detectConfig', () => {
     return s;
   }
 
+  it('says where DC5 came from in a typed field (args, the file name, the default, n/a for multi-scale), whatever the notes say', () => {
+    const detr = shapesOf(layouts.detr_r50);
+    const sam = shapesOf(layouts.r50_e50);
+    const src = (shapes: Map<string, number[]>, args?: Record<string, unknown>, name?: string) => detectConfig(shapes, args, name).dilationSource;
+    // args win over a name, whether they say true or false
+    expect(src(detr, { dilation: false }, 'detr-r50-dc5-f0fb7ef5.pth')).toBe('args');
+    expect(src(sam, { dilation: true, smca: false })).toBe('args');
+    // the name guesses, both ways; args without dilation leave it to the name
+    expect(src(detr, undefined, 'detr-r50-dc5-f0fb7ef5.pth')).toBe('file-name');
+    expect(src(detr, undefined, 'detr-r50-e632da11.pth')).toBe('file-name');
+    expect(src(sam, { smca: false }, 'sam_detr_r50.pth')).toBe('file-name');
+    // nothing says: the default
+    expect(src(detr)).toBe('default');
+    expect(src(sam, { smca: false })).toBe('default');
+    // multi-scale has no DC5: no guess, even from a name that says dc5
+    expect(src(shapesOf(layouts.ms_r50_e12), undefined, 'ms-dc5.pth')).toBe('n/a');
+    expect(src(shapesOf(layouts.ms_r50_e12), { multiscale: true, dilation: false })).toBe('n/a');
+  });
+
   const MS_CONFIG: ModelConfig = { ...OFFICIAL_R50, multiscale: true };
 
   it.each([
@@ -339,6 +358,7 @@ describe('loadStateDict on small files', () => {
     expect(r.detected).toEqual(c);
     expect(r.args).toBeUndefined();
     expect(r.notes).toEqual(['DC5 (dilation) cannot be seen in the weights and the checkpoint has no args: assuming dilation = false']);
+    expect(r.dilationSource).toBe('default');
     expect(r.report).toEqual({ missing: [], unexpected: [], mismatched: [] });
     expect(r.stateDict.get('bbox_embed.1.layers.2.weight')!.data).toBe(r.stateDict.get('transformer.decoder.bbox_embed.1.layers.2.weight')!.data);
     const allBytes = [...r.stateDict.values()].reduce((n, t) => n + t.data.byteLength, 0);
@@ -352,6 +372,7 @@ describe('loadStateDict on small files', () => {
     await torchSave(sink, formulaDetrCheckpoint(c, { seed: 3 }));
     const r = await loadStateDict(bytesSource(sink.bytes()), { fileName: 'detr-r18-dc5-small.pth' });
     expect(r.detected).toEqual({ ...c, dilation: true });
+    expect(r.dilationSource).toBe('file-name');
     expect(r.args).toBeUndefined();
     expect(r.extras).toEqual([]);
     expect(r.notes[0]).toMatch(/guessing dilation = true from the file name "detr-r18-dc5-small\.pth"/);

@@ -229,7 +229,7 @@ export function App() {
               selected={s.query} info={info0} dispatch={dispatch}
             />
             {slice0 && s.query !== null && s.mode === 'decoder' && <LayerTable query={s.query} slice={slice0} layer={layer} maxLayer={maxLayer} info={info0} dispatch={dispatch} />}
-            <ModelPanel info={info0} missing={st.missing} inputSize={inputSize} onInputSize={setInputSize} />
+            <ModelPanel info={info0} missing={st.missing} inputSize={inputSize} onInputSize={setInputSize} onDilation={(on) => void session.setDilation(0, on)} />
             <StoredCheckpoints shelf={session.shelf} state={st.shelf} current={modelName} onLoad={(m) => dispatch({ type: 'setModel', model: m })} />
             <ZooPanel models={st.models} />
             {mainRun && <TimingsPanel timings={[...mainRun.timings, ...(offRun?.timings ?? []).filter((t) => t.stage.includes('prior'))]} onRerun={() => setRunCount((c) => c + 1)} />}

@@ -15,10 +15,21 @@ import { expectedStateDictShapes } from './expectedKeys';
  */
 export type Shapes = Map<string, number[]>;
 
+/**
+ * Where `config.dilation` (DC5) came from: the checkpoint's args (a fact), a `dc5` in the file
+ * name or its absence (a guess), nothing at all (the default, false: a guess too), or nowhere
+ * because the model has no DC5 (multi-scale). The weights never say: DC5 changes no weight.
+ */
+export type DilationSource = 'args' | 'file-name' | 'default' | 'n/a';
+
+/** DC5 is a guess the user may correct: the file did not say it. */
+export const dilationIsGuess = (source: DilationSource | undefined): boolean => source === 'file-name' || source === 'default';
+
 export interface DetectedConfig {
   config: ModelConfig;
   /** Guesses, defaults and disagreements worth telling the user. */
   notes: string[];
+  dilationSource: DilationSource;
 }
 
 const BOTTLENECK_LAYER3: Record<number, BackboneName> = { 6: 'resnet50', 23: 'resnet101' };
@@ -251,12 +262,16 @@ export function detectConfig(shapes: Shapes, args?: Record<string, unknown>, fil
   }
   const multiscale = Boolean(w.multiscale || a.multiscale);
   const fromName = dilationFromFileName(fileName);
+  let dilationSource: DilationSource = 'args';
   if (multiscale) {
     // The multi-scale model reads ResNet's strides 8, 16 and 32: DC5 does not exist there.
+    dilationSource = 'n/a';
   } else if (!('dilation' in a) && fromName !== undefined) {
     a.dilation = fromName;
+    dilationSource = 'file-name';
     notes.push(`DC5 (dilation) cannot be seen in the weights and ${args ? "the checkpoint's args do not say" : 'the checkpoint has no args'}: guessing dilation = ${fromName} from the file name "${fileName!.slice(0, 100)}" (${fromName ? 'it says' : 'it does not say'} dc5)`);
   } else if (!('dilation' in a)) {
+    dilationSource = 'default';
     notes.push(`DC5 (dilation) cannot be seen in the weights and ${args ? "the checkpoint's args do not say" : 'the checkpoint has no args'}: assuming dilation = false`);
   }
   if (officialDetr && !('nheads' in a)) {
@@ -269,7 +284,7 @@ export function detectConfig(shapes: Shapes, args?: Record<string, unknown>, fil
   }
   const invalid = validateConfig(config);
   if (invalid.length) throw new CheckpointError('invalid-config', `the checkpoint's configuration cannot be built: ${invalid.join('; ')}`);
-  return { config, notes };
+  return { config, notes, dilationSource };
 }
 
 /** Missing and unexpected names, and shape mismatches, of a state dict against a config. */

@@ -5,7 +5,7 @@
 export { type ByteSource, blobSource, bytesSource } from './byteSource';
 export { type ByteSink, MemorySink } from './byteSink';
 export { type Checkpoint, openCheckpoint } from './checkpoint';
-export { type DetectedConfig, compareWithConfig, detectConfig } from './detectConfig';
+export { type DetectedConfig, type DilationSource, compareWithConfig, detectConfig, dilationIsGuess } from './detectConfig';
 export { type DType, halfToFloat, toFloat32 } from './dtypes';
 export { CheckpointError, type CheckpointErrorCode, ForeignCheckpointError } from './errors';
 export { type ShapeList, expectedStateDictShapes } from './expectedKeys';

@@ -2,7 +2,7 @@ import type { ModelConfig } from '../model/config';
 import type { StateDict } from '../model/types';
 import type { ByteSource } from './byteSource';
 import { openCheckpoint } from './checkpoint';
-import { compareWithConfig, detectConfig } from './detectConfig';
+import { type DilationSource, compareWithConfig, detectConfig } from './detectConfig';
 import { LIMITS, tooLarge } from './bounds';
 import { ELEMENT_SIZE } from './dtypes';
 import { CheckpointError, asCheckpointError } from './errors';
@@ -49,6 +49,8 @@ export interface LoadedCheckpoint {
   args?: Record<string, unknown>;
   epoch?: number;
   detected: ModelConfig;
+  /** Where `detected.dilation` came from (args, the file name, the default; n/a for multi-scale). */
+  dilationSource: DilationSource;
   /** How the configuration was decided (defaults, guesses, disagreements). */
   notes: string[];
   report: LoadReport;
@@ -141,7 +143,7 @@ async function load(source: ByteSource, options: LoadOptions): Promise<LoadedChe
   }
   const nonFinite = findNonFinite(stateDict);
   const warnings = nonFinite.length ? [nonFiniteWarning(nonFinite)] : [];
-  return { stateDict, args, epoch, detected: detected.config, notes, report: { missing, unexpected, mismatched }, format, extras, nonFinite, warnings };
+  return { stateDict, args, epoch, detected: detected.config, dilationSource: detected.dilationSource, notes, report: { missing, unexpected, mismatched }, format, extras, nonFinite, warnings };
 }
 
 /**

@@ -20,8 +20,8 @@ export interface SamDetrModel {
   dispose(): void;
 }
 
-/** Checks that a state dict has every tensor of the config with the right shape. */
-export function checkWeights(config: ModelConfig, weights: StateDict): void {
+/** Checks that a state dict (or what Params.shapes() lists) has every tensor of the config with the right shape. */
+export function checkWeights(config: ModelConfig, weights: ReadonlyMap<string, { shape: number[] }>): void {
   const problems: string[] = [];
   for (const [name, shape] of stateDictLayout(config)) {
     const e = weights.get(name);
@@ -36,11 +36,19 @@ export function tidyObject<T>(fn: () => T): T {
   return tf.tidy(fn as unknown as () => tf.TensorContainer) as unknown as T;
 }
 
-export function buildModel(config: ModelConfig, weights: StateDict, opts: { trainable?: boolean } = {}): SamDetrModel {
+/**
+ * `weights` may be another model's Params: the new model then shares its tensors (no copy, no
+ * second read of the weights), e.g. the same checkpoint with DC5 switched, which changes how
+ * the last ResNet stage runs but no weight. Either model's dispose() frees the shared tensors:
+ * dispose only the one kept.
+ */
+export function buildModel(config: ModelConfig, weights: StateDict | Params, opts: { trainable?: boolean } = {}): SamDetrModel {
   const errs = validateConfig(config);
   if (errs.length) throw new Error(`invalid model config: ${errs.join('; ')}`);
-  checkWeights(config, weights);
-  const p = new Params(weights, opts.trainable ?? false);
+  const shared = weights instanceof Params;
+  if (shared && weights.trainable !== (opts.trainable ?? false)) throw new Error('shared parameters must be built for the same use (training or inference)');
+  checkWeights(config, shared ? new Map(weights.shapes().map(([name, shape]) => [name, { shape }])) : weights);
+  const p = shared ? weights : new Params(weights, opts.trainable ?? false);
   const c = config;
 
   const backbone = (batch: ImageBatch): BackboneOutput => {

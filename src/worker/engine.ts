@@ -13,6 +13,7 @@ import type { DecoderOutput, EncoderOutput, StateDict, Detection } from '../mode
 import { MS_STRIDES, classLogits, isOfficialDetr, msDecoderLevel, type ModelConfig } from '../model/config';
 import { readSafetensorsBlob } from '../weights/safetensors';
 import { readStoredModel, writeStoredModel, type WeightsFileHandle } from './storedModel';
+import { dilationIsGuess, type DilationSource } from '../checkpoint/detectConfig';
 import type { BackendName, EncoderPointsSlice, EncoderSlice, LayerGrid, ModelCard, ModelInfo, Progress, QuerySlice, RunResult, StageTiming, Variant } from './messages';
 
 export type ProgressFn = (p: Progress) => void;
@@ -52,6 +53,17 @@ function countParams(sd: StateDict): number {
   let n = 0;
   for (const v of sd.values()) n += v.data.length;
   return n;
+}
+
+/**
+ * A checkpoint's configuration with the user's DC5 where the file does not say it (a name or the
+ * default guessed it), and what the page is told of it: where DC5 came from and the guess.
+ * Elsewhere (args said it, multi-scale has none, or a model stored before this was kept) the
+ * choice is ignored.
+ */
+function chosenDc5(detected: ModelConfig, source: DilationSource | undefined, dilation: boolean | undefined) {
+  const config = dilation !== undefined && dilationIsGuess(source) ? { ...detected, dilation } : detected;
+  return { config, info: source ? { dilationSource: source, dilationDetected: detected.dilation } : {} };
 }
 
 export function defaultMaxSize(inputSize: number): number {
@@ -115,15 +127,19 @@ export class Engine {
     return info;
   }
 
-  /** `store`: the page will send storeWeights for this model (see Slot.storePending). */
-  async loadCheckpoint(slot: number, file: Blob, fileName: string, progress: ProgressFn, store = false): Promise<ModelInfo> {
+  /**
+   * `store`: the page will send storeWeights for this model (see Slot.storePending). `dilation`:
+   * the user's DC5 for this checkpoint, used where the file does not say it (see chosenDc5).
+   */
+  async loadCheckpoint(slot: number, file: Blob, fileName: string, progress: ProgressFn, store = false, dilation?: boolean): Promise<ModelInfo> {
     const t0 = now();
     const ck = await loadCheckpoint(file, fileName, (done, total) => progress({ stage: 'reading checkpoint', done, total }));
     progress({ stage: 'building model' });
-    const model = buildModel(ck.config, ck.stateDict);
+    const dc5 = chosenDc5(ck.config, ck.dilationSource, dilation);
+    const model = buildModel(dc5.config, ck.stateDict);
     const info: ModelInfo = {
-      slot, name: `upload:${fileName}`, source: 'checkpoint', config: ck.config, classNames: [], inputSize: 800, maxSize: 1333,
-      placeholder: false, epoch: ck.epoch, report: ck.report, warnings: ck.warnings, params: countParams(ck.stateDict), loadMs: now() - t0,
+      slot, name: `upload:${fileName}`, source: 'checkpoint', config: dc5.config, classNames: [], inputSize: 800, maxSize: 1333,
+      placeholder: false, epoch: ck.epoch, report: ck.report, warnings: ck.warnings, ...dc5.info, params: countParams(ck.stateDict), loadMs: now() - t0,
     };
     this.install(slot, model, info);
     this.slots.get(slot)!.storePending = store;
@@ -131,18 +147,39 @@ export class Engine {
   }
 
   /** A checkpoint kept in the browser (storedModel.ts): its weights and what its reader found, from one file. */
-  async loadStored(slot: number, file: Blob, fileName: string, progress: ProgressFn): Promise<ModelInfo> {
+  async loadStored(slot: number, file: Blob, fileName: string, progress: ProgressFn, dilation?: boolean): Promise<ModelInfo> {
     const t0 = now();
     const m = await readStoredModel(file, (done, total) => progress({ stage: 'reading stored model', done, total }));
     progress({ stage: 'building model' });
-    const model = buildModel(m.config, m.stateDict);
+    const dc5 = chosenDc5(m.config, m.dilationSource, dilation);
+    const model = buildModel(dc5.config, m.stateDict);
     const info: ModelInfo = {
-      slot, name: `upload:${fileName}`, source: 'checkpoint', config: m.config, classNames: [], inputSize: 800, maxSize: 1333,
+      slot, name: `upload:${fileName}`, source: 'checkpoint', config: dc5.config, classNames: [], inputSize: 800, maxSize: 1333,
       placeholder: false, epoch: m.epoch, report: [...m.report, `kept in this browser: the model's weights (${(file.size / 2 ** 20).toFixed(1)} MiB of float32)`],
-      warnings: m.warnings, params: countParams(m.stateDict), loadMs: now() - t0,
+      warnings: m.warnings, ...dc5.info, params: countParams(m.stateDict), loadMs: now() - t0,
     };
     this.install(slot, model, info);
     return info;
+  }
+
+  /**
+   * The checkpoint in `slot` with DC5 switched, where the file does not say it: a new model over
+   * the same parameters (no read, no copy: DC5 changes how the last ResNet stage runs, not its
+   * weights). The slot's run belongs to the old setting and goes.
+   */
+  setDilation(slot: number, dilation: boolean): ModelInfo {
+    const s = this.slot(slot);
+    if (!dilationIsGuess(s.info.dilationSource)) {
+      throw new Error(s.info.dilationSource === 'n/a' ? 'this model has no DC5 (multi-scale)' : "this model's DC5 is not a guess: its checkpoint says it");
+    }
+    if (s.info.config.dilation === dilation) return s.info;
+    const config = { ...s.info.config, dilation };
+    const model = buildModel(config, s.model.params);
+    this.clearRun(s);
+    // Not disposed: the old model's parameters are the new one's.
+    s.model = model;
+    s.info = { ...s.info, config };
+    return s.info;
   }
 
   /**
@@ -157,8 +194,10 @@ export class Engine {
       return 0;
     }
     try {
-      const { config, epoch, report = [], warnings = [] } = s.info;
-      return handle ? await writeStoredModel(s.model.params, { config, epoch, report, warnings }, handle) : 0;
+      const { config, epoch, report = [], warnings = [], dilationSource, dilationDetected } = s.info;
+      // Stored as detected: a DC5 the user chose is the store's to keep (its sidecar), and can change later.
+      const detected = { ...config, dilation: dilationDetected ?? config.dilation };
+      return handle ? await writeStoredModel(s.model.params, { config: detected, epoch, report, warnings, dilationSource }, handle) : 0;
     } finally {
       s.storePending = false;
       this.releaseArrays(s);

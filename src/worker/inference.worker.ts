@@ -116,8 +116,9 @@ const handlers: Handlers = {
     return init(req.backend, req.wasmThreads);
   },
   loadBundled: (req, progress) => engine.loadBundled(req.slot, req.name, req.baseUrl, progress),
-  loadCheckpoint: (req, progress) => engine.loadCheckpoint(req.slot, req.file, req.fileName, progress, req.store),
-  loadStored: (req, progress) => engine.loadStored(req.slot, req.file, req.fileName, progress),
+  loadCheckpoint: (req, progress) => engine.loadCheckpoint(req.slot, req.file, req.fileName, progress, req.store, req.dilation),
+  loadStored: (req, progress) => engine.loadStored(req.slot, req.file, req.fileName, progress, req.dilation),
+  setDilation: (req) => engine.setDilation(req.slot, req.dilation),
   storeWeights: (req) => engine.storeWeights(req.slot, req.model, req.handle),
   unload: (req) => {
     engine.unload(req.slot);

@@ -2,6 +2,7 @@
 import type { ModelConfig } from '../model/config';
 import type { Detection } from '../model/types';
 import type { WeightsFileHandle } from './storedModel';
+import type { DilationSource } from '../checkpoint/detectConfig';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const BACKENDS: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -24,6 +25,13 @@ export interface ModelInfo {
   report?: string[];
   /** Problems the reader found that do not stop the model (non-finite weights, named). */
   warnings?: string[];
+  /**
+   * Checkpoints: where DC5 came from (see detectConfig). From the file name or the default it is
+   * a guess, and the user may switch it: `config.dilation` is what runs, `dilationDetected` what
+   * was guessed. Absent: bundled models (their card says) and models stored before this was kept.
+   */
+  dilationSource?: DilationSource;
+  dilationDetected?: boolean;
   params: number;
   loadMs: number;
 }
@@ -128,9 +136,12 @@ export type Request =
   | { type: 'init'; backend?: BackendName; wasmThreads?: number }
   | { type: 'loadBundled'; slot: number; name: string; baseUrl: string }
   /** store: the page will send storeWeights for it (the worker keeps what it needs until then). */
-  | { type: 'loadCheckpoint'; slot: number; file: Blob; fileName: string; classNames?: string[]; store?: boolean }
-  /** A checkpoint kept in the browser: its stored model file (worker/storedModel.ts). */
-  | { type: 'loadStored'; slot: number; file: Blob; fileName: string }
+  /** dilation: the user's DC5 for this checkpoint, applied only where the file does not say (a guess). */
+  | { type: 'loadCheckpoint'; slot: number; file: Blob; fileName: string; classNames?: string[]; store?: boolean; dilation?: boolean }
+  /** A checkpoint kept in the browser: its stored model file (worker/storedModel.ts); dilation as for loadCheckpoint. */
+  | { type: 'loadStored'; slot: number; file: Blob; fileName: string; dilation?: boolean }
+  /** The checkpoint in `slot` with DC5 switched (only where it is a guess): the same weights, no file read. */
+  | { type: 'setDilation'; slot: number; dilation: boolean }
   /** Writes the weights of the checkpoint loaded in `slot` (named `model`) into a file of the page's store; null: none will be. */
   | { type: 'storeWeights'; slot: number; model: string; handle: WeightsFileHandle | null }
   | { type: 'unload'; slot: number }
@@ -162,6 +173,7 @@ export interface ResponseMap {
   loadBundled: ModelInfo;
   loadCheckpoint: ModelInfo;
   loadStored: ModelInfo;
+  setDilation: ModelInfo;
   /** Bytes written. */
   storeWeights: number;
   unload: null;

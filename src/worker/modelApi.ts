@@ -10,10 +10,13 @@ import type { StateDict } from '../model/types';
 import { blobSource } from '../checkpoint/byteSource';
 import { loadStateDict } from '../checkpoint/loadStateDict';
 import { CheckpointError } from '../checkpoint/errors';
+import type { DilationSource } from '../checkpoint/detectConfig';
 
 export interface LoadedCheckpoint {
   stateDict: StateDict;
   config: ModelConfig;
+  /** Where config.dilation (DC5) came from: only args say it for certain. */
+  dilationSource: DilationSource;
   epoch?: number;
   /** Human-readable lines: format, detected configuration, notes, unused keys. */
   report: string[];
@@ -81,5 +84,5 @@ export async function loadCheckpoint(file: Blob, fileName: string, onProgress: (
     ...ck.notes,
   ];
   if (unexpected.length) report.push(`not used: ${list(unexpected)}`);
-  return { stateDict: ck.stateDict, config: c, epoch: ck.epoch, report, warnings: ck.warnings };
+  return { stateDict: ck.stateDict, config: c, dilationSource: ck.dilationSource, epoch: ck.epoch, report, warnings: ck.warnings };
 }

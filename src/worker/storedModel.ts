@@ -14,6 +14,7 @@ import { validateConfig, type ModelConfig } from '../model/config';
 import type { StateDict } from '../model/types';
 import { readSafetensorsBlob, writeSafetensorsF32Stream } from '../weights/safetensors';
 import { CheckpointError } from '../checkpoint/errors';
+import type { DilationSource } from '../checkpoint/detectConfig';
 
 /** The metadata's `format`: a stored model of this app, version 1. */
 export const STORED_MODEL_FORMAT = 'sam-detr-lens stored model 1';
@@ -34,11 +35,16 @@ export interface WeightsFileHandle {
 
 /** What a stored model holds besides its weights. */
 export interface StoredModelMeta {
+  /** As detected from the checkpoint (a DC5 the user chose instead is kept beside it, in the store's sidecar). */
   config: ModelConfig;
   epoch?: number;
   report: string[];
   warnings: string[];
+  /** Where config.dilation came from; absent in models stored before it was kept. */
+  dilationSource?: DilationSource;
 }
+
+const DILATION_SOURCES: readonly DilationSource[] = ['args', 'file-name', 'default', 'n/a'];
 
 /**
  * Writes a model's weights and `meta` into `handle`; returns the file's size. The sync access
@@ -52,6 +58,7 @@ export async function writeStoredModel(params: Params, meta: StoredModelMeta, ha
     report: JSON.stringify(meta.report),
     warnings: JSON.stringify(meta.warnings),
     ...(meta.epoch !== undefined ? { epoch: String(meta.epoch) } : {}),
+    ...(meta.dilationSource ? { dilationSource: meta.dilationSource } : {}),
   };
   const read = async (name: string) => (await params.entryNow(name)).data;
   if (handle.createSyncAccessHandle) {
@@ -94,5 +101,10 @@ export async function readStoredModel(file: Blob, onProgress?: (done: number, to
   const errs = config ? validateConfig(config) : ['no configuration'];
   if (errs.length) throw new CheckpointError('corrupt', `the stored model's configuration is invalid: ${errs.slice(0, 3).join('; ')}`);
   const epoch = metadata.epoch === undefined ? undefined : Number(metadata.epoch);
-  return { stateDict, config: config!, epoch: Number.isInteger(epoch) ? epoch : undefined, report: parse('report', []), warnings: parse('warnings', []) };
+  // An unknown source is as good as none: DC5 is then shown as the stored configuration says, not as a guess.
+  const source = DILATION_SOURCES.find((x) => x === metadata.dilationSource);
+  return {
+    stateDict, config: config!, epoch: Number.isInteger(epoch) ? epoch : undefined, report: parse('report', []), warnings: parse('warnings', []),
+    ...(source ? { dilationSource: source } : {}),
+  };
 }

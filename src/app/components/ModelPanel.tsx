@@ -1,5 +1,6 @@
 import type { ModelInfo } from '../../worker/messages';
 import { modelTitle } from '../viewModel';
+import { dc5View } from '../dc5';
 
 const fmtBytes = (n: number) => (n > 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(0)} kB`);
 
@@ -9,14 +10,16 @@ interface Props {
   missing?: string | null;
   inputSize: number;
   onInputSize: (v: number) => void;
+  /** Switch DC5 of a checkpoint whose file does not say it (the model is built again and re-run). */
+  onDilation: (on: boolean) => void;
 }
 
 /** What the active model is (architecture, training, parameters, what was detected from a checkpoint) and its input size. */
-export function ModelPanel({ info, missing, inputSize, onInputSize }: Props) {
+export function ModelPanel({ info, missing, inputSize, onInputSize, onDilation }: Props) {
   return (
     <section>
       <h2>Model</h2>
-      {info ? <ModelDetails info={info} /> : missing ? <p className="muted">{missing.slice(7)} is not stored in this browser: drop it to load it.</p> : <p className="muted">loading…</p>}
+      {info ? <ModelDetails info={info} onDilation={onDilation} /> : missing ? <p className="muted">{missing.slice(7)} is not stored in this browser: drop it to load it.</p> : <p className="muted">loading…</p>}
       <label className="field">
         <span>Input size</span>
         <select value={inputSize} onChange={(e) => onInputSize(Number(e.target.value))} aria-label="Model input size (shorter side)">
@@ -32,9 +35,10 @@ export function ModelPanel({ info, missing, inputSize, onInputSize }: Props) {
   );
 }
 
-function ModelDetails({ info }: { info: ModelInfo }) {
+function ModelDetails({ info, onDilation }: { info: ModelInfo; onDilation: (on: boolean) => void }) {
   const c = info.config;
   const val = info.card?.val;
+  const dc5 = dc5View(info);
   return (
     <div className="model-details" data-testid="model-details">
       <p>
@@ -48,6 +52,21 @@ function ModelDetails({ info }: { info: ModelInfo }) {
           {c.backboneWidth !== 64 ? ` (width ${c.backboneWidth})` : ''}
           {c.dilation ? ', DC5' : ''}
         </dd>
+        {dc5 && (
+          <>
+            <dt>DC5</dt>
+            <dd data-testid="dc5" data-dc5-source={info.dilationSource} data-dc5={dc5.on ? 'on' : 'off'}>
+              {dc5.kind === 'fact' ? (
+                dc5.text
+              ) : (
+                <label className="dc5-choice" title="DC5 changes no weight, so the checkpoint cannot show it: switching it builds the model again from the same weights and runs it again">
+                  <input type="checkbox" data-testid="dc5-toggle" checked={dc5.on} onChange={(e) => onDilation(e.target.checked)} />
+                  {' '}DC5 (dilated last stage) <span className="muted" data-testid="dc5-note">— {dc5.note}</span>
+                </label>
+              )}
+            </dd>
+          </>
+        )}
         <dt>SMCA</dt>
         <dd>{c.smca ? 'yes' : 'no'}</dd>
         <dt>layers</dt>

@@ -1,6 +1,7 @@
 import { errorText } from './errorText';
 import type { BackendName, ModelInfo, Progress, Request, ResponseMap, Variant } from '../../worker/messages';
 import { CheckpointStore, checkpointKind, type StoreError } from '../storage/checkpointStore';
+import { dilationIsGuess } from '../../checkpoint/detectConfig';
 import { leavesHeapBehind } from './workerMemory';
 import { CheckpointShelf } from '../storage/checkpointShelf';
 import { INITIAL, dropSlot, sliceKey, withoutSlot, type Busy, type SessionImage, type SessionState } from './sessionState';
@@ -26,7 +27,7 @@ export interface LensWorker {
 export class LensSession {
   private state: SessionState = INITIAL;
   private listeners = new Set<() => void>();
-  private gen = { backend: 0, run: [0, 0], load: [0, 0], enc: 0 };
+  private gen = { backend: 0, run: [0, 0], load: [0, 0], enc: 0, dc5: [0, 0] };
   /** Models being loaded per slot, by name (a second ask for the same name waits for the first). */
   private loading: (string | null)[] = [null, null];
   private inflight = new Set<string>();
@@ -42,6 +43,8 @@ export class LensSession {
   private runMs = new Map<string, number>();
   /** The latest checkpoint being stored (the worker writes it: see dropLarge). */
   private keeping: Promise<void> = Promise.resolve();
+  /** The latest DC5 choice being written beside its stored checkpoint (see setDilation). */
+  private choosing: Promise<void> = Promise.resolve();
 
   /** Stored checkpoints (opened on first use: a drop, a restore, or the stored list's panel). */
   readonly shelf: CheckpointShelf;
@@ -150,19 +153,28 @@ export class LensSession {
    * Reads a checkpoint into a slot (a drop: slot 0); the slot's previous results are cleared at
    * once. `from`: a drop, a file dropped earlier in this page, or what the browser keeps of one
    * (its model, or an older entry's file). A drop's model, or an older entry's, is then kept.
+   * `dilation`: what is kept of one comes with the user's DC5, if any; a file read here is given
+   * the DC5 kept with the same file (name and size), if it is stored.
    */
-  async loadCheckpoint(file: Blob, fileName: string, classNames: (info: ModelInfo) => string[], slot = 0, from: 'drop' | 'page' | 'model' | 'file' = 'drop'): Promise<ModelInfo | undefined> {
+  async loadCheckpoint(
+    file: Blob, fileName: string, classNames: (info: ModelInfo) => string[], slot = 0, from: 'drop' | 'page' | 'model' | 'file' = 'drop', dilation?: boolean,
+  ): Promise<ModelInfo | undefined> {
     const g = ++this.gen.load[slot];
     this.loading[slot] = `upload:${fileName}`;
     const since = performance.now();
     this.set({ error: null, busy: { label: `Reading ${fileName}`, done: 0, total: file.size, since } });
     const store = from === 'drop' || from === 'file';
     try {
+      if (from === 'drop' || from === 'page') {
+        const kept = await this.shelf.stored(fileName);
+        if (g !== this.gen.load[slot]) return undefined;
+        if (kept?.fileSize === file.size) dilation = kept.dilation;
+      }
       if (leavesHeapBehind(this.state, this.loading, slot)) {
         await this.dropLarge(slot);
         if (g !== this.gen.load[slot]) return undefined;
       }
-      const req = from === 'model' ? ({ type: 'loadStored', slot, file, fileName } as const) : ({ type: 'loadCheckpoint', slot, file, fileName, store } as const);
+      const req = from === 'model' ? ({ type: 'loadStored', slot, file, fileName, dilation } as const) : ({ type: 'loadCheckpoint', slot, file, fileName, store, dilation } as const);
       const raw = await this.worker.call(req, (p) =>
         this.set({ busy: { label: `Reading ${fileName}: ${p.stage}`, done: p.done, total: p.total, since } }),
       );
@@ -172,7 +184,7 @@ export class LensSession {
       this.set((s) => ({ uploads: [...s.uploads.filter((x) => x.name !== info.name), info], busy: null, statusText: `Loaded checkpoint ${fileName}` }));
       this.setModel(slot, info);
       // Only a checkpoint that loaded is kept (a refused one would be refused again after a reload): its model, which the worker writes.
-      const model = { kind: checkpointKind(info.config), bytes: info.params * 4, fileSize: file.size };
+      const model = { kind: checkpointKind(info.config), bytes: info.params * 4, fileSize: file.size, dilation: dilationChoice(info) };
       if (store) this.keeping = this.shelf.keep(fileName, model, (handle) => this.worker.call({ type: 'storeWeights', slot, model: info.name, handle }));
       return info;
     } catch (e) {
@@ -203,7 +215,7 @@ export class LensSession {
     if (g !== this.gen.load[slot]) return 'ok';
     this.loading[slot] = null;
     if (kept) {
-      void this.loadCheckpoint(kept.file, fileName, classNames, slot, kept.format);
+      void this.loadCheckpoint(kept.file, fileName, classNames, slot, kept.format, kept.dilation);
       return 'ok';
     }
     if (slot === 0) {
@@ -219,6 +231,39 @@ export class LensSession {
       }));
     }
     return 'missing';
+  }
+
+  /**
+   * Switches DC5 of the checkpoint in a slot where its file does not say it (a guess): the worker
+   * builds it again over the same weights (no file read), the slot's runs go and the view runs
+   * it again. The choice is kept with the stored checkpoint (once it is stored), so it loads so.
+   */
+  async setDilation(slot: number, dilation: boolean): Promise<void> {
+    const m = this.state.models[slot];
+    // Not while another model loads into the slot: the worker would switch that one.
+    if (!m || m.source !== 'checkpoint' || !dilationIsGuess(m.dilationSource) || this.loading[slot]) return;
+    // A load (or backend restart) since, or a newer switch, makes the reply stale.
+    const g = this.gen.load[slot];
+    const d = ++this.gen.dc5[slot];
+    const current = () => g === this.gen.load[slot] && d === this.gen.dc5[slot];
+    this.set({ error: null, busy: { label: `Building ${m.name.slice(7)} ${dilation ? 'with' : 'without'} DC5` } });
+    try {
+      const raw = await this.worker.call({ type: 'setDilation', slot, dilation });
+      if (!current()) return;
+      const info = { ...raw, classNames: m.classNames };
+      this.set((s) => ({ uploads: s.uploads.map((x) => (x.name === info.name ? info : x)), busy: null, statusText: `${info.name.slice(7)}: DC5 ${dilation ? 'on' : 'off'}` }));
+      this.setModel(slot, info);
+      // After the model is stored, if it is being stored now (its sidecar is written last), and
+      // after any earlier choice's write: the last choice is the one kept.
+      const kept = this.choosing.then(async () => {
+        await this.keeping;
+        await this.shelf.setDilation(info.name.slice(7), dilationChoice(info), checkpointKind(info.config));
+      });
+      this.choosing = kept;
+      await kept;
+    } catch (e) {
+      if (current()) this.fail(e, 'switching DC5');
+    }
   }
 
   /**
@@ -297,13 +342,14 @@ export class LensSession {
       if (g !== this.gen.run[slot]) return true;
       this.runMs.set(timingKey, performance.now() - t0);
       const run = { gen: g, result: r };
-      const shown = new Set(r.detections.map((d) => d.query)).size;
       this.set((s) => ({
         runs: slot === 0 ? { main: run, second: s.runs.second } : { ...s.runs, second: run },
         completed: s.completed + 1,
         busy: null,
         error: null,
-        statusText: `Ready — ${shown} queries detected, ${(performance.now() - t0).toFixed(0)} ms on ${r.backend}`,
+        // The count of boxes shown depends on the threshold and lives in the query list; the status
+        // line says only what the run itself was (it counted every top-k query as "detected").
+        statusText: `Ready — ran in ${(performance.now() - t0).toFixed(0)} ms on ${r.backend}`,
       }));
       return true;
     } catch (e) {
@@ -382,4 +428,9 @@ export class LensSession {
       if (g === this.gen.enc) this.fail(err, what);
     }
   }
+}
+
+/** The user's DC5 for a checkpoint, to keep with it: only where it differs from the guess (undefined: as detected). */
+function dilationChoice(info: ModelInfo): boolean | undefined {
+  return dilationIsGuess(info.dilationSource) && info.config.dilation !== info.dilationDetected ? info.config.dilation : undefined;
 }

@@ -69,7 +69,8 @@ export function useLensEffects(session: LensSession, st: SessionState, x: LensIn
   const m0 = st.models[0];
   const m1 = s.compare === 'side-by-side' ? st.models[1] : null;
   // A model (re)installed in a slot clears its last key in the session, so a reload runs again.
-  const key = (m: typeof m0) => (m && image ? `${m.name}|${image.name}|${image.width}x${image.height}|${x.inputSize}|${x.runCount}` : '');
+  // DC5 is in the key: switched, the same checkpoint is another model (the session rebuilds it).
+  const key = (m: typeof m0) => (m && image ? `${m.name}|dc5:${m.config.dilation}|${image.name}|${image.width}x${image.height}|${x.inputSize}|${x.runCount}` : '');
   const key0 = key(m0);
   const key1 = key(m1);
   useEffect(() => {

@@ -1,4 +1,4 @@
-import { CheckpointStore, StoreError, type FileHandleLike, type StorageInfo, type StoredCheckpoint } from './checkpointStore';
+import { CheckpointStore, StoreError, type FileHandleLike, type StorageInfo, type StoredCheckpoint, type StoredFile } from './checkpointStore';
 
 /** What the page shows of the stored checkpoints. */
 export interface ShelfState {
@@ -58,8 +58,8 @@ export class CheckpointShelf {
     this.set({ items, info });
   }
 
-  /** What is stored of a checkpoint (its model, or an older entry's file), or null (not stored, or no store). */
-  async stored(name: string): Promise<{ file: File; format: 'model' | 'file' } | null> {
+  /** What is stored of a checkpoint (its model, or an older entry's file, and the user's DC5), or null (not stored, or no store). */
+  async stored(name: string): Promise<StoredFile | null> {
     const store = await this.store();
     return store ? store.get(name) : null;
   }
@@ -70,7 +70,7 @@ export class CheckpointShelf {
    * or, given null, learns that nothing will be stored (it holds the weights' arrays until it
    * knows); it is called exactly once, whatever happens here.
    */
-  async keep(name: string, model: { kind: string; bytes: number; fileSize: number }, write: (h: FileHandleLike | null) => Promise<number>): Promise<void> {
+  async keep(name: string, model: { kind: string; bytes: number; fileSize: number; dilation?: boolean }, write: (h: FileHandleLike | null) => Promise<number>): Promise<void> {
     let called = false;
     const once = (h: FileHandleLike | null) => {
       called = true;
@@ -85,7 +85,7 @@ export class CheckpointShelf {
       if (this.state.items.some((x) => x.name === name && x.format === 'model' && x.fileSize === model.fileSize)) return;
       this.set({ storing: name, note: null });
       try {
-        await store.put(name, model.bytes, { kind: model.kind, fileSize: model.fileSize }, once);
+        await store.put(name, model.bytes, { kind: model.kind, fileSize: model.fileSize, dilation: model.dilation }, once);
         // Asked once something is stored: without it the browser may evict the files under storage pressure.
         await store.persist();
       } catch (e) {
@@ -97,6 +97,21 @@ export class CheckpointShelf {
       }
     } finally {
       if (!called) await once(null).catch(() => 0);
+    }
+  }
+
+  /**
+   * Keeps the user's DC5 with a stored checkpoint (undefined: as detected), and its kind in words.
+   * Nothing when it is not stored; a failed write is one line, as a failed store is.
+   */
+  async setDilation(name: string, dilation: boolean | undefined, kind: string): Promise<void> {
+    const store = await this.store();
+    if (!store) return;
+    try {
+      if (await store.setDilation(name, dilation, kind)) await this.refresh(store);
+    } catch (e) {
+      const why = e instanceof StoreError ? e.message : String((e as Error)?.message ?? e);
+      this.set({ note: `"${name}": ${why}; it loads with its guessed DC5 after a reload.` });
     }
   }
 

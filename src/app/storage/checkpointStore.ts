@@ -27,8 +27,23 @@ export interface StoredCheckpoint {
   fileSize?: number;
   /** When it was stored (ms since the epoch). */
   storedAt: number;
-  /** What the reader detected, e.g. "DETR, resnet50 + DC5". */
+  /** What the reader detected, e.g. "DETR, resnet50 + DC5" (with DC5 as the user chose it). */
   kind: string;
+  /**
+   * DC5 as the user chose it where the checkpoint does not say (the model's guess was the other
+   * one); absent: as detected. Applied each time it loads, from here or dropped again.
+   */
+  dilation?: boolean;
+}
+
+/** What is stored of a checkpoint, to load it (see CheckpointStore.get). */
+export interface StoredFile {
+  file: File;
+  format: 'model' | 'file';
+  /** The dropped file's size. */
+  fileSize: number;
+  /** The user's DC5 for it (StoredCheckpoint.dilation). */
+  dilation?: boolean;
 }
 
 export interface StorageInfo {
@@ -119,7 +134,8 @@ export class CheckpointStore {
       const m = JSON.parse(await (await (await this.dir.getFileHandle(k)).getFile()).text()) as Partial<StoredCheckpoint>;
       if (typeof m.name !== 'string' || !Number.isFinite(m.size)) return null;
       // Sidecars written before the model alone was stored have no format: the file as dropped.
-      return { ...m, format: m.format === 'model' ? 'model' : 'file', fileSize: m.fileSize ?? m.size } as StoredCheckpoint;
+      const { dilation, ...rest } = m;
+      return { ...rest, format: m.format === 'model' ? 'model' : 'file', fileSize: m.fileSize ?? m.size, ...(typeof dilation === 'boolean' ? { dilation } : {}) } as StoredCheckpoint;
     } catch {
       // A sidecar being written by another tab, or damaged: not listed.
       return null;
@@ -130,13 +146,14 @@ export class CheckpointStore {
    * What is stored of a checkpoint: the model, or (an entry from before) the file as dropped
    * (the worker reads either by byte range, like a dropped file); null if nothing is.
    */
-  async get(name: string): Promise<{ file: File; format: 'model' | 'file' } | null> {
+  async get(name: string): Promise<StoredFile | null> {
     const meta = await this.sidecar(`${entry(name)}.json`);
     if (!meta) return null;
     try {
       const f = await (await this.dir.getFileHandle(`${entry(name)}.${meta.format === 'model' ? 'model' : 'data'}`)).getFile();
       // Under the name the user dropped (the reader guesses DC5 from it).
-      return { file: new File([f], name, { lastModified: f.lastModified }), format: meta.format === 'model' ? 'model' : 'file' };
+      const dilation = meta.dilation === undefined ? {} : { dilation: meta.dilation };
+      return { file: new File([f], name, { lastModified: f.lastModified }), format: meta.format === 'model' ? 'model' : 'file', fileSize: meta.fileSize ?? meta.size, ...dilation };
     } catch {
       return null;
     }
@@ -148,7 +165,7 @@ export class CheckpointStore {
    * and again by the write). An entry of the same name is replaced once the new one is complete.
    * Throws a StoreError when there is no room or the write fails; then nothing new stays stored.
    */
-  async put(name: string, need: number, info: { kind: string; fileSize: number }, write: (h: FileHandleLike) => Promise<number>): Promise<StoredCheckpoint> {
+  async put(name: string, need: number, info: { kind: string; fileSize: number; dilation?: boolean }, write: (h: FileHandleLike) => Promise<number>): Promise<StoredCheckpoint> {
     const est = await this.estimate();
     if (est && est.quota - est.usage < need + MARGIN) {
       throw new StoreError('quota', `it needs ${fmtMB(need)} and this site has ${fmtMB(Math.max(0, est.quota - est.usage))} of browser storage left`);
@@ -157,9 +174,9 @@ export class CheckpointStore {
     const older = await this.sidecar(`${e}.json`);
     try {
       const size = await write(await this.dir.getFileHandle(`${e}.model`, { create: true }));
-      const meta: StoredCheckpoint = { name, size, format: 'model', fileSize: info.fileSize, storedAt: Date.now(), kind: info.kind };
-      const mw = await (await this.dir.getFileHandle(`${e}.json`, { create: true })).createWritable();
-      await new Blob([JSON.stringify(meta)]).stream().pipeTo(mw);
+      const dilation = info.dilation === undefined ? {} : { dilation: info.dilation };
+      const meta: StoredCheckpoint = { name, size, format: 'model', fileSize: info.fileSize, storedAt: Date.now(), kind: info.kind, ...dilation };
+      await this.writeSidecar(e, meta);
       // The file as dropped, if an older entry kept it: the model now stands for it.
       if (older?.format === 'file') await this.dir.removeEntry(`${e}.data`).catch(() => {});
       return meta;
@@ -171,6 +188,29 @@ export class CheckpointStore {
       if (x.name === 'QuotaExceededError') throw new StoreError('quota', `the browser's storage quota for this site is full (${fmtMB(need)} needed)`);
       throw new StoreError('write', `writing it failed (${x.message || x.name})`);
     }
+  }
+
+  private async writeSidecar(e: string, meta: StoredCheckpoint): Promise<void> {
+    const mw = await (await this.dir.getFileHandle(`${e}.json`, { create: true })).createWritable();
+    await new Blob([JSON.stringify(meta)]).stream().pipeTo(mw);
+  }
+
+  /**
+   * Keeps the user's DC5 for a stored checkpoint (undefined: as detected again) and its kind in
+   * words with it. False when it is not stored (nothing to keep it with); throws a StoreError
+   * when the write fails.
+   */
+  async setDilation(name: string, dilation: boolean | undefined, kind: string): Promise<boolean> {
+    const meta = await this.sidecar(`${entry(name)}.json`);
+    if (!meta) return false;
+    const rest: StoredCheckpoint = { ...meta };
+    delete rest.dilation;
+    try {
+      await this.writeSidecar(entry(name), { ...rest, kind, ...(dilation === undefined ? {} : { dilation }) });
+    } catch (err) {
+      throw new StoreError('write', `keeping its DC5 setting failed (${(err as Error).message || (err as Error).name})`);
+    }
+    return true;
   }
 
   /** Removes a checkpoint; a missing one is not an error. */
