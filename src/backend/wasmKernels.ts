@@ -1,8 +1,15 @@
 import { installWasmBatchMatMul } from './wasmBatchMatMul';
 import { installWasmGather } from './wasmGather';
+import { installWasmSlice } from './wasmSlice';
+import { installWasmRoiAlign } from './wasmRoiAlign';
 
-/** Installs this project's faster tfjs-wasm kernels (BatchMatMul, GatherV2); safe to call twice. */
-export function installWasmKernels(): void {
+/**
+ * Installs this project's faster tfjs-wasm kernels (BatchMatMul, GatherV2, Slice, and the
+ * WebAssembly SIMD RoIAlign, whose module is instantiated here); safe to call twice.
+ */
+export async function installWasmKernels(): Promise<void> {
   installWasmBatchMatMul();
   installWasmGather();
+  installWasmSlice();
+  await installWasmRoiAlign();
 }

@@ -5,7 +5,7 @@ import { installWasmKernels } from '../backend/wasmKernels';
 export async function useBackend(name: 'cpu' | 'wasm' | 'webgl' | 'webgpu'): Promise<void> {
   if (name === 'wasm') {
     await import('@tensorflow/tfjs-backend-wasm');
-    installWasmKernels();
+    await installWasmKernels();
   }
   if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
   const ok = await tf.setBackend(name);

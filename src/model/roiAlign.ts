@@ -16,6 +16,14 @@ import { withoutGradient } from './layers';
  */
 export const POOL = 7;
 
+/** Name of the backend kernel that applies the axis weights in one step (registered for tfjs-wasm). */
+export const ROI_ALIGN_KERNEL = 'SamDetrRoiAlignApply';
+
+/** Whether roiAlign's 'auto' form uses the backend's kernel: one is registered, C % 4 = 0, no gradient recorded. */
+export function roiAlignKernelApplies(channels: number): boolean {
+  return channels % 4 === 0 && tf.engine().state.gradientDepth === 0 && tf.getKernel(ROI_ALIGN_KERNEL, tf.getBackend()) !== undefined;
+}
+
 /** Largest dense interpolation matrix (elements per image) used instead of the separable form. */
 const DENSE_LIMIT = 4_000_000;
 
@@ -69,7 +77,7 @@ function boxAxisWeights(flat: tf.Tensor2D, axis: 0 | 1, size: number): tf.Tensor
  * features: [B, H, W, C]; boxes: [B, nq, 4] x1y1x2y2 in feature cells (before the -0.5 shift).
  * Returns [B*nq, 7, 7, C]. No gradient flows to the boxes (as in torchvision).
  */
-export function roiAlign(features: tf.Tensor4D, boxes: tf.Tensor3D, form: 'auto' | 'dense' | 'separable' = 'auto', rowChunkFloats = ROW_PRODUCT_CHUNK_FLOATS): tf.Tensor4D {
+export function roiAlign(features: tf.Tensor4D, boxes: tf.Tensor3D, form: 'auto' | 'dense' | 'separable' | 'kernel' = 'auto', rowChunkFloats = ROW_PRODUCT_CHUNK_FLOATS): tf.Tensor4D {
   const [b, h, w, c] = features.shape;
   const nq = boxes.shape[1];
   const flat = boxes.reshape([b * nq, 4]) as tf.Tensor2D;
@@ -77,6 +85,11 @@ export function roiAlign(features: tf.Tensor4D, boxes: tf.Tensor3D, form: 'auto'
   // counts, and torchvision's roi_align passes no gradient to the boxes either.
   const ay = withoutGradient(flat, (f) => boxAxisWeights(f as tf.Tensor2D, 1, h)); // [R, 7, H]
   const ax = withoutGradient(flat, (f) => boxAxisWeights(f as tf.Tensor2D, 0, w)); // [R, 7, W]
+  if (form === 'kernel' || (form === 'auto' && roiAlignKernelApplies(c))) {
+    // The backend's own kernel (tfjs-wasm: src/backend/wasmRoiAlign.ts, WebAssembly SIMD);
+    // forward only, so not while a gradient is recorded.
+    return tf.engine().runKernel(ROI_ALIGN_KERNEL, { features, ay, ax } as unknown as tf.NamedTensorMap, { nq } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  }
   if (form === 'dense' || (form === 'auto' && nq * POOL * POOL * h * w <= DENSE_LIMIT)) {
     // Small maps: one [nq*49, H*W] @ [H*W, C] product per image, with the full bilinear
     // weight matrix as the outer product of the two axes (one large product beats many small ones).

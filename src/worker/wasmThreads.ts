@@ -69,12 +69,12 @@ let firstNote: string | undefined;
 
 /**
  * Starts the wasm backend (or reuses it if it already runs) with the project's wasm kernels
- * (src/backend: BatchMatMul, GatherV2), on `requested` threads (1 = the single-threaded build),
+ * (src/backend: BatchMatMul, GatherV2, Slice, RoIAlign), on `requested` threads (1 = the single-threaded build),
  * else on wasmThreadsFor(the cores).
  * Returns the thread count tfjs reports, or throws if even the single-threaded build fails.
  */
 export async function startWasm(requested?: number, scope: DedicatedWorkerGlobalScope = self as unknown as DedicatedWorkerGlobalScope): Promise<WasmStart> {
-  installWasmKernels();
+  await installWasmKernels();
   if (tf.engine().registry['wasm']) {
     // tfjs cannot restart the module: the first start's thread count stays until the page reloads.
     if (!(await tf.setBackend('wasm'))) throw new Error("tf.setBackend('wasm') failed to initialise");
