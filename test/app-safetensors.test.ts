@@ -64,12 +64,31 @@ describe('safetensors', () => {
     expect(bf16ToF32(f32ToBF16(3.140625))).toBe(3.140625);
   });
 
-  it('reads from a Blob tensor by tensor with progress', async () => {
-    const bytes = writeSafetensors(sd(), { dtype: 'F16' });
-    const seen: number[] = [];
-    const { stateDict } = await readSafetensorsBlob(new Blob([bytes]), (d) => seen.push(d));
-    expect(stateDict.get('a.weight')!.data[3]).toBe(3.25);
-    expect(seen.length).toBe(3);
+  it('reads from a Blob in runs of tensors up to a chunk size, with progress per run', async () => {
+    for (const dtype of ['F16', 'F32'] as const) {
+      const bytes = writeSafetensors(sd(), { dtype });
+      const whole = readSafetensors(bytes);
+      // a.weight 6 values, b.bias 3, scalar 1: in F32, 24 + 12 + 4 bytes.
+      const size = dtype === 'F32' ? 4 : 2;
+      for (const [chunk, runs] of [[1e9, 1], [9 * size, 2], [1, 3]] as const) {
+        const seen: number[] = [];
+        const slices: number[] = [];
+        const blob = new Blob([bytes]);
+        const spy = { slice: (a?: number, b?: number) => (slices.push((b ?? 0) - (a ?? 0)), blob.slice(a, b)), size: blob.size } as unknown as Blob;
+        const { stateDict, dtypes } = await readSafetensorsBlob(spy, (d) => seen.push(d), chunk);
+        expect([...stateDict.keys()]).toEqual(['a.weight', 'b.bias', 'scalar']);
+        for (const [k, v] of whole.stateDict) {
+          expect(stateDict.get(k)!.shape).toEqual(v.shape);
+          expect(Array.from(stateDict.get(k)!.data)).toEqual(Array.from(v.data));
+        }
+        expect(dtypes.get('a.weight')).toBe(dtype);
+        expect(stateDict.get('a.weight')!.data[3]).toBe(3.25);
+        expect(seen).toHaveLength(runs);
+        expect(seen[seen.length - 1]).toBe(10 * size);
+        // Two header reads, then one per run.
+        expect(slices).toHaveLength(2 + runs);
+      }
+    }
   });
 
   it('rejects truncated and foreign files with clear errors', () => {

@@ -159,8 +159,10 @@ export function App() {
 
   useTestHook(client, s, st.runs, setRunCount);
 
-  // The first-detections mark and the end of a timed interaction (./perf), after the children drew.
+  // The page-load marks and the end of a timed interaction (./perf), after the children drew.
   useEffect(() => {
+    if (st.backend) markOnce('app:backend-ready');
+    if (info0) markOnce('app:model-loaded');
     if (mainRun) markOnce('app:first-detections');
     endInteraction({ query: s.query, sliceReady: s.query === null || s.mode !== 'decoder' || !!slice0, heads: s.heads, layer, threshold: s.threshold });
   });

@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { prestartWorker } from './workerClient';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import './styles.css';
 
@@ -8,6 +9,7 @@ if (new URLSearchParams(window.location.search).has('bench')) {
   // The benchmark page (scripts/bench-browser.ts): the app's worker without the UI, loaded on demand.
   void import('../bench/benchPage').then((m) => m.start());
 } else {
+  prestartWorker();
   createRoot(document.getElementById('root')!).render(
     <StrictMode>
       <ErrorBoundary>

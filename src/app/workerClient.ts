@@ -3,6 +3,20 @@ import type { Envelope, Progress, Request, ResponseMap, WorkerMessage } from '..
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; onProgress?: (p: Progress) => void };
 
+const spawn = () => new Worker(new URL('../worker/inference.worker.ts', import.meta.url), { type: 'module' });
+
+/** A worker started before the page rendered, for the first WorkerClient that needs one. */
+let spare: Worker | null = null;
+
+/**
+ * Starts the inference worker while React renders the page: loading and evaluating its 2.5 MB
+ * script (TensorFlow.js and the model) took ~400 ms after the first render's effects asked for it,
+ * on the way to the first detections.
+ */
+export function prestartWorker(): void {
+  spare ??= spawn();
+}
+
 export class WorkerClient {
   private worker: Worker | null = null;
   private next = 1;
@@ -14,7 +28,8 @@ export class WorkerClient {
    */
   private ensure(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(new URL('../worker/inference.worker.ts', import.meta.url), { type: 'module' });
+    const worker = spare ?? spawn();
+    spare = null;
     worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
       const m = ev.data;
       const p = this.pending.get(m.id);
