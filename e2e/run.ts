@@ -309,6 +309,13 @@ test('query selection: 8 salient points and 8 maps; head toggles; solo; layer sl
   await page.mouse.move(0, 0);
   await page.waitForTimeout(200);
   assert((await builds()) === b0, `hovering built ${(await builds()) - b0} heatmap canvases`);
+  // Selecting another query redraws the per-head maps in the same canvases (new ones per selection
+  // cost most of its redraw): tag them, select the next query, wait for its maps, find the tags.
+  const maps = page.locator('[data-testid=attention-map]');
+  await maps.evaluateAll((els) => els.forEach((e) => ((e as HTMLElement).dataset.kept = '1')));
+  await items.nth(1).click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=attention-map]').length === 8 && !document.querySelector('[data-testid=attention-map-pending]'));
+  assert((await maps.evaluateAll((els) => els.filter((e) => (e as HTMLElement).dataset.kept === '1').length)) === 8, 'selecting another query made new map canvases');
   await page.getByLabel('Heatmap overlay').selectOption('heads');
   await page.waitForTimeout(600);
   await shot(page, '06b-heads-in-colour');

@@ -222,7 +222,7 @@ export function App() {
               <SamplingPanel image={img.canvas} imgW={img.width} imgH={img.height} points={st.encPoints} marks={sampling.marks} location={ov0.encPoint} cell={sampling.cell} mask={s.heads}
                 onMove={sampling.onMove} {...headActs} />
             )}
-            {frame0 && (s.mode === 'encoder' ? !!st.encSlice : !!slice0) && multiples(mainRun, hm0, slice0, frame0, ov0.refBox, s.compare === 'side-by-side' ? titles[0] : undefined)}
+            {frame0 && (s.mode === 'encoder' ? !!st.encSlice : s.query !== null) && multiples(mainRun, hm0, slice0, frame0, ov0.refBox, s.compare === 'side-by-side' ? titles[0] : undefined)}
             {frame1 && s.compare === 'side-by-side' && s.mode === 'decoder' && slice1 && multiples(secondRun, hm1, slice1, frame1, ov1.refBox, titles[1])}
           </main>
           <aside className="right" aria-label="Details">

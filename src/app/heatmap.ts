@@ -66,17 +66,43 @@ export function mapToRGBA(map: Float32Array, kind: MapKind, maxAlpha = 0.8): { r
     for (let i = 0; i < n; i++) {
       const t = Math.max(0, (map[i] - lo) / range);
       const k = Math.round(t * (LUT_N - 1)) * 3;
-      rgba.set([seqLut[k], seqLut[k + 1], seqLut[k + 2], Math.round(255 * maxAlpha * Math.sqrt(t))], i * 4);
+      const o = i * 4;
+      rgba[o] = seqLut[k];
+      rgba[o + 1] = seqLut[k + 1];
+      rgba[o + 2] = seqLut[k + 2];
+      rgba[o + 3] = Math.round(255 * maxAlpha * Math.sqrt(t));
     }
   } else {
     divLut ??= lut(interpolatePuOr);
     for (let i = 0; i < n; i++) {
       const t = map[i] / scale; // -1..1; PuOr: 0 = orange (negative), 1 = purple (positive)
       const k = Math.round(((t + 1) / 2) * (LUT_N - 1)) * 3;
-      rgba.set([divLut[k], divLut[k + 1], divLut[k + 2], Math.round(255 * maxAlpha * Math.min(1, Math.abs(t) * 1.5))], i * 4);
+      const o = i * 4;
+      rgba[o] = divLut[k];
+      rgba[o + 1] = divLut[k + 1];
+      rgba[o + 2] = divLut[k + 2];
+      rgba[o + 3] = Math.round(255 * maxAlpha * Math.min(1, Math.abs(t) * 1.5));
     }
   }
   return { rgba, scale };
+}
+
+let scratch: CanvasRenderingContext2D | null = null;
+
+/**
+ * The map at feature resolution (w x h) in one canvas the page reuses, to be drawn scaled at once
+ * (a thumbnail): valid until the next call. Each thumbnail used to get a canvas and 2D context of
+ * its own: 11 or more per selected query, the costliest part of drawing a selection.
+ */
+export function scratchMapCanvas(map: Float32Array, w: number, h: number, kind: MapKind, maxAlpha?: number): HTMLCanvasElement {
+  scratch ??= document.createElement('canvas').getContext('2d')!;
+  const c = scratch.canvas;
+  if (c.width !== w || c.height !== h) {
+    c.width = w;
+    c.height = h;
+  }
+  scratch.putImageData(new ImageData(mapToRGBA(map, kind, maxAlpha).rgba, w, h), 0, 0);
+  return c;
 }
 
 /** A small canvas holding the map at feature resolution (w x h), to be drawn scaled. */
@@ -118,7 +144,13 @@ export function blendHeadsRGBA(maps: Float32Array[], heads: number[], colors: [n
       sw += w;
       mx = Math.max(mx, t);
     }
-    if (sw > 0) rgba.set([r / sw, g / sw, b / sw, Math.round(255 * maxAlpha * mx)], i * 4);
+    if (sw > 0) {
+      const o = i * 4;
+      rgba[o] = r / sw;
+      rgba[o + 1] = g / sw;
+      rgba[o + 2] = b / sw;
+      rgba[o + 3] = Math.round(255 * maxAlpha * mx);
+    }
   }
   return rgba;
 }

@@ -75,7 +75,9 @@ function Panel({ p, props }: { p: HeadPanel; props: Props }) {
         ref={ref}
         width={W}
         height={h}
-        data-testid="attention-map"
+        // Kept mounted while a newly selected query's maps are fetched (a new canvas and context
+        // per head cost most of a selection's redraw); only a canvas with its map is an attention map.
+        data-testid={p.map ? 'attention-map' : 'attention-map-pending'}
         data-head={p.head}
         data-grid={`${props.featW}x${props.featH}`}
         data-cells={p.map?.length ?? 0}

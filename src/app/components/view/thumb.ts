@@ -1,5 +1,5 @@
 import type { Box, Pt } from '../../geometry';
-import { mapCanvas, type MapKind } from '../../heatmap';
+import { scratchMapCanvas, type MapKind } from '../../heatmap';
 
 /** What one small map shows: the faded image, a map over it, a dashed box and a point. */
 export interface Thumb {
@@ -36,7 +36,7 @@ export function drawThumb(c: HTMLCanvasElement, width: number, t: Thumb): void {
     ctx.beginPath();
     ctx.rect(0, 0, t.imgW, t.imgH);
     ctx.clip();
-    ctx.drawImage(mapCanvas(t.map, t.featW, t.featH, t.kind, 0.9), x1, y1, x2 - x1, y2 - y1);
+    ctx.drawImage(scratchMapCanvas(t.map, t.featW, t.featH, t.kind, 0.9), x1, y1, x2 - x1, y2 - y1);
     ctx.restore();
   }
   if (t.box) {
