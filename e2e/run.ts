@@ -169,6 +169,51 @@ test('loads the bundled model and shows detections on WebGPU (asked for by name)
   await shot(page, '01-webgpu-detections');
 }, 300_000);
 
+test('first WebGPU run compiles its shaders in parallel first: no tensor left, the same detections as a second run and as wasm', async ({ open }) => {
+  // The app's inference worker and Engine behind the benchmark page (src/bench/): one detect at a time.
+  type Det = { score: number; label: number; query: number; box: number[] };
+  type Bench = {
+    init(b: string): Promise<{ backend: string }>; loadBundled(n: string): Promise<unknown>; detect(): Promise<{ detections: Det[]; stages: string[] }>;
+    memory(): Promise<{ numTensors: number }>; gpu(): Promise<{ programs: number; dispatches: number } | null>;
+  };
+  const call = <T,>(page: Page, fn: keyof Bench, ...args: unknown[]) =>
+    page.evaluate(([f, a]) => (window as unknown as { __bench: Record<string, (...x: unknown[]) => Promise<unknown>> }).__bench[f as string](...(a as unknown[])), [fn, args] as const) as Promise<T>;
+  const index = JSON.parse(readFileSync(join(DIST, 'models', 'index.json'), 'utf8')) as { models: { name: string; default?: boolean }[] };
+  const name = (index.models.find((m) => m.default) ?? index.models[0]).name;
+  const start = async (backend: string) => {
+    const page = await open('?bench', { wait: false });
+    await page.waitForFunction(() => !!(window as unknown as { __bench?: unknown }).__bench, null, { timeout: 60_000 });
+    const init = await call<{ backend: string }>(page, 'init', backend);
+    assert(init.backend === backend, `${backend} did not start: ${init.backend}`);
+    await call(page, 'loadBundled', name);
+    return page;
+  };
+  const gpu = await start('webgpu');
+  const g0 = (await call<{ programs: number }>(gpu, 'gpu'))!;
+  const first = await call<{ detections: Det[]; stages: string[] }>(gpu, 'detect');
+  const g1 = (await call<{ programs: number }>(gpu, 'gpu'))!;
+  const m1 = await call<{ numTensors: number }>(gpu, 'memory');
+  const second = await call<{ detections: Det[]; stages: string[] }>(gpu, 'detect');
+  const g2 = (await call<{ programs: number }>(gpu, 'gpu'))!;
+  const m2 = await call<{ numTensors: number }>(gpu, 'memory');
+  assert(first.stages.includes('compile shaders'), 'the first run had no compile-only pass: ' + first.stages.join(', '));
+  assert(!second.stages.includes('compile shaders'), 'the second run at the same size compiled again');
+  assert(g1.programs - g0.programs > 20, `the first run made ${g1.programs - g0.programs} pipelines`);
+  assert(g2.programs === g1.programs, `the second run made ${g2.programs - g1.programs} more pipelines: the pass missed them`);
+  // The pass leaves nothing: the second run (its trace replacing the first's) holds as many tensors.
+  assert(m2.numTensors === m1.numTensors, `tensors after the first run ${m1.numTensors}, after the second ${m2.numTensors}`);
+  assert(JSON.stringify(first.detections) === JSON.stringify(second.detections), 'the first run\'s detections differ from the second\'s');
+  // Not garbage in both (a parameter cached by the pass would be): the same as on wasm, to float32 differences.
+  const wasm = await call<{ detections: Det[] }>(await start('wasm'), 'detect');
+  const top = wasm.detections.filter((d) => d.score > 0.2);
+  assert(top.length > 0, 'no wasm detection above 0.2');
+  for (const d of top) {
+    const g = first.detections.find((x) => x.query === d.query && x.label === d.label);
+    assert(g && Math.abs(g.score - d.score) < 1e-3 && g.box.every((v, i) => Math.abs(v - d.box[i]) < 0.05),
+      `wasm detection (query ${d.query}, label ${d.label}, score ${d.score.toFixed(4)}) is not among WebGPU's first run: ${g ? `score ${g.score.toFixed(4)}, box ${g.box.map((v) => v.toFixed(2))} vs ${d.box.map((v) => v.toFixed(2))}` : 'missing'}`);
+  }
+}, 400_000);
+
 test('without WebGPU it falls back to WebGL and says why', async ({ url }) => {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS.filter((a) => a !== '--enable-unsafe-webgpu') });
   try {

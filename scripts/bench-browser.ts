@@ -6,7 +6,7 @@
  *     [--size 800x1066] [--skip-official] [--official-backends wasm[,webgl,webgpu]]
  *     [--official-variants official,official_ms,official_detr]
  *     [--backends wasm,webgl,webgpu] [--load-runs N] [--interactions N] [--memory-runs 20]
- *     [--only official,bundled,load,interaction]
+ *     [--only official,bundled,load,interaction] [--gpu-compile off]
  *
  * dist/ is rebuilt (`vite build`) when it is missing or older than the sources, or with --build;
  * --no-build never builds. `npm run bench` runs this after its Node rows (scripts/bench.ts).
@@ -20,7 +20,11 @@
  *   preprocess, backbone, encoder, decoder, postprocess as the engine times them, trace = the app's
  *   slice request for the top query, decoder-only re-run with the SMCA prior off on the cached
  *   encoder output; total = the stages + trace. Rows carry `threads` (wasm), `software` (SwiftShader
- *   or a fallback adapter: not GPU numbers) and `device`.
+ *   or a fallback adapter: not GPU numbers) and `device`. Every row adds the warm-up (first) run:
+ *   first_run_ms (its total), first_detect_wall_ms, first_decoder_rerun_ms, and on WebGPU
+ *   first_compile_ms (the engine's compile-only pass, src/worker/gpuCompile.ts), first_run_programs
+ *   (pipelines made), first_run_dispatches, programs_after_runs, dispatches_per_run (later runs).
+ *   --gpu-compile off: no compile-only pass (each pipeline made at its first dispatch), for comparison.
  * - memory_chromium: tf.memory() of the bench worker after the warm-up and after --memory-runs more
  *   runs of the bundled model (detect + trace + re-run each), per backend.
  * - page_load: index.html in a fresh browser context (empty cache, no service worker), from
@@ -48,7 +52,7 @@ import { serve } from '../e2e/server';
 import type { BenchApi } from '../src/bench/benchPage';
 import type { StageTimes } from '../src/bench/engineRun';
 import { median, medians } from '../src/bench/engineRun';
-import type { BackendProbe } from '../src/bench/benchHandler';
+import type { BackendProbe, GpuCounts } from '../src/bench/benchHandler';
 import type { InitResult } from '../src/worker/messages';
 import { OFFICIAL_VARIANTS, OFFICIAL_VARIANT_NAMES, type OfficialVariant } from '../src/bench/officialVariants';
 
@@ -75,6 +79,8 @@ export interface BrowserBenchOptions {
   loadRuns: number;
   interactions: number;
   memoryRuns: number;
+  /** WebGPU: the engine's parallel shader compilation of first runs (--gpu-compile off: none, for comparison). */
+  gpuCompile?: boolean;
   only?: string[];
 }
 
@@ -102,6 +108,7 @@ export const BROWSER_ARG_OPTIONS = {
   'load-runs': { type: 'string' },
   interactions: { type: 'string' },
   'memory-runs': { type: 'string' },
+  'gpu-compile': { type: 'string' },
   only: { type: 'string' },
 } as const;
 
@@ -129,6 +136,7 @@ export function browserOptions(v: Record<string, string | boolean | undefined>):
     loadRuns: Number(v['load-runs'] ?? 3),
     interactions: Number(v.interactions ?? 10),
     memoryRuns: Number(v['memory-runs'] ?? 20),
+    gpuCompile: v['gpu-compile'] !== 'off',
     only: v.only ? String(v.only).split(',') : undefined,
   };
 }
@@ -256,8 +264,12 @@ async function modelRows(
         const load = official
           ? await call<{ loadMs: number }>(page, 'loadOfficial', [H, W, kind], 900_000)
           : await call<{ loadMs: number }>(page, 'loadBundled', [bundledName], 300_000);
+        // WebGPU: programs compiled and dispatched by the first run (the counters start before it).
+        if (o.gpuCompile === false) await call(page, 'parallelCompile', [false]);
+        const gpu0 = await call<GpuCounts | null>(page, 'gpu');
         const warm = await call<StageTimes>(page, 'run', [], perRun);
-        log(`  warm-up ${round(warm.total_ms)} ms`);
+        const gpu1 = await call<GpuCounts | null>(page, 'gpu');
+        log(`  warm-up ${round(warm.total_ms)} ms (detect ${round(warm.detect_wall_ms)} ms)${gpu0 && gpu1 ? `, ${gpu1.programs - gpu0.programs} programs compiled, ${gpu1.dispatches - gpu0.dispatches} dispatches` : ''}`);
         const before = kind === 'bundled' ? await call<{ numTensors: number; numBytes: number }>(page, 'memory') : null;
         const timed: StageTimes[] = [];
         const total = kind === 'bundled' ? Math.max(runs, o.memoryRuns) : runs;
@@ -269,6 +281,18 @@ async function modelRows(
           }
         }
         const row: Json = { ...medians(timed), load_ms: round(load.loadMs), runs, ...rowMeta(init, probe) };
+        row.first_run_ms = round(warm.total_ms);
+        if (warm.compile_ms !== undefined) row.first_compile_ms = round(warm.compile_ms);
+        if (gpu0 && o.gpuCompile === false) row.gpu_compile = 'off';
+        row.first_detect_wall_ms = round(warm.detect_wall_ms);
+        if (warm.decoder_rerun_ms !== undefined) row.first_decoder_rerun_ms = round(warm.decoder_rerun_ms);
+        if (gpu0 && gpu1) {
+          const gpu2 = await call<GpuCounts | null>(page, 'gpu');
+          row.first_run_programs = gpu1.programs - gpu0.programs;
+          row.first_run_dispatches = gpu1.dispatches - gpu0.dispatches;
+          row.programs_after_runs = gpu2!.programs - gpu0.programs;
+          row.dispatches_per_run = Math.round((gpu2!.dispatches - gpu1.dispatches) / total);
+        }
         if (o.size !== '800x1066' && official) row.size = o.size;
         rows[key] = row;
         if (before) {

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describeWebGlRenderer, describeWebGpuAdapter, type GpuAdapterLike } from '../worker/softwareGpu';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { Engine } from '../worker/engine';
+import { parallelCompiler } from '../worker/gpuCompile';
 import { buildModel, formulaWeights } from '../model';
 import { OFFICIAL_VARIANTS, type OfficialVariant } from './officialVariants';
 import { generateScene } from '../data/scene';
@@ -35,13 +36,47 @@ export type BenchRequest =
   | { op: 'probe' }
   | { op: 'loadOfficial'; height: number; width: number; variant?: OfficialVariant }
   | { op: 'loadBundled'; name: string; baseUrl: string }
+  /** WebGPU: whether first runs compile their shaders in parallel first (the engine's default: on). */
+  | { op: 'parallelCompile'; on: boolean }
   | { op: 'run' }
+  /** One detect through the engine: its detections and stage names, for checks (e2e/run.ts). */
+  | { op: 'detect' }
   | { op: 'memory' }
+  | { op: 'gpu' }
   | { op: 'unload' };
+
+/** WebGPU only: compute pipelines the backend has made (one per shader key) and programs dispatched so far. */
+export interface GpuCounts {
+  programs: number;
+  dispatches: number;
+}
 
 export type BenchEnvelope = { id: number; bench: BenchRequest };
 
-const engine = new Engine(() => tf.getBackend() as BackendName);
+let parallelCompile = true;
+const engine = new Engine(() => tf.getBackend() as BackendName, { compiler: () => (parallelCompile ? parallelCompiler() : null) });
+/** The WebGPU backend's internals the counts read (tfjs-backend-webgpu 4.22: pipelineCache, recordAndSubmit). */
+interface WebGpuInternals {
+  pipelineCache: Record<string, unknown>;
+  recordAndSubmit: (...args: unknown[]) => unknown;
+  __benchDispatches?: number;
+}
+
+/** Counts on the current WebGPU backend, wrapping its dispatch once (the bench page only); null on other backends. */
+function gpuCounts(): GpuCounts | null {
+  if (tf.getBackend() !== 'webgpu') return null;
+  const b = tf.backend() as unknown as WebGpuInternals;
+  if (b.__benchDispatches === undefined) {
+    b.__benchDispatches = 0;
+    const orig = b.recordAndSubmit.bind(b);
+    b.recordAndSubmit = (...args: unknown[]) => {
+      b.__benchDispatches!++;
+      return orig(...args);
+    };
+  }
+  return { programs: Object.keys(b.pipelineCache).length, dispatches: b.__benchDispatches };
+}
+
 let input: { rgb: Uint8ClampedArray; width: number; height: number; inputSize: number; maxSize: number; smca: boolean } | null = null;
 
 async function probe(): Promise<BackendProbe> {
@@ -90,10 +125,20 @@ async function handle(req: BenchRequest): Promise<unknown> {
       const r: StageTimes = await timedEngineRun(engine, 0, input.rgb, input.width, input.height, { inputSize: input.inputSize, maxSize: input.maxSize }, input.smca);
       return r;
     }
+    case 'detect': {
+      if (!input) throw new Error('load a model first');
+      const r = await engine.detect(0, input.rgb, input.width, input.height, { inputSize: input.inputSize, maxSize: input.maxSize }, () => {});
+      return { detections: r.detections, stages: r.timings.map((t) => t.stage) };
+    }
     case 'memory': {
       const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
       return { numTensors: m.numTensors, numBytes: m.numBytes, numBytesInGPU: m.numBytesInGPU };
     }
+    case 'gpu':
+      return gpuCounts();
+    case 'parallelCompile':
+      parallelCompile = req.on;
+      return null;
     case 'unload':
       engine.disposeAll();
       input = null;

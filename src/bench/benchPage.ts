@@ -4,8 +4,9 @@
  * which scripts/bench-browser.ts drives with Playwright, one backend per page load.
  */
 import type { BackendName, Envelope, InitResult, WorkerMessage } from '../worker/messages';
-import type { BackendProbe, BenchEnvelope, BenchRequest } from './benchHandler';
+import type { BackendProbe, BenchEnvelope, BenchRequest, GpuCounts } from './benchHandler';
 import type { StageTimes } from './engineRun';
+import type { Detection } from '../model/types';
 import type { OfficialVariant } from './officialVariants';
 
 export interface BenchApi {
@@ -15,7 +16,12 @@ export interface BenchApi {
   loadOfficial(height: number, width: number, variant?: OfficialVariant): Promise<{ loadMs: number }>;
   loadBundled(name: string): Promise<{ loadMs: number; inputSize: number; maxSize: number; smca: boolean }>;
   run(): Promise<StageTimes>;
+  detect(): Promise<{ detections: Detection[]; stages: string[] }>;
   memory(): Promise<{ numTensors: number; numBytes: number; numBytesInGPU?: number }>;
+  /** WebGPU: pipelines compiled and programs dispatched so far in the worker; null elsewhere. */
+  gpu(): Promise<GpuCounts | null>;
+  /** WebGPU: first runs compile their shaders in parallel first (default) or not. */
+  parallelCompile(on: boolean): Promise<null>;
   unload(): Promise<null>;
 }
 
@@ -47,7 +53,10 @@ export function start(): void {
     loadOfficial: (height, width, variant) => bench({ op: 'loadOfficial', height, width, variant }),
     loadBundled: (name) => bench({ op: 'loadBundled', name, baseUrl: new URL(import.meta.env.BASE_URL, location.href).href }),
     run: () => bench({ op: 'run' }),
+    detect: () => bench({ op: 'detect' }),
     memory: () => bench({ op: 'memory' }),
+    gpu: () => bench({ op: 'gpu' }),
+    parallelCompile: (on) => bench({ op: 'parallelCompile', on }),
     unload: () => bench({ op: 'unload' }),
   };
   (window as unknown as { __bench: BenchApi }).__bench = api;

@@ -8,9 +8,11 @@ import type { Engine } from '../worker/engine';
 import type { ModelConfig } from '../model/config';
 import type { ModelInfo } from '../worker/messages';
 
-/** Stage times in ms; total = preprocess + backbone + encoder + decoder + postprocess + trace. */
+/** Stage times in ms; total = preprocess + compile (when run) + backbone + encoder + decoder + postprocess + trace. */
 export interface StageTimes {
   preprocess_ms: number;
+  /** WebGPU's compile-only pass of a first run at an input shape (src/worker/gpuCompile.ts); absent when none ran. */
+  compile_ms?: number;
   backbone_ms: number;
   encoder_ms: number;
   decoder_ms: number;
@@ -23,7 +25,7 @@ export interface StageTimes {
   decoder_rerun_ms?: number;
 }
 
-export const STAGE_KEYS = ['preprocess_ms', 'backbone_ms', 'encoder_ms', 'decoder_ms', 'postprocess_ms', 'trace_ms', 'total_ms', 'decoder_rerun_ms', 'detect_wall_ms'] as const;
+export const STAGE_KEYS = ['preprocess_ms', 'compile_ms', 'backbone_ms', 'encoder_ms', 'decoder_ms', 'postprocess_ms', 'trace_ms', 'total_ms', 'decoder_rerun_ms', 'detect_wall_ms'] as const;
 
 /** A ModelInfo for a model installed into the engine directly (no card). */
 export function benchInfo(name: string, config: ModelConfig, inputSize: number, maxSize: number): ModelInfo {
@@ -50,7 +52,9 @@ export async function timedEngineRun(
     preprocess_ms: stage('preprocess'), backbone_ms: stage('backbone'), encoder_ms: stage('encoder'), decoder_ms: stage('decoder'),
     postprocess_ms: stage('postprocess'), trace_ms: trace, total_ms: 0, detect_wall_ms: detectWall,
   };
-  out.total_ms = out.preprocess_ms + out.backbone_ms + out.encoder_ms + out.decoder_ms + out.postprocess_ms + out.trace_ms;
+  const compile = r.timings.find((x) => x.stage === 'compile shaders');
+  if (compile) out.compile_ms = compile.ms;
+  out.total_ms = out.preprocess_ms + (out.compile_ms ?? 0) + out.backbone_ms + out.encoder_ms + out.decoder_ms + out.postprocess_ms + out.trace_ms;
   if (smca) {
     const rr = await engine.rerun(slot, false, undefined, () => {});
     out.decoder_rerun_ms = rr.timings.find((x) => x.stage === 'decoder (prior off)')?.ms;

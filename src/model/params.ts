@@ -25,6 +25,8 @@ export class Params {
   private readonly ways = new Map<string, { key: string; back: (t: tf.Tensor) => tf.Tensor }>();
   /** Entries whose float32 array was let go (see release). */
   private readonly released = new Set<string>();
+  /** Inside uncached(): conversions are made for the caller and not kept. */
+  private uncachedDepth = 0;
 
   constructor(sd: StateDict, readonly trainable = false) {
     // A copy of the map (not of the arrays): release() must not empty the caller's state dict.
@@ -64,10 +66,27 @@ export class Params {
     return v;
   }
 
+  /**
+   * Runs `fn` reading the cache but not adding to it, except entries as stored made from their
+   * arrays: a conversion asked for inside (a transpose, a folded norm) is made in the caller's
+   * scope and goes with it. For passes whose kernels compute nothing, WebGPU's compile-only
+   * pass (src/worker/gpuCompile.ts): a conversion cached there would hold a buffer never written.
+   */
+  uncached<T>(fn: () => T): T {
+    this.uncachedDepth++;
+    try {
+      return fn();
+    } finally {
+      this.uncachedDepth--;
+    }
+  }
+
   private make(name: string, build: (t: tf.Tensor) => tf.Tensor, key = name): tf.Tensor {
     if (this.trainable) return name === key && build === identity ? this.source(name) : build(this.source(name));
     const cached = this.cache.get(key);
     if (cached) return cached;
+    // An entry as stored, from its array, holds its values whatever the kernels do; anything else waits for a real pass.
+    if (this.uncachedDepth > 0 && !(build === identity && !this.released.has(name))) return build(this.sourceTensor(name));
     const t = tf.tidy(() => tf.keep(build(this.sourceTensor(name))));
     this.cache.set(key, t);
     const back = BACK.get(build);
@@ -100,6 +119,7 @@ export class Params {
     if (this.trainable) throw new Error(`derived constant ${key} requested while training`);
     const cached = this.cache.get(key);
     if (cached) return cached;
+    if (this.uncachedDepth > 0) return build();
     const t = tf.tidy(() => tf.keep(build()));
     this.cache.set(key, t);
     return t;

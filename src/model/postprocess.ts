@@ -12,6 +12,21 @@ function scaledBox(boxes: ArrayLike<number>, o: number, [h, w]: [number, number]
   return [(cx - 0.5 * bw) * w, (cy - 0.5 * bh) * h, (cx + 0.5 * bw) * w, (cy + 0.5 * bh) * h];
 }
 
+/** postprocess's computation before the read: the top `k` sigmoid scores over queries x classes, [B, k] each. */
+export function topScores(layer: HeadOutputs, k: number): { values: tf.Tensor2D; indices: tf.Tensor2D } {
+  const [b, nq, nc] = layer.predLogits.shape;
+  return tf.tidy(() => tf.topk(tf.sigmoid(layer.predLogits.reshape([b, nq * nc])), k, true)) as { values: tf.Tensor2D; indices: tf.Tensor2D };
+}
+
+/** postprocessSoftmax's computation before the read: per query, the best real class's softmax score and its label, [B, nq] each. */
+export function bestRealClass(layer: HeadOutputs): { values: tf.Tensor2D; indices: tf.Tensor2D } {
+  const [b, nq, nc1] = layer.predLogits.shape;
+  return tf.tidy(() => {
+    const prob = tf.softmax(layer.predLogits, -1).slice([0, 0, 0], [b, nq, nc1 - 1]);
+    return { values: tf.max(prob, -1) as tf.Tensor2D, indices: tf.argMax(prob, -1) as tf.Tensor2D };
+  });
+}
+
 /**
  * SAM-DETR's official PostProcess (sigmoid focal head): sigmoid over all query x class logits,
  * top-k over the flattened scores (query = index div classes, label = index mod classes),
@@ -20,7 +35,7 @@ function scaledBox(boxes: ArrayLike<number>, o: number, [h, w]: [number, number]
 export async function postprocess(layer: HeadOutputs, targetSizes: [number, number][], topK = 100): Promise<Detection[][]> {
   const [b, nq, nc] = layer.predLogits.shape;
   const k = Math.min(topK, nq * nc);
-  const { values, indices } = tf.tidy(() => tf.topk(tf.sigmoid(layer.predLogits.reshape([b, nq * nc])), k, true));
+  const { values, indices } = topScores(layer, k);
   const [scores, idx, boxes] = await Promise.all([values.data(), indices.data(), layer.predBoxes.data()]);
   values.dispose();
   indices.dispose();
@@ -43,11 +58,8 @@ export async function postprocess(layer: HeadOutputs, targetSizes: [number, numb
  * per query, in query order (no ranking, no top-k).
  */
 export async function postprocessSoftmax(layer: HeadOutputs, targetSizes: [number, number][]): Promise<Detection[][]> {
-  const [b, nq, nc1] = layer.predLogits.shape;
-  const { values, indices } = tf.tidy(() => {
-    const prob = tf.softmax(layer.predLogits, -1).slice([0, 0, 0], [b, nq, nc1 - 1]);
-    return { values: tf.max(prob, -1), indices: tf.argMax(prob, -1) };
-  });
+  const [b, nq] = layer.predLogits.shape;
+  const { values, indices } = bestRealClass(layer);
   const [scores, labels, boxes] = await Promise.all([values.data(), indices.data(), layer.predBoxes.data()]);
   values.dispose();
   indices.dispose();

@@ -5,11 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  buildModel, preprocess, postprocess, postprocessSoftmax, encoderAttentionRow, disposeEncoder, disposeDecoder, loadCheckpoint,
+  buildModel, preprocess, postprocess, postprocessSoftmax, topScores, bestRealClass, encoderAttentionRow, disposeEncoder, disposeDecoder, loadCheckpoint,
   type SamDetrModel,
 } from './modelApi';
+import { compileInParallel, parallelCompiler, type ParallelCompiler } from './gpuCompile';
 import { msEncoderPointsOf } from '../model/model';
-import type { DecoderOutput, EncoderOutput, StateDict, Detection } from '../model/types';
+import type { DecoderOutput, EncoderOutput, StateDict, Detection, ImageBatch } from '../model/types';
 import { MS_STRIDES, classLogits, isOfficialDetr, msDecoderLevel, type ModelConfig } from '../model/config';
 import { readSafetensorsBlob } from '../weights/safetensors';
 import { readStoredModel, writeStoredModel, type WeightsFileHandle } from './storedModel';
@@ -70,10 +71,20 @@ export function defaultMaxSize(inputSize: number): number {
   return Math.round((inputSize * 1333) / 800);
 }
 
+export interface EngineOptions {
+  /** The backend's parallel shader compilation, asked for at each run (default: WebGPU's, see gpuCompile.ts); null: none. */
+  compiler?: () => ParallelCompiler | null;
+}
+
 export class Engine {
   private slots = new Map<number, Slot>();
+  /** Per model, the padded input shapes its programs were compiled for by a compile-only pass. */
+  private compiledShapes = new WeakMap<SamDetrModel, Set<string>>();
+  private compiler: () => ParallelCompiler | null;
 
-  constructor(private backendName: () => BackendName) {}
+  constructor(private backendName: () => BackendName, opts: EngineOptions = {}) {
+    this.compiler = opts.compiler ?? parallelCompiler;
+  }
 
   private slot(i: number): Slot {
     const s = this.slots.get(i);
@@ -233,6 +244,7 @@ export class Engine {
     try {
       await settle(pre.batch.images); // wait for the GPU so each stage's time is its own
       lap('preprocess');
+      if (await this.compileFirst(s, pre.batch, opts.topK, progress)) lap('compile shaders');
       progress({ stage: 'backbone' });
       const bb = s.model.runBackbone(pre.batch);
       try {
@@ -240,7 +252,7 @@ export class Engine {
         lap('backbone');
         progress({ stage: 'encoder' });
         enc = s.model.runEncoder(pre.batch, {}, bb);
-        await enc.memory.data();
+        await settle(enc.memory); // one element: the memory stays on the GPU (the multi-scale one is 18 MB at 800x1066)
         lap('encoder');
       } finally {
         // Multi-scale: every level (the top-level fields are the last one's).
@@ -326,32 +338,7 @@ export class Engine {
     const grids = this.layerGrids(s, run);
     const hws = grids ? grids.map((g) => g.featH * g.featW) : dec.layers.map(() => run.enc.featH * run.enc.featW);
     const offsets = hws.map((_, l) => hws.slice(0, l).reduce((a, n) => a + n, 0) * H);
-    const l0 = dec.layers[0];
-    // Gather each kind for all layers into one tensor, so there is one download per kind.
-    const pick3 = (get: (l: (typeof dec.layers)[number]) => tf.Tensor | undefined) => {
-      if (!get(l0)) return null;
-      return tf.tidy(() => tf.stack(dec.layers.map((l) => {
-        const x = get(l)!;
-        const begin = [0, query, ...x.shape.slice(2).map(() => 0)];
-        const size = [1, 1, ...x.shape.slice(2)];
-        return tf.slice(x, begin, size).reshape([-1]);
-      })));
-    };
-    // Concatenated, not stacked: multi-scale layers' maps differ in size.
-    const pickMap = (get: (l: (typeof dec.layers)[number]) => tf.Tensor4D | undefined) => {
-      if (!get(l0)) return null;
-      return tf.tidy(() => tf.concat(dec.layers.map((l, i) => tf.slice(get(l)!, [0, 0, query, 0], [1, H, 1, hws[i]]).reshape([-1]))));
-    };
-    const tensors = {
-      ref: pick3((l) => l.referenceBoxes), // absent for official DETR (no reference boxes)
-      roi: pick3((l) => l.roiBoxes),
-      sal: pick3((l) => l.salientPoints),
-      scales: pick3((l) => l.smcaScales),
-      attn: pickMap((l) => l.crossAttn),
-      gauss: variant === 'main' ? pickMap((l) => l.gaussian) : null,
-      logits: pick3((l) => l.predLogits),
-      boxes: pick3((l) => l.predBoxes),
-    };
+    const tensors = this.traceTensors(dec, query, H, hws, variant === 'main');
     try {
       const get = async (t: tf.Tensor | null) => (t ? ((await t.data()) as Float32Array) : null);
       const [ref, roi, sal, scales, attn, gauss, logits, boxes] = await Promise.all([
@@ -388,6 +375,67 @@ export class Engine {
     } finally {
       for (const t of Object.values(tensors)) t?.dispose();
     }
+  }
+
+  /**
+   * Per kind of a query's trace, its values in every layer as one tensor (one download per kind):
+   * the query's boxes, points and scales per layer, and its attention maps (`hws`: each layer's
+   * map size) concatenated, not stacked (multi-scale layers' maps differ in size).
+   */
+  private traceTensors(dec: DecoderOutput, query: number, H: number, hws: number[], withGauss: boolean) {
+    const l0 = dec.layers[0];
+    const pick3 = (get: (l: (typeof dec.layers)[number]) => tf.Tensor | undefined) => {
+      if (!get(l0)) return null;
+      return tf.tidy(() => tf.stack(dec.layers.map((l) => {
+        const x = get(l)!;
+        const begin = [0, query, ...x.shape.slice(2).map(() => 0)];
+        const size = [1, 1, ...x.shape.slice(2)];
+        return tf.slice(x, begin, size).reshape([-1]);
+      })));
+    };
+    const pickMap = (get: (l: (typeof dec.layers)[number]) => tf.Tensor4D | undefined) => {
+      if (!get(l0)) return null;
+      return tf.tidy(() => tf.concat(dec.layers.map((l, i) => tf.slice(get(l)!, [0, 0, query, 0], [1, H, 1, hws[i]]).reshape([-1]))));
+    };
+    return {
+      ref: pick3((l) => l.referenceBoxes), // absent for official DETR (no reference boxes)
+      roi: pick3((l) => l.roiBoxes),
+      sal: pick3((l) => l.salientPoints),
+      scales: pick3((l) => l.smcaScales),
+      attn: pickMap((l) => l.crossAttn),
+      gauss: withGauss ? pickMap((l) => l.gaussian) : null,
+      logits: pick3((l) => l.predLogits),
+      boxes: pick3((l) => l.predBoxes),
+    };
+  }
+
+  /**
+   * On a backend that compiles in parallel (WebGPU), the first run of a model at a padded input
+   * shape first runs its programs once compile-only (gpuCompile.ts): backbone, encoder, decoder,
+   * the postprocess before its read, and one query's trace, with nothing dispatched, read or
+   * kept, so every pipeline is made at once instead of one per first dispatch. Returns whether it ran.
+   */
+  private async compileFirst(s: Slot, batch: ImageBatch, topK: number | undefined, progress: ProgressFn): Promise<boolean> {
+    const compiler = this.compiler();
+    if (!compiler) return false;
+    const key = batch.images.shape.join('x');
+    let done = this.compiledShapes.get(s.model);
+    if (done?.has(key)) return false;
+    progress({ stage: 'compiling shaders' });
+    const { model } = s;
+    const c = model.config;
+    await compileInParallel(compiler, () => model.params.uncached(() => {
+      const enc = model.runEncoder(batch);
+      const dec = model.runDecoder(enc);
+      const last = dec.layers[dec.layers.length - 1];
+      if (isOfficialDetr(c)) bestRealClass(last);
+      else topScores(last, Math.min(topK ?? 100, c.numQueries * c.numClasses));
+      const hws = enc.levels ? dec.layers.map((_, l) => enc.levels![msDecoderLevel(l)].featH * enc.levels![msDecoderLevel(l)].featW) : dec.layers.map(() => enc.featH * enc.featW);
+      this.traceTensors(dec, 0, c.nheads, hws, true);
+    }));
+    if (!done) this.compiledShapes.set(s.model, (done = new Set()));
+    done.add(key);
+    return true;
   }
 
   /** Multi-scale models: per decoder layer, the level its cross-attention reads (coarse to fine); null for one map. */

@@ -2,7 +2,7 @@
  * The single import point of the model library and the checkpoint reader for the worker.
  */
 export {
-  buildModel, preprocess, postprocess, postprocessSoftmax, encoderAttentionRow, disposeEncoder, disposeDecoder, formulaWeights,
+  buildModel, preprocess, postprocess, postprocessSoftmax, topScores, bestRealClass, encoderAttentionRow, disposeEncoder, disposeDecoder, formulaWeights,
   type SamDetrModel,
 } from '../model';
 import type { ModelConfig } from '../model/config';
