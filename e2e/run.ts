@@ -174,7 +174,7 @@ test('first WebGPU run compiles its shaders in parallel first: no tensor left, t
   type Det = { score: number; label: number; query: number; box: number[] };
   type Bench = {
     init(b: string): Promise<{ backend: string }>; loadBundled(n: string): Promise<unknown>; detect(): Promise<{ detections: Det[]; stages: string[] }>;
-    memory(): Promise<{ numTensors: number }>; gpu(): Promise<{ programs: number; dispatches: number } | null>;
+    memory(): Promise<{ numTensors: number }>; gpu(): Promise<{ programs: number; dispatches: number; byProgram: Record<string, number> } | null>;
   };
   const call = <T,>(page: Page, fn: keyof Bench, ...args: unknown[]) =>
     page.evaluate(([f, a]) => (window as unknown as { __bench: Record<string, (...x: unknown[]) => Promise<unknown>> }).__bench[f as string](...(a as unknown[])), [fn, args] as const) as Promise<T>;
@@ -189,17 +189,21 @@ test('first WebGPU run compiles its shaders in parallel first: no tensor left, t
     return page;
   };
   const gpu = await start('webgpu');
-  const g0 = (await call<{ programs: number }>(gpu, 'gpu'))!;
+  type Counts = { programs: number; byProgram: Record<string, number> };
+  const g0 = (await call<Counts>(gpu, 'gpu'))!;
   const first = await call<{ detections: Det[]; stages: string[] }>(gpu, 'detect');
-  const g1 = (await call<{ programs: number }>(gpu, 'gpu'))!;
+  const g1 = (await call<Counts>(gpu, 'gpu'))!;
   const m1 = await call<{ numTensors: number }>(gpu, 'memory');
   const second = await call<{ detections: Det[]; stages: string[] }>(gpu, 'detect');
-  const g2 = (await call<{ programs: number }>(gpu, 'gpu'))!;
+  const g2 = (await call<Counts>(gpu, 'gpu'))!;
   const m2 = await call<{ numTensors: number }>(gpu, 'memory');
   assert(first.stages.includes('compile shaders'), 'the first run had no compile-only pass: ' + first.stages.join(', '));
   assert(!second.stages.includes('compile shaders'), 'the second run at the same size compiled again');
   assert(g1.programs - g0.programs > 20, `the first run made ${g1.programs - g0.programs} pipelines`);
   assert(g2.programs === g1.programs, `the second run made ${g2.programs - g1.programs} more pipelines: the pass missed them`);
+  // Attention's products take the vec4 path (src/model/attention.ts attendVec4): no product with B transposed.
+  const transposedB = Object.entries(g2.byProgram).filter(([k, n]) => /B\^T/.test(k) && n > (g1.byProgram[k] ?? 0));
+  assert(transposedB.length === 0, 'products with B transposed in the second run: ' + JSON.stringify(transposedB));
   // The pass leaves nothing: the second run (its trace replacing the first's) holds as many tensors.
   assert(m2.numTensors === m1.numTensors, `tensors after the first run ${m1.numTensors}, after the second ${m2.numTensors}`);
   assert(JSON.stringify(first.detections) === JSON.stringify(second.detections), 'the first run\'s detections differ from the second\'s');

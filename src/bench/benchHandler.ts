@@ -49,6 +49,10 @@ export type BenchRequest =
 export interface GpuCounts {
   programs: number;
   dispatches: number;
+  /** Dispatches per program class; matrix products also by form (vec4 or scalar; B transposed). */
+  byProgram: Record<string, number>;
+  /** Dispatches of matrix products not on the vec4 path, by form and output shape [batch, M, N]. */
+  scalarMatMuls: Record<string, number>;
 }
 
 export type BenchEnvelope = { id: number; bench: BenchRequest };
@@ -60,6 +64,8 @@ interface WebGpuInternals {
   pipelineCache: Record<string, unknown>;
   recordAndSubmit: (...args: unknown[]) => unknown;
   __benchDispatches?: number;
+  __benchByProgram?: Record<string, number>;
+  __benchScalarMatMuls?: Record<string, number>;
 }
 
 /** Counts on the current WebGPU backend, wrapping its dispatch once (the bench page only); null on other backends. */
@@ -68,13 +74,24 @@ function gpuCounts(): GpuCounts | null {
   const b = tf.backend() as unknown as WebGpuInternals;
   if (b.__benchDispatches === undefined) {
     b.__benchDispatches = 0;
+    b.__benchByProgram = {};
+    b.__benchScalarMatMuls = {};
     const orig = b.recordAndSubmit.bind(b);
     b.recordAndSubmit = (...args: unknown[]) => {
       b.__benchDispatches!++;
+      // The program's own key starts with its kind (class names are minified in the build).
+      const p = args[0] as { shaderKey: string; isVec4?: boolean; transposeB?: boolean; outputShape?: number[] };
+      let k = /^[a-zA-Z]+/.exec(p.shaderKey)?.[0] ?? '?';
+      if (/^matMul/i.test(k)) k += `${p.isVec4 ? ' vec4' : ''}${p.transposeB ? ' B^T' : ''}`;
+      b.__benchByProgram![k] = (b.__benchByProgram![k] ?? 0) + 1;
+      if (/^matMul/i.test(k) && !p.isVec4) {
+        const ks = `${k} [${p.outputShape}]`;
+        b.__benchScalarMatMuls![ks] = (b.__benchScalarMatMuls![ks] ?? 0) + 1;
+      }
       return orig(...args);
     };
   }
-  return { programs: Object.keys(b.pipelineCache).length, dispatches: b.__benchDispatches };
+  return { programs: Object.keys(b.pipelineCache).length, dispatches: b.__benchDispatches, byProgram: { ...b.__benchByProgram }, scalarMatMuls: { ...b.__benchScalarMatMuls } };
 }
 
 let input: { rgb: Uint8ClampedArray; width: number; height: number; inputSize: number; maxSize: number; smca: boolean } | null = null;
