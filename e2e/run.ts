@@ -365,6 +365,24 @@ test('query selection: 8 salient points and 8 maps; head toggles; solo; layer sl
   await items.nth(1).click();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=attention-map]').length === 8 && !document.querySelector('[data-testid=attention-map-pending]'));
   assert((await maps.evaluateAll((els) => els.filter((e) => (e as HTMLElement).dataset.kept === '1').length)) === 8, 'selecting another query made new map canvases');
+  // A new query's slice is asked for as the click is handled, before the render it causes (which
+  // asked for it from its effects, after drawing the selection): when the request is posted, the
+  // list does not show the new query as selected yet.
+  const target = Number(await items.nth(2).getAttribute('data-query'));
+  await page.evaluate(() => {
+    const w = window as unknown as { __slicePosts: { query: number; shown: boolean }[] };
+    w.__slicePosts = [];
+    const post = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function (this: Worker, m: unknown, t?: unknown) {
+      const req = (m as { req?: { type?: string; query?: number } })?.req;
+      if (req?.type === 'querySlice') w.__slicePosts.push({ query: req.query!, shown: !!document.querySelector(`li[data-query="${req.query}"][aria-selected=true]`) });
+      return (post as (m: unknown, t?: unknown) => void).call(this, m, t);
+    } as typeof post;
+  });
+  await items.nth(2).click();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=attention-map-pending]'));
+  const posts = await page.evaluate(() => (window as unknown as { __slicePosts: { query: number; shown: boolean }[] }).__slicePosts);
+  assert(posts.length === 1 && posts[0].query === target && !posts[0].shown, 'the slice was not asked for before the selection was drawn: ' + JSON.stringify(posts));
   await page.getByLabel('Heatmap overlay').selectOption('heads');
   await page.waitForTimeout(600);
   await shot(page, '06b-heads-in-colour');

@@ -50,7 +50,10 @@ export function App() {
   const st = useSyncExternalStore(session.subscribe, session.getSnapshot);
   // Whether selecting query q needs a fetch (for interaction timing): the slice of the variant shown.
   const primaryVariantRef = useRef<'main' | 'off'>('main');
-  const [s, dispatch] = useViewState((q) => !!session.getSnapshot().slices[sliceKey(0, primaryVariantRef.current, q)]);
+  const [s, dispatch] = useViewState(
+    (q) => !!session.getSnapshot().slices[sliceKey(0, primaryVariantRef.current, q)],
+    (q) => void session.fetchSlice(0, primaryVariantRef.current, q),
+  );
   const [help, setHelp] = useState(false);
   const [hover, setHover] = useState<number | null>(null);
   const [playing, setPlaying] = useState(false);
