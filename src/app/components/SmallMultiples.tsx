@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { headColor } from '../palette';
 import type { Box, Pt } from '../geometry';
 import type { MapKind } from '../heatmap';
@@ -65,6 +65,9 @@ function Panel({ p, props }: { p: HeadPanel; props: Props }) {
   const heatKey = props.heatRect.join();
   const refKey = props.refBox?.join() ?? '';
   const pointKey = p.point?.join() ?? '';
+  // Once per map, not per render (a selection re-renders every panel; 8 x 850 cells at official size).
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- props.heatRect is compared by value (heatKey)
+  const stats = useMemo(() => mapStats(p.map, featW, featH, props.heatRect), [p.map, featW, featH, heatKey]);
   useEffect(() => {
     if (ref.current) drawThumb(ref.current, W, { ...props, map: p.map, box: props.refBox, point: p.point, pointColor: headColor(p.head) });
     // eslint-disable-next-line react-hooks/exhaustive-deps -- props.heatRect, props.refBox and p.point are compared by value (the keys)
@@ -81,7 +84,7 @@ function Panel({ p, props }: { p: HeadPanel; props: Props }) {
         data-head={p.head}
         data-grid={`${props.featW}x${props.featH}`}
         data-cells={p.map?.length ?? 0}
-        {...mapStats(p.map, props.featW, props.featH, props.heatRect)}
+        {...stats}
         role="img"
         aria-label={`Head ${p.head + 1} map`}
         onDoubleClick={() => props.onSolo(p.head)}
