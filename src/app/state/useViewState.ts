@@ -60,9 +60,10 @@ export function useViewState(
     raw(a);
   }, []);
 
-  // Discrete changes go to the URL once the page is idle (else in the next task), after the
-  // redraw: history.replaceState cost 2-7 ms a call in Chromium, a third of an interaction's
-  // budget. A change of zoom alone waits until zooming stops.
+  // Discrete changes go to the URL in the next task, after the redraw: history.replaceState cost
+  // 2-7 ms a call in Chromium, a third of an interaction's budget. (Waiting for idle time instead
+  // measured no better and left the URL behind a reader that looks at once.) A change of zoom
+  // alone waits until zooming stops.
   const written = useRef(s);
   useEffect(() => {
     const write = () => {
@@ -75,12 +76,6 @@ export function useViewState(
       }
     };
     const discrete = serializeState({ ...s, zoom: written.current.zoom }) !== serializeState(written.current);
-    if (discrete && typeof window.requestIdleCallback === 'function') {
-      // When the page is idle: right after the redraw it would delay a reply the redraw waits for
-      // (a selection's slice from the worker).
-      const id = window.requestIdleCallback(write, { timeout: URL_DEBOUNCE_MS });
-      return () => window.cancelIdleCallback(id);
-    }
     const id = window.setTimeout(write, discrete ? 0 : URL_DEBOUNCE_MS);
     return () => window.clearTimeout(id);
   }, [s]);
