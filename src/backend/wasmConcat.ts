@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { replaceWasmKernel } from './replaceKernel';
+import { overrideWasmKernel, type WasmHeapBackend } from './replaceKernel';
+
+/** Runs shorter than this are copied element by element. */
+const SHORT_RUN = 16;
 
 /**
  * A Concat for tfjs-backend-wasm 4.22 whose inputs have short runs: the stock kernel copies
@@ -9,20 +12,8 @@ import { replaceWasmKernel } from './replaceKernel';
  * for 9,600 elements. This kernel copies short runs element by element and hands everything
  * else (long runs, strings, empty inputs) to the kernel registered before.
  */
-interface WasmBackend {
-  typedArrayFromHeap(t: tf.TensorInfo): tf.backend_util.TypedArray;
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
-
-const INSTALLED = Symbol.for('samdetr.wasmConcat');
-/** Runs shorter than this are copied element by element. */
-const SHORT_RUN = 16;
-
 export function installWasmConcat(): boolean {
-  const prev = tf.getKernel('Concat', 'wasm');
-  if (!prev || (prev.kernelFunc as unknown as Record<symbol, boolean>)[INSTALLED]) return false;
-  const previous = prev.kernelFunc;
-  const fast = (args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo => {
+  return overrideWasmKernel('Concat', (previous) => (args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo => {
     const inputs = args.inputs as unknown as tf.TensorInfo[];
     if (inputs.length < 2 || inputs[0].dtype === 'string' || inputs.some((t) => tf.util.sizeFromShape(t.shape) === 0)) return previous(args) as tf.TensorInfo;
     const axis = tf.util.parseAxisParam((args.attrs as unknown as { axis: number }).axis, inputs[0].shape)[0];
@@ -30,7 +21,7 @@ export function installWasmConcat(): boolean {
     if (inner.every((n) => n >= SHORT_RUN)) return previous(args) as tf.TensorInfo;
     tf.backend_util.assertParamsConsistent(inputs.map((t) => t.shape), axis);
     const outShape = tf.backend_util.computeOutShape(inputs.map((t) => t.shape), axis);
-    const backend = args.backend as unknown as WasmBackend;
+    const backend = args.backend as unknown as WasmHeapBackend;
     const result = backend.makeOutput(outShape, inputs[0].dtype);
     // Views after the allocation: growing the wasm memory would detach earlier ones.
     const out = backend.typedArrayFromHeap(result);
@@ -51,8 +42,5 @@ export function installWasmConcat(): boolean {
       }
     }
     return result;
-  };
-  (fast as unknown as Record<symbol, boolean>)[INSTALLED] = true;
-  replaceWasmKernel('Concat', prev, fast as unknown as tf.KernelFunc);
-  return true;
+  });
 }

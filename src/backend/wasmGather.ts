@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { replaceWasmKernel } from './replaceKernel';
+import { overrideWasmKernel, type WasmHeapBackend } from './replaceKernel';
 
 /**
  * A faster GatherV2 (batchDims 0) for tfjs-backend-wasm 4.22: contiguous row copies in JS,
@@ -8,19 +8,12 @@ import { replaceWasmKernel } from './replaceKernel';
  * sampling at official size) took 432 ms there, against a few ms here.
  * Other cases (batchDims > 0, non-numeric dtypes) go to the kernel registered before.
  */
-interface WasmBackend {
+interface WasmBackend extends WasmHeapBackend {
   readSync(dataId: object): tf.backend_util.BackendValues;
-  typedArrayFromHeap(t: tf.TensorInfo): tf.backend_util.TypedArray;
-  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: tf.backend_util.BackendValues): tf.TensorInfo;
 }
 
-const INSTALLED = Symbol.for('samdetr.wasmGather');
-
 export function installWasmGather(): boolean {
-  const prev = tf.getKernel('GatherV2', 'wasm');
-  if (!prev || (prev.kernelFunc as unknown as Record<symbol, boolean>)[INSTALLED]) return false;
-  const previous = prev.kernelFunc;
-  const fast = (args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo => {
+  return overrideWasmKernel('GatherV2', (previous) => (args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo => {
     const x = args.inputs.x as tf.TensorInfo;
     const indices = args.inputs.indices as tf.TensorInfo;
     const { axis: axisAttr, batchDims } = args.attrs as unknown as { axis: number; batchDims?: number };
@@ -50,8 +43,5 @@ export function installWasmGather(): boolean {
       }
     }
     return result;
-  };
-  (fast as unknown as Record<symbol, boolean>)[INSTALLED] = true;
-  replaceWasmKernel('GatherV2', prev, fast as unknown as tf.KernelFunc);
-  return true;
+  });
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { WasmHeapBackend } from './replaceKernel';
 import { roiAlignWasmBase64 } from './kernels/roiAlignWasm';
 import { ROI_ALIGN_KERNEL } from '../model/roiAlign';
 
@@ -18,11 +19,6 @@ export { ROI_ALIGN_KERNEL };
  * official size; its memory only grows, to ~30 MB there). Forward only: src/model/roiAlign.ts
  * uses it when no gradient is being recorded.
  */
-
-interface WasmBackend {
-  typedArrayFromHeap(t: tf.TensorInfo): tf.backend_util.TypedArray;
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
 interface Exports {
   memory: WebAssembly.Memory;
   roiAlignApply(feat: number, h: number, w: number, c: number, ay: number, ax: number, r: number, nq: number, out: number, tmp: number): void;
@@ -82,7 +78,7 @@ export async function installWasmRoiAlign(): Promise<boolean> {
   const kernelFunc = (args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo => {
     const { features, ay, ax } = args.inputs as { features: tf.TensorInfo; ay: tf.TensorInfo; ax: tf.TensorInfo };
     const { nq } = args.attrs as unknown as { nq: number };
-    const backend = args.backend as unknown as WasmBackend;
+    const backend = args.backend as unknown as WasmHeapBackend;
     const [, , , c] = features.shape;
     const r = ay.shape[0];
     const result = backend.makeOutput([r, POOL, POOL, c], 'float32');

@@ -1,22 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { replaceWasmKernel } from './replaceKernel';
-
-/**
- * A Slice for tfjs-backend-wasm 4.22 that reads its input where it lies in the wasm heap.
- * The stock kernel starts with backend.readSync(x), which copies the whole input out of the
- * heap (HEAPU8.slice) before taking the part it wants: one [850,850] head of an [8,850,850]
- * attention map cost 20 ms (a 23 MB copy for a 2.9 MB slice), and BatchMatMul's per-entry
- * loop slices every head that way (84 ms of ~100 ms for the encoder's weights x values
- * product per layer at official size). This kernel copies only the slice, as runs of
- * contiguous elements (the innermost axes the slice takes whole, plus the last one it cuts).
- * Strings go to the kernel registered before.
- */
-interface WasmBackend {
-  typedArrayFromHeap(t: tf.TensorInfo): tf.backend_util.TypedArray;
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
-
-const INSTALLED = Symbol.for('samdetr.wasmSlice');
+import { overrideWasmKernel, type WasmHeapBackend } from './replaceKernel';
 
 /** Copies the slice of `src` (of `shape`) at begin/size into `out`, as contiguous runs. */
 export function copySlice(src: tf.backend_util.TypedArray, shape: number[], begin: number[], size: number[], out: tf.backend_util.TypedArray): void {
@@ -53,23 +36,27 @@ export function copySlice(src: tf.backend_util.TypedArray, shape: number[], begi
   }
 }
 
+/**
+ * A Slice for tfjs-backend-wasm 4.22 that reads its input where it lies in the wasm heap.
+ * The stock kernel starts with backend.readSync(x), which copies the whole input out of the
+ * heap (HEAPU8.slice) before taking the part it wants: one [850,850] head of an [8,850,850]
+ * attention map cost 20 ms (a 23 MB copy for a 2.9 MB slice), and BatchMatMul's per-entry
+ * loop slices every head that way (84 ms of ~100 ms for the encoder's weights x values
+ * product per layer at official size). This kernel copies only the slice, as runs of
+ * contiguous elements (the innermost axes the slice takes whole, plus the last one it cuts).
+ * Strings go to the kernel registered before.
+ */
 export function installWasmSlice(): boolean {
-  const prev = tf.getKernel('Slice', 'wasm');
-  if (!prev || (prev.kernelFunc as unknown as Record<symbol, boolean>)[INSTALLED]) return false;
-  const previous = prev.kernelFunc;
-  const fast = (args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo => {
+  return overrideWasmKernel('Slice', (previous) => (args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo => {
     const x = args.inputs.x as tf.TensorInfo;
     if (x.dtype === 'string') return previous(args) as tf.TensorInfo;
     const { begin, size } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
     const [b, s] = tf.slice_util.parseSliceParams(x, begin, size);
     tf.slice_util.assertParamsValid(x, b, s);
-    const backend = args.backend as unknown as WasmBackend;
+    const backend = args.backend as unknown as WasmHeapBackend;
     const result = backend.makeOutput(s, x.dtype);
     // Views after the allocation: growing the wasm memory would detach earlier ones.
     copySlice(backend.typedArrayFromHeap(x), x.shape, b, s, backend.typedArrayFromHeap(result));
     return result;
-  };
-  (fast as unknown as Record<symbol, boolean>)[INSTALLED] = true;
-  replaceWasmKernel('Slice', prev, fast as unknown as tf.KernelFunc);
-  return true;
+  });
 }
