@@ -87,6 +87,17 @@ export function mapToRGBA(map: Float32Array, kind: MapKind, maxAlpha = 0.8): { r
   return { rgba, scale };
 }
 
+/** Draws the map at feature resolution (w x h) into `ctx`'s canvas, sized to it. */
+function paintMap(ctx: CanvasRenderingContext2D, map: Float32Array, w: number, h: number, kind: MapKind, maxAlpha?: number): HTMLCanvasElement {
+  const c = ctx.canvas;
+  if (c.width !== w || c.height !== h) {
+    c.width = w;
+    c.height = h;
+  }
+  ctx.putImageData(new ImageData(mapToRGBA(map, kind, maxAlpha).rgba, w, h), 0, 0);
+  return c;
+}
+
 let scratch: CanvasRenderingContext2D | null = null;
 
 /**
@@ -96,23 +107,12 @@ let scratch: CanvasRenderingContext2D | null = null;
  */
 export function scratchMapCanvas(map: Float32Array, w: number, h: number, kind: MapKind, maxAlpha?: number): HTMLCanvasElement {
   scratch ??= document.createElement('canvas').getContext('2d')!;
-  const c = scratch.canvas;
-  if (c.width !== w || c.height !== h) {
-    c.width = w;
-    c.height = h;
-  }
-  scratch.putImageData(new ImageData(mapToRGBA(map, kind, maxAlpha).rgba, w, h), 0, 0);
-  return c;
+  return paintMap(scratch, map, w, h, kind, maxAlpha);
 }
 
-/** A small canvas holding the map at feature resolution (w x h), to be drawn scaled. */
+/** A small canvas of its own holding the map at feature resolution (w x h), to be drawn scaled. */
 export function mapCanvas(map: Float32Array, w: number, h: number, kind: MapKind, maxAlpha?: number): HTMLCanvasElement {
-  const c = document.createElement('canvas');
-  c.width = w;
-  c.height = h;
-  const { rgba } = mapToRGBA(map, kind, maxAlpha);
-  c.getContext('2d')!.putImageData(new ImageData(rgba, w, h), 0, 0);
-  return c;
+  return paintMap(document.createElement('canvas').getContext('2d')!, map, w, h, kind, maxAlpha);
 }
 
 /**

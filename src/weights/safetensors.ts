@@ -208,7 +208,7 @@ export async function readSafetensorsBlob(blob: Blob, onProgress?: (done: number
       const [b, e] = info.dataOffsets;
       // float32 alone in its read on a little-endian machine: the fresh buffer is the array (a
       // decoded copy would hold a large tensor twice while loading).
-      const data = j - i === 1 && info.dtype === 'F32' && LITTLE_ENDIAN && b === from && e === to ? new Float32Array(buf) : decodeTensor(new Uint8Array(buf, b - from, e - b), info.dtype);
+      const data = j - i === 1 && info.dtype === 'F32' && LITTLE_ENDIAN ? new Float32Array(buf) : decodeTensor(new Uint8Array(buf, b - from, e - b), info.dtype);
       stateDict.set(name, { shape: info.shape.slice(), data });
       dtypes.set(name, info.dtype);
       done += e - b;

@@ -38,9 +38,9 @@ export function useViewState(
     switch (a.type) {
       case 'selectQuery':
       case 'stepQuery': {
-        const fetch = next.query !== null && next.mode === 'decoder' && !cached.current(next.query);
-        beginInteraction(fetch ? 'select-query-fetch' : 'select-query', { query: next.query, sliceReady: true }, ev);
-        if (fetch) fetcher.current?.(next.query!);
+        const needsSlice = next.query !== null && next.mode === 'decoder' && !cached.current(next.query);
+        beginInteraction(needsSlice ? 'select-query-fetch' : 'select-query', { query: next.query, sliceReady: true }, ev);
+        if (needsSlice) fetcher.current?.(next.query!);
         break;
       }
       case 'setLayer':
