@@ -52,7 +52,7 @@ export function App() {
   const primaryVariantRef = useRef<'main' | 'off'>('main');
   const [s, dispatch] = useViewState(
     (q) => !!session.getSnapshot().slices[sliceKey(0, primaryVariantRef.current, q)],
-    (q) => void session.fetchSlice(0, primaryVariantRef.current, q),
+    (q, settled) => void session.fetchSlice(0, primaryVariantRef.current, q, settled),
   );
   const [help, setHelp] = useState(false);
   const [hover, setHover] = useState<number | null>(null);

@@ -8,6 +8,7 @@ import {
   buildModel, preprocess, postprocess, postprocessSoftmax, topScores, bestRealClass, encoderAttentionRow, disposeEncoder, disposeDecoder, loadCheckpoint,
   type SamDetrModel,
 } from './modelApi';
+import { downloadQueryTrace, pickQueryTrace, queryTraceTensors, traceSize, wholeTrace, type QueryTrace, type WholeTrace } from './queryTrace';
 import { compileInParallel, parallelCompiler, type ParallelCompiler } from './gpuCompile';
 import { msEncoderPointsOf } from '../model/model';
 import type { DecoderOutput, EncoderOutput, StateDict, Detection, ImageBatch } from '../model/types';
@@ -67,6 +68,12 @@ function chosenDc5(detected: ModelConfig, source: DilationSource | undefined, di
   return { config, info: source ? { dilationSource: source, dilationDetected: detected.dilation } : {} };
 }
 
+/**
+ * Largest decoder trace (values, all layers and kinds) read whole for slice requests: 4 MB of
+ * float32. The bundled models' traces are ~0.1 M values; an official-size run's, ~25 M.
+ */
+export const WHOLE_TRACE_MAX_VALUES = 1 << 20;
+
 export function defaultMaxSize(inputSize: number): number {
   return Math.round((inputSize * 1333) / 800);
 }
@@ -81,6 +88,8 @@ export class Engine {
   /** Per model, the padded input shapes its programs were compiled for by a compile-only pass. */
   private compiledShapes = new WeakMap<SamDetrModel, Set<string>>();
   private compiler: () => ParallelCompiler | null;
+  /** Per decoder run, its whole trace once read (small runs only, see queryTrace). */
+  private wholeTraces = new WeakMap<DecoderOutput, Promise<WholeTrace>>();
 
   constructor(private backendName: () => BackendName, opts: EngineOptions = {}) {
     this.compiler = opts.compiler ?? parallelCompiler;
@@ -338,75 +347,49 @@ export class Engine {
     const grids = this.layerGrids(s, run);
     const hws = grids ? grids.map((g) => g.featH * g.featW) : dec.layers.map(() => run.enc.featH * run.enc.featW);
     const offsets = hws.map((_, l) => hws.slice(0, l).reduce((a, n) => a + n, 0) * H);
-    const tensors = this.traceTensors(dec, query, H, hws, variant === 'main');
-    try {
-      const get = async (t: tf.Tensor | null) => (t ? ((await t.data()) as Float32Array) : null);
-      const [ref, roi, sal, scales, attn, gauss, logits, boxes] = await Promise.all([
-        get(tensors.ref), get(tensors.roi), get(tensors.sal), get(tensors.scales), get(tensors.attn), get(tensors.gauss),
-        get(tensors.logits), get(tensors.boxes),
-      ]);
-      const rows = (a: Float32Array, n: number) => Array.from({ length: L }, (_, l) => Array.from(a.subarray(l * n, (l + 1) * n)));
-      const pts = (a: Float32Array) => rows(a, H * 2).map((r) => Array.from({ length: H }, (_, h) => [r[2 * h], r[2 * h + 1]]));
-      const maps = (a: Float32Array) => Array.from({ length: L }, (_, l) => Array.from({ length: H }, (_, h) => a.slice(offsets[l] + h * hws[l], offsets[l] + (h + 1) * hws[l])));
-      // Each layer's best real class and its score: sigmoid (SAM-DETR), or softmax with "no object" (official DETR).
-      const cfg = s.model.config;
-      const C = classLogits(cfg);
-      const softmax = isOfficialDetr(cfg);
-      const predictions = Array.from({ length: L }, (_, l) => {
-        const row = logits!.subarray(l * C, (l + 1) * C);
-        let best = 0;
-        for (let c = 1; c < cfg.numClasses; c++) if (row[c] > row[best]) best = c;
-        let score = 1 / (1 + Math.exp(-row[best]));
-        if (softmax) {
-          let mx = -Infinity;
-          for (const v of row) mx = Math.max(mx, v);
-          let z = 0;
-          for (const v of row) z += Math.exp(v - mx);
-          score = Math.exp(row[best] - mx) / z;
-        }
-        return { label: best, score, box: Array.from(boxes!.subarray(l * 4, l * 4 + 4)) };
-      });
-      return {
-        slot, variant, query, layers: L, heads: H, featH: run.enc.featH, featW: run.enc.featW,
-        referenceBoxes: ref ? rows(ref, 4) : null, roiBoxes: roi ? rows(roi, 4) : null, salientPoints: sal ? pts(sal) : null,
-        smcaScales: scales ? pts(scales) : null, attention: maps(attn!), gaussian: gauss ? maps(gauss) : null, predictions,
-        ...(grids ? { layerGrids: grids } : {}),
-      };
-    } finally {
-      for (const t of Object.values(tensors)) t?.dispose();
-    }
+    const withGauss = variant === 'main';
+    const { ref, roi, sal, scales, attn, gauss, logits, boxes } = await this.queryTrace(dec, query, H, hws, withGauss);
+    const rows = (a: Float32Array, n: number) => Array.from({ length: L }, (_, l) => Array.from(a.subarray(l * n, (l + 1) * n)));
+    const pts = (a: Float32Array) => rows(a, H * 2).map((r) => Array.from({ length: H }, (_, h) => [r[2 * h], r[2 * h + 1]]));
+    const maps = (a: Float32Array) => Array.from({ length: L }, (_, l) => Array.from({ length: H }, (_, h) => a.slice(offsets[l] + h * hws[l], offsets[l] + (h + 1) * hws[l])));
+    // Each layer's best real class and its score: sigmoid (SAM-DETR), or softmax with "no object" (official DETR).
+    const cfg = s.model.config;
+    const C = classLogits(cfg);
+    const softmax = isOfficialDetr(cfg);
+    const predictions = Array.from({ length: L }, (_, l) => {
+      const row = logits.subarray(l * C, (l + 1) * C);
+      let best = 0;
+      for (let c = 1; c < cfg.numClasses; c++) if (row[c] > row[best]) best = c;
+      let score = 1 / (1 + Math.exp(-row[best]));
+      if (softmax) {
+        let mx = -Infinity;
+        for (const v of row) mx = Math.max(mx, v);
+        let z = 0;
+        for (const v of row) z += Math.exp(v - mx);
+        score = Math.exp(row[best] - mx) / z;
+      }
+      return { label: best, score, box: Array.from(boxes.subarray(l * 4, l * 4 + 4)) };
+    });
+    return {
+      slot, variant, query, layers: L, heads: H, featH: run.enc.featH, featW: run.enc.featW,
+      referenceBoxes: ref ? rows(ref, 4) : null, roiBoxes: roi ? rows(roi, 4) : null, salientPoints: sal ? pts(sal) : null,
+      smcaScales: scales ? pts(scales) : null, attention: maps(attn), gaussian: gauss ? maps(gauss) : null, predictions,
+      ...(grids ? { layerGrids: grids } : {}),
+    };
   }
 
   /**
-   * Per kind of a query's trace, its values in every layer as one tensor (one download per kind):
-   * the query's boxes, points and scales per layer, and its attention maps (`hws`: each layer's
-   * map size) concatenated, not stacked (multi-scale layers' maps differ in size).
+   * One query's trace: cut from the decoder's whole trace, read once, when that is small (see
+   * queryTrace.ts), else sliced and read on the backend.
    */
-  private traceTensors(dec: DecoderOutput, query: number, H: number, hws: number[], withGauss: boolean) {
-    const l0 = dec.layers[0];
-    const pick3 = (get: (l: (typeof dec.layers)[number]) => tf.Tensor | undefined) => {
-      if (!get(l0)) return null;
-      return tf.tidy(() => tf.stack(dec.layers.map((l) => {
-        const x = get(l)!;
-        const begin = [0, query, ...x.shape.slice(2).map(() => 0)];
-        const size = [1, 1, ...x.shape.slice(2)];
-        return tf.slice(x, begin, size).reshape([-1]);
-      })));
-    };
-    const pickMap = (get: (l: (typeof dec.layers)[number]) => tf.Tensor4D | undefined) => {
-      if (!get(l0)) return null;
-      return tf.tidy(() => tf.concat(dec.layers.map((l, i) => tf.slice(get(l)!, [0, 0, query, 0], [1, H, 1, hws[i]]).reshape([-1]))));
-    };
-    return {
-      ref: pick3((l) => l.referenceBoxes), // absent for official DETR (no reference boxes)
-      roi: pick3((l) => l.roiBoxes),
-      sal: pick3((l) => l.salientPoints),
-      scales: pick3((l) => l.smcaScales),
-      attn: pickMap((l) => l.crossAttn),
-      gauss: withGauss ? pickMap((l) => l.gaussian) : null,
-      logits: pick3((l) => l.predLogits),
-      boxes: pick3((l) => l.predBoxes),
-    };
+  private async queryTrace(dec: DecoderOutput, query: number, H: number, hws: number[], withGauss: boolean): Promise<QueryTrace> {
+    if (traceSize(dec) > WHOLE_TRACE_MAX_VALUES) return downloadQueryTrace(dec, query, H, hws, withGauss);
+    let whole = this.wholeTraces.get(dec);
+    if (!whole) {
+      whole = wholeTrace(dec);
+      this.wholeTraces.set(dec, whole);
+    }
+    return pickQueryTrace(await whole, query, withGauss);
   }
 
   /**
@@ -431,7 +414,7 @@ export class Engine {
       if (isOfficialDetr(c)) bestRealClass(last);
       else topScores(last, Math.min(topK ?? 100, c.numQueries * c.numClasses));
       const hws = enc.levels ? dec.layers.map((_, l) => enc.levels![msDecoderLevel(l)].featH * enc.levels![msDecoderLevel(l)].featW) : dec.layers.map(() => enc.featH * enc.featW);
-      this.traceTensors(dec, 0, c.nheads, hws, true);
+      queryTraceTensors(dec, 0, c.nheads, hws, true);
     }));
     if (!done) this.compiledShapes.set(s.model, (done = new Set()));
     done.add(key);

@@ -382,13 +382,20 @@ export class LensSession {
     }
   }
 
-  /** Fetches the slice of a query once per run; a reply for an older run is dropped. */
-  async fetchSlice(slot: number, variant: Variant, query: number): Promise<void> {
+  /**
+   * Fetches the slice of a query once per run; a reply for an older run is dropped. `settled`
+   * runs once this request is over (stored, dropped or failed), synchronously after the store
+   * update, so an update made in it is drawn in the same render as the slice. A request that
+   * joins one in flight, or finds nothing to fetch, settles at once.
+   */
+  async fetchSlice(slot: number, variant: Variant, query: number, settled?: () => void): Promise<void> {
     const run = slot === 0 ? (variant === 'off' ? this.state.runs.off : this.state.runs.main) : this.state.runs.second;
-    if (!run) return;
     const k = sliceKey(slot, variant, query);
-    const flight = `${k}@${run.gen}`;
-    if (this.state.slices[k] || this.inflight.has(flight)) return;
+    const flight = run ? `${k}@${run.gen}` : '';
+    if (!run || this.state.slices[k] || this.inflight.has(flight)) {
+      settled?.();
+      return;
+    }
     this.inflight.add(flight);
     try {
       const sl = await this.worker.call({ type: 'querySlice', slot, variant, query });
@@ -398,6 +405,7 @@ export class LensSession {
       if (this.gen.run[slot] === run.gen) this.fail(e, 'attention slice');
     } finally {
       this.inflight.delete(flight);
+      settled?.();
     }
   }
 
