@@ -20,6 +20,12 @@ import type { BackendName, EncoderPointsSlice, EncoderSlice, LayerGrid, ModelCar
 
 export type ProgressFn = (p: Progress) => void;
 
+/** What both checkpoint readers (a .pth file, a model kept in the browser) give the engine. */
+type CheckpointContents = Pick<Awaited<ReturnType<typeof loadCheckpoint>>, 'config' | 'stateDict' | 'epoch' | 'warnings'> & {
+  /** Absent for a model kept before the source was recorded (see chosenDc5). */
+  dilationSource?: DilationSource;
+};
+
 interface Run {
   enc: EncoderOutput;
   dec: DecoderOutput;
@@ -154,14 +160,7 @@ export class Engine {
   async loadCheckpoint(slot: number, file: Blob, fileName: string, progress: ProgressFn, store = false, dilation?: boolean): Promise<ModelInfo> {
     const t0 = now();
     const ck = await loadCheckpoint(file, fileName, (done, total) => progress({ stage: 'reading checkpoint', done, total }));
-    progress({ stage: 'building model' });
-    const dc5 = chosenDc5(ck.config, ck.dilationSource, dilation);
-    const model = buildModel(dc5.config, ck.stateDict);
-    const info: ModelInfo = {
-      slot, name: `upload:${fileName}`, source: 'checkpoint', config: dc5.config, classNames: [], inputSize: 800, maxSize: 1333,
-      placeholder: false, epoch: ck.epoch, report: ck.report, warnings: ck.warnings, ...dc5.info, params: countParams(ck.stateDict), loadMs: now() - t0,
-    };
-    this.install(slot, model, info);
+    const info = this.installCheckpoint(slot, fileName, ck, ck.report, dilation, progress, t0);
     this.slots.get(slot)!.storePending = store;
     return info;
   }
@@ -170,13 +169,20 @@ export class Engine {
   async loadStored(slot: number, file: Blob, fileName: string, progress: ProgressFn, dilation?: boolean): Promise<ModelInfo> {
     const t0 = now();
     const m = await readStoredModel(file, (done, total) => progress({ stage: 'reading stored model', done, total }));
+    const report = [...m.report, `kept in this browser: the model's weights (${(file.size / 2 ** 20).toFixed(1)} MiB of float32)`];
+    return this.installCheckpoint(slot, fileName, m, report, dilation, progress, t0);
+  }
+
+  /** Builds a checkpoint's model (read from its file, or as kept in the browser) into a slot. */
+  private installCheckpoint(
+    slot: number, fileName: string, ck: CheckpointContents, report: string[], dilation: boolean | undefined, progress: ProgressFn, t0: number,
+  ): ModelInfo {
     progress({ stage: 'building model' });
-    const dc5 = chosenDc5(m.config, m.dilationSource, dilation);
-    const model = buildModel(dc5.config, m.stateDict);
+    const dc5 = chosenDc5(ck.config, ck.dilationSource, dilation);
+    const model = buildModel(dc5.config, ck.stateDict);
     const info: ModelInfo = {
       slot, name: `upload:${fileName}`, source: 'checkpoint', config: dc5.config, classNames: [], inputSize: 800, maxSize: 1333,
-      placeholder: false, epoch: m.epoch, report: [...m.report, `kept in this browser: the model's weights (${(file.size / 2 ** 20).toFixed(1)} MiB of float32)`],
-      warnings: m.warnings, ...dc5.info, params: countParams(m.stateDict), loadMs: now() - t0,
+      placeholder: false, epoch: ck.epoch, report, warnings: ck.warnings, ...dc5.info, params: countParams(ck.stateDict), loadMs: now() - t0,
     };
     this.install(slot, model, info);
     return info;
