@@ -383,6 +383,15 @@ test('query selection: 8 salient points and 8 maps; head toggles; solo; layer sl
   await page.waitForFunction(() => !document.querySelector('[data-testid=attention-map-pending]'));
   const posts = await page.evaluate(() => (window as unknown as { __slicePosts: { query: number; shown: boolean }[] }).__slicePosts);
   assert(posts.length === 1 && posts[0].query === target && !posts[0].shown, 'the slice was not asked for before the selection was drawn: ' + JSON.stringify(posts));
+  // A click on a new query, then at once on the selected one: the second click lands while the
+  // first is held for its slice (not drawn yet), and must go back to the selected query, not
+  // deselect it (the toggle is decided against the state, not against what is drawn).
+  await page.evaluate(() => {
+    const li = document.querySelectorAll<HTMLElement>('[data-testid=query-list] li[data-query]');
+    li[3].click();
+    li[2].click();
+  });
+  await page.waitForFunction((q) => document.querySelector(`li[data-query="${q}"][aria-selected=true]`) && !document.querySelector('[data-testid=attention-map-pending]'), target, { timeout: 10_000 });
   await page.getByLabel('Heatmap overlay').selectOption('heads');
   await page.waitForTimeout(600);
   await shot(page, '06b-heads-in-colour');
@@ -448,9 +457,12 @@ test('SMCA: the prior toggle changes the attention maps; prior-off comparison an
     const now = [...document.querySelectorAll('[data-testid=attention-map]')].map((c) => (c as HTMLCanvasElement).toDataURL());
     return now.length === 8 && now.some((u, i) => u !== before[i]);
   }, on, { timeout: 30_000 });
-  await toggle.click();
-  // prior on vs off side by side, with the difference overlay
+  // prior on vs off side by side, with the difference overlay. Asked for while the prior is off,
+  // the comparison still puts the prior-on run beside the prior-off one (not off beside off).
   await page.getByTestId('compare-mode').selectOption('prior-off');
+  await page.waitForFunction(() => document.querySelector('[data-testid=smca-toggle]')?.getAttribute('aria-checked') === 'true');
+  const title0 = await page.locator('.view[data-view="0"] .view-title').textContent();
+  assert(/SMCA prior on$/.test(title0 ?? ''), `prior-off comparison's main view is titled "${title0}"`);
   await page.getByLabel('Heatmap overlay').selectOption('diff');
   await idle(page);
   await page.locator('.view[data-view="1"]').waitFor();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STATE, KEYMAP, PROPS, keyAction, parseState, reduce, serializeState, type KeyContext, type ViewState } from '../src/app/state';
+import { DEFAULT_STATE, KEYMAP, PROPS, keyAction, parseState, priorShown, reduce, serializeState, type KeyContext, type ViewState } from '../src/app/state';
 
 // A non-default value for every field: the codecs' round trip covers the whole table.
 const EVERY: ViewState = {
@@ -51,6 +51,35 @@ describe('actions', () => {
     expect(reduce({ ...DEFAULT_STATE, query: 5 }, { type: 'stepQuery', delta: 1, order }).query).toBe(5);
   });
 
+  it('a click toggles against the state it applies to, not the drawn one', () => {
+    const click = (query: number | null) => ({ type: 'selectQuery' as const, query, toggle: true });
+    expect(reduce({ ...DEFAULT_STATE, query: 4 }, click(4)).query).toBeNull();
+    expect(reduce({ ...DEFAULT_STATE, query: 4 }, click(10)).query).toBe(10);
+    expect(reduce({ ...DEFAULT_STATE, query: 4 }, click(null)).query).toBeNull();
+    // #4 drawn as selected, a click on #10 held for its slice, then a click on #4: back to #4.
+    const afterBoth = [click(10), click(4)].reduce(reduce, { ...DEFAULT_STATE, query: 4 });
+    expect(afterBoth.query).toBe(4);
+    // Without toggle a selection is a plain set (keyboard, the SMCA table, links).
+    expect(reduce({ ...DEFAULT_STATE, query: 4 }, { type: 'selectQuery', query: 4 }).query).toBe(4);
+  });
+  it('the prior on vs off comparison always shows the prior on beside off', () => {
+    const off = { ...DEFAULT_STATE, smcaPrior: false };
+    const cmp = reduce(off, { type: 'setCompare', compare: 'prior-off' });
+    expect([cmp.compare, cmp.smcaPrior, priorShown(cmp)]).toEqual(['prior-off', true, true]);
+    expect(reduce(reduce(off, { type: 'cycleCompare' }), { type: 'cycleCompare' }).compare).toBe('side-by-side');
+    expect(reduce(off, { type: 'cycleCompare' }).smcaPrior).toBe(true);
+    // Turning the prior off (S or the switch) while comparing leaves the comparison for the prior-off view.
+    for (const a of [{ type: 'toggleSmcaPrior' as const }, { type: 'setSmcaPrior' as const, on: false }]) {
+      const r = reduce(cmp, a);
+      expect([r.compare, r.smcaPrior]).toEqual(['none', false]);
+    }
+    // A link with both (prior=off&compare=prior-off): the main view runs with the prior, and S turns it off.
+    const link = { ...DEFAULT_STATE, smcaPrior: false, compare: 'prior-off' as const };
+    expect(priorShown(link)).toBe(true);
+    expect(reduce(link, { type: 'toggleSmcaPrior' }).compare).toBe('none');
+    expect(priorShown(reduce(link, { type: 'toggleSmcaPrior' }))).toBe(false);
+    expect(reduce({ ...DEFAULT_STATE, compare: 'side-by-side' }, { type: 'setSmcaPrior', on: false }).compare).toBe('side-by-side');
+  });
   it('heads toggle, solo, show and all', () => {
     let s = reduce(DEFAULT_STATE, { type: 'toggleHead', head: 2 });
     expect(s.heads).toBe(0xfb);

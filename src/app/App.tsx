@@ -3,7 +3,7 @@ import { WorkerClient } from './workerClient';
 import { LensSession, sliceKey } from './session/LensSession';
 import { useLensEffects } from './session/useLensEffects';
 import { useViewState } from './state/useViewState';
-import { visibleHeads } from './state';
+import { priorShown, visibleHeads } from './state';
 import { heatmapRect, type Frame, type Pt } from './geometry';
 import { heatCanvas } from './heatCanvas';
 import { useTestHook } from './hooks/useTestHook';
@@ -82,8 +82,9 @@ export function App() {
   }, [info0, dispatch]);
 
   const isSmca = !!info0?.config.smca && info0.config.decoder === 'sam';
-  const needOff = isSmca && (!s.smcaPrior || s.compare === 'prior-off' || s.overlay === 'diff');
-  const primaryVariant = isSmca && !s.smcaPrior ? 'off' : 'main';
+  const priorOn = priorShown(s);
+  const needOff = isSmca && (!priorOn || s.compare === 'prior-off' || s.overlay === 'diff');
+  const primaryVariant = isSmca && !priorOn ? 'off' : 'main';
   useLayoutEffect(() => {
     primaryVariantRef.current = primaryVariant;
   });
@@ -149,7 +150,7 @@ export function App() {
   const ov0 = frame0 ? overlay(0, dets0, s.query, slice0, frame0, hm0) : { ...vm.EMPTY_OVERLAY, detections: dets0 };
   const ov1 = frame1 ? overlay(1, dets1, matched, slice1, frame1, hm1) : { ...vm.EMPTY_OVERLAY, detections: dets1 };
   const changes = useMemo(() => (isSmca ? vm.smcaChanges(mainRun, offRun, s.threshold) : []), [isSmca, mainRun, offRun, s.threshold]);
-  const showChanges = isSmca && !!offRun && s.mode === 'decoder' && (s.compare === 'prior-off' || s.overlay === 'diff' || !s.smcaPrior);
+  const showChanges = isSmca && !!offRun && s.mode === 'decoder' && (s.compare === 'prior-off' || s.overlay === 'diff' || !priorOn);
   // Per-head small multiples of one view, on the grid its maps lie on (a multi-scale layer's level).
   const multiples = (run: typeof mainRun, hm: typeof hm0, slice: typeof slice0, frame: Frame, refBox: ViewOverlay['refBox'], title?: string) => img && run && (
     <SmallMultiples image={img.canvas} imgW={img.width} imgH={img.height} {...mapGrid(s.mode, slice, li, run)} heatRect={heatmapRect(frame)} kind={hm.kind} refBox={refBox}
@@ -158,7 +159,7 @@ export function App() {
   const headActs = { onShow: (h: number) => dispatch({ type: 'showHead', head: h }), onSolo: (h: number) => dispatch({ type: 'soloHead', head: h }) };
   const titles = vm.viewTitles(s, info0, info1, modelName, pairName);
   const showSecond = s.compare !== 'none' && (s.compare === 'side-by-side' || isSmca);
-  const onSelect1 = (q: number | null) => dispatch({ type: 'selectQuery', query: s.compare === 'prior-off' ? q : vm.matchQuery(secondRun, primaryRun, q, false) });
+  const onToggle1 = (q: number | null) => dispatch({ type: 'selectQuery', query: s.compare === 'prior-off' ? q : vm.matchQuery(secondRun, primaryRun, q, false), toggle: true });
 
   useTestHook(client, s, st.runs, setRunCount);
 
@@ -198,14 +199,14 @@ export function App() {
             <div className={'views' + (showSecond ? ' two' : '')} data-testid="image-drop" aria-label="Image view: drop an image here">
               <ImageView
                 id={0} title={titles[0]} image={img?.canvas ?? null} imgW={img?.width ?? 1} imgH={img?.height ?? 1} overlay={ov0} zoom={s.zoom}
-                onZoom={(z) => dispatch({ type: 'setZoom', zoom: z })} onSelect={(q, ev) => dispatch({ type: 'selectQuery', query: q }, ev)} onHover={setHover}
+                onZoom={(z) => dispatch({ type: 'setZoom', zoom: z })} onToggle={(q, ev) => dispatch({ type: 'selectQuery', query: q, toggle: true }, ev)} onHover={setHover}
                 onImageClick={s.mode === 'encoder' ? (p: Pt) => dispatch({ type: 'setEncPoint', point: [p[0], p[1]] }) : undefined}
                 svgRef={(el) => (svgRefs.current[0] = el)} busy={!!st.busy}
               />
               {showSecond && (
                 <ImageView
                   id={1} title={titles[1]} image={img?.canvas ?? null} imgW={img?.width ?? 1} imgH={img?.height ?? 1} overlay={ov1} zoom={s.zoom}
-                  onZoom={(z) => dispatch({ type: 'setZoom', zoom: z })} onSelect={onSelect1} onHover={() => {}} svgRef={(el) => (svgRefs.current[1] = el)}
+                  onZoom={(z) => dispatch({ type: 'setZoom', zoom: z })} onToggle={onToggle1} onHover={() => {}} svgRef={(el) => (svgRefs.current[1] = el)}
                 />
               )}
               {dragging && <div className="drop-hint">Drop an image or a .pth checkpoint</div>}
@@ -230,7 +231,7 @@ export function App() {
           </main>
           <aside className="right" aria-label="Details">
             <SmcaPanel
-              isSmca={isSmca} smcaPrior={s.smcaPrior} compare={s.compare} pairName={pairName} pairs={vm.modelChoices(index, st.uploads, st.shelf.items, pairName ?? '')} changes={showChanges ? changes : null}
+              isSmca={isSmca} smcaPrior={priorOn} compare={s.compare} pairName={pairName} pairs={vm.modelChoices(index, st.uploads, st.shelf.items, pairName ?? '')} changes={showChanges ? changes : null}
               selected={s.query} info={info0} dispatch={dispatch}
             />
             {slice0 && s.query !== null && s.mode === 'decoder' && <LayerTable query={s.query} slice={slice0} layer={layer} maxLayer={maxLayer} info={info0} dispatch={dispatch} />}

@@ -232,9 +232,10 @@ export function panelCaption(s: Pick<ViewState, 'mode' | 'overlay'>, layer: numb
 }
 
 /** The titles of the two views (none without a comparison). */
-export function viewTitles(s: Pick<ViewState, 'compare' | 'smcaPrior'>, info0: ModelInfo | null, info1: ModelInfo | null, name0: string, name1: string | null): [string | undefined, string | undefined] {
+export function viewTitles(s: Pick<ViewState, 'compare'>, info0: ModelInfo | null, info1: ModelInfo | null, name0: string, name1: string | null): [string | undefined, string | undefined] {
   if (s.compare === 'side-by-side') return [info0 ? modelTitle(info0) : name0, info1 ? modelTitle(info1) : (name1 ?? '')];
-  if (s.compare === 'prior-off') return [`${info0 ? modelTitle(info0) : ''}: ${s.smcaPrior ? 'SMCA prior on' : 'prior off'}`, 'same model, SMCA prior off (decoder re-run)'];
+  // Its main view is always the prior-on run (state/viewState.ts priorShown).
+  if (s.compare === 'prior-off') return [`${info0 ? modelTitle(info0) : ''}: SMCA prior on`, 'same model, SMCA prior off (decoder re-run)'];
   return [undefined, undefined];
 }
 

@@ -95,7 +95,7 @@ export function ImagePanel(p: Props) {
           detections={p.detections}
           selected={p.selected}
           hovered={p.hovered}
-          onSelect={(q, ev) => p.dispatch({ type: 'selectQuery', query: q }, ev)}
+          onToggle={(q, ev) => p.dispatch({ type: 'selectQuery', query: q, toggle: true }, ev)}
           onHover={p.onHover}
           badge={p.badge}
         />

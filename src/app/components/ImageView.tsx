@@ -26,8 +26,11 @@ interface Props {
   overlay: ViewOverlay;
   zoom: RelativeZoom | null;
   onZoom: (z: RelativeZoom | null) => void;
-  /** `ev`: the input event, for interaction timing. */
-  onSelect: (query: number | null, ev?: { timeStamp: number }) => void;
+  /**
+   * A click on query q's box, which toggles it (see the selectQuery action); null: a click on
+   * the image outside the boxes, which deselects. `ev`: the input event, for interaction timing.
+   */
+  onToggle: (query: number | null, ev?: { timeStamp: number }) => void;
   onHover: (query: number | null) => void;
   onImageClick?: (p: Pt) => void;
   svgRef?: (el: SVGSVGElement | null) => void;
@@ -125,7 +128,7 @@ export function ImageView(props: Props) {
   useEffect(() => {
     drawBoxes(layerGroup(svgRef.current!, 'boxes'), {
       detections: o.detections, selected: o.selected, hovered: o.hovered, k: t.k, imgW, clickable,
-      onSelect: (q, ev) => cb.current.onSelect(q, ev), onHover: (q) => cb.current.onHover(q),
+      onToggle: (q, ev) => cb.current.onToggle(q, ev), onHover: (q) => cb.current.onHover(q),
     });
   }, [o.detections, o.selected, o.hovered, t.k, imgW, clickable]);
   const geoMoved = useChanged(o.animKey);
@@ -149,7 +152,7 @@ export function ImageView(props: Props) {
     const r = svgRef.current!.getBoundingClientRect();
     const p = screenToImage([ev.clientX - r.left, ev.clientY - r.top], tRef.current);
     if (props.onImageClick) props.onImageClick(p);
-    else props.onSelect(null, ev);
+    else props.onToggle(null, ev);
   };
 
   return (

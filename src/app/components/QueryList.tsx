@@ -5,13 +5,13 @@ interface Props {
   detections: ShownDetection[];
   selected: number | null;
   hovered: number | null;
-  /** `ev`: the input event, for interaction timing. */
-  onSelect: (q: number | null, ev?: { timeStamp: number }) => void;
+  /** A click (or Enter / Space) on query q, which toggles it; `ev`: the input event, for interaction timing. */
+  onToggle: (q: number, ev?: { timeStamp: number }) => void;
   onHover: (q: number | null) => void;
   badge?: (q: number) => string | null;
 }
 
-export function QueryList({ detections, selected, hovered, onSelect, onHover, badge }: Props) {
+export function QueryList({ detections, selected, hovered, onToggle, onHover, badge }: Props) {
   // Keyboard focus follows the selection (↑/↓ anywhere, a click on a box) unless it is in another control.
   const list = useRef<HTMLUListElement>(null);
   useEffect(() => {
@@ -32,11 +32,11 @@ export function QueryList({ detections, selected, hovered, onSelect, onHover, ba
           data-query={d.query}
           tabIndex={d.query === selected || (selected === null && d === detections[0]) ? 0 : -1}
           className={(d.query === selected ? 'sel ' : '') + (d.query === hovered ? 'hover' : '')}
-          onClick={(ev) => onSelect(d.query === selected ? null : d.query, ev)}
+          onClick={(ev) => onToggle(d.query, ev)}
           onKeyDown={(ev) => {
             if (ev.key === 'Enter' || ev.key === ' ') {
               ev.preventDefault();
-              onSelect(d.query === selected ? null : d.query, ev);
+              onToggle(d.query, ev);
             }
           }}
           onMouseEnter={() => onHover(d.query)}

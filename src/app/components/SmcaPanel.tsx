@@ -74,9 +74,10 @@ export function SmcaPanel(p: Props) {
               </thead>
               <tbody>
                 {p.changes.slice(0, 12).map((c) => (
-                  <tr key={c.query} className={c.query === p.selected ? 'sel' : ''} onClick={() => p.dispatch({ type: 'selectQuery', query: c.query })}>
+                  // One select per click: the button's click (mouse, Enter or Space) bubbles to its row's.
+                  <tr key={c.query} className={c.query === p.selected ? 'sel' : ''} onClick={(ev) => p.dispatch({ type: 'selectQuery', query: c.query }, ev)}>
                     <td>
-                      <button type="button" className="linkish" onClick={() => p.dispatch({ type: 'selectQuery', query: c.query })}>
+                      <button type="button" className="linkish">
                         #{c.query}
                       </button>
                     </td>

@@ -1,4 +1,4 @@
-import { allHeads, soloHead, toggleHead, type Compare, type Mode, type Overlay, type ViewState } from './viewState';
+import { allHeads, priorShown, soloHead, toggleHead, type Compare, type Mode, type Overlay, type ViewState } from './viewState';
 import { OVERLAYS } from './viewState';
 
 /**
@@ -8,7 +8,13 @@ import { OVERLAYS } from './viewState';
  * queries in order, the image size), so `reduce` stays pure and testable.
  */
 export type Action =
-  | { type: 'selectQuery'; query: number | null }
+  /**
+   * `toggle`: a click on a query, which deselects it when it is the selected one. Decided here,
+   * against the state the action applies to, not by the view against what it drew: a selection
+   * held for its slice (useViewState) is not drawn yet, so a quick second click on the query
+   * drawn as selected would otherwise deselect instead of going back to it.
+   */
+  | { type: 'selectQuery'; query: number | null; toggle?: boolean }
   /** Next / previous of `order` (the shown queries, best first); from none, the first. */
   | { type: 'stepQuery'; delta: 1 | -1; order: number[] }
   | { type: 'setLayer'; layer: number; maxLayer: number }
@@ -50,10 +56,13 @@ const COMPARE_ORDER: Compare[] = ['none', 'prior-off', 'side-by-side'];
 const next = <T>(order: readonly T[], v: T) => order[(order.indexOf(v) + 1) % order.length];
 const clampLayer = (l: number, max: number) => Math.max(1, Math.min(Math.max(1, max), l));
 
+const withCompare = (s: ViewState, compare: Compare): ViewState => ({ ...s, compare, smcaPrior: compare === 'prior-off' || s.smcaPrior });
+const withPrior = (s: ViewState, on: boolean): ViewState => ({ ...s, smcaPrior: on, compare: !on && s.compare === 'prior-off' ? 'none' : s.compare });
+
 export function reduce(s: ViewState, a: Action): ViewState {
   switch (a.type) {
     case 'selectQuery':
-      return { ...s, query: a.query };
+      return { ...s, query: a.toggle && a.query !== null && s.query === a.query ? null : a.query };
     case 'stepQuery': {
       if (!a.order.length) return s;
       const i = s.query === null ? -1 : a.order.indexOf(s.query);
@@ -80,14 +89,16 @@ export function reduce(s: ViewState, a: Action): ViewState {
       return { ...s, overlay: a.overlay };
     case 'cycleOverlay':
       return { ...s, overlay: next(OVERLAYS, s.overlay) };
+    // The on-vs-off comparison shows the prior on beside off: entering it turns the prior on, and
+    // turning the prior off leaves it (off beside off would show the same run twice).
     case 'setCompare':
-      return { ...s, compare: a.compare };
+      return withCompare(s, a.compare);
     case 'cycleCompare':
-      return { ...s, compare: next(COMPARE_ORDER, s.compare) };
+      return withCompare(s, next(COMPARE_ORDER, s.compare));
     case 'setSmcaPrior':
-      return { ...s, smcaPrior: a.on };
+      return withPrior(s, a.on);
     case 'toggleSmcaPrior':
-      return { ...s, smcaPrior: !s.smcaPrior };
+      return withPrior(s, !priorShown(s));
     case 'setGrid':
       return { ...s, grid: a.on };
     case 'toggleGrid':

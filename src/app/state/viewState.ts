@@ -79,6 +79,14 @@ export const DEFAULT_STATE: ViewState = {
   threads: 0,
 };
 
+/**
+ * Whether the main view runs with the SMCA prior: the user's switch, except in the "prior on vs
+ * off" comparison, whose main view is the prior-on run by definition (the other view is off).
+ */
+export function priorShown(s: Pick<ViewState, 'smcaPrior' | 'compare'>): boolean {
+  return s.smcaPrior || s.compare === 'prior-off';
+}
+
 export function headVisible(mask: number, h: number): boolean {
   return ((mask >> h) & 1) === 1;
 }

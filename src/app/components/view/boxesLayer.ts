@@ -11,7 +11,8 @@ export interface BoxesInput {
   imgW: number;
   /** False in encoder mode, where a click anywhere picks a source location, boxes included. */
   clickable: boolean;
-  onSelect: (q: number | null, ev: MouseEvent) => void;
+  /** A click on query q's box, which toggles it (see the selectQuery action). */
+  onToggle: (q: number, ev: MouseEvent) => void;
   onHover: (q: number | null) => void;
 }
 
@@ -39,7 +40,7 @@ export function drawBoxes(g: LayerG, o: BoxesInput): void {
     .attr('pointer-events', o.clickable ? null : 'none')
     .on('click', (ev: MouseEvent, d) => {
       ev.stopPropagation();
-      o.onSelect(o.selected === d.query ? null : d.query, ev);
+      o.onToggle(d.query, ev);
     })
     .on('mouseenter', (_ev, d) => o.onHover(d.query))
     .on('mouseleave', () => o.onHover(null));
