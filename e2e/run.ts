@@ -1267,7 +1267,9 @@ test('works offline after the first load (service worker cache)', async ({ open 
       if (keys.some((u) => u.startsWith(location.href.split('?')[0] + '?'))) throw new Error('the app shell is stored under a query variant: ' + keys.join(' '));
       const pageUrl = location.href.split('?')[0];
       const assets = [...document.querySelectorAll<HTMLScriptElement | HTMLLinkElement>('script[src], link[rel=stylesheet]')].map((e) => ('src' in e ? e.src : e.href));
-      return keys.includes(pageUrl) && assets.every((a) => keys.includes(a)) && keys.some((u) => u.includes('weights.safetensors')) && keys.some((u) => u.endsWith('.wasm')) && keys.some((u) => u.includes('inference.worker'));
+      // Every bundled model's weights, not only the default's that this visit loaded.
+      const models = ['sam-detr-smca', 'sam-detr', 'detr-baseline'].every((m) => keys.some((u) => u.includes(`/models/${m}/weights.safetensors`)));
+      return keys.includes(pageUrl) && assets.every((a) => keys.includes(a)) && models && keys.some((u) => u.endsWith('.wasm')) && keys.some((u) => u.includes('inference.worker'));
     });
   const t0 = Date.now();
   while (!(await cached())) {
@@ -1282,6 +1284,10 @@ test('works offline after the first load (service worker cache)', async ({ open 
   await page.goto(new URL('?backend=wasm&image=example:7', page.url()).href);
   await waitRuns(page, 1);
   assert((await page.getByTestId('detection-box').count()) > 0, 'no detections offline with another query string');
+  // A bundled model this visit never loaded, offline.
+  await page.goto(new URL('?backend=wasm&model=detr-baseline', page.url()).href);
+  await waitRuns(page, 1);
+  await page.getByTestId('model-details').filter({ hasText: '— detr-baseline' }).waitFor({ timeout: 20_000 });
   await page.context().setOffline(false);
 });
 

@@ -127,7 +127,8 @@ export function App() {
   const leaveSideBySide = useCallback(() => s.compare === 'side-by-side' && dispatch({ type: 'setCompare', compare: 'none' }), [s.compare, dispatch]);
   const handleFile = useFileHandler(session, dispatch, setUpload, leaveSideBySide);
   const dragging = useFileDrop((f) => void handleFile(f));
-  useOfflineCache(st.completed, client);
+  const bundledNames = useMemo(() => index?.map((m) => m.name) ?? null, [index]);
+  useOfflineCache(st.completed, client, BASE, bundledNames);
 
   // What the views draw.
   const vis = visibleHeads(s.heads, nHeads);
