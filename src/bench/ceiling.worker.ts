@@ -7,10 +7,7 @@
  * fixed when wasm first starts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { setBundledWasmPaths } from '../worker/wasmBinaries';
 import { startWasm } from '../worker/wasmThreads';
 import type { CeilingOp } from './ceilingOps';
 
@@ -29,11 +26,7 @@ export interface CeilingReply {
   results: Record<string, { median_ms: number; min_ms: number; runs_ms: number[] }>;
 }
 
-setWasmPaths({
-  'tfjs-backend-wasm.wasm': wasmPlain,
-  'tfjs-backend-wasm-simd.wasm': wasmSimd,
-  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
-});
+setBundledWasmPaths();
 
 /** How long the untimed passes run before the timed ones (see onmessage). */
 const WARMUP_MS = 3000;

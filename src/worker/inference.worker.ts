@@ -4,12 +4,9 @@
  * The page talks to it only through the typed messages of ./messages.ts.
  */
 import * as tf from '@tensorflow/tfjs';
+import { setBundledWasmPaths } from './wasmBinaries';
 import '@tensorflow/tfjs-backend-webgpu';
 import { describeWebGlRenderer, describeWebGpuAdapter, type GpuAdapterLike } from './softwareGpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { Engine } from './engine';
 import { ownFloatBuffers } from './transfer';
 import { startWasm, type WasmStart } from './wasmThreads';
@@ -18,11 +15,7 @@ import { BACKENDS, type BackendName, type Envelope, type Handlers, type InitResu
 
 declare const self: DedicatedWorkerGlobalScope;
 
-setWasmPaths({
-  'tfjs-backend-wasm.wasm': wasmPlain,
-  'tfjs-backend-wasm-simd.wasm': wasmSimd,
-  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
-});
+setBundledWasmPaths();
 
 let current: BackendName = 'cpu';
 const engine = new Engine(() => current);
