@@ -33,9 +33,11 @@ describe('official DETR config', () => {
 });
 
 describe('the DETR-style baseline is unchanged by sharing its decoder layer with official DETR', () => {
-  it('bundled detr-baseline gives the outputs recorded before (cpu)', async () => {
+  it('the 15-epoch detr-baseline gives the outputs recorded before (cpu)', async () => {
     await useBackend('cpu');
-    const dir = 'public/models/detr-baseline';
+    // The weights the outputs were recorded with (the bundled baseline before its 100-epoch run),
+    // kept here so retraining the bundled model does not move this reference.
+    const dir = 'test/fixtures/detr-baseline-15-epochs';
     const info = JSON.parse(readFileSync(`${dir}/model.json`, 'utf8'));
     const ref = JSON.parse(readFileSync('test/fixtures/detr-baseline-outputs.json', 'utf8'));
     const buf = readFileSync(`${dir}/weights.safetensors`);

@@ -42,7 +42,7 @@ export function publishModel(name: string, spec: { config: ModelConfig; label: s
     initialisation: info.init,
     pretraining: info.pretraining,
     epochs: info.epochsDone,
-    trainingTime: `${(info.trainSeconds / 60).toFixed(1)} min on 2 CPU cores (tfjs wasm)`,
+    trainingTime: `${(info.trainSeconds / 60).toFixed(1)} min of wall time on a 2-core CPU machine (Node tfjs-wasm, which trains on one thread)`,
     val: { images: info.valImages, ...info.stats },
     command: info.command,
     pair: name === 'sam-detr' ? 'sam-detr-smca' : name === 'sam-detr-smca' ? 'sam-detr' : undefined,
