@@ -325,9 +325,20 @@ test('a text file, a truncated PNG and a huge image give the right message or re
   assert(/4000×1 pixels, more than 20:1/.test(msg), 'thin image message: ' + msg);
   assert((await page.getByTestId('detection-box').count()) === boxes, 'the view changed after a thin image');
   await dismissError(page);
-  // huge image
+  // a bundled model that cannot be fetched: the error names it, the picker and the URL go back to the model still shown
+  await page.route('**/models/sam-detr/weights*', (r) => r.abort());
+  await page.getByTestId('model-picker').selectOption('sam-detr');
+  msg = await errorText(page);
+  assert(/loading sam-detr \(sam-detr-smca stays loaded\)/.test(msg), 'failed model load message: ' + msg);
+  await page.waitForFunction(() => (document.querySelector('[data-testid="model-picker"]') as HTMLSelectElement).value === 'sam-detr-smca');
+  assert(!/model=sam-detr\b/.test(page.url()), 'the URL still names the model that failed: ' + page.url());
+  assert((await page.getByTestId('detection-box').count()) === boxes, 'the view changed after a failed model load');
+  await page.unroute('**/models/sam-detr/weights*');
+  await dismissError(page);
+  // huge image: while it runs the list says so, not "No detection"
   const before = await runs(page);
   await dropFile(page, 'huge.png', hugePng(8000, 6000), 'image/png');
+  await page.getByTestId('query-list').getByText('Running the model…').waitFor({ timeout: 60_000 });
   await waitRuns(page, before + 1, 120_000);
   const status = (await page.getByTestId('status').textContent()) ?? '';
   assert((await page.getByTestId('detection-box').count()) > 0, 'no detections on the huge image');

@@ -19,13 +19,19 @@ class FakeWorker implements LensWorker {
     if (!c) throw new Error(`no call ${i} of ${type}`);
     c.resolve(value);
   }
+  /** Fails the i-th call of a type. */
+  failCall(type: Request['type'], i: number, message: string) {
+    const c = this.calls.filter((x) => x.req.type === type)[i];
+    if (!c) throw new Error(`no call ${i} of ${type}`);
+    c.reject(new Error(message));
+  }
   count(type: Request['type']) {
     return this.calls.filter((x) => x.req.type === type).length;
   }
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
-const model = (name: string, slot = 0) => ({ slot, name, source: 'bundled', config: { nheads: 8 }, classNames: [], loadMs: 1 }) as unknown as ModelInfo;
+const model = (name: string, slot = 0) => ({ slot, name, source: 'bundled', config: { nheads: 8 }, classNames: [], loadMs: 1, params: 1000 }) as unknown as ModelInfo;
 const run = (tag: number): RunResult => ({ slot: 0, variant: 'main', detections: [{ query: tag, label: 0, score: 0.9, box: [0, 0, 1, 1] }], featH: 1, featW: 1, resized: [1, 1], padded: [1, 1], timings: [], backend: 'wasm' });
 const image = (name: string): SessionImage => ({ name, width: 4, height: 4, rgb: new Uint8ClampedArray(48) });
 const slice = (query: number, tag: string) => ({ slot: 0, variant: 'main', query, tag }) as unknown as QuerySlice;
@@ -140,6 +146,24 @@ describe('LensSession: models', () => {
     void s.unload(1);
     expect(s.getSnapshot().models[1]).toBeNull();
     expect(w.calls.some((c) => c.req.type === 'unload' && c.req.slot === 1)).toBe(true);
+  });
+
+  it('a failed load says so, keeps the loaded model, and tells the caller (the picker goes back); a superseded one is silent', async () => {
+    const { w, s } = await ready();
+    const load = s.loadBundled(0, 'other', '/');
+    w.failCall('loadBundled', 1, 'Failed to fetch');
+    expect(await load).toBe('failed');
+    expect(s.getSnapshot().models[0]?.name).toBe('m');
+    expect(s.getSnapshot().error).toBe('loading other (m stays loaded): Failed to fetch');
+    expect(s.getSnapshot().busy).toBeNull();
+    s.setError(null);
+    const old = s.loadBundled(0, 'x', '/');
+    const newer = s.loadBundled(0, 'y', '/');
+    w.failCall('loadBundled', 2, 'Failed to fetch');
+    expect(await old).toBeUndefined();
+    expect(s.getSnapshot().error).toBeNull();
+    w.reply('loadBundled', 3, model('y'));
+    expect(await newer).toMatchObject({ name: 'y' });
   });
 
   it('a model loading when the backend restarts does not land on the new backend', async () => {

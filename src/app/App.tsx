@@ -193,7 +193,7 @@ export function App() {
         <div className="layout">
           <ImagePanel
             image={s.image} size={img} runNote={mainRun ? `model input ${mainRun.resized[1]}×${mainRun.resized[0]}, ${featuresNote(mainRun)}` : null}
-            threshold={s.threshold} merge={s.merge} detections={dets0} selected={s.query} hovered={hover} onHover={setHover} onFile={(f) => void handleFile(f)} dispatch={dispatch}
+            threshold={s.threshold} merge={s.merge} detections={dets0} pending={mainRun ? null : st.busy ? 'running' : 'none'} selected={s.query} hovered={hover} onHover={setHover} onFile={(f) => void handleFile(f)} dispatch={dispatch}
             badge={(q) => (showChanges ? (changes.find((x) => x.query === q)?.what ?? null) : null)}
           />
           <main className="center">

@@ -12,6 +12,8 @@ interface Props {
   threshold: number;
   merge: boolean;
   detections: ShownDetection[];
+  /** No run of the current image and model yet (see QueryList). */
+  pending: 'running' | 'none' | null;
   selected: number | null;
   hovered: number | null;
   onHover: (q: number | null) => void;
@@ -89,7 +91,7 @@ export function ImagePanel(p: Props) {
           <input type="checkbox" checked={p.merge} data-testid="merge-duplicates" onChange={(e) => p.dispatch({ type: 'setMerge', on: e.target.checked })} /> merge duplicate boxes
         </label>
         <h2>
-          Detected queries <span className="muted">({p.detections.length})</span>
+          Detected queries <span className="muted">({p.pending ? '…' : p.detections.length})</span>
         </h2>
         <QueryList
           detections={p.detections}
@@ -98,6 +100,7 @@ export function ImagePanel(p: Props) {
           onToggle={(q, ev) => p.dispatch({ type: 'selectQuery', query: q, toggle: true }, ev)}
           onHover={p.onHover}
           badge={p.badge}
+          pending={p.pending}
         />
       </section>
     </aside>

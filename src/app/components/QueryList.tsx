@@ -9,9 +9,14 @@ interface Props {
   onToggle: (q: number, ev?: { timeStamp: number }) => void;
   onHover: (q: number | null) => void;
   badge?: (q: number) => string | null;
+  /** There is no run of the current image and model yet: 'running' while one runs, 'none' when none is running (an error, a cancel). */
+  pending?: 'running' | 'none' | null;
 }
 
-export function QueryList({ detections, selected, hovered, onToggle, onHover, badge }: Props) {
+// What the empty list says: an empty list before the run has finished is not a result.
+const EMPTY_TEXT = { running: 'Running the model…', none: 'No result for this image and model.' } as const;
+
+export function QueryList({ detections, selected, hovered, onToggle, onHover, badge, pending }: Props) {
   // Keyboard focus follows the selection (↑/↓ anywhere, a click on a box) unless it is in another control.
   const list = useRef<HTMLUListElement>(null);
   useEffect(() => {
@@ -23,7 +28,7 @@ export function QueryList({ detections, selected, hovered, onToggle, onHover, ba
   }, [selected]);
   return (
     <ul ref={list} className="query-list" data-testid="query-list" role="listbox" aria-label="Detected queries (Up/Down to move)">
-      {detections.length === 0 && <li className="empty">No detection above the threshold.</li>}
+      {detections.length === 0 && <li className="empty">{pending ? EMPTY_TEXT[pending] : 'No detection above the threshold.'}</li>}
       {detections.map((d) => (
         <li
           key={d.query}

@@ -125,8 +125,11 @@ export class LensSession {
     }
   }
 
-  /** Loads a bundled model into a slot unless it is there or on its way. */
-  async loadBundled(slot: number, name: string, baseUrl: string): Promise<ModelInfo | undefined> {
+  /**
+   * Loads a bundled model into a slot unless it is there or on its way. 'failed': this load (the
+   * latest asked for the slot) failed and its error is shown; the slot keeps the model it had.
+   */
+  async loadBundled(slot: number, name: string, baseUrl: string): Promise<ModelInfo | undefined | 'failed'> {
     if (this.state.models[slot]?.name === name || this.loading[slot] === name) return undefined;
     const g = ++this.gen.load[slot];
     this.loading[slot] = name;
@@ -142,8 +145,10 @@ export class LensSession {
       this.set({ busy: null });
       return info;
     } catch (e) {
-      if (g === this.gen.load[slot]) this.fail(e, `loading ${name}`);
-      return undefined;
+      if (g !== this.gen.load[slot]) return undefined;
+      const kept = this.state.models[slot]?.name;
+      this.fail(e, kept ? `loading ${name} (${kept} stays loaded)` : `loading ${name}`);
+      return 'failed';
     } finally {
       if (g === this.gen.load[slot]) this.loading[slot] = null;
     }

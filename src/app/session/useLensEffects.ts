@@ -61,7 +61,15 @@ export function useLensEffects(session: LensSession, st: SessionState, x: LensIn
         dispatch(slot === 0 ? { type: 'setModel', model: '' } : { type: 'setModel2', model: null });
         return;
       }
-      void session.loadBundled(slot, name, x.baseUrl);
+      void session.loadBundled(slot, name, x.baseUrl).then((r) => {
+        if (r !== 'failed') return;
+        // The picker and the URL go back to the model still loaded (the error says why), so
+        // they never name a model the view is not showing; choosing it again retries.
+        const kept = session.getSnapshot().models[slot]?.name ?? null;
+        if (kept === name) return;
+        if (slot === 1) dispatch({ type: 'setModel2', model: kept });
+        else dispatch({ type: 'setModel', model: !kept || index.find((m) => m.default)?.name === kept ? '' : kept });
+      });
     });
   }, [backend, index, modelName, slot1, session, dispatch, x.baseUrl]);
 
