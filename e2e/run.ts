@@ -285,15 +285,44 @@ test('WASM threaded, WASM single-threaded (not isolated, or ?threads=1) and cpu 
   }
 }, 300_000);
 
-test('dropping an image runs detection on it', async ({ open }) => {
+test('dropping an image runs detection on it; a reload keeps it and the input size, a link opened elsewhere says it cannot', async ({ browser, open, url }) => {
   const page = await open('?backend=wasm');
   const before = await runs(page);
   await dropFile(page, 'scene.png', scenePng(99, 240, 180), 'image/png');
   await waitRuns(page, before + 1);
   const status = await page.getByTestId('status').textContent();
   assert(/Ready/.test(status ?? ''), 'status: ' + status);
-  assert((await page.getByTestId('detection-box').count()) > 0, 'no boxes on the dropped image');
+  const dropped = await detectionsOf(page);
+  assert(dropped.length > 0, 'no boxes on the dropped image');
   assert(new URL(page.url()).searchParams.get('image') === 'upload', 'URL does not record the upload');
+  // The input size is part of the view: a reload keeps it, and keeps the image (kept in the browser).
+  let r = await runs(page);
+  await page.getByLabel('Model input size (shorter side)').selectOption('128');
+  await waitRuns(page, r + 1);
+  assert(new URL(page.url()).searchParams.get('size') === '128', 'URL does not record the input size: ' + page.url());
+  const at128 = await detectionsOf(page);
+  await page.reload();
+  await waitRuns(page, 1);
+  assert((await page.getByLabel('Model input size (shorter side)').inputValue()) === '128', 'the input size was lost on reload');
+  assert(new URL(page.url()).searchParams.get('image') === 'upload', 'the dropped image was not restored: ' + page.url());
+  assert(JSON.stringify(await detectionsOf(page)) === JSON.stringify(at128), 'a reload gave other detections than the dropped image at 128');
+  assert((await page.getByTestId('error-message').count()) === 0, 'an error after the reload');
+  // The same link in a browser that never saw the image: Example 1, and a sentence that says why.
+  const other = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  try {
+    const p2 = await other.newPage();
+    await p2.goto(url + '?backend=wasm&image=upload');
+    const msg = await errorText(p2, 60_000);
+    assert(/is not kept in this browser; showing Example 1/.test(msg), 'no notice for a missing upload: ' + msg);
+    await dismissError(p2);
+    await waitRuns(p2, 1);
+    assert(new URL(p2.url()).searchParams.get('image') === null, 'the URL still says image=upload: ' + p2.url());
+  } finally {
+    await other.close();
+  }
+  r = await runs(page);
+  await page.getByLabel('Model input size (shorter side)').selectOption('0');
+  await waitRuns(page, r + 1);
   // A dropped image is not one of the shape model's generated scenes: the page says what the model knows.
   const warning = (await page.getByTestId('domain-warning').textContent()) ?? '';
   assert(/8 synthetic shapes/.test(warning) && /checkpoint/.test(warning), 'no domain warning on an uploaded image: ' + warning);

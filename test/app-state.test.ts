@@ -5,7 +5,7 @@ import { DEFAULT_STATE, KEYMAP, PROPS, keyAction, parseState, priorShown, reduce
 const EVERY: ViewState = {
   model: 'sam-detr', model2: 'detr-baseline', image: 'scene:99', query: 3, layer: 4, heads: 0x5a, threshold: 0.125, thresholdPinned: true,
   smcaPrior: false, compare: 'side-by-side', overlay: 'gaussian', grid: false, merge: true, mode: 'encoder', encPoint: [1.5, 2.5],
-  zoom: { z: 1.5, cx: 10.25, cy: 20.5 }, backend: 'cpu', threads: 1,
+  zoom: { z: 1.5, cx: 10.25, cy: 20.5 }, backend: 'cpu', threads: 1, inputSize: 320,
 };
 
 describe('view state codecs', () => {
@@ -16,7 +16,7 @@ describe('view state codecs', () => {
   });
 
   it('bad URL values fall back to their defaults, one by one, with no error', () => {
-    const bad: Record<string, string> = { q: '-1', layer: 'x', heads: 'zz', t: 'NaN', prior: 'maybe', compare: 'nope', overlay: 'x', grid: '2', mode: 'x', enc: '1', zoom: '0,1,2', backend: 'cuda', threads: 'x' };
+    const bad: Record<string, string> = { q: '-1', layer: 'x', heads: 'zz', t: 'NaN', prior: 'maybe', compare: 'nope', overlay: 'x', grid: '2', mode: 'x', enc: '1', zoom: '0,1,2', backend: 'cuda', threads: 'x', size: '300' };
     for (const [key, value] of Object.entries(bad)) {
       const s = parseState(`?${key}=${encodeURIComponent(value)}`);
       expect(s, `${key}=${value}`).toEqual(DEFAULT_STATE);

@@ -14,6 +14,7 @@ import * as vm from './viewModel';
 import { useKeyboard } from './hooks/useKeyboard';
 import { useFileDrop } from './hooks/useFileDrop';
 import { useFileHandler } from './hooks/useFileHandler';
+import { useRestoredUpload } from './hooks/useRestoredUpload';
 import { useModelIndex } from './hooks/useModelIndex';
 import { useOfflineCache } from './hooks/useOfflineCache';
 import { endInteraction, markOnce } from './perf';
@@ -57,7 +58,7 @@ export function App() {
   const [help, setHelp] = useState(false);
   const [hover, setHover] = useState<number | null>(null);
   const [playing, setPlaying] = useState(false);
-  const [inputSize, setInputSize] = useState(0);
+  const inputSize = s.inputSize;
   const [runCount, setRunCount] = useState(0);
   const [upload, setUpload] = useState<DecodedImage | null>(null);
   const svgRefs = useRef<(SVGSVGElement | null)[]>([null, null]);
@@ -72,9 +73,6 @@ export function App() {
   const [sw, sh] = info0?.card?.sceneSize ?? (info0?.source === 'checkpoint' ? [640, 480] : [192, 144]);
   const ref = parseImageRef(s.image);
   const img = useMemo(() => (ref.kind === 'upload' ? upload : sceneImage(ref.seed, sw, sh, s.image)), [ref.kind, ref.seed, s.image, sw, sh, upload]);
-  useEffect(() => {
-    if (ref.kind === 'upload' && !upload) dispatch({ type: 'setImage', image: 'example:1' });
-  }, [ref.kind, upload, dispatch]);
 
   // A model's suggested threshold applies until the user picks one; a model without one gets the default.
   useEffect(() => {
@@ -126,6 +124,7 @@ export function App() {
   useKeyboard(dispatch, { maxLayer, nHeads, isSmca, order, imgW: img?.width ?? 0, imgH: img?.height ?? 0, newScene, selectedBox }, help, setHelp);
   const leaveSideBySide = useCallback(() => s.compare === 'side-by-side' && dispatch({ type: 'setCompare', compare: 'none' }), [s.compare, dispatch]);
   const handleFile = useFileHandler(session, dispatch, setUpload, leaveSideBySide);
+  useRestoredUpload(ref.kind === 'upload' && !upload, handleFile, session, dispatch);
   const dragging = useFileDrop((f) => void handleFile(f));
   const bundledNames = useMemo(() => index?.map((m) => m.name) ?? null, [index]);
   useOfflineCache(st.completed, client, BASE, bundledNames);
@@ -236,7 +235,7 @@ export function App() {
               selected={s.query} info={info0} dispatch={dispatch}
             />
             {slice0 && s.query !== null && s.mode === 'decoder' && <LayerTable query={s.query} slice={slice0} layer={layer} maxLayer={maxLayer} info={info0} dispatch={dispatch} />}
-            <ModelPanel info={info0} missing={st.missing} inputSize={inputSize} onInputSize={setInputSize} onDilation={(on) => void session.setDilation(0, on)} />
+            <ModelPanel info={info0} missing={st.missing} inputSize={inputSize} onInputSize={(size) => dispatch({ type: 'setInputSize', size })} onDilation={(on) => void session.setDilation(0, on)} />
             <StoredCheckpoints shelf={session.shelf} state={st.shelf} current={modelName} onLoad={(m) => dispatch({ type: 'setModel', model: m })} />
             <ZooPanel models={st.models} />
             {mainRun && <TimingsPanel timings={[...mainRun.timings, ...(offRun?.timings ?? []).filter((t) => t.stage.includes('prior'))]} onRerun={() => setRunCount((c) => c + 1)} />}

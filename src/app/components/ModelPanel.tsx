@@ -1,6 +1,7 @@
 import type { ModelInfo } from '../../worker/messages';
 import { modelTitle } from '../viewModel';
 import { dc5View } from '../dc5';
+import { INPUT_SIZES } from '../state/viewState';
 
 const fmtBytes = (n: number) => (n > 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(0)} kB`);
 
@@ -24,7 +25,7 @@ export function ModelPanel({ info, missing, inputSize, onInputSize, onDilation }
         <span>Input size</span>
         <select value={inputSize} onChange={(e) => onInputSize(Number(e.target.value))} aria-label="Model input size (shorter side)">
           <option value={0}>model default ({info?.inputSize ?? '…'})</option>
-          {[128, 256, 320, 480, 640, 800].map((v) => (
+          {INPUT_SIZES.map((v) => (
             <option key={v} value={v}>
               {v}
             </option>

@@ -5,6 +5,7 @@ import type { LensSession } from '../session/LensSession';
 import type { Dispatch } from '../state/useViewState';
 import { CLASS_NAMES } from '../scenes';
 import { COCO_NAMES } from '../coco';
+import { keepImage } from '../storage/lastImage';
 
 /** Class names for a checkpoint's model: COCO's for 91 classes, the shapes' for the bundled 8, else numbers. */
 export function classNamesFor(info: ModelInfo): string[] {
@@ -30,10 +31,14 @@ async function sniffFile(file: File) {
   return sn;
 }
 
-/** Handles a dropped, pasted or opened file: a new image, a checkpoint to load, or a clear error. */
+/**
+ * Handles a dropped, pasted or opened file: a new image, a checkpoint to load, or a clear error.
+ * An image is kept in the browser for a reload (storage/lastImage.ts) unless it is that kept one
+ * coming back (`restored`). Resolves true when the file was an image that decoded.
+ */
 export function useFileHandler(session: LensSession, dispatch: Dispatch, setUpload: (im: DecodedImage) => void, leaveSideBySide: () => void) {
   return useCallback(
-    async (file: File) => {
+    async (file: File, restored = false): Promise<boolean> => {
       session.setError(null);
       const sn = await sniffFile(file);
       if (sn.kind === 'image') {
@@ -46,10 +51,12 @@ export function useFileHandler(session: LensSession, dispatch: Dispatch, setUplo
             null,
             im.origWidth !== im.width ? `Loaded ${file.name} (${im.origWidth}×${im.origHeight}, resized to ${im.width}×${im.height})` : `Loaded ${file.name} (${im.width}×${im.height})`,
           );
+          if (!restored) void keepImage(globalThis.navigator?.storage, file);
+          return true;
         } catch (e) {
           session.fail(e instanceof InputError ? e : new Error(`"${file.name}": ${(e as Error).message}`), 'image');
         }
-        return;
+        return false;
       }
       if (sn.kind === 'checkpoint') {
         const info = await session.loadCheckpoint(file, file.name, classNamesFor);
@@ -57,13 +64,14 @@ export function useFileHandler(session: LensSession, dispatch: Dispatch, setUplo
           dispatch({ type: 'setModel', model: info.name });
           leaveSideBySide();
         }
-        return;
+        return false;
       }
       if (sn.kind === 'safetensors') {
         session.fail(new Error(`"${file.name}" is a safetensors file; load bundled models from the model picker, or drop an official SAM-DETR .pth checkpoint.`));
-        return;
+        return false;
       }
       session.fail(new Error(describeUnsupported(sn, file.name)));
+      return false;
     },
     [session, dispatch, setUpload, leaveSideBySide],
   );

@@ -44,6 +44,8 @@ export type Action =
   | { type: 'setModel'; model: string }
   | { type: 'setModel2'; model: string | null }
   | { type: 'setBackend'; backend: string }
+  /** The model input size (0 = the model's own); the run starts again at it. */
+  | { type: 'setInputSize'; size: number }
   /** Zoom about the current centre (the image centre when not zoomed). */
   | { type: 'zoomBy'; factor: number; imgW: number; imgH: number }
   | { type: 'panBy'; dx: number; dy: number; imgW: number; imgH: number }
@@ -127,6 +129,8 @@ export function reduce(s: ViewState, a: Action): ViewState {
       return { ...s, model2: a.model };
     case 'setBackend':
       return { ...s, backend: a.backend };
+    case 'setInputSize':
+      return { ...s, inputSize: a.size };
     case 'zoomBy': {
       const z = s.zoom ?? { z: 1, cx: a.imgW / 2, cy: a.imgH / 2 };
       return { ...s, zoom: { ...z, z: Math.min(64, Math.max(0.1, z.z * a.factor)) } };

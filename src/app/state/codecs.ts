@@ -1,4 +1,4 @@
-import { DEFAULT_STATE, OVERLAYS, type Compare, type Mode, type Overlay, type ViewState } from './viewState';
+import { DEFAULT_STATE, INPUT_SIZES, OVERLAYS, type Compare, type Mode, type Overlay, type ViewState } from './viewState';
 
 /**
  * The view state's URL form as a table of typed codecs, one entry per field (the pattern of
@@ -75,6 +75,7 @@ export const PROPS: Props = {
   },
   backend: { key: 'backend', parse: oneOf(['webgpu', 'webgl', 'wasm', 'cpu']), serialize: (v) => v },
   threads: { key: 'threads', parse: clamped(0, 8, true), serialize: String },
+  inputSize: { key: 'size', parse: (raw) => (INPUT_SIZES.some((v) => String(v) === raw) ? Number(raw) : undefined), serialize: String },
 };
 
 const FIELDS = Object.keys(PROPS) as (keyof ViewState)[];

@@ -54,7 +54,12 @@ export interface ViewState {
   backend: string;
   /** WASM threads asked for when the backend starts (0 = automatic, 1 = single-threaded). */
   threads: number;
+  /** The model's input size (shorter side, px) the user chose; 0 = the model's own. */
+  inputSize: number;
 }
+
+/** The input sizes the picker offers besides the model's own. */
+export const INPUT_SIZES = [128, 256, 320, 480, 640, 800] as const;
 
 export const ALL_HEADS = 0xff;
 
@@ -77,6 +82,7 @@ export const DEFAULT_STATE: ViewState = {
   zoom: null,
   backend: '',
   threads: 0,
+  inputSize: 0,
 };
 
 /**
