@@ -17,7 +17,8 @@ import { MemorySink } from '../src/checkpoint/byteSink';
 import { blobSource } from '../src/checkpoint/byteSource';
 import { loadStateDict } from '../src/checkpoint/loadStateDict';
 import { CheckpointStore, StoreError, checkpointKind } from '../src/app/storage/checkpointStore';
-import { readStoredModel } from '../src/worker/storedModel';
+import { readStoredModel, writeStoredModel } from '../src/worker/storedModel';
+import type { Params } from '../src/model/params';
 import type { StateDict } from '../src/model/types';
 import { MemDir, storage } from './memOpfs';
 
@@ -101,5 +102,32 @@ describe('stored model: a checkpoint kept as its weights', () => {
     await expect(readStoredModel(plain)).rejects.toThrow(/not a model stored by this app/);
     const bad = new Blob([writeSafetensors(new Map([['a', { shape: [1], data: Float32Array.of(1) }]]), { metadata: { format: 'sam-detr-lens stored model 1', config: '{"hiddenDim": -1}' } })]);
     await expect(readStoredModel(bad)).rejects.toThrow(/configuration is invalid/);
+  });
+
+  it('a large write lets the worker\'s other messages run every few megabytes (a sync handle write blocks its thread)', async () => {
+    // 24 MB in six tensors: the writer's awaits alone are microtasks, which no message can pass.
+    const arrays = Array.from({ length: 6 }, (_, i) => [`w${i}`, new Float32Array(2 ** 20).fill(i)] as const);
+    const params = {
+      shapes: () => arrays.map(([n, a]) => [n, [a.length]]),
+      entryNow: async (n: string) => ({ shape: [2 ** 20], data: arrays.find(([m]) => m === n)![1] }),
+    } as unknown as Params;
+    let written = 0;
+    const handle = {
+      createWritable: () => Promise.reject(new Error('the sync handle is used')),
+      createSyncAccessHandle: async () => ({ truncate: none, flush: none, close: none, write: (b: Uint8Array) => ((written += b.byteLength), b.byteLength) }),
+    };
+    let ticks = 0;
+    let done = false;
+    const tick = () => {
+      if (done) return;
+      ticks++;
+      setTimeout(tick, 0);
+    };
+    setTimeout(tick, 0);
+    const size = await writeStoredModel(params, { config, report: [], warnings: [] }, handle);
+    done = true;
+    expect(written).toBe(size);
+    expect(size).toBeGreaterThan(24 * 2 ** 20);
+    expect(ticks).toBeGreaterThanOrEqual(2);
   });
 });

@@ -136,16 +136,26 @@ function handle<K extends Request['type']>(id: number, req: RequestOf<K>): Promi
   return (handlers[req.type] as Handlers[K])(req, progress);
 }
 
-// Requests run one at a time, in order: tfjs is not re-entrant across awaits of one model.
+/**
+ * Requests that run beside the queue, at once. Writing a checkpoint's model to the browser's
+ * storage reads only the float32 arrays it was built from, which the engine keeps until the
+ * write ends, and never tfjs (Engine.storeWeights): in the queue, an official-size write (237 MB,
+ * about 2 s) held up the first query the user clicked after the checkpoint's run.
+ */
+const BESIDE_QUEUE: ReadonlySet<Request['type']> = new Set(['storeWeights']);
+
+// The others run one at a time, in order: tfjs is not re-entrant across awaits of one model.
 let queue: Promise<void> = Promise.resolve();
 self.onmessage = (ev: MessageEvent<Envelope>) => {
   const { id, req } = ev.data;
-  queue = queue.then(async () => {
+  const task = async () => {
     try {
       const result = await handle(id, req);
       post({ id, kind: 'ok', result }, req.type === 'querySlice' || req.type === 'encoderAttention' ? ownFloatBuffers(result) : []);
     } catch (e) {
       post({ id, kind: 'error', error: (e as Error)?.message || String(e), code: (e as { code?: string })?.code, details: (e as { details?: string })?.details });
     }
-  });
+  };
+  if (BESIDE_QUEUE.has(req.type)) void task();
+  else queue = queue.then(task);
 };

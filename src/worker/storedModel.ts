@@ -16,6 +16,9 @@ import { readSafetensorsBlob, writeSafetensorsF32Stream } from '../weights/safet
 import { CheckpointError } from '../checkpoint/errors';
 import type { DilationSource } from '../checkpoint/detectConfig';
 
+/** How many bytes the writer writes between two chances for the worker's other messages. */
+const YIELD_EVERY_BYTES = 8 * 2 ** 20;
+
 /** The metadata's `format`: a stored model of this app, version 1. */
 export const STORED_MODEL_FORMAT = 'sam-detr-lens stored model 1';
 
@@ -60,7 +63,19 @@ export async function writeStoredModel(params: Params, meta: StoredModelMeta, ha
     ...(meta.epoch !== undefined ? { epoch: String(meta.epoch) } : {}),
     ...(meta.dilationSource ? { dilationSource: meta.dilationSource } : {}),
   };
-  const read = async (name: string) => (await params.entryNow(name)).data;
+  // The sync handle writes block the worker's thread: every few megabytes the write lets the
+  // worker's other messages run (a query's maps, a run), so an official-size model (237 MB, about
+  // 2 s) does not hold them up from start to end. The write runs beside the request queue for this.
+  let sinceYield = 0;
+  const read = async (name: string) => {
+    const { data } = await params.entryNow(name);
+    sinceYield += data.byteLength;
+    if (sinceYield >= YIELD_EVERY_BYTES) {
+      sinceYield = 0;
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    return data;
+  };
   if (handle.createSyncAccessHandle) {
     const h = await handle.createSyncAccessHandle();
     try {
