@@ -92,7 +92,7 @@ function ModelDetails({ info, onDilation }: { info: ModelInfo; onDilation: (on: 
         )}
         {val && Object.keys(val).length > 0 && (
           <>
-            <dt>val</dt>
+            <dt title="COCO-style AP on the bundled validation scenes, in points (x100)">val{typeof val.images === 'number' ? ` (${val.images} scenes)` : ''}</dt>
             <dd>
               {Object.entries(val)
                 .filter(([k]) => k === 'AP' || k === 'AP50')
