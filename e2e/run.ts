@@ -1317,6 +1317,16 @@ test('works offline after the first load (service worker cache)', async ({ open 
     await page.waitForTimeout(250);
   }
   await page.context().setOffline(true);
+  // Still the first visit: its worker started before the service worker took the page, so its
+  // own requests miss the cache; switching models offline must work all the same.
+  let r = await runs(page);
+  await page.getByTestId('model-picker').selectOption('sam-detr');
+  await page.getByTestId('model-details').filter({ hasText: '— sam-detr' }).waitFor({ timeout: 20_000 });
+  await waitRuns(page, r + 1);
+  assert((await page.getByTestId('error-message').count()) === 0, 'an error switching models offline on the first visit: ' + (await page.getByTestId('error-message').textContent().catch(() => '')));
+  r = await runs(page);
+  await page.getByTestId('model-picker').selectOption('sam-detr-smca');
+  await waitRuns(page, r + 1);
   await page.reload();
   await waitRuns(page, 1);
   assert((await page.getByTestId('detection-box').count()) > 0, 'no detections offline');

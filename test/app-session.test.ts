@@ -166,6 +166,34 @@ describe('LensSession: models', () => {
     expect(await newer).toMatchObject({ name: 'y' });
   });
 
+  it('a bundled model the worker cannot fetch (offline, cache out of its reach) is fetched by the page and handed over', async () => {
+    const w = new FakeWorker();
+    const asked: string[] = [];
+    const files = { card: { config: {} }, weights: new Blob([new Uint8Array(4)]) } as never;
+    const s = new LensSession(w, undefined, async (base, name) => (asked.push(base + name), files));
+    const init = s.init('wasm', undefined);
+    w.reply('init', 0, { backend: 'wasm', fallbacks: [], crossOriginIsolated: false });
+    await init;
+    const load = s.loadBundled(0, 'sam-detr', '/app/');
+    w.failCall('loadBundled', 0, 'Failed to fetch');
+    await tick();
+    expect(asked).toEqual(['/app/sam-detr']);
+    const retry = w.calls.filter((c) => c.req.type === 'loadBundled')[1]?.req;
+    expect(retry).toMatchObject({ type: 'loadBundled', slot: 0, name: 'sam-detr', files });
+    w.reply('loadBundled', 1, model('sam-detr'));
+    expect(await load).toMatchObject({ name: 'sam-detr' });
+    expect(s.getSnapshot().error).toBeNull();
+    // When the page cannot fetch them either, the worker's error is the one shown.
+    const s2 = new LensSession(w, undefined, () => Promise.reject(new Error('offline too')));
+    const i2 = s2.init('wasm', undefined);
+    w.reply('init', 1, { backend: 'wasm', fallbacks: [], crossOriginIsolated: false });
+    await i2;
+    const load2 = s2.loadBundled(0, 'sam-detr', '/app/');
+    w.failCall('loadBundled', 2, 'Failed to fetch');
+    expect(await load2).toBe('failed');
+    expect(s2.getSnapshot().error).toBe('loading sam-detr: Failed to fetch');
+  });
+
   it('a model loading when the backend restarts does not land on the new backend', async () => {
     const w = new FakeWorker();
     const s = new LensSession(w);

@@ -16,7 +16,8 @@ import { MS_STRIDES, classLogits, isOfficialDetr, msDecoderLevel, type ModelConf
 import { readSafetensorsBlob } from '../weights/safetensors';
 import { readStoredModel, writeStoredModel, type WeightsFileHandle } from './storedModel';
 import { dilationIsGuess, type DilationSource } from '../checkpoint/detectConfig';
-import type { BackendName, EncoderPointsSlice, EncoderSlice, LayerGrid, ModelCard, ModelInfo, Progress, QuerySlice, RunResult, StageTiming, Variant } from './messages';
+import { fetchBundledFiles } from './bundledFiles';
+import type { BackendName, BundledFiles, EncoderPointsSlice, EncoderSlice, LayerGrid, ModelInfo, Progress, QuerySlice, RunResult, StageTiming, Variant } from './messages';
 
 export type ProgressFn = (p: Progress) => void;
 
@@ -129,16 +130,11 @@ export class Engine {
     s.run = undefined;
   }
 
-  async loadBundled(slot: number, name: string, baseUrl: string, progress: ProgressFn): Promise<ModelInfo> {
+  /** `files`: the card and weights as the page fetched them; without, they are fetched here. */
+  async loadBundled(slot: number, name: string, baseUrl: string, progress: ProgressFn, files?: BundledFiles): Promise<ModelInfo> {
     const t0 = now();
-    const root = `${baseUrl}models/${encodeURIComponent(name)}/`;
     progress({ stage: 'model card' });
-    const res = await fetch(root + 'model.json');
-    if (!res.ok) throw new Error(`model "${name}": model.json not found (HTTP ${res.status})`);
-    const card = (await res.json()) as ModelCard;
-    const wres = await fetch(root + (card.weights ?? 'weights.safetensors'));
-    if (!wres.ok) throw new Error(`model "${name}": weights not found (HTTP ${wres.status})`);
-    const blob = await wres.blob();
+    const { card, weights: blob } = files ?? (await fetchBundledFiles(baseUrl, name));
     progress({ stage: 'weights', done: 0, total: blob.size });
     const { stateDict } = await readSafetensorsBlob(blob, (done, total) => progress({ stage: 'weights', done, total }));
     progress({ stage: 'building model' });

@@ -108,7 +108,7 @@ const handlers: Handlers = {
     engine.disposeAll();
     return init(req.backend, req.wasmThreads);
   },
-  loadBundled: (req, progress) => engine.loadBundled(req.slot, req.name, req.baseUrl, progress),
+  loadBundled: (req, progress) => engine.loadBundled(req.slot, req.name, req.baseUrl, progress, req.files),
   loadCheckpoint: (req, progress) => engine.loadCheckpoint(req.slot, req.file, req.fileName, progress, req.store, req.dilation),
   loadStored: (req, progress) => engine.loadStored(req.slot, req.file, req.fileName, progress, req.dilation),
   setDilation: (req) => engine.setDilation(req.slot, req.dilation),

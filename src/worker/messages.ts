@@ -131,10 +131,17 @@ export interface MemoryInfo {
   numBytesInGPU?: number;
 }
 
+/** A bundled model's files as the page fetched them. */
+export interface BundledFiles {
+  card: ModelCard;
+  weights: Blob;
+}
+
 export type Request =
   /** wasmThreads: threads for the wasm backend (1 = single-threaded build); default from the cores. Applies when wasm first starts. */
   | { type: 'init'; backend?: BackendName; wasmThreads?: number }
-  | { type: 'loadBundled'; slot: number; name: string; baseUrl: string }
+  /** files: the card and weights the page fetched itself (see LensSession.loadBundled); else the worker fetches them from baseUrl. */
+  | { type: 'loadBundled'; slot: number; name: string; baseUrl: string; files?: BundledFiles }
   /** store: the page will send storeWeights for it (the worker keeps what it needs until then). */
   /** dilation: the user's DC5 for this checkpoint, applied only where the file does not say (a guess). */
   | { type: 'loadCheckpoint'; slot: number; file: Blob; fileName: string; classNames?: string[]; store?: boolean; dilation?: boolean }

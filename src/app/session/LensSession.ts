@@ -1,5 +1,6 @@
 import { errorText } from './errorText';
-import type { BackendName, ModelInfo, Progress, Request, ResponseMap, Variant } from '../../worker/messages';
+import type { BackendName, BundledFiles, ModelInfo, Progress, Request, ResponseMap, Variant } from '../../worker/messages';
+import { fetchBundledFiles } from '../../worker/bundledFiles';
 import { CheckpointStore, checkpointKind, type StoreError } from '../storage/checkpointStore';
 import { dilationIsGuess } from '../../checkpoint/detectConfig';
 import { leavesHeapBehind } from './workerMemory';
@@ -52,6 +53,8 @@ export class LensSession {
   constructor(
     private readonly worker: LensWorker,
     openStore: () => Promise<CheckpointStore | StoreError> = () => CheckpointStore.open(globalThis.navigator?.storage),
+    /** The page's own fetch of a bundled model, where it can do better than the worker's (see loadBundled); null: none. */
+    private readonly pageFetch: ((baseUrl: string, name: string) => Promise<BundledFiles>) | null = serviceWorkerFetch(),
   ) {
     this.shelf = new CheckpointShelf(openStore, (shelf) => this.set({ shelf }));
   }
@@ -139,7 +142,18 @@ export class LensSession {
         await this.dropLarge(slot);
         if (g !== this.gen.load[slot]) return undefined;
       }
-      const info = await this.worker.call({ type: 'loadBundled', slot, name, baseUrl }, this.progress(`Loading model ${name}`));
+      let info: ModelInfo;
+      try {
+        info = await this.worker.call({ type: 'loadBundled', slot, name, baseUrl }, this.progress(`Loading model ${name}`));
+      } catch (e) {
+        // A worker started before the service worker took charge of the page (a first visit) has
+        // its requests go to the network, not to the cache: offline, they fail where the page's
+        // own succeed. The page then fetches the files and hands them over.
+        if (!this.pageFetch || g !== this.gen.load[slot]) throw e;
+        const files = await this.pageFetch(baseUrl, name).catch(() => null);
+        if (!files || g !== this.gen.load[slot]) throw e;
+        info = await this.worker.call({ type: 'loadBundled', slot, name, baseUrl, files }, this.progress(`Loading model ${name}`));
+      }
       if (g !== this.gen.load[slot]) return undefined;
       this.setModel(slot, info);
       this.set({ busy: null });
@@ -446,4 +460,9 @@ export class LensSession {
 /** The user's DC5 for a checkpoint, to keep with it: only where it differs from the guess (undefined: as detected). */
 function dilationChoice(info: ModelInfo): boolean | undefined {
   return dilationIsGuess(info.dilationSource) && info.config.dilation !== info.dilationDetected ? info.config.dilation : undefined;
+}
+
+/** The page's fetch of a bundled model when a service worker controls the page (its cache answers it offline); else none. */
+function serviceWorkerFetch(): ((baseUrl: string, name: string) => Promise<BundledFiles>) | null {
+  return globalThis.navigator?.serviceWorker ? (baseUrl, name) => (navigator.serviceWorker.controller ? fetchBundledFiles(baseUrl, name) : Promise.reject(new Error('no service worker'))) : null;
 }
