@@ -355,14 +355,30 @@ test('a text file, a truncated PNG and a huge image give the right message or re
   assert((await page.getByTestId('detection-box').count()) === boxes, 'the view changed after a thin image');
   await dismissError(page);
   // a bundled model that cannot be fetched: the error names it, the picker and the URL go back to the model still shown
-  await page.route('**/models/sam-detr/weights*', (r) => r.abort());
+  // Both ways to the file fail: the network (the context's route also sees the service worker's
+  // requests) and the service worker's cache, which the page falls back to when the worker's fetch fails.
+  await page.context().route('**/models/sam-detr/weights*', (r) => r.abort());
+  await page.evaluate(async () => {
+    for (const n of await caches.keys()) {
+      const c = await caches.open(n);
+      for (const k of await c.keys()) if (k.url.includes('/models/sam-detr/')) await c.delete(k);
+    }
+  });
   await page.getByTestId('model-picker').selectOption('sam-detr');
   msg = await errorText(page);
   assert(/loading sam-detr \(sam-detr-smca stays loaded\)/.test(msg), 'failed model load message: ' + msg);
   await page.waitForFunction(() => (document.querySelector('[data-testid="model-picker"]') as HTMLSelectElement).value === 'sam-detr-smca');
   assert(!/model=sam-detr\b/.test(page.url()), 'the URL still names the model that failed: ' + page.url());
   assert((await page.getByTestId('detection-box').count()) === boxes, 'the view changed after a failed model load');
-  await page.unroute('**/models/sam-detr/weights*');
+  await dismissError(page);
+  // The same as the second model of a comparison (SAM-DETR pairs with the default): the comparison ends, no empty second view.
+  await page.getByTestId('compare-mode').selectOption('side-by-side');
+  msg = await errorText(page);
+  assert(/loading sam-detr/.test(msg), 'failed second model message: ' + msg);
+  await page.waitForFunction(() => (document.querySelector('[data-testid="compare-mode"]') as HTMLSelectElement).value === 'none');
+  assert((await page.locator('.view[data-view="1"]').count()) === 0, 'a second view is still shown without its model');
+  assert(!/compare=side-by-side/.test(page.url()), 'the URL still asks for the comparison: ' + page.url());
+  await page.context().unroute('**/models/sam-detr/weights*');
   await dismissError(page);
   // huge image: while it runs the list says so, not "No detection"
   const before = await runs(page);
@@ -380,7 +396,7 @@ test('a text file, a truncated PNG and a huge image give the right message or re
   const r = await runs(page);
   await page.getByLabel('Bundled example image').selectOption('example:7');
   await waitRuns(page, r + 1);
-}, 240_000);
+}, 240_000, /Failed to load resource: net::ERR_FAILED/); // the bundled model whose weights the test blocks
 
 test('query selection: 8 salient points and 8 maps; head toggles; solo; layer slider', async ({ open }) => {
   const page = await open('?backend=wasm&t=0');

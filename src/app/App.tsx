@@ -213,7 +213,7 @@ export function App() {
               {info0?.source === 'bundled' && ref.kind === 'upload' && <DomainWarning classes={info0.classNames} />}
             </div>
             <ViewerControls mode={s.mode} layer={layer} maxLayer={maxLayer} playing={playing} onPlay={setPlaying} nHeads={nHeads} heads={s.heads} overlay={s.overlay} grid={s.grid}
-              levelNote={layerLevelNote(mainRun, li)} dispatch={dispatch} />
+              hasRoi={s.mode === 'decoder' && info0?.config.decoder === 'sam'} levelNote={layerLevelNote(mainRun, li)} dispatch={dispatch} />
             <ViewHints
               pickEncoderPoint={s.mode === 'encoder' && !s.encPoint} deformable={!!info0?.config.multiscale} pickQuery={s.mode === 'decoder' && s.query === null && dets0.length > 0}
               mapNote={s.overlay !== 'none' ? hm0.note : undefined} detr={!!slice0 && !slice0.referenceBoxes && s.mode === 'decoder'}

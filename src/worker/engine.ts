@@ -165,7 +165,7 @@ export class Engine {
   async loadStored(slot: number, file: Blob, fileName: string, progress: ProgressFn, dilation?: boolean): Promise<ModelInfo> {
     const t0 = now();
     const m = await readStoredModel(file, (done, total) => progress({ stage: 'reading stored model', done, total }));
-    const report = [...m.report, `kept in this browser: the model's weights (${(file.size / 2 ** 20).toFixed(1)} MiB of float32)`];
+    const report = [...m.report, `kept in this browser: the model's weights (${(file.size / 1e6).toFixed(1)} MB of float32)`];
     return this.installCheckpoint(slot, fileName, m, report, dilation, progress, t0);
   }
 

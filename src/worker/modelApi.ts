@@ -51,7 +51,7 @@ export async function loadCheckpoint(file: Blob, fileName: string, onProgress: (
       },
     });
   } catch (e) {
-    if (budget.signal.aborted) throw new CheckpointError('too-large', `reading "${fileName}" stopped after ${Math.round(budgetMs / 1000)} s, the budget for one checkpoint (${(file.size / 2 ** 20).toFixed(0)} MiB read)`);
+    if (budget.signal.aborted) throw new CheckpointError('too-large', `reading "${fileName}" stopped after ${Math.round(budgetMs / 1000)} s, the budget for one checkpoint (${(file.size / 1e6).toFixed(0)} MB file)`);
     throw e;
   } finally {
     clearTimeout(timer);

@@ -12,6 +12,8 @@ interface Props {
   heads: number;
   overlay: Overlay;
   grid: boolean;
+  /** The view draws a 7x7 RoI (decoder view of a SAM-DETR model): else the grid switch has nothing to act on. */
+  hasRoi: boolean;
   /** Multi-scale decoder: the level the shown layer reads ("reads stride 16 (50×38)"). */
   levelNote?: string | null;
   dispatch: Dispatch;
@@ -59,15 +61,19 @@ export function ViewerControls(p: Props) {
       <label className="field">
         <span>Overlay</span>
         <select value={p.overlay} onChange={(e) => p.dispatch({ type: 'setOverlay', overlay: e.target.value as Overlay })} aria-label="Heatmap overlay">
-          {OVERLAY_LABELS.map(([v, label]) => (
-            <option key={v} value={v}>
-              {label}
-            </option>
-          ))}
+          {OVERLAY_LABELS.map(([v, label]) => {
+            // The SMCA prior belongs to the decoder's cross-attention, not to the encoder's self-attention.
+            const decoderOnly = p.mode === 'encoder' && (v === 'gaussian' || v === 'diff');
+            return (
+              <option key={v} value={v} disabled={decoderOnly}>
+                {decoderOnly ? `${label} — decoder view only` : label}
+              </option>
+            );
+          })}
         </select>
       </label>
-      <label className="check">
-        <input type="checkbox" checked={p.grid} onChange={(e) => p.dispatch({ type: 'setGrid', on: e.target.checked })} /> 7×7 RoI grid
+      <label className="check" title={p.hasRoi ? 'The 7×7 RoI the Semantics Aligner pools from the reference box' : 'Only SAM-DETR decoder views have a 7×7 RoI'}>
+        <input type="checkbox" checked={p.grid} disabled={!p.hasRoi} onChange={(e) => p.dispatch({ type: 'setGrid', on: e.target.checked })} /> 7×7 RoI grid
       </label>
     </div>
   );

@@ -11,6 +11,10 @@ interface Props {
  * is loaded now, and where each is published. The links open the publisher's page; the app
  * itself fetches nothing from them: the user downloads a file and drops it here.
  */
+// The match is by configuration and schedule only: the AP beside it is the release's, and
+// belongs to the loaded file only if it holds that release's weights (nothing checks that).
+const MATCH_TITLE = "The loaded checkpoint has this release's configuration and schedule; the AP is the published one and holds only if the file is that release's weights.";
+
 export function ZooPanel({ models }: Props) {
   const loaded = new Map<ZooEntry, 'yes' | 'maybe'>();
   for (const m of models) {
@@ -31,7 +35,7 @@ export function ZooPanel({ models }: Props) {
             <th scope="col">epochs</th>
             <th scope="col">AP</th>
             <th scope="col">
-              <span className="sr-only">loaded</span>
+              <span className="sr-only">matches the loaded checkpoint</span>
             </th>
           </tr>
         </thead>
@@ -47,14 +51,14 @@ export function ZooPanel({ models }: Props) {
                 </td>
                 <td>{z.epochs}</td>
                 <td>{z.ap.toFixed(1)}</td>
-                <td>{state === 'yes' ? 'loaded' : state === 'maybe' ? 'loaded?' : ''}</td>
+                <td title={state ? MATCH_TITLE : undefined}>{state === 'yes' ? 'its setup' : state === 'maybe' ? 'its setup?' : ''}</td>
               </tr>
             );
           })}
         </tbody>
       </table>
       {[...loaded.values()].includes('maybe') && (
-        <p className="muted small">"loaded?": the file does not say its schedule, so it could be either of the marked releases.</p>
+        <p className="muted small">"its setup?": the file does not say its schedule, so it could be either of the marked releases.</p>
       )}
     </details>
   );

@@ -67,7 +67,8 @@ export function useLensEffects(session: LensSession, st: SessionState, x: LensIn
         // they never name a model the view is not showing; choosing it again retries.
         const kept = session.getSnapshot().models[slot]?.name ?? null;
         if (kept === name) return;
-        if (slot === 1) dispatch({ type: 'setModel2', model: kept });
+        // A second view with no model would read as "this model detects nothing": the comparison ends.
+        if (slot === 1) dispatch(kept ? { type: 'setModel2', model: kept } : { type: 'setCompare', compare: 'none' });
         else dispatch({ type: 'setModel', model: !kept || index.find((m) => m.default)?.name === kept ? '' : kept });
       });
     });
