@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STATE, KEYMAP, PROPS, keyAction, parseState, priorShown, reduce, serializeState, type KeyContext, type ViewState } from '../src/app/state';
+import { DEFAULT_STATE, KEYMAP, PROPS, fieldOwnsKey, keyAction, parseState, priorShown, reduce, serializeState, type KeyContext, type ViewState } from '../src/app/state';
 
 // A non-default value for every field: the codecs' round trip covers the whole table.
 const EVERY: ViewState = {
@@ -134,5 +134,21 @@ describe('keymap', () => {
   it('every binding has keys and help text for the overlay', () => {
     expect(KEYMAP.length).toBeGreaterThanOrEqual(16);
     for (const b of KEYMAP) expect(b.keys.length * b.help.length).toBeGreaterThan(0);
+  });
+});
+
+describe('keys typed into form controls', () => {
+  it('a slider keeps its moving keys and leaves the shortcuts; text fields and menus keep all but Escape', () => {
+    expect(fieldOwnsKey('INPUT', 'range', 'ArrowLeft')).toBe(true);
+    expect(fieldOwnsKey('INPUT', 'range', 'Home')).toBe(true);
+    expect(fieldOwnsKey('INPUT', 'range', 'a')).toBe(false);
+    expect(fieldOwnsKey('INPUT', 'range', '3')).toBe(false);
+    expect(fieldOwnsKey('INPUT', 'checkbox', ' ')).toBe(true);
+    expect(fieldOwnsKey('INPUT', 'checkbox', 'o')).toBe(false);
+    expect(fieldOwnsKey('INPUT', 'text', 'a')).toBe(true);
+    expect(fieldOwnsKey('INPUT', null, 'a')).toBe(true);
+    expect(fieldOwnsKey('SELECT', null, 'ArrowDown')).toBe(true);
+    expect(fieldOwnsKey('TEXTAREA', null, 'Escape')).toBe(false);
+    expect(fieldOwnsKey('DIV', null, 'a')).toBe(false);
   });
 });

@@ -1,16 +1,16 @@
 import { useEffect, useEffectEvent } from 'react';
-import { keyAction, type KeyContext } from '../state';
+import { fieldOwnsKey, keyAction, type KeyContext } from '../state';
 import type { Dispatch } from '../state/useViewState';
 
 /**
- * Window key handling through the one keymap (state/keymap.ts). Keys typed into form fields are
- * theirs, except Escape. `escape` deselects the query unless the help is open, which it closes.
+ * Window key handling through the one keymap (state/keymap.ts). Keys a form control uses are
+ * its own (fieldOwnsKey): all but Escape in text fields and menus, only the moving keys on a slider. `escape` deselects the query unless the help is open, which it closes.
  */
 export function useKeyboard(dispatch: Dispatch, context: KeyContext, help: boolean, setHelp: (f: (h: boolean) => boolean) => void): void {
   // Reads the latest context and help state, for a listener registered once.
   const onKey = useEffectEvent((e: KeyboardEvent) => {
     const t = e.target as HTMLElement | null;
-    if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA') && e.key !== 'Escape') return;
+    if (t && fieldOwnsKey(t.tagName, t.getAttribute('type'), e.key)) return;
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     const a = keyAction(e, context);
     if (!a) return;

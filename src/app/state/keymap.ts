@@ -100,3 +100,20 @@ export function keyAction(e: KeyLike, c: KeyContext): Action | UiCommand | undef
   }
   return undefined;
 }
+
+/** The keys a slider uses itself; a slider leaves every other key to the keymap. */
+const SLIDER_KEYS = new Set(['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Home', 'End', 'PageUp', 'PageDown']);
+
+/**
+ * Whether a key typed into a form control is the control's own (the keymap then leaves it alone).
+ * Text fields and menus own every key but Escape; a slider owns its moving keys, a checkbox or
+ * button its Space and Enter, so the shortcuts still work while the layer slider has focus.
+ */
+export function fieldOwnsKey(tagName: string, type: string | null, key: string): boolean {
+  if (key === 'Escape') return false;
+  if (tagName === 'SELECT' || tagName === 'TEXTAREA') return true;
+  if (tagName !== 'INPUT') return false;
+  if (type === 'range') return SLIDER_KEYS.has(key);
+  if (type === 'checkbox' || type === 'radio') return key === ' ' || key === 'Enter';
+  return true;
+}
