@@ -231,6 +231,9 @@ test('without WebGPU it falls back to WebGL and says why', async ({ url }) => {
     assert(/webgpu — /.test(notice), 'no fallback reason shown: ' + notice);
     assert((await page.getByTestId('detection-box').count()) > 0, 'no detections on webgl');
     await shot(page, '03-webgl-fallback');
+    // Read once, the note can go.
+    await page.getByRole('button', { name: 'Dismiss backend notice' }).click();
+    await page.getByTestId('backend-notice').waitFor({ state: 'detached', timeout: 5_000 });
   } finally {
     await browser.close();
   }

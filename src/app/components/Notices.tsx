@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import type { InitResult } from '../../worker/messages';
 
 interface Props {
@@ -17,13 +18,20 @@ interface Props {
 
 /** The backend fallback note, the placeholder-model warning and the current error. */
 export function Notices({ backend, requestedBackend, placeholder, error, errorDetails, onDismiss, modelWarnings, storeNote, onDismissStore }: Props) {
+  // The fallback note, once read, can go: it comes back when the backend starts again (a new result).
+  const [readNote, setReadNote] = useState<InitResult | null>(null);
   return (
     <>
-      {backend && backend.fallbacks.length > 0 && (
-        <div className="notice" role="note">
-          Running on <b>{backend.backend}</b>
-          {requestedBackend && backend.backend !== requestedBackend ? ` instead of ${requestedBackend}` : ''}:{' '}
-          {backend.fallbacks.map((f) => `${f.backend} — ${f.reason}`).join('; ')}.
+      {backend && backend.fallbacks.length > 0 && backend !== readNote && (
+        <div className="notice dismissable" data-testid="backend-notice" role="note">
+          <span>
+            Running on <b>{backend.backend}</b>
+            {requestedBackend && backend.backend !== requestedBackend ? ` instead of ${requestedBackend}` : ''}:{' '}
+            {backend.fallbacks.map((f) => `${f.backend} — ${f.reason}`).join('; ')}.
+          </span>
+          <button type="button" className="linkish" onClick={() => setReadNote(backend)} aria-label="Dismiss backend notice">
+            ×
+          </button>
         </div>
       )}
       {placeholder && (
