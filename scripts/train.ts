@@ -1,6 +1,6 @@
 /**
  * npm run train -- --model sam-detr|sam-detr-smca|detr-baseline --epochs N
- *   [--steps-per-epoch 200] [--batch 8] [--lr 2e-4] [--backbone-lr 2e-5] [--lr-drop EPOCH]
+ *   [--steps-per-epoch 200] [--batch 8] [--lr 2e-4] [--backbone-lr 2e-5] [--lr-drop EPOCH[,EPOCH...]] [--lr-restart EPOCH[,...]]
  *   [--val 200] [--data-seed 1] [--init-seed 7] [--backbone runs/backbone/backbone.safetensors]
  *   [--max-minutes M] [--out runs/NAME] [--publish]
  *
@@ -33,6 +33,8 @@ const { values } = parseArgs({
     lr: { type: 'string', default: '2e-4' },
     'backbone-lr': { type: 'string', default: '2e-5' },
     'lr-drop': { type: 'string' },
+    // Warm restarts (the rate back at its base from these epochs); with them, --lr-drop lists every drop epoch.
+    'lr-restart': { type: 'string' },
     val: { type: 'string', default: '200' },
     'data-seed': { type: 'string', default: '1' },
     'init-seed': { type: 'string', default: '7' },
@@ -52,6 +54,11 @@ async function main(): Promise<void> {
   await useBackend('wasm');
   registerWasmTrainingKernels();
   const epochs = Number(values.epochs);
+  const epochList = (v: string | undefined) => (v ? v.split(',').map(Number) : []);
+  const drops = epochList(values['lr-drop']);
+  const restarts = epochList(values['lr-restart']);
+  // A single drop without restarts is StepLR's period, as before; a list or a restart is the explicit schedule.
+  const schedule = drops.length > 1 || restarts.length ? { lrDrops: drops, lrRestarts: restarts } : {};
   const hyper = {
     epochs,
     stepsPerEpoch: Number(values['steps-per-epoch']),
@@ -59,7 +66,8 @@ async function main(): Promise<void> {
     imageSize: TRAIN_IMAGE_SIZE,
     lr: Number(values.lr),
     backboneLr: Number(values['backbone-lr']),
-    lrDrop: values['lr-drop'] ? Number(values['lr-drop']) : Math.max(1, Math.round(epochs * 0.8)),
+    lrDrop: drops.length ? drops[0] : Math.max(1, Math.round(epochs * 0.8)),
+    ...schedule,
     dataSeed: Number(values['data-seed']),
     initSeed: Number(values['init-seed']),
     valImages: Number(values.val),
@@ -107,7 +115,7 @@ async function main(): Promise<void> {
   const log = (rec: object) => appendFileSync(join(out, 'metrics.jsonl'), JSON.stringify(rec) + '\n');
   const command = [
     `npm run train -- --model ${name} --epochs ${epochs} --steps-per-epoch ${hyper.stepsPerEpoch} --batch ${hyper.batchSize}`,
-    `--lr ${hyper.lr} --backbone-lr ${hyper.backboneLr} --lr-drop ${hyper.lrDrop} --val ${hyper.valImages}`,
+    `--lr ${hyper.lr} --backbone-lr ${hyper.backboneLr} --lr-drop ${hyper.lrDrops?.join(',') ?? hyper.lrDrop}${hyper.lrRestarts?.length ? ` --lr-restart ${hyper.lrRestarts.join(',')}` : ''} --val ${hyper.valImages}`,
     values.backbone ? `--backbone ${values.backbone}` : '',
     values.out ? `--out ${values.out}` : '',
     '--publish',

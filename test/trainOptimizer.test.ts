@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { AdamW, clipGradNorm, detrParamGroups } from '../src/train/optimizer';
+import { AdamW, clipGradNorm, detrParamGroups, lrDropCount } from '../src/train/optimizer';
+import { scheduleText } from '../scripts/lib/publishModel';
 import { maxAbsDiff, useBackend } from './trainHelpers';
 
 /** Hand-rolled PyTorch AdamW + clip_grad_norm_ on float64 arrays. */
@@ -145,5 +146,18 @@ describe('AdamW (wasm)', () => {
     expect(p.dataSync()[0]).toBeLessThan(1);
     opt.dispose();
     tf.dispose([p, q, g]);
+  });
+});
+
+describe('learning-rate schedule', () => {
+  it('StepLR by period as before; explicit drops with a warm restart give what a run resumed past its drop with the rate back up had', () => {
+    const period = { lrDrop: 85, lrDrops: [], lrRestarts: [] };
+    expect([0, 84, 85, 99, 169, 170].map((e) => lrDropCount(e, period))).toEqual([0, 0, 1, 1, 1, 2]);
+    // 100 epochs dropping after 85, then resumed to 140 with --lr-drop 130 (the rate back at its base from epoch 100).
+    const twoRuns = (e: number) => (e < 100 ? Math.floor(e / 85) : Math.floor(e / 130));
+    const explicit = { lrDrop: 85, lrDrops: [85, 130], lrRestarts: [100] };
+    for (let e = 0; e < 140; e++) expect(lrDropCount(e, explicit), `epoch ${e}`).toBe(twoRuns(e));
+    expect(scheduleText({ lr: 0.001, ...explicit })).toBe('lr x0.1 after epoch 85, then back to 0.001 after epoch 100 (a warm restart), then x0.1 after epoch 130');
+    expect(scheduleText({ lr: 0.001, lrDrop: 85 })).toBe('lr x0.1 at epoch 85');
   });
 });

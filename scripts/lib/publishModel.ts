@@ -8,7 +8,7 @@ import { CLASS_NAMES } from '../../src/data/scene';
 import type { CocoStats } from '../../src/eval/types';
 import type { TrainOptions } from '../../src/train/trainer';
 
-type PublishInfo = Pick<TrainOptions, 'epochs' | 'stepsPerEpoch' | 'batchSize' | 'imageSize' | 'lr' | 'backboneLr' | 'lrDrop' | 'dataSeed' | 'valImages'> & {
+type PublishInfo = Pick<TrainOptions, 'epochs' | 'stepsPerEpoch' | 'batchSize' | 'imageSize' | 'lr' | 'backboneLr' | 'lrDrop' | 'lrDrops' | 'lrRestarts' | 'dataSeed' | 'valImages'> & {
   initSeed: number;
   epochsDone: number;
   trainSeconds: number;
@@ -38,7 +38,7 @@ export function publishModel(name: string, spec: { config: ModelConfig; label: s
     sceneSize: [info.imageSize, info.imageSize],
     dataSeed: info.dataSeed,
     initSeed: info.initSeed,
-    recipe: `Hungarian matching (focal 2, L1 5, GIoU 2), sigmoid focal loss (alpha 0.25, gamma 2) + L1 + GIoU (2/5/2) on every decoder layer, AdamW lr ${info.lr} (backbone ${info.backboneLr}), weight decay 1e-4, grad clip 0.1, lr x0.1 at epoch ${info.lrDrop}; batch ${info.batchSize}, ${info.stepsPerEpoch} steps per epoch, ${info.imageSize}x${info.imageSize} generated scenes`,
+    recipe: `Hungarian matching (focal 2, L1 5, GIoU 2), sigmoid focal loss (alpha 0.25, gamma 2) + L1 + GIoU (2/5/2) on every decoder layer, AdamW lr ${info.lr} (backbone ${info.backboneLr}), weight decay 1e-4, grad clip 0.1, ${scheduleText(info)}; batch ${info.batchSize}, ${info.stepsPerEpoch} steps per epoch, ${info.imageSize}x${info.imageSize} generated scenes`,
     initialisation: info.init,
     pretraining: info.pretraining,
     epochs: info.epochsDone,
@@ -57,4 +57,14 @@ export function publishModel(name: string, spec: { config: ModelConfig; label: s
   if (i >= 0) index.models[i] = { ...index.models[i], ...entry };
   else index.models.push(entry);
   writeFileSync(indexPath, JSON.stringify(index, null, 2) + '\n');
+}
+
+/** The learning-rate schedule in words: StepLR's drop, or the drops and warm restarts in epoch order (1-based "after epoch N"). */
+export function scheduleText(info: Pick<PublishInfo, 'lr' | 'lrDrop' | 'lrDrops' | 'lrRestarts'>): string {
+  if (!info.lrDrops?.length) return `lr x0.1 at epoch ${info.lrDrop}`;
+  const events = [
+    ...info.lrDrops.map((e) => [e, `x0.1 after epoch ${e}`] as const),
+    ...(info.lrRestarts ?? []).map((e) => [e, `back to ${info.lr} after epoch ${e} (a warm restart)`] as const),
+  ].sort((a, b) => a[0] - b[0]);
+  return `lr ${events.map(([, t]) => t).join(', then ')}`;
 }

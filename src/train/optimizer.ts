@@ -22,6 +22,10 @@ export interface AdamWOptions {
   maxGradNorm?: number;
   /** StepLR step size in epochs (e.g. 40 for DETR's lr_drop); default Infinity = no drop. */
   lrDrop?: number;
+  /** Explicit drop epochs (0-based, each x gamma from that epoch on) instead of the lrDrop period; empty = use lrDrop. */
+  lrDrops?: number[];
+  /** Warm restarts: from each of these epochs the rate is back at its base, and only later drops count. */
+  lrRestarts?: number[];
   /** StepLR gamma (default 0.1). */
   lrGamma?: number;
 }
@@ -32,8 +36,23 @@ export const DETR_ADAMW: Required<AdamWOptions> = {
   weightDecay: 1e-4,
   maxGradNorm: 0.1,
   lrDrop: Infinity,
+  lrDrops: [],
+  lrRestarts: [],
   lrGamma: 0.1,
 };
+
+/**
+ * How many times the rate has dropped at a (0-based) epoch: with explicit drops, those since the
+ * last warm restart (a run resumed past its drop with the rate back up, then dropped again);
+ * else StepLR's floor(epoch / lrDrop).
+ */
+export function lrDropCount(epoch: number, o: Pick<Required<AdamWOptions>, 'lrDrop' | 'lrDrops' | 'lrRestarts'>): number {
+  if (o.lrDrops.length) {
+    const since = Math.max(0, ...o.lrRestarts.filter((r) => r <= epoch));
+    return o.lrDrops.filter((d) => d >= since && d <= epoch).length;
+  }
+  return Number.isFinite(o.lrDrop) && o.lrDrop > 0 ? Math.floor(epoch / o.lrDrop) : 0;
+}
 
 /**
  * Scales `grads` (returns new tensors when it clips; disposes nothing) so their global L2 norm is
@@ -94,9 +113,9 @@ export class AdamW {
     return this.groups[group].lr;
   }
 
-  /** Applies StepLR for the given (0-based) epoch: lr = baseLr * gamma^floor(epoch / lrDrop). */
+  /** Applies the step schedule for the given (0-based) epoch: lr = baseLr * gamma^lrDropCount(epoch). */
   setEpoch(epoch: number): void {
-    const k = Number.isFinite(this.opts.lrDrop) && this.opts.lrDrop > 0 ? Math.floor(epoch / this.opts.lrDrop) : 0;
+    const k = lrDropCount(epoch, this.opts);
     for (const g of this.groups) g.lr = g.baseLr * Math.pow(this.opts.lrGamma, k);
   }
 

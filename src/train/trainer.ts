@@ -25,6 +25,9 @@ export interface TrainOptions {
   backboneLr: number;
   /** Epoch at which the learning rates drop by 10x. */
   lrDrop: number;
+  /** A schedule with warm restarts (AdamWOptions.lrDrops, lrRestarts): the drop epochs and the epochs the rate goes back up. */
+  lrDrops?: number[];
+  lrRestarts?: number[];
   dataSeed: number;
   valImages: number;
   /** Stop after this many seconds (at an epoch boundary's checkpoint; resumable). */
@@ -86,7 +89,7 @@ export async function train(o: TrainOptions): Promise<void> {
     tf.dispose([batch.images, batch.mask]);
   }
   const vars = [...model.params.variables().values()].filter((v) => v.trainable);
-  const opt = new AdamW(detrParamGroups(vars, isBackboneParam, o.lr, o.backboneLr), { lrDrop: o.lrDrop, maxGradNorm: 0.1, weightDecay: 1e-4 });
+  const opt = new AdamW(detrParamGroups(vars, isBackboneParam, o.lr, o.backboneLr), { lrDrop: o.lrDrop, lrDrops: o.lrDrops ?? [], lrRestarts: o.lrRestarts ?? [], maxGradNorm: 0.1, weightDecay: 1e-4 });
   if (o.optimizerState) restoreOptimizer(opt, vars, o.optimizerState);
   const logEvery = o.logEvery ?? 25;
   try {
