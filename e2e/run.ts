@@ -722,6 +722,8 @@ test('an official DETR checkpoint loads, detects, and the view says what DETR la
   const report = (await page.getByTestId('checkpoint-report').textContent()) ?? '';
   assert(/official DETR, resnet50 \+ DC5/.test(report), 'DETR (and DC5 from the file name) not reported: ' + report);
   assert((await page.getByTestId('model-details').textContent())?.includes('DETR —'), 'model not titled DETR');
+  // A COCO model on a generated shapes scene: the view says those boxes mean little.
+  assert(/never saw/.test((await page.getByTestId('domain-warning').textContent()) ?? ''), 'no note that a COCO model sees a synthetic scene');
   await page.getByTestId('score-threshold').fill('0');
   const q = await page.getByTestId('query-list').locator('li[data-query]').count();
   assert(q === 10, `${q} queries listed, expected one per query (10)`);

@@ -211,6 +211,7 @@ export function App() {
               )}
               {dragging && <div className="drop-hint">Drop an image or a .pth checkpoint</div>}
               {info0?.source === 'bundled' && ref.kind === 'upload' && <DomainWarning classes={info0.classNames} />}
+              {info0?.source === 'checkpoint' && info0.config.numClasses >= 91 && ref.kind !== 'upload' && <DomainWarning classes={info0.classNames} photoModel />}
             </div>
             <ViewerControls mode={s.mode} layer={layer} maxLayer={maxLayer} playing={playing} onPlay={setPlaying} nHeads={nHeads} heads={s.heads} overlay={s.overlay} grid={s.grid}
               hasRoi={s.mode === 'decoder' && info0?.config.decoder === 'sam'} levelNote={layerLevelNote(mainRun, li)} dispatch={dispatch} />
