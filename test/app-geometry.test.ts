@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   boxToScreen, cellToImage, cxcywhToImageBox, fitTransform, fitWithin, fromRelative, heatmapRect, imageToCell, imageToNorm,
-  imageToScreen, iou, lerpBox, makeFrame, normToImage, officialResize, pan, roiGridLines, roiToImageBox, screenToImage,
+  imageToScreen, iou, lerpBox, makeFrame, normToImage, officialResize, pan, roiGridLines, roiToImageBox, screenToImage, stepCell,
   toRelative, zoomAt, type Transform,
 } from '../src/app/geometry';
 import { officialResizeShape } from '../src/model';
@@ -121,5 +121,28 @@ describe('helpers', () => {
     expect(iou([0, 0, 10, 10], [5, 0, 15, 10])).toBeCloseTo(1 / 3);
     expect(iou([0, 0, 1, 1], [2, 2, 3, 3])).toBe(0);
     close(lerpBox([0, 0, 10, 10], [10, 10, 20, 20], 0.5), [5, 5, 15, 15]);
+  });
+});
+
+describe('encoder location by keyboard', () => {
+  // 100x60 image at stride 16 on a 160x96 input padded to 176x112: an 11x7 grid, its last column and row over padding.
+  const f = makeFrame(100, 60, 160, 96, 176, 112);
+  const cellOf = (p: [number, number]) => imageToCell(p, 11, 7, f);
+  it('starts in the middle cell and moves one cell per key, to the cell centre', () => {
+    const p0 = stepCell(null, 0, 0, 11, 7, f, 100, 60);
+    expect(cellOf(p0)).toMatchObject({ col: 4, row: 2 });
+    const p1 = stepCell(p0, 1, 0, 11, 7, f, 100, 60);
+    expect(cellOf(p1)).toMatchObject({ col: 5, row: 2 });
+    close(p1, cellToImage([5.5, 2.5], 11, 7, f));
+    expect(cellOf(stepCell(p1, 0, -1, 11, 7, f, 100, 60))).toMatchObject({ col: 5, row: 1 });
+  });
+  it('stops at the image edge, not on cells over the padding', () => {
+    let p = stepCell(null, 0, 0, 11, 7, f, 100, 60);
+    for (let i = 0; i < 20; i++) p = stepCell(p, 1, 1, 11, 7, f, 100, 60);
+    expect(cellOf(p)).toMatchObject({ col: 9, row: 5 });
+    expect(p[0]).toBeLessThan(100);
+    expect(p[1]).toBeLessThan(60);
+    for (let i = 0; i < 20; i++) p = stepCell(p, -1, -1, 11, 7, f, 100, 60);
+    expect(cellOf(p)).toMatchObject({ col: 0, row: 0 });
   });
 });

@@ -112,7 +112,7 @@ describe('actions', () => {
   });
 });
 
-const ctx: KeyContext = { maxLayer: 6, nHeads: 8, isSmca: true, order: [3, 1], imgW: 100, imgH: 80, newScene: () => 'scene:1234', selectedBox: [10, 10, 30, 20] };
+const ctx: KeyContext = { maxLayer: 6, nHeads: 8, isSmca: true, order: [3, 1], imgW: 100, imgH: 80, newScene: () => 'scene:1234', selectedBox: [10, 10, 30, 20], encoderStep: null };
 
 describe('keymap', () => {
   it('maps keys to the same actions the buttons dispatch', () => {
@@ -129,6 +129,16 @@ describe('keymap', () => {
     expect(keyAction({ key: 'z', code: 'KeyZ', shiftKey: false }, { ...ctx, selectedBox: null })).toBeUndefined();
     expect(k('m')).toEqual({ type: 'toggleMerge' });
     expect(k('x')).toBeUndefined();
+  });
+
+  it('I/J/K/L move the encoder location in the encoder view and do nothing elsewhere', () => {
+    const enc = { ...ctx, encoderStep: (dx: number, dy: number): [number, number] => [50 + 10 * dx, 40 + 10 * dy] };
+    const k = (key: string) => keyAction({ key, code: 'Key' + key.toUpperCase(), shiftKey: false }, enc);
+    expect(k('i')).toEqual({ type: 'setEncPoint', point: [50, 30] });
+    expect(k('j')).toEqual({ type: 'setEncPoint', point: [40, 40] });
+    expect(k('K')).toEqual({ type: 'setEncPoint', point: [50, 50] });
+    expect(k('l')).toEqual({ type: 'setEncPoint', point: [60, 40] });
+    expect(keyAction({ key: 'l', code: 'KeyL', shiftKey: false }, ctx)).toBeUndefined();
   });
 
   it('every binding has keys and help text for the overlay', () => {

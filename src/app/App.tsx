@@ -4,7 +4,7 @@ import { LensSession, sliceKey } from './session/LensSession';
 import { useLensEffects } from './session/useLensEffects';
 import { useViewState } from './state/useViewState';
 import { priorShown, visibleHeads } from './state';
-import { heatmapRect, type Frame, type Pt } from './geometry';
+import { heatmapRect, stepCell, type Frame, type Pt } from './geometry';
 import { heatCanvas } from './heatCanvas';
 import { useTestHook } from './hooks/useTestHook';
 import { ViewHints } from './components/ViewHints';
@@ -121,7 +121,10 @@ export function App() {
   const order = useMemo(() => dets0.map((d) => d.query), [dets0]);
   const newScene = useCallback(() => `scene:${randomSeed()}`, []);
   const selectedBox = (dets0.find((d) => d.query === s.query)?.box ?? null) as [number, number, number, number] | null;
-  useKeyboard(dispatch, { maxLayer, nHeads, isSmca, order, imgW: img?.width ?? 0, imgH: img?.height ?? 0, newScene, selectedBox }, help, setHelp);
+  const encoderStep = s.mode === 'encoder' && mainRun && frame0 && img
+    ? (dx: number, dy: number) => stepCell(s.encPoint as Pt | null, dx, dy, mainRun.featW, mainRun.featH, frame0, img.width, img.height)
+    : null;
+  useKeyboard(dispatch, { maxLayer, nHeads, isSmca: isSmca && s.mode === 'decoder', order, imgW: img?.width ?? 0, imgH: img?.height ?? 0, newScene, selectedBox, encoderStep }, help, setHelp);
   const leaveSideBySide = useCallback(() => s.compare === 'side-by-side' && dispatch({ type: 'setCompare', compare: 'none' }), [s.compare, dispatch]);
   const handleFile = useFileHandler(session, dispatch, setUpload, leaveSideBySide);
   useRestoredUpload(ref.kind === 'upload' && !upload, handleFile, session, dispatch);
@@ -233,7 +236,7 @@ export function App() {
           <aside className="right" aria-label="Details">
             <SmcaPanel
               isSmca={isSmca} smcaPrior={priorOn} compare={s.compare} pairName={pairName} pairs={vm.modelChoices(index, st.uploads, st.shelf.items, pairName ?? '')} changes={showChanges ? changes : null}
-              selected={s.query} info={info0} dispatch={dispatch}
+              selected={s.query} info={info0} encoderView={s.mode === 'encoder'} dispatch={dispatch}
             />
             {slice0 && s.query !== null && s.mode === 'decoder' && <LayerTable query={s.query} slice={slice0} layer={layer} maxLayer={maxLayer} info={info0} dispatch={dispatch} />}
             <ModelPanel info={info0} missing={st.missing} inputSize={inputSize} onInputSize={(size) => dispatch({ type: 'setInputSize', size })} onDilation={(on) => void session.setDilation(0, on)} />

@@ -184,3 +184,18 @@ export function lerpPoints(a: Pt[], b: Pt[], s: number): Pt[] {
 export function lerpBox(a: Box, b: Box, s: number): Box {
   return [0, 1, 2, 3].map((i) => a[i] + (b[i] - a[i]) * s) as Box;
 }
+
+/**
+ * The encoder location one feature cell from `p` (dx, dy in cells), for picking it with the
+ * keyboard: the centre of the next cell, kept on the image (cells over the padding have no
+ * pixels to show). Without a location yet, the middle cell of the image.
+ */
+export function stepCell(p: Pt | null, dx: number, dy: number, featW: number, featH: number, f: Frame, imgW: number, imgH: number): Pt {
+  const last = imageToCell([imgW - 1e-6, imgH - 1e-6], featW, featH, f) ?? { col: featW - 1, row: featH - 1 };
+  const cur = p ? imageToCell(p, featW, featH, f) : null;
+  const clamp = (v: number, hi: number) => Math.min(hi, Math.max(0, v));
+  const col = cur ? clamp(cur.col + dx, last.col) : Math.floor(last.col / 2);
+  const row = cur ? clamp(cur.row + dy, last.row) : Math.floor(last.row / 2);
+  const [x, y] = cellToImage([col + 0.5, row + 0.5], featW, featH, f);
+  return [Math.min(x, imgW - 0.5), Math.min(y, imgH - 0.5)];
+}

@@ -14,6 +14,8 @@ interface Props {
   changes: SmcaChange[] | null;
   selected: number | null;
   info: ModelInfo | null;
+  /** The encoder view: the prior belongs to the decoder's cross-attention, so the switch waits. */
+  encoderView?: boolean;
   dispatch: Dispatch;
 }
 
@@ -26,14 +28,22 @@ export function SmcaPanel(p: Props) {
         type="button"
         role="switch"
         aria-checked={p.isSmca ? p.smcaPrior : false}
-        disabled={!p.isSmca}
+        disabled={!p.isSmca || p.encoderView}
         data-testid="smca-toggle"
         className={'switch' + (p.isSmca && p.smcaPrior ? ' on' : '')}
         onClick={() => p.dispatch({ type: 'toggleSmcaPrior' })}
-        title={p.isSmca ? 'S: switch the Gaussian prior off and re-run the decoder only' : 'This model was not trained with SMCA'}
+        title={
+          !p.isSmca
+            ? 'This model was not trained with SMCA'
+            : p.encoderView
+              ? 'The prior acts on the decoder cross-attention: switch it in the decoder view'
+              : 'S: switch the Gaussian prior off and re-run the decoder only'
+        }
       >
-        SMCA prior: {p.isSmca ? (p.smcaPrior ? 'on' : 'off') : 'n/a'}
+        <span>SMCA prior: {p.isSmca ? (p.smcaPrior ? 'on' : 'off') : 'n/a'}</span>
+        <span className="track" aria-hidden="true" />
       </button>
+      {p.isSmca && p.encoderView && <p className="muted small">The prior acts on the decoder&apos;s cross-attention; switch it in the decoder view.</p>}
       {!p.isSmca && <p className="muted small">This model has no SMCA prior. Compare it side by side with an SMCA model instead.</p>}
       <label className="field col">
         <span>Compare</span>

@@ -15,10 +15,10 @@ interface Props {
 export function ViewHints({ pickEncoderPoint, deformable, pickQuery, mapNote, detr }: Props) {
   return (
     <>
-      {pickEncoderPoint && !deformable && <p className="hint">Click a location on the image to see the encoder self-attention from it, per head.</p>}
+      {pickEncoderPoint && !deformable && <p className="hint">Click a location on the image (or press I, J, K or L) to see the encoder self-attention from it, per head.</p>}
       {pickEncoderPoint && deformable && (
         <p className="hint" data-testid="deformable-hint">
-          This multi-scale encoder attends by deformable sampling: click a location on the image to see where it samples, per head and level (4 points
+          This multi-scale encoder attends by deformable sampling: click a location on the image (or press I, J, K or L) to see where it samples, per head and level (4 points
           on each of the 3 levels), each point sized by its attention weight.
         </p>
       )}

@@ -13,6 +13,8 @@ export interface KeyContext {
   newScene: () => string;
   /** The selected query's box (image px), for Z. */
   selectedBox: [number, number, number, number] | null;
+  /** In the encoder view: the location one feature cell away (dx, dy), for I/J/K/L; null elsewhere. */
+  encoderStep: ((dx: number, dy: number) => [number, number]) | null;
 }
 
 /** Things a key does that are not view state: the help dialog. */
@@ -75,11 +77,19 @@ export const KEYMAP: KeyBinding[] = [
     },
   },
   { keys: 'A', help: 'show all heads', on: (e, c) => (is('a', 'A')(e) ? { type: 'showAllHeads', heads: c.nHeads } : undefined) },
-  { keys: 'S', help: 'SMCA prior on / off (SMCA models)', on: (e, c) => (is('s', 'S')(e) && c.isSmca ? { type: 'toggleSmcaPrior' } : undefined) },
+  { keys: 'S', help: 'SMCA prior on / off (SMCA models, decoder view)', on: (e, c) => (is('s', 'S')(e) && c.isSmca ? { type: 'toggleSmcaPrior' } : undefined) },
   { keys: 'C', help: 'cycle comparison: none → prior on vs off → two models', on: (e) => (is('c', 'C')(e) ? { type: 'cycleCompare' } : undefined) },
   { keys: 'O', help: 'cycle overlay: attention → heads in colour → SMCA prior → difference → none', on: (e) => (is('o', 'O')(e) ? { type: 'cycleOverlay' } : undefined) },
   { keys: 'G', help: 'show / hide the 7×7 RoI grid', on: (e) => (is('g', 'G')(e) ? { type: 'toggleGrid' } : undefined) },
   { keys: 'E', help: 'encoder self-attention mode (then click the image)', on: (e) => (is('e', 'E')(e) ? { type: 'toggleEncoderMode' } : undefined) },
+  {
+    keys: 'I / J / K / L',
+    help: 'encoder view: move the location up / left / down / right by one feature cell',
+    on: (e, c) => {
+      const d = ({ i: [0, -1], j: [-1, 0], k: [0, 1], l: [1, 0] } as Record<string, [number, number]>)[e.key.toLowerCase()];
+      return d && c.encoderStep && !e.shiftKey ? { type: 'setEncPoint', point: c.encoderStep(d[0], d[1]) } : undefined;
+    },
+  },
   { keys: 'N', help: 'generate a new synthetic scene', on: (e, c) => (is('n', 'N')(e) ? { type: 'setImage', image: c.newScene() } : undefined) },
   {
     keys: '+ / −',
