@@ -4,6 +4,7 @@ import type { Action } from './actions';
 export interface KeyContext {
   maxLayer: number;
   nHeads: number;
+  /** S applies: an SMCA model, in the decoder view (the prior acts on its cross-attention). */
   isSmca: boolean;
   /** The shown queries, best first (↑/↓ walk them). */
   order: number[];
