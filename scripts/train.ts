@@ -11,7 +11,7 @@
  * weights (float16) and a model card to public/models/NAME/. --backbone starts the backbone from
  * the pretrained weights that scripts/pretrain-backbone.ts writes (the stand-in for ImageNet).
  */
-import { mkdirSync, existsSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { mkdirSync, existsSync, readFileSync, writeFileSync, appendFileSync, rmSync, cpSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { useBackend } from '../src/model/backends';
@@ -42,6 +42,8 @@ const { values } = parseArgs({
     out: { type: 'string' },
     backbone: { type: 'string' },
     publish: { type: 'boolean', default: false },
+    // Epochs (1-based) after which a float16 model folder is kept in OUT/snapshots/epoch-<E>/ (the app's training timeline).
+    snapshots: { type: 'string' },
   },
 });
 
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
   await useBackend('wasm');
   registerWasmTrainingKernels();
   const epochs = Number(values.epochs);
+  const snapshotEpochs = new Set((values.snapshots ?? '').split(',').filter(Boolean).map(Number));
   const epochList = (v: string | undefined) => (v ? v.split(',').map(Number) : []);
   const drops = epochList(values['lr-drop']);
   const restarts = epochList(values['lr-restart']);
@@ -118,12 +121,14 @@ async function main(): Promise<void> {
     `--lr ${hyper.lr} --backbone-lr ${hyper.backboneLr} --lr-drop ${hyper.lrDrops?.join(',') ?? hyper.lrDrop}${hyper.lrRestarts?.length ? ` --lr-restart ${hyper.lrRestarts.join(',')}` : ''} --val ${hyper.valImages}`,
     values.backbone ? `--backbone ${values.backbone}` : '',
     values.out ? `--out ${values.out}` : '',
+    values.snapshots ? `--snapshots ${values.snapshots}` : '',
     '--publish',
   ].filter(Boolean).join(' ');
   if (state && startEpoch >= epochs) {
     // Already trained to the end: --publish exports the last checkpoint; nothing else to do.
     if (values.publish) {
       publishModel(name, spec, weights, { ...hyper, epochsDone: state.epoch + 1, trainSeconds, stats: state.stats, command });
+      publishSnapshots(out, name);
       console.log(`${name}: published epoch ${state.epoch + 1} from ${out} to public/models/${name}`);
     } else console.log(`${name}: ${out} is already trained to epoch ${epochs} (add --publish to export it)`);
     return;
@@ -149,9 +154,27 @@ async function main(): Promise<void> {
       writeFileSync(statePath, JSON.stringify({ model: name, config: spec.config, hyper, epoch, curve, trainSeconds, stats, optimizer: { step: info.optimizer.step, lrs: info.optimizer.lrs } }, null, 2));
       writeFileSync(join(out, 'curve.json'), JSON.stringify({ model: name, label: spec.label, curve }, null, 2));
       console.log(`[${name}] epoch ${epoch + 1}/${epochs}: AP ${stats.AP.toFixed(3)} AP50 ${stats.AP50.toFixed(3)} AP75 ${stats.AP75.toFixed(3)} (${info.stepsPerSec.toFixed(2)} steps/s, ${(trainSeconds / 60).toFixed(1)} min)`);
-      if (values.publish) publishModel(name, spec, w, { ...hyper, epochsDone: epoch + 1, trainSeconds, stats, command });
+      const done = { ...hyper, epochsDone: epoch + 1, trainSeconds, stats, command };
+      if (snapshotEpochs.has(epoch + 1) || epoch + 1 === epochs) publishModel(name, spec, w, done, join(out, 'snapshots', `epoch-${epoch + 1}`));
+      if (values.publish) {
+        publishModel(name, spec, w, done);
+        publishSnapshots(out, name);
+      }
     },
   });
+}
+
+/** Copies the run's snapshot folders to public/models/NAME/snapshots/ and lists their epochs in the published card. */
+function publishSnapshots(out: string, name: string): void {
+  const from = join(out, 'snapshots');
+  if (!existsSync(from)) return;
+  const to = join('public', 'models', name, 'snapshots');
+  rmSync(to, { recursive: true, force: true });
+  cpSync(from, to, { recursive: true });
+  const epochs = readdirSync(from).map((d) => Number(/^epoch-(\d+)$/.exec(d)?.[1])).filter(Number.isFinite).sort((a, b) => a - b);
+  const cardPath = join('public', 'models', name, 'model.json');
+  const card = JSON.parse(readFileSync(cardPath, 'utf8'));
+  writeFileSync(cardPath, JSON.stringify({ ...card, snapshots: epochs }, null, 2) + '\n');
 }
 
 /** state.json: what a run saves after every epoch. */

@@ -20,10 +20,14 @@ type PublishInfo = Pick<TrainOptions, 'epochs' | 'stepsPerEpoch' | 'batchSize' |
   pretraining?: { minutes: number; heldOutCellAccuracy: number; command: string };
 };
 
-/** Writes public/models/NAME/{weights.safetensors (float16), model.json} and lists it in index.json. */
-export function publishModel(name: string, spec: { config: ModelConfig; label: string }, w: StateDict, info: PublishInfo): void {
+/**
+ * Writes public/models/NAME/{weights.safetensors (float16), model.json} and lists it in index.json.
+ * With `to`, writes the same two files into that folder instead and lists nothing (a training
+ * snapshot: scripts/train.ts --snapshots).
+ */
+export function publishModel(name: string, spec: { config: ModelConfig; label: string }, w: StateDict, info: PublishInfo, to?: string): void {
   const root = join('public', 'models');
-  const dir = join(root, name);
+  const dir = to ?? join(root, name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'weights.safetensors'), writeSafetensors(w, { dtype: 'F16', metadata: { model: name } }));
   const card: ModelCard = {
@@ -36,6 +40,7 @@ export function publishModel(name: string, spec: { config: ModelConfig; label: s
     inputSize: info.imageSize,
     maxSize: info.imageSize,
     sceneSize: [info.imageSize, info.imageSize],
+    featureGrid: featureGrid(spec.config, info.imageSize),
     dataSeed: info.dataSeed,
     initSeed: info.initSeed,
     recipe: `Hungarian matching (focal 2, L1 5, GIoU 2), sigmoid focal loss (alpha 0.25, gamma 2) + L1 + GIoU (2/5/2) on every decoder layer, AdamW lr ${info.lr} (backbone ${info.backboneLr}), weight decay 1e-4, grad clip 0.1, ${scheduleText(info)}; batch ${info.batchSize}, ${info.stepsPerEpoch} steps per epoch, ${info.imageSize}x${info.imageSize} generated scenes`,
@@ -48,6 +53,7 @@ export function publishModel(name: string, spec: { config: ModelConfig; label: s
     pair: name === 'sam-detr' ? 'sam-detr-smca' : name === 'sam-detr-smca' ? 'sam-detr' : undefined,
   };
   writeFileSync(join(dir, 'model.json'), JSON.stringify(card, null, 2) + '\n');
+  if (to) return;
   const indexPath = join(root, 'index.json');
   const index: { models: { name: string; label: string; default?: boolean; smca?: boolean; pair?: string; placeholder?: boolean }[] } = existsSync(indexPath)
     ? JSON.parse(readFileSync(indexPath, 'utf8'))
@@ -67,4 +73,11 @@ export function scheduleText(info: Pick<PublishInfo, 'lr' | 'lrDrop' | 'lrDrops'
     ...(info.lrRestarts ?? []).map((e) => [e, `back to ${info.lr} after epoch ${e} (a warm restart)`] as const),
   ].sort((a, b) => a[0] - b[0]);
   return `lr ${events.map(([, t]) => t).join(', then ')}`;
+}
+
+/** The encoder's feature grid [h, w] at a square input of `size` px: stride 32, 16 with DC5, 8 with layer3 dilated too. */
+export function featureGrid(c: ModelConfig, size: number): [number, number] {
+  const stride = c.dilation ? (c.dilateLayer3 ? 8 : 16) : 32;
+  const n = Math.ceil(size / stride);
+  return [n, n];
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type ModelConfig, stageBlocks } from './config';
 import type { Params } from './params';
+import { layerDone } from './layerProgress';
 
 /**
  * torchvision ResNet with FrozenBatchNorm2d, on NHWC tensors.
@@ -86,10 +87,12 @@ function runStages(p: Params, c: ModelConfig, images: tf.Tensor4D, keepStages: n
   const isBottleneck = c.backbone === 'resnet50' || c.backbone === 'resnet101';
   const block = isBottleneck ? bottleneck : basic;
   let dilation = 1;
+  const blocks = stageBlocks(c.backbone).reduce((a, n) => a + n, 0);
+  let done = 0;
   stageBlocks(c.backbone).forEach((n, s) => {
     let stride = s === 0 ? 1 : 2;
     const previousDilation = dilation;
-    if (s === 3 && c.dilation) {
+    if ((s === 3 && c.dilation) || (s === 2 && c.dilation && c.dilateLayer3)) {
       // torchvision's replace_stride_with_dilation: the stage's first block keeps the
       // previous dilation with stride 1; the following blocks use the doubled dilation.
       dilation *= stride;
@@ -103,6 +106,7 @@ function runStages(p: Params, c: ModelConfig, images: tf.Tensor4D, keepStages: n
       // activations, not the whole network's (800x1066 inputs overflow the wasm heap otherwise).
       x = tf.tidy(() => block(p, q, input, b === 0 ? stride : 1, b === 0 ? previousDilation : dilation, down));
       if (input !== images && !kept.includes(input)) input.dispose();
+      layerDone('backbone', ++done, blocks);
     }
     if (keepStages.includes(s)) kept.push(x);
   });

@@ -11,6 +11,12 @@ export interface ModelConfig {
   backboneWidth: number;
   /** DC5: last stage uses dilation 2 instead of stride 2. */
   dilation: boolean;
+  /**
+   * With `dilation`, the third stage is dilated too (torchvision's replace_stride_with_dilation
+   * [False, True, True]): stride 8. Not an official SAM-DETR option; the bundled models use it
+   * for a 20x20 feature grid at 160 px. Absent: false. A state dict cannot show it.
+   */
+  dilateLayer3?: boolean;
   /** Decoder kind: 'sam' = SAM-DETR (Semantics Aligner), 'detr' = plain DETR-style baseline. */
   decoder: 'sam' | 'detr';
   /** SMCA Gaussian-like prior (SAM-DETR only). */
@@ -166,6 +172,7 @@ export function validateConfig(c: ModelConfig): string[] {
   if (c.detrStyle !== undefined && c.detrStyle !== 'baseline' && c.detrStyle !== 'official') errs.push(`unknown detrStyle "${String(c.detrStyle)}"`);
   if (c.detrStyle === 'official' && c.decoder !== 'detr') errs.push('detrStyle "official" needs the DETR decoder');
   if (isOfficialDetr(c) && c.inputProjGroupNorm) errs.push('official DETR has no input_proj GroupNorm');
+  if (c.dilateLayer3 && !c.dilation) errs.push('dilateLayer3 needs dilation (DC5)');
   if (c.hiddenDim % c.nheads !== 0) errs.push(`hiddenDim ${c.hiddenDim} not divisible by nheads ${c.nheads}`);
   if (c.hiddenDim % 2 !== 0) errs.push('hiddenDim must be even (sine embedding)');
   if (c.inputProjGroupNorm && c.hiddenDim % 32 !== 0) errs.push('GroupNorm(32) needs hiddenDim divisible by 32');
@@ -177,6 +184,7 @@ export function validateConfig(c: ModelConfig): string[] {
   if (c.multiscale) {
     if (c.decoder !== 'sam') errs.push('multiscale needs the SAM decoder');
     if (c.dilation) errs.push('multiscale has no DC5 (dilation)');
+    if (c.dilateLayer3) errs.push('multiscale has no dilated layer3');
     if (!c.inputProjGroupNorm) errs.push('multiscale input_proj always has GroupNorm(32)');
     // The official decoder assigns levels to exactly six layers and hard-codes 8 heads.
     if (c.decLayers !== 6) errs.push('multiscale needs decLayers 6 (two layers per level)');

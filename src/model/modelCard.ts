@@ -14,6 +14,10 @@ export interface ModelCard {
   maxSize?: number;
   /** Size [w, h] of the generated scenes the model was trained on (the app generates examples at it). */
   sceneSize?: [number, number];
+  /** The encoder's feature grid [h, w] at inputSize (the attention maps' resolution). */
+  featureGrid?: [number, number];
+  /** Training snapshots shipped beside the model: epochs with a loadable folder snapshots/epoch-<E>/. */
+  snapshots?: number[];
   dataSeed?: number;
   initSeed?: number;
   recipe?: string;
