@@ -1,18 +1,34 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+import { fileURLToPath } from 'node:url';
+import { ISOLATION_HEADERS, metaPolicy, readHeadersFile } from './scripts/lib/staticHeaders';
 
+// The response headers are declared once, in public/_headers (see there for each CSP source).
+const STATIC_HEADERS = readHeadersFile(fileURLToPath(new URL('./public/_headers', import.meta.url)));
 // Cross-origin isolation lets the WASM backend use threads (SharedArrayBuffer).
-const isolationHeaders = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-};
+const isolationHeaders = Object.fromEntries(ISOLATION_HEADERS.map((h) => [h, STATIC_HEADERS[h]]));
+
+/**
+ * The Content-Security-Policy as a <meta> in every built page, first in <head> so it covers all
+ * that follows: any static host then serves it, with or without _headers. Build only: the dev
+ * server's own client is an inline script with a websocket, which the policy refuses.
+ */
+function cspMeta(): Plugin {
+  const csp = STATIC_HEADERS['Content-Security-Policy'];
+  if (!csp) throw new Error('public/_headers has no Content-Security-Policy');
+  return {
+    name: 'csp-meta',
+    apply: 'build',
+    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: metaPolicy(csp) }, injectTo: 'head-prepend' }],
+  };
+}
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), cspMeta()],
   // Names the service worker's cache (public/sw.js): one per build.
   define: { __BUILD_ID__: JSON.stringify(Date.now().toString(36)) },
   server: { headers: isolationHeaders },
-  preview: { headers: isolationHeaders },
+  preview: { headers: STATIC_HEADERS },
   worker: { format: 'es' },
   // Pre-bundled in dev like any dependency: its wasm-out/ files are CommonJS, which the browser
   // cannot import as they are. The threaded factory is listed because the worker imports it too

@@ -12,6 +12,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from './server';
 import { waitRuns } from './appState';
+import { registerSecurityTests } from './security';
+import { registerLensDefectTests } from './lensDefects';
 import { encodePng } from '../src/data/png';
 import { generateScene } from '../src/data/scene';
 import { formulaCheckpoint, formulaDetrCheckpoint } from '../src/checkpoint/formulaCheckpoint';
@@ -1405,6 +1407,9 @@ test('convergence view shows its empty state or the curves', async ({ open }) =>
   }
   await shot(page, '15-convergence');
 });
+
+registerSecurityTests(test);
+registerLensDefectTests(test);
 
 // ---------------------------------------------------------------------------------------------
 

@@ -1,7 +1,13 @@
-/** A tiny static server for the built app (dist/) with the COOP/COEP headers the app needs. */
+/**
+ * A tiny static server for the built app (dist/) that sends the headers a static host would: those
+ * of dist/_headers (public/_headers: COOP/COEP, the Content-Security-Policy, nosniff, the
+ * referrer policy), so every test runs under them.
+ */
 import { createServer, type Server } from 'node:http';
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
+import { ISOLATION_HEADERS, readHeadersFile } from '../scripts/lib/staticHeaders';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -18,11 +24,16 @@ const TYPES: Record<string, string> = {
 /**
  * `isolated: false` serves without COOP/COEP/CORP, as a host that lacks them would: the page is
  * then not cross-origin isolated (no SharedArrayBuffer, so single-threaded WASM).
+ * `headers: false` serves none of _headers' other headers either (the page's own <meta> policy
+ * still applies).
  */
-export async function serve(root: string, port = 0, opts: { isolated?: boolean } = {}): Promise<{ url: string; close: () => Promise<void>; server: Server }> {
+export async function serve(root: string, port = 0, opts: { isolated?: boolean; headers?: boolean } = {}): Promise<{ url: string; close: () => Promise<void>; server: Server }> {
   const base = resolve(root);
   const isolated = opts.isolated !== false;
+  const declared = existsSync(join(base, '_headers')) ? readHeadersFile(join(base, '_headers')) : {};
   const isolation: Record<string, string> = isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {};
+  const others: Record<string, string> = opts.headers === false ? {} : Object.fromEntries(Object.entries(declared).filter(([k]) => !ISOLATION_HEADERS.includes(k)));
+  const always = { ...others, ...isolation };
   const server = createServer(async (req, res) => {
     try {
       const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -37,14 +48,14 @@ export async function serve(root: string, port = 0, opts: { isolated?: boolean }
         st = await stat(file).catch(() => null);
       }
       if (!st) {
-        res.writeHead(404, isolation).end('not found');
+        res.writeHead(404, always).end('not found');
         return;
       }
       const body = await readFile(file);
       res.writeHead(200, {
         'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
         'Content-Length': body.length,
-        ...isolation,
+        ...always,
         ...(isolated ? { 'Cross-Origin-Resource-Policy': 'same-origin' } : {}),
         'Cache-Control': 'no-cache',
       });

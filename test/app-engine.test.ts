@@ -26,8 +26,10 @@ describe('inference engine', () => {
     const sc = generateScene(5, { width: 96, height: 64 });
     const base = tf.memory().numTensors;
     const progress: string[] = [];
-    const r = await engine.detect(0, sc.pixels, 96, 64, {}, (p) => progress.push(p.stage));
-    expect(progress).toEqual(['preprocess', 'backbone', 'encoder', 'decoder', 'postprocess']);
+    const r = await engine.detect(0, sc.pixels, 96, 64, {}, (p) => progress.push(p.step ? `${p.stage} ${p.step}/${p.steps}` : p.stage));
+    // Each stage, and within it each backbone block (resnet18: 8) and encoder and decoder layer as it ends.
+    const blocks = Array.from({ length: 8 }, (_, i) => `backbone ${i + 1}/8`);
+    expect(progress).toEqual(['preprocess', 'backbone', ...blocks, 'encoder', 'encoder 1/1', 'decoder', 'decoder 1/2', 'decoder 2/2', 'postprocess']);
     expect(r.resized).toEqual([64, 96]);
     expect(r.layerGrids).toBeUndefined(); // one feature map for every layer
     expect([r.featH, r.featW]).toEqual([2, 3]);

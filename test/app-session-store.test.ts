@@ -22,6 +22,7 @@ class Worker implements LensWorker {
       const config = { decoder: req.fileName.startsWith('detr') ? 'detr' : 'sam', detrStyle: 'official', smca: false, backbone: 'resnet50', dilation: false, numClasses: 91, nheads: 8 };
       return { slot: req.slot, name: `upload:${req.fileName}`, source: 'checkpoint', config, classNames: [], params: this.params, loadMs: 1 } as never;
     }
+    if (req.type === 'detect') return { slot: req.slot, variant: 'main', detections: [], featH: 1, featW: 1, resized: [1, 1], padded: [1, 1], timings: [], backend: 'wasm' } as never;
     if (req.type === 'storeWeights') {
       if (!req.handle) return 0 as never;
       // What the engine writes: the model's float32 weights.
@@ -175,6 +176,44 @@ describe('LensSession: stored checkpoints', () => {
   });
 });
 
+describe('LensSession: the second model of a comparison', () => {
+  it('a stored checkpoint chosen again as the second model is not read again while it is the same file', async () => {
+    const store = new FakeStore();
+    putModel(store, 'r50.pth', new Blob([new Uint8Array(16)]), 'sam');
+    const { w, s } = await session(store);
+    await s.loadBundled(0, 'sam-detr', '/');
+    expect(await s.restoreUpload(1, 'upload:r50.pth', names)).toBe('ok');
+    await settle();
+    expect(w.of('loadStored')).toHaveLength(1);
+    expect(s.getSnapshot().models[1]?.name).toBe('upload:r50.pth');
+    // The comparison ends: the view has no second model, the worker keeps it.
+    await s.unload(1);
+    expect(s.getSnapshot().models[1]).toBeNull();
+    expect(w.of('unload')).toHaveLength(0);
+    // Chosen again: at once, no read.
+    expect(await s.restoreUpload(1, 'upload:r50.pth', names)).toBe('ok');
+    expect(s.getSnapshot().models[1]?.name).toBe('upload:r50.pth');
+    expect(w.of('loadStored')).toHaveLength(1);
+    // Another second model in between: the first is read again when it comes back.
+    await s.unload(1);
+    await s.loadBundled(1, 'detr-baseline', '/');
+    await s.unload(1);
+    await s.restoreUpload(1, 'upload:r50.pth', names);
+    await settle();
+    expect(w.of('loadStored')).toHaveLength(2);
+    // A bundled second model comes back at once too; a new worker (backend switch) forgets it.
+    await s.loadBundled(1, 'sam-detr-smca', '/');
+    await s.unload(1);
+    const before = w.of('loadBundled').length;
+    await s.loadBundled(1, 'sam-detr-smca', '/');
+    expect(w.of('loadBundled')).toHaveLength(before);
+    await s.unload(1);
+    await s.init('cpu', undefined);
+    await s.loadBundled(1, 'sam-detr-smca', '/');
+    expect(w.of('loadBundled')).toHaveLength(before + 1);
+  });
+});
+
 describe('LensSession: a large model leaves with its worker (wasm)', () => {
   const big = 64 * 2 ** 20 / 4;
 
@@ -194,6 +233,44 @@ describe('LensSession: a large model leaves with its worker (wasm)', () => {
     // The bundled model is small: leaving it keeps the worker.
     await s.loadCheckpoint(new Blob([new Uint8Array(64)]), 'r50b.pth', names);
     expect(w.cancelled).toBe(1);
+  });
+
+  it('a damaged file dropped after it: the error stays shown and the dropped model is loaded again (from this page or from the store)', async () => {
+    const store = new FakeStore();
+    const { w, s } = await session(store);
+    w.params = big;
+    await s.loadCheckpoint(new Blob([new Uint8Array(64)]), 'r50.pth', names);
+    await settle();
+    await s.loadCheckpoint(new Blob([new Uint8Array(8)]), 'bad.pth', names);
+    await settle();
+    expect(w.cancelled).toBe(1);
+    expect(s.getSnapshot().models[0]?.name).toBe('upload:r50.pth');
+    expect(s.getSnapshot().error).toMatch(/bad\.pth.*not a PyTorch checkpoint/);
+    expect(s.getSnapshot().busy).toBeNull();
+    // The model runs again (the view asks): the error stays until dismissed.
+    s.requestRun(0, 'after', { name: 'a', width: 2, height: 2, rgb: new Uint8ClampedArray(12) }, undefined);
+    await settle();
+    expect(s.getSnapshot().completed).toBe(1);
+    expect(s.getSnapshot().error).toMatch(/not a PyTorch checkpoint/);
+    // A bundled model that fails to load after it: the same.
+    const failing = w.call.bind(w);
+    w.call = (async (req: Request) => (req.type === 'loadBundled' ? Promise.reject(new Error('offline')) : failing(req))) as typeof w.call;
+    await s.loadBundled(0, 'sam-detr', '/');
+    await settle();
+    expect(s.getSnapshot().models[0]?.name).toBe('upload:r50.pth');
+    expect(s.getSnapshot().error).toMatch(/offline/);
+
+    // A later visit: the model comes from the store, and goes back to it after a bad drop.
+    const later = await session(store);
+    later.w.params = big;
+    expect(await later.s.restoreUpload(0, 'upload:r50.pth', names)).toBe('ok');
+    await settle();
+    expect(later.w.of('loadStored')).toHaveLength(1);
+    await later.s.loadCheckpoint(new Blob([new Uint8Array(8)]), 'bad.pth', names);
+    await settle();
+    expect(later.w.of('loadStored')).toHaveLength(2);
+    expect(later.s.getSnapshot().models[0]?.name).toBe('upload:r50.pth');
+    expect(later.s.getSnapshot().error).toMatch(/not a PyTorch checkpoint/);
   });
 
   it('not while another slot holds a model (a new worker would drop it), nor on a GPU backend', async () => {

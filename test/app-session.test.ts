@@ -137,7 +137,7 @@ describe('LensSession: replies of older runs never reach the view', () => {
 });
 
 describe('LensSession: models', () => {
-  it('unloads the second model when a comparison ends', async () => {
+  it('takes the second model out of the view when a comparison ends; the worker keeps it for a return, and frees one still loading', async () => {
     const { w, s } = await ready();
     const load = s.loadBundled(1, 'pair', '/');
     w.reply('loadBundled', 1, model('pair', 1));
@@ -145,6 +145,9 @@ describe('LensSession: models', () => {
     expect(s.getSnapshot().models[1]?.name).toBe('pair');
     void s.unload(1);
     expect(s.getSnapshot().models[1]).toBeNull();
+    expect(w.calls.some((c) => c.req.type === 'unload')).toBe(false);
+    void s.loadBundled(1, 'other', '/');
+    void s.unload(1);
     expect(w.calls.some((c) => c.req.type === 'unload' && c.req.slot === 1)).toBe(true);
   });
 

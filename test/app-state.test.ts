@@ -5,7 +5,7 @@ import { DEFAULT_STATE, KEYMAP, PROPS, fieldOwnsKey, keyAction, parseState, prio
 const EVERY: ViewState = {
   model: 'sam-detr', model2: 'detr-baseline', image: 'scene:99', query: 3, layer: 4, heads: 0x5a, threshold: 0.125, thresholdPinned: true,
   smcaPrior: false, compare: 'side-by-side', overlay: 'gaussian', grid: false, merge: true, mode: 'encoder', encPoint: [1.5, 2.5],
-  zoom: { z: 1.5, cx: 10.25, cy: 20.5 }, backend: 'cpu', threads: 1, inputSize: 320,
+  zoom: { z: 1.5, cx: 10.25, cy: 20.5 }, backend: 'cpu', threads: 1, inputSize: 320, contrast: 'per-map', epoch: 5,
 };
 
 describe('view state codecs', () => {

@@ -92,10 +92,10 @@ describe('heatmaps', () => {
     expect(g[1]).toBeCloseTo(Math.exp(-1));
   });
   it('colours the max opaque and the min transparent; differences by sign', () => {
-    const { rgba } = mapToRGBA(new Float32Array([0.1, 0.2, 0.7]), 'seq', 1);
+    const { rgba } = mapToRGBA(new Float32Array([0.1, 0.2, 0.7]), 'seq', 1, 'per-map');
     expect(rgba[3]).toBe(0);
     expect(rgba[11]).toBe(255);
-    const d = mapToRGBA(diffMaps(new Float32Array([1, 0, 0]), new Float32Array([0, 0, 1])), 'div', 1).rgba;
+    const d = mapToRGBA(diffMaps(new Float32Array([1, 0, 0]), new Float32Array([0, 0, 1])), 'div', 1, 'per-map').rgba;
     expect(d[3]).toBe(255);
     expect(d[7]).toBe(0);
     expect(d[11]).toBe(255);
@@ -103,11 +103,11 @@ describe('heatmaps', () => {
   });
   it('blends heads in their own colours', () => {
     const maps = [new Float32Array([1, 0, 0]), new Float32Array([0, 0, 1])];
-    const px = blendHeadsRGBA(maps, [0, 1], [[255, 0, 0], [0, 0, 255]], 1);
+    const px = blendHeadsRGBA(maps, [0, 1], [[255, 0, 0], [0, 0, 255]], 1, 'per-map');
     expect(Array.from(px.subarray(0, 4))).toEqual([255, 0, 0, 255]);
     expect(px[7]).toBe(0);
     expect(Array.from(px.subarray(8, 12))).toEqual([0, 0, 255, 255]);
     // a hidden head contributes nothing
-    expect(blendHeadsRGBA(maps, [1], [[255, 0, 0], [0, 0, 255]], 1)[3]).toBe(0);
+    expect(blendHeadsRGBA(maps, [1], [[255, 0, 0], [0, 0, 255]], 1, 'per-map')[3]).toBe(0);
   });
 });

@@ -117,7 +117,9 @@ describe('compile-only pass (WebGPU parallel shader compilation)', () => {
     const stages: string[] = [];
     const base = tf.memory().numTensors;
     const first = await engine.detect(0, sc.pixels, 96, 64, {}, (p) => stages.push(p.stage));
-    expect(stages).toEqual(['preprocess', 'compiling shaders', 'backbone', 'encoder', 'decoder', 'postprocess']);
+    // Stages repeat while a part reports its layers; their order is what this test pins.
+    const order = stages.filter((s, i) => s !== stages[i - 1]);
+    expect(order).toEqual(['preprocess', 'compiling shaders', 'backbone', 'encoder', 'decoder', 'postprocess']);
     expect(first.timings.map((t) => t.stage)).toContain('compile shaders');
     expect(gpu.waits).toBe(1);
     const afterFirst = tf.memory().numTensors;

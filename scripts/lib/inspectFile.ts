@@ -1,12 +1,14 @@
-import { readFile } from 'node:fs/promises';
+import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
 import { CheckpointError, asCheckpointError } from '../../src/checkpoint/errors';
+import { NO_CHECKSUM_NOTE } from '../../src/checkpoint/integrity';
 import { variantConfig } from '../../src/checkpoint/formulaCheckpoint';
 import { type LoadedCheckpoint, loadStateDict } from '../../src/checkpoint/loadStateDict';
 import { openFileSource } from '../../src/checkpoint/nodeSource';
 import { findNonFinite, nonFiniteWarning } from '../../src/checkpoint/nonFinite';
+import { verifyZipEntries } from '../../src/checkpoint/verifyZip';
 import type { ModelConfig } from '../../src/model/config';
-import { readSafetensors } from '../../src/weights/safetensors';
+import { readSafetensorsBlob } from '../../src/weights/safetensors';
 
 /**
  * What `npm run inspect` says about one file, read with the app's own code: loadStateDict for
@@ -36,6 +38,8 @@ export type Inspection =
       extras: string[];
       notes: string[];
       warnings: string[];
+      /** What was checked against damage: every zip entry's CRC-32, only those read (--quick), or nothing (no checksum in the format). */
+      integrity: string;
     }
   | { file: string; ok: false; error: { code: string; message: string; details?: string } };
 
@@ -56,20 +60,30 @@ function variantOf(c: ModelConfig, epochs: number | undefined): string | undefin
   return OFFICIAL_VARIANTS.find((v) => JSON.stringify(variantConfig(v).config) === JSON.stringify(c));
 }
 
-async function inspectPth(path: string): Promise<LoadedCheckpoint> {
+export interface InspectOptions {
+  /** Skip the CRC-32 check of the zip entries the model does not need (optimizer state, ...). */
+  quick?: boolean;
+}
+
+async function inspectPth(path: string, quick: boolean): Promise<{ ck: LoadedCheckpoint; integrity: string }> {
   const src = await openFileSource(path);
   try {
-    return await loadStateDict(src, { fileName: basename(path) });
+    const ck = await loadStateDict(src, { fileName: basename(path) });
+    if (ck.format !== 'zip') return { ck, integrity: NO_CHECKSUM_NOTE };
+    if (quick) return { ck, integrity: 'CRC-32 checked only for the entries read as weights (--quick: the other entries were not checked)' };
+    const v = await verifyZipEntries(src);
+    return { ck, integrity: `CRC-32 of all ${v.entries} zip entries checked (${(v.bytes / 2 ** 20).toFixed(1)} MiB)` };
   } finally {
     await src.close();
   }
 }
 
-export async function inspectFile(path: string): Promise<Inspection> {
+export async function inspectFile(path: string, options: InspectOptions = {}): Promise<Inspection> {
   const file = basename(path);
   try {
     if (path.endsWith('.safetensors')) {
-      const { stateDict, metadata } = readSafetensors(await readFile(path));
+      // A Blob reads the header, then the tensors in runs: never the whole file at once.
+      const { stateDict, metadata } = await readSafetensorsBlob(await openAsBlob(path));
       const values = [...stateDict.values()];
       const nonFinite = findNonFinite(stateDict);
       return {
@@ -77,9 +91,10 @@ export async function inspectFile(path: string): Promise<Inspection> {
         tensors: stateDict.size, bytes: values.reduce((n, t) => n + t.data.byteLength, 0),
         parameters: values.reduce((n, t) => n + t.data.length, 0), runnable: false, missing: 0, mismatched: 0, unexpected: 0,
         extras: Object.keys(metadata).map((k) => `metadata.${k}`), notes: [], warnings: nonFinite.length ? [nonFiniteWarning(nonFinite)] : [],
+        integrity: NO_CHECKSUM_NOTE,
       };
     }
-    const r = await inspectPth(path);
+    const { ck: r, integrity } = await inspectPth(path, options.quick ?? false);
     const c = r.detected;
     const { missing, mismatched, unexpected } = r.report;
     const epochs = typeof r.args?.epochs === 'number' ? r.args.epochs : undefined;
@@ -92,7 +107,7 @@ export async function inspectFile(path: string): Promise<Inspection> {
       parameters: arrays.reduce((n, d) => n + d.length, 0),
       runnable: missing.length === 0 && mismatched.length === 0,
       missing: missing.length, mismatched: mismatched.length, unexpected: unexpected.length,
-      extras: r.extras, notes: r.notes, warnings: r.warnings,
+      extras: r.extras, notes: r.notes, warnings: r.warnings, integrity,
     };
   } catch (e) {
     // Node's own errors (no such file) are the user's, not the reader's: report them as refusals too.
@@ -115,6 +130,7 @@ export function describe(i: Inspection): string {
   if (c) lines.push(`  ${i.runnable ? 'runs in the app' : 'cannot run in the app'}: ${i.missing} missing, ${i.mismatched} with another shape, ${i.unexpected} not used`);
   lines.push(`  besides the model: ${i.extras.length ? i.extras.join(', ') : 'nothing'}`);
   for (const n of i.notes) lines.push(`  note: ${n}`);
+  lines.push(`  integrity: ${i.integrity}`);
   for (const w of i.warnings) lines.push(`  WARNING: ${w}`);
   return lines.join('\n');
 }

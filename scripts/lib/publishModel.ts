@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModelConfig } from '../../src/model/config';
+import { outputStride, type ModelConfig } from '../../src/model/config';
 import type { ModelCard } from '../../src/model/modelCard';
 import type { StateDict } from '../../src/model/types';
 import { writeSafetensors } from '../../src/weights/safetensors';
@@ -77,7 +77,7 @@ export function scheduleText(info: Pick<PublishInfo, 'lr' | 'lrDrop' | 'lrDrops'
 
 /** The encoder's feature grid [h, w] at a square input of `size` px: stride 32, 16 with DC5, 8 with layer3 dilated too. */
 export function featureGrid(c: ModelConfig, size: number): [number, number] {
-  const stride = c.dilation ? (c.dilateLayer3 ? 8 : 16) : 32;
+  const stride = outputStride(c);
   const n = Math.ceil(size / stride);
   return [n, n];
 }

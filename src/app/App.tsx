@@ -3,7 +3,7 @@ import { WorkerClient } from './workerClient';
 import { LensSession, sliceKey } from './session/LensSession';
 import { useLensEffects } from './session/useLensEffects';
 import { useViewState } from './state/useViewState';
-import { priorShown, visibleHeads } from './state';
+import { FIRST_VIEW_OBJECT, priorShown, visibleHeads } from './state';
 import { heatmapRect, stepCell, type Frame, type Pt } from './geometry';
 import { heatCanvas } from './heatCanvas';
 import { useTestHook } from './hooks/useTestHook';
@@ -40,6 +40,13 @@ import { ModeTabs } from './components/ModeTabs';
 import { SamplingPanel } from './components/SamplingPanel';
 import { useEncoderSampling } from './hooks/useEncoderSampling';
 import { featuresNote, layerLevelNote, mapGrid } from './multiScale';
+import { EffectPanel } from './components/EffectPanel';
+import { effectView, secondQueryFor } from './effectView';
+import { modelAtEpoch, sharedEpochs } from './timeline';
+import { EpochSlider } from './components/EpochSlider';
+import { ClaimIntro } from './components/ClaimIntro';
+import { useKeptObject } from './hooks/useKeptObject';
+import type { TruthObject } from './effect';
 
 const BASE = import.meta.env.BASE_URL;
 
@@ -78,6 +85,10 @@ export function App() {
   useEffect(() => {
     if (info0) dispatch({ type: 'suggestThreshold', threshold: info0.card?.scoreThreshold ?? 0.3 });
   }, [info0, dispatch]);
+  // A query from a link beyond the model's count is dropped once the count is known.
+  useEffect(() => {
+    if (info0) dispatch({ type: 'queryCount', count: info0.config.numQueries });
+  }, [info0, dispatch]);
 
   const isSmca = !!info0?.config.smca && info0.config.decoder === 'sam';
   const priorOn = priorShown(s);
@@ -98,18 +109,52 @@ export function App() {
   // Kept while the run and image stay (the sampling marks and panels compare it by reference).
   const frame0 = useMemo(() => vm.frameOf(mainRun, img), [mainRun, img]);
   const frame1 = s.compare === 'side-by-side' ? vm.frameOf(secondRun, img) : frame0;
+  // Generated scenes know their objects; an uploaded photo does not.
+  const truth = (img && 'truth' in img ? (img as { truth: TruthObject[] }).truth : null) ?? null;
   const matched = useMemo(
-    () => (s.compare === 'prior-off' ? s.query : s.compare === 'side-by-side' ? vm.matchQuery(primaryRun, secondRun, s.query, true) : null),
-    [s.compare, s.query, primaryRun, secondRun],
+    () => s.compare === 'prior-off'
+      ? s.query
+      : s.compare === 'side-by-side' && primaryRun && secondRun
+        ? secondQueryFor([primaryRun.detections, secondRun.detections], s.query, truth, vm.matchQuery(primaryRun, secondRun, s.query, true))
+        : null,
+    [s.compare, s.query, primaryRun, secondRun, truth],
   );
-  const wanted = useMemo(() => vm.wantedSlices(s, st.runs, primaryVariant, isSmca, matched), [s, st.runs, primaryVariant, isSmca, matched]);
+  // The effect panel: the selected object and every object both compared models found, measured per layer.
+  const frame0e = useMemo(() => vm.frameOf(primaryRun, img), [primaryRun, img]);
+  const frame1e = useMemo(() => vm.frameOf(secondRun, img), [secondRun, img]);
+  const effectHeadsKey = visibleHeads(s.heads, info0?.config.nheads ?? 8).join();
+  const effect = useMemo(() => {
+    if (s.compare !== 'side-by-side' || s.mode !== 'decoder' || !primaryRun || !secondRun || !frame0e || !frame1e) return null;
+    return effectView({
+      dets: [primaryRun.detections, secondRun.detections], shown0: dets0.map((d) => d.query), truth, frames: [frame0e, frame1e],
+      selected: s.query !== null && matched !== null ? [s.query, matched] : null, heads: effectHeadsKey.split(',').filter(Boolean).map(Number),
+      match: (q) => vm.matchQuery(primaryRun, secondRun, q, true),
+      slice: (m, q) => vm.sliceOf(st.slices, m, m === 0 ? primaryVariant : 'main', q),
+    });
+  }, [s.compare, s.mode, s.query, matched, primaryRun, secondRun, frame0e, frame1e, dets0, truth, effectHeadsKey, st.slices, primaryVariant]);
+  const effectWanted = effect?.wanted;
+  // The timeline: snapshot epochs all shown bundled models share; a new epoch keeps the selected true object.
+  const timeline = useMemo(() => sharedEpochs(index, [modelName, s.compare === 'side-by-side' ? pairName : null]), [index, modelName, pairName, s.compare]);
+  const [firstVisit] = useState(() => !window.location.search);
+  const [intro, setIntro] = useState(firstVisit);
+  useKeptObject(primaryRun, s.query, truth, dispatch, firstVisit ? FIRST_VIEW_OBJECT : null);
+  // Until that drop is drawn, such a query is not asked of the worker (which would report it out of range).
+  const nq = info0?.config.numQueries;
+  const wanted = useMemo(() => {
+    const w = vm.wantedSlices(nq !== undefined && s.query !== null && s.query >= nq ? { ...s, query: null } : s, st.runs, primaryVariant, isSmca, matched);
+    for (const [m, q] of effectWanted ?? []) {
+      const v = m === 0 ? primaryVariant : 'main';
+      if (!w.some(([a, b, c]) => a === m && b === v && c === q)) w.push([m, v, q]);
+    }
+    return w;
+  }, [s, nq, st.runs, primaryVariant, isSmca, matched, effectWanted]);
 
   const nHeads = info0?.config.nheads ?? 8;
   const maxLayer = s.mode === 'encoder' ? (info0?.config.encLayers ?? 6) : (info0?.config.decLayers ?? 6);
   const layer = Math.min(Math.max(1, s.layer), Math.max(1, maxLayer));
   const li = layer - 1;
   const encoder = s.mode === 'encoder' && s.encPoint && frame0 ? { layer, point: s.encPoint as Pt, frame: frame0 } : null;
-  useLensEffects(session, st, { s, dispatch, index, modelName, pairName, image: img, inputSize, runCount, baseUrl: new URL(BASE, window.location.href).href, wanted, needOff, encoder });
+  useLensEffects(session, st, { s, dispatch, index, modelName: modelAtEpoch(modelName, s.epoch, index), pairName: pairName && modelAtEpoch(pairName, s.epoch, index), image: img, inputSize, runCount, baseUrl: new URL(BASE, window.location.href).href, wanted, needOff, encoder });
 
   // Play through the layers, one step per animation.
   useEffect(() => {
@@ -145,7 +190,7 @@ export function App() {
     const run = view === 1 && s.compare === 'side-by-side' ? st.runs.second : st.runs.main;
     // A multi-scale decoder layer's maps are on the level it reads, not the run's finest grid.
     const g = run ? mapGrid(s.mode, slice, li, run.result) : null;
-    const heat = frame && run && g && s.overlay !== 'none' ? heatCanvas(hm, `${view}:${run.gen}`, vis, s.heads, s.overlay === 'heads', g.featW, g.featH, heatmapRect(frame)) : null;
+    const heat = frame && run && g && s.overlay !== 'none' ? heatCanvas(hm, `${view}:${run.gen}`, vis, s.heads, s.overlay === 'heads', g.featW, g.featH, heatmapRect(frame), s.contrast) : null;
     const geo = s.mode === 'decoder' ? vm.queryGeometry(slice, frame, li, vis) : { refBox: null, roiBox: null, points: [] };
     const samples = view === 0 ? sampling.marks : vm.EMPTY_OVERLAY.samples;
     return { detections: dets, selected, hovered: view === 0 ? hover : null, showGrid: s.grid, ...geo, heat, encPoint: s.mode === 'encoder' && s.encPoint ? (s.encPoint as Pt) : null, samples, animKey: `${selected}|${li}` };
@@ -156,7 +201,7 @@ export function App() {
   const showChanges = isSmca && !!offRun && s.mode === 'decoder' && (s.compare === 'prior-off' || s.overlay === 'diff' || !priorOn);
   // Per-head small multiples of one view, on the grid its maps lie on (a multi-scale layer's level).
   const multiples = (run: typeof mainRun, hm: typeof hm0, slice: typeof slice0, frame: Frame, refBox: ViewOverlay['refBox'], title?: string) => img && run && (
-    <SmallMultiples image={img.canvas} imgW={img.width} imgH={img.height} {...mapGrid(s.mode, slice, li, run)} heatRect={heatmapRect(frame)} kind={hm.kind} refBox={refBox}
+    <SmallMultiples image={img.canvas} imgW={img.width} imgH={img.height} {...mapGrid(s.mode, slice, li, run)} heatRect={heatmapRect(frame)} kind={hm.kind} contrast={s.contrast} refBox={refBox}
       panels={vm.headPanels(s, nHeads, li, hm, slice, frame)} caption={(title ? `${title}: ` : '') + vm.panelCaption(s, layer, mapGrid(s.mode, slice, li, run))} {...headActs} />
   );
   const headActs = { onShow: (h: number) => dispatch({ type: 'showHead', head: h }), onSolo: (h: number) => dispatch({ type: 'soloHead', head: h }) };
@@ -195,10 +240,18 @@ export function App() {
         <div className="layout">
           <ImagePanel
             image={s.image} size={img} runNote={mainRun ? `model input ${mainRun.resized[1]}×${mainRun.resized[0]}, ${featuresNote(mainRun)}` : null}
-            threshold={s.threshold} merge={s.merge} detections={dets0} pending={mainRun ? null : st.busy ? 'running' : 'none'} selected={s.query} hovered={hover} onHover={setHover} onFile={(f) => void handleFile(f)} dispatch={dispatch}
+            threshold={s.threshold} merge={s.merge} detections={dets0} ranked={primaryRun?.detections} pending={mainRun ? null : st.busy ? 'running' : 'none'} selected={s.query} hovered={hover} onHover={setHover} onFile={(f) => void handleFile(f)} dispatch={dispatch}
             badge={(q) => (showChanges ? (changes.find((x) => x.query === q)?.what ?? null) : null)}
           />
           <main className="center">
+            {intro && s.compare === 'side-by-side' && s.mode === 'decoder' && (
+              <ClaimIntro epoch={s.epoch} onDismiss={() => setIntro(false)}
+                onExplore={() => { setIntro(false); dispatch({ type: 'setCompare', compare: 'none' }); dispatch({ type: 'setEpoch', epoch: 0 }); }} />
+            )}
+            {timeline.length > 0 && s.mode === 'decoder' && (
+              <EpochSlider epochs={timeline} epoch={s.epoch} dispatch={dispatch}
+                publishedNote={`published models${info0?.card?.epochs && !s.epoch ? ` (${info0.card.epochs} epochs)` : ''}`} />
+            )}
             <div className={'views' + (showSecond ? ' two' : '')} data-testid="image-drop" aria-label="Image view: drop an image here">
               <ImageView
                 id={0} title={titles[0]} image={img?.canvas ?? null} imgW={img?.width ?? 1} imgH={img?.height ?? 1} overlay={ov0} zoom={s.zoom}
@@ -217,13 +270,14 @@ export function App() {
               {info0?.source === 'checkpoint' && info0.config.numClasses >= 91 && ref.kind !== 'upload' && <DomainWarning classes={info0.classNames} photoModel />}
             </div>
             <ViewerControls mode={s.mode} layer={layer} maxLayer={maxLayer} playing={playing} onPlay={setPlaying} nHeads={nHeads} heads={s.heads} overlay={s.overlay} grid={s.grid}
+              overlayKind={s.overlay === 'none' || !hm0.maps ? null : hm0.kind} contrast={s.contrast}
               hasRoi={s.mode === 'decoder' && info0?.config.decoder === 'sam'} levelNote={layerLevelNote(mainRun, li)} dispatch={dispatch} />
             <ViewHints
               pickEncoderPoint={s.mode === 'encoder' && !s.encPoint} deformable={!!info0?.config.multiscale} pickQuery={s.mode === 'decoder' && s.query === null && dets0.length > 0}
               mapNote={s.overlay !== 'none' ? hm0.note : undefined} detr={!!slice0 && !slice0.referenceBoxes && s.mode === 'decoder'}
             />
             {img && frame0 && frame1 && slice0 && slice1 && s.compare === 'side-by-side' && s.mode === 'decoder' && (
-              <CompareAttention image={img.canvas} imgW={img.width} imgH={img.height} heads={vis} layer={layer} onLayer={(l) => dispatch({ type: 'setLayer', layer: l, maxLayer })}
+              <CompareAttention image={img.canvas} imgW={img.width} imgH={img.height} heads={vis} layer={layer} contrast={s.contrast} onLayer={(l) => dispatch({ type: 'setLayer', layer: l, maxLayer })}
                 sides={[{ title: titles[0] ?? modelName, slice: slice0, frame: frame0 }, { title: titles[1] ?? '', slice: slice1, frame: frame1 }]} />
             )}
             {img && s.mode === 'encoder' && st.encPoints && (
@@ -234,9 +288,14 @@ export function App() {
             {frame1 && s.compare === 'side-by-side' && s.mode === 'decoder' && slice1 && multiples(secondRun, hm1, slice1, frame1, ov1.refBox, titles[1])}
           </main>
           <aside className="right" aria-label="Details">
+            {effect && (
+              <EffectPanel titles={[titles[0] ?? modelName, titles[1] ?? pairName ?? '']} blocks={effect.blocks} note={effect.note} layer={layer}
+                onLayer={(l) => dispatch({ type: 'setLayer', layer: l, maxLayer })} />
+            )}
             <SmcaPanel
               isSmca={isSmca} smcaPrior={priorOn} compare={s.compare} pairName={pairName} pairs={vm.modelChoices(index, st.uploads, st.shelf.items, pairName ?? '')} changes={showChanges ? changes : null}
               selected={s.query} info={info0} encoderView={s.mode === 'encoder'} dispatch={dispatch}
+              trainedWithout={info0?.source === 'bundled' ? (index?.find((m) => m.name === modelAtEpoch(modelName, 0, index) && m.smca)?.pair ?? null) : null}
             />
             {slice0 && s.query !== null && s.mode === 'decoder' && <LayerTable query={s.query} slice={slice0} layer={layer} maxLayer={maxLayer} info={info0} dispatch={dispatch} />}
             <ModelPanel info={info0} missing={st.missing} inputSize={inputSize} onInputSize={(size) => dispatch({ type: 'setInputSize', size })} onDilation={(on) => void session.setDilation(0, on)} />

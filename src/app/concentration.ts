@@ -16,6 +16,9 @@
  */
 import type { QuerySlice } from '../worker/messages';
 import { layerGrid } from './multiScale';
+import { massInBox, normalisedEntropy } from '../eval/attentionMeasures';
+
+export { cellOverlap, massInBox, normalisedEntropy } from '../eval/attentionMeasures';
 
 export interface HeadConcentration {
   head: number;
@@ -33,47 +36,6 @@ export interface LayerConcentration {
 }
 
 export type ConcentrationMeasure = 'boxMass' | 'entropy';
-
-/** Per column (or row) of a grid of n cells over [0, 1], the fraction of the cell inside [lo, hi]. */
-export function cellOverlap(n: number, lo: number, hi: number): Float64Array {
-  const out = new Float64Array(n);
-  for (let j = 0; j < n; j++) out[j] = Math.max(0, Math.min(hi, (j + 1) / n) - Math.max(lo, j / n)) * n;
-  return out;
-}
-
-/**
- * The share of a map's mass inside a box (cxcywh, normalised to the padded input like the
- * feature grid: cell (i, j) spans [j/w, (j+1)/w] x [i/h, (i+1)/h]).
- */
-export function massInBox(map: ArrayLike<number>, featW: number, featH: number, box: ArrayLike<number>): number {
-  const ox = cellOverlap(featW, box[0] - box[2] / 2, box[0] + box[2] / 2);
-  const oy = cellOverlap(featH, box[1] - box[3] / 2, box[1] + box[3] / 2);
-  let inside = 0;
-  let total = 0;
-  for (let i = 0; i < featH; i++) {
-    for (let j = 0; j < featW; j++) {
-      const v = Math.max(0, map[i * featW + j]);
-      total += v;
-      inside += v * ox[j] * oy[i];
-    }
-  }
-  return total > 0 ? inside / total : 0;
-}
-
-/** Shannon entropy of a map (normalised to sum 1) divided by log of its cell count. */
-export function normalisedEntropy(map: ArrayLike<number>): number {
-  const n = map.length;
-  if (n < 2) return 0;
-  let total = 0;
-  for (let i = 0; i < n; i++) total += Math.max(0, map[i]);
-  if (!(total > 0)) return 0;
-  let h = 0;
-  for (let i = 0; i < n; i++) {
-    const p = Math.max(0, map[i]) / total;
-    if (p > 0) h -= p * Math.log(p);
-  }
-  return h / Math.log(n);
-}
 
 /**
  * Per layer, how concentrated the query's attention is, for the given heads (all when omitted),

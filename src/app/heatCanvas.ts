@@ -2,6 +2,7 @@ import { headsCanvas, mapCanvas, meanMaps } from './heatmap';
 import { HEAD_COLORS, hexToRgb } from './palette';
 import type { HeadMaps } from './viewModel';
 import type { Box } from './geometry';
+import type { Contrast } from './colorScale';
 
 export interface Heat {
   canvas: HTMLCanvasElement;
@@ -24,19 +25,19 @@ const CACHE_SIZE = 48;
  * new run are new maps even for the same query and layer), the maps, the visible heads, how
  * they are combined and the size.
  */
-export function heatCanvas(spec: HeadMaps, runTag: string, heads: number[], mask: number, asHeads: boolean, featW: number, featH: number, rect: Box): Heat | null {
+export function heatCanvas(spec: HeadMaps, runTag: string, heads: number[], mask: number, asHeads: boolean, featW: number, featH: number, rect: Box, contrast: Contrast): Heat | null {
   if (!spec.maps || !heads.length) return null;
   const colored = asHeads && spec.kind === 'seq';
-  const key = `${runTag}|${spec.key}|${mask}|${colored ? 'heads' : 'mean'}|${featW}x${featH}`;
+  const key = `${runTag}|${spec.key}|${mask}|${colored ? 'heads' : 'mean'}|${featW}x${featH}|${contrast}`;
   let canvas = cache.get(key);
   if (!canvas) {
     builds++;
     const maps = spec.maps;
-    if (colored) canvas = headsCanvas(maps, heads, HEAD_RGB, featW, featH);
+    if (colored) canvas = headsCanvas(maps, heads, HEAD_RGB, featW, featH, contrast);
     else {
       const m = meanMaps(maps, heads);
       if (!m) return null;
-      canvas = mapCanvas(m, featW, featH, spec.kind);
+      canvas = mapCanvas(m, featW, featH, spec.kind, undefined, contrast);
     }
     cache.set(key, canvas);
     if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);

@@ -1,7 +1,8 @@
 /** Heatmap values -> RGBA pixels (one pixel per feature cell), drawn scaled onto the image. */
 import { interpolateInferno, interpolatePuOr, rgb } from 'd3';
+import { mapPositions, type Contrast, type MapKind } from './colorScale';
 
-export type MapKind = 'seq' | 'div';
+export type { MapKind } from './colorScale';
 
 /** Mean of the given heads' maps (null when no head is given). */
 export function meanMaps(maps: Float32Array[], heads: number[]): Float32Array | null {
@@ -46,37 +47,33 @@ let seqLut: Uint8ClampedArray | null = null;
 let divLut: Uint8ClampedArray | null = null;
 
 /**
- * RGBA pixels of a map. 'seq': min-max normalised (inferno, alpha grows with the value);
- * 'div': normalised by max |v| (purple-orange, white at 0, alpha grows with |v|). Colour-blind safe.
+ * RGBA pixels of a map on the scale `contrast` gives it (./colorScale): 'seq' and 'weight' in
+ * inferno, the opacity growing with the value; 'div' purple-orange (purple: positive, the prior
+ * adds attention; orange: negative; white at 0), the opacity growing with |v|. Colour-blind safe.
  */
-export function mapToRGBA(map: Float32Array, kind: MapKind, maxAlpha = 0.8): { rgba: Uint8ClampedArray<ArrayBuffer>; scale: number } {
+export function mapToRGBA(map: Float32Array, kind: MapKind, maxAlpha = 0.8, contrast: Contrast = 'absolute'): { rgba: Uint8ClampedArray<ArrayBuffer> } {
   const n = map.length;
   const rgba = new Uint8ClampedArray(n * 4);
-  let scale = 0;
-  let lo = Infinity;
-  for (const v of map) {
-    scale = Math.max(scale, kind === 'seq' ? v : Math.abs(v));
-    lo = Math.min(lo, v);
-  }
-  if (!(scale > 0)) return { rgba, scale: 0 };
-  if (kind === 'seq') {
+  const pos = mapPositions(map, kind, contrast);
+  // Opacity: linear in the position on the absolute scale (a cell at 10x the uniform share is half
+  // opaque); per-map contrast keeps the square root that brings out a map's structure.
+  const opacity = contrast === 'absolute' ? (t: number) => t : Math.sqrt;
+  if (kind !== 'div') {
     seqLut ??= lut(interpolateInferno);
-    // Min-max normalisation: the structure of the map, whatever its entropy.
-    const range = scale - lo > 1e-12 ? scale - lo : 1;
     for (let i = 0; i < n; i++) {
-      const t = Math.max(0, (map[i] - lo) / range);
+      const t = pos[i];
       const k = Math.round(t * (LUT_N - 1)) * 3;
       const o = i * 4;
       rgba[o] = seqLut[k];
       rgba[o + 1] = seqLut[k + 1];
       rgba[o + 2] = seqLut[k + 2];
-      rgba[o + 3] = Math.round(255 * maxAlpha * Math.sqrt(t));
+      rgba[o + 3] = Math.round(255 * maxAlpha * opacity(t));
     }
   } else {
     divLut ??= lut(interpolatePuOr);
     for (let i = 0; i < n; i++) {
-      const t = map[i] / scale; // -1..1; PuOr: 0 = orange (negative), 1 = purple (positive)
-      const k = Math.round(((t + 1) / 2) * (LUT_N - 1)) * 3;
+      const t = pos[i]; // -1..1; interpolatePuOr(0) is purple, (1) orange: positive (the prior adds) at 0
+      const k = Math.round(((1 - t) / 2) * (LUT_N - 1)) * 3;
       const o = i * 4;
       rgba[o] = divLut[k];
       rgba[o + 1] = divLut[k + 1];
@@ -84,17 +81,22 @@ export function mapToRGBA(map: Float32Array, kind: MapKind, maxAlpha = 0.8): { r
       rgba[o + 3] = Math.round(255 * maxAlpha * Math.min(1, Math.abs(t) * 1.5));
     }
   }
-  return { rgba, scale };
+  return { rgba };
+}
+
+/** The colour (CSS) of a position on a kind's scale: t in [0, 1] ('seq', 'weight') or [-1, 1] ('div'). Used by the legend. */
+export function scaleColor(kind: MapKind, t: number): string {
+  return kind === 'div' ? interpolatePuOr((1 - t) / 2) : interpolateInferno(t);
 }
 
 /** Draws the map at feature resolution (w x h) into `ctx`'s canvas, sized to it. */
-function paintMap(ctx: CanvasRenderingContext2D, map: Float32Array, w: number, h: number, kind: MapKind, maxAlpha?: number): HTMLCanvasElement {
+function paintMap(ctx: CanvasRenderingContext2D, map: Float32Array, w: number, h: number, kind: MapKind, maxAlpha: number | undefined, contrast: Contrast): HTMLCanvasElement {
   const c = ctx.canvas;
   if (c.width !== w || c.height !== h) {
     c.width = w;
     c.height = h;
   }
-  ctx.putImageData(new ImageData(mapToRGBA(map, kind, maxAlpha).rgba, w, h), 0, 0);
+  ctx.putImageData(new ImageData(mapToRGBA(map, kind, maxAlpha, contrast).rgba, w, h), 0, 0);
   return c;
 }
 
@@ -105,37 +107,29 @@ let scratch: CanvasRenderingContext2D | null = null;
  * (a thumbnail): valid until the next call. Each thumbnail used to get a canvas and 2D context of
  * its own: 11 or more per selected query, the costliest part of drawing a selection.
  */
-export function scratchMapCanvas(map: Float32Array, w: number, h: number, kind: MapKind, maxAlpha?: number): HTMLCanvasElement {
+export function scratchMapCanvas(map: Float32Array, w: number, h: number, kind: MapKind, maxAlpha: number | undefined, contrast: Contrast): HTMLCanvasElement {
   scratch ??= document.createElement('canvas').getContext('2d')!;
-  return paintMap(scratch, map, w, h, kind, maxAlpha);
+  return paintMap(scratch, map, w, h, kind, maxAlpha, contrast);
 }
 
 /** A small canvas of its own holding the map at feature resolution (w x h), to be drawn scaled. */
-export function mapCanvas(map: Float32Array, w: number, h: number, kind: MapKind, maxAlpha?: number): HTMLCanvasElement {
-  return paintMap(document.createElement('canvas').getContext('2d')!, map, w, h, kind, maxAlpha);
+export function mapCanvas(map: Float32Array, w: number, h: number, kind: MapKind, maxAlpha: number | undefined, contrast: Contrast): HTMLCanvasElement {
+  return paintMap(document.createElement('canvas').getContext('2d')!, map, w, h, kind, maxAlpha, contrast);
 }
 
 /**
  * All visible heads at once, each in its own colour: per cell, the colour is the heads' colours
- * weighted by their (min-max normalised) attention there, the opacity the strongest head's value.
+ * weighted by their attention there (each head's position on the scale `contrast` gives), the
+ * opacity the strongest head's position.
  */
-export function blendHeadsRGBA(maps: Float32Array[], heads: number[], colors: [number, number, number][], maxAlpha = 0.85): Uint8ClampedArray<ArrayBuffer> {
+export function blendHeadsRGBA(maps: Float32Array[], heads: number[], colors: [number, number, number][], maxAlpha = 0.85, contrast: Contrast = 'absolute'): Uint8ClampedArray<ArrayBuffer> {
   const n = maps[0]?.length ?? 0;
   const rgba = new Uint8ClampedArray(n * 4);
-  const norm = heads.map((h) => {
-    const m = maps[h];
-    let lo = Infinity, hi = -Infinity;
-    for (const v of m) {
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
-    const r = hi - lo > 1e-12 ? hi - lo : 1;
-    return { h, m, lo, r };
-  });
+  const norm = heads.map((h) => ({ h, pos: mapPositions(maps[h], 'seq', contrast) }));
   for (let i = 0; i < n; i++) {
     let r = 0, g = 0, b = 0, sw = 0, mx = 0;
-    for (const { h, m, lo, r: range } of norm) {
-      const t = (m[i] - lo) / range;
+    for (const { h, pos } of norm) {
+      const t = pos[i];
       const w = t * t;
       const c = colors[h];
       r += w * c[0];
@@ -155,10 +149,10 @@ export function blendHeadsRGBA(maps: Float32Array[], heads: number[], colors: [n
   return rgba;
 }
 
-export function headsCanvas(maps: Float32Array[], heads: number[], colors: [number, number, number][], w: number, h: number): HTMLCanvasElement {
+export function headsCanvas(maps: Float32Array[], heads: number[], colors: [number, number, number][], w: number, h: number, contrast: Contrast): HTMLCanvasElement {
   const c = document.createElement('canvas');
   c.width = w;
   c.height = h;
-  c.getContext('2d')!.putImageData(new ImageData(blendHeadsRGBA(maps, heads, colors), w, h), 0, 0);
+  c.getContext('2d')!.putImageData(new ImageData(blendHeadsRGBA(maps, heads, colors, 0.85, contrast), w, h), 0, 0);
   return c;
 }

@@ -1,17 +1,20 @@
 /** Bundled example images and freshly generated scenes, both from the synthetic scene generator. */
 import { generateScene, CLASS_NAMES } from '../data/scene';
 import { rgbToCanvas, type DecodedImage } from './imageInput';
+import type { TruthObject } from './effect';
 
 export { EXAMPLES } from '../data/examples';
 
 export { CLASS_NAMES };
 
-export function sceneImage(seed: number, width: number, height: number, label: string): DecodedImage & { objects: number } {
+/** A generated scene as an image, with its annotated objects (the ground truth the effect panel measures against). */
+export function sceneImage(seed: number, width: number, height: number, label: string): DecodedImage & { objects: number; truth: TruthObject[] } {
   const sc = generateScene(seed, { width, height });
   const canvas = rgbToCanvas(sc.pixels, sc.width, sc.height);
   return {
     canvas, width: sc.width, height: sc.height, origWidth: sc.width, origHeight: sc.height,
     rgb: new Uint8ClampedArray(sc.pixels), name: label, objects: sc.objects.length,
+    truth: sc.objects.map((o) => ({ label: o.classId, box: [o.bbox[0], o.bbox[1], o.bbox[0] + o.bbox[2], o.bbox[1] + o.bbox[3]] })),
   };
 }
 

@@ -127,7 +127,7 @@ export function headMaps(
   const key = `${sl.slot}|${sl.variant}|${sl.query}|${l}|${which}`;
   if (which === 'gaussian') {
     if (!sl.gaussian) return { maps: null, kind: 'seq', key, note: isSmca ? 'The SMCA prior is off in this view.' : 'This model has no SMCA prior.' };
-    return { maps: sl.gaussian[l].map(gaussianWeight), kind: 'seq', key };
+    return { maps: sl.gaussian[l].map(gaussianWeight), kind: 'weight', key };
   }
   if (which === 'diff') {
     if (!isSmca) return { maps: null, kind: 'div', key, note: 'The difference view needs an SMCA model (prior on − prior off).' };

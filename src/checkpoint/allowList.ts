@@ -1,3 +1,4 @@
+import { keyName } from './describeValue';
 import { CheckpointError } from './errors';
 import { STORAGE_DTYPES } from './dtypes';
 import { type PyValue, PyGlobalRef, PyNamespace, PyOrderedDict, PyTuple } from './pyTypes';
@@ -15,6 +16,12 @@ const ALLOWED = new Set<string>([
   'torch._utils._rebuild_parameter_with_state',
   'collections.OrderedDict',
   'argparse.Namespace',
+  // Protocols 0 and 1 rebuild a Namespace as copyreg._reconstructor(Namespace, object, None);
+  // Python 3 writes the Python 2 module names there (fix_imports).
+  'copy_reg._reconstructor',
+  'copyreg._reconstructor',
+  '__builtin__.object',
+  'builtins.object',
   ...Object.keys(STORAGE_DTYPES).map((s) => `torch.${s}`),
 ]);
 
@@ -72,6 +79,14 @@ export function callGlobal(fn: PyValue, args: PyValue[]): PyValue {
     }
     case 'argparse.Namespace':
       return new PyNamespace();
+    case 'copy_reg._reconstructor':
+    case 'copyreg._reconstructor': {
+      // object.__new__(Namespace): nothing else may be built this way.
+      const [cls, base, state] = args;
+      const isObject = base instanceof PyGlobalRef && (base.qualified === 'builtins.object' || base.qualified === '__builtin__.object');
+      if (cls instanceof PyGlobalRef && cls.qualified === 'argparse.Namespace' && isObject && state === null) return new PyNamespace();
+      throw refuse(`calling ${fn.qualified} on ${cls instanceof PyGlobalRef ? cls.qualified : 'a non-class'}`);
+    }
     default:
       throw refuse(`calling ${fn.qualified}`);
   }
@@ -90,7 +105,7 @@ export function applyState(obj: PyValue, state: PyValue): void {
     // state is the instance __dict__, or (dict, slots) when slots exist.
     const dict = state instanceof PyTuple ? state.items[0] : state;
     if (!(dict instanceof Map)) throw new CheckpointError('corrupt', 'argparse.Namespace state is not a dict');
-    for (const [k, v] of dict) obj.attrs.set(String(k), v);
+    for (const [k, v] of dict) obj.attrs.set(keyName(k), v);
     return;
   }
   // state_dict() OrderedDicts carry `_metadata` (module versions) as instance state; tensors

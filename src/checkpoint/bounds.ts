@@ -21,6 +21,18 @@ export const LIMITS = {
    */
   workPerByte: 2,
   workFloor: 1 << 20,
+  /**
+   * What the pickle VM may hold, in units of about 24 bytes of JS heap: each value pushed is one
+   * (a stack slot, a number, a string header, a reference got from the memo), a new dict, set or
+   * Namespace is `pickleDictUnits` (an empty Map takes about 190 bytes). Per pickle byte (a
+   * torch.save pickle of a full training checkpoint uses well under one per byte), plus a floor,
+   * and never more than `maxPickleUnits` (about 50 MB), whatever the pickle's size: a 25 MB
+   * pickle of EMPTY_DICTs deflates to 24 KB.
+   */
+  pickleUnitsPerByte: 4,
+  pickleUnitsFloor: 1 << 16,
+  maxPickleUnits: 1 << 21,
+  pickleDictUnits: 8,
   /** toPlain on the training args: a real argparse.Namespace has about 100 values, nested 2 deep. */
   argsValues: 10_000,
   argsDepth: 64,

@@ -23,6 +23,14 @@ const SIGNATURES: [string, number[]][] = [
   ['an HTML page (a download link that returned a web page?)', [0x3c]],
 ];
 
+/**
+ * Protocols 0 and 1 have no PROTO opcode: a legacy file written with them starts with the magic
+ * number as a text LONG, "L119547037146038801333356L\n" (torch.load reads such files).
+ */
+function isTextMagic(head: Uint8Array): boolean {
+  return String.fromCharCode(...head.subarray(0, 8)) === 'L1195470';
+}
+
 function hex(b: Uint8Array): string {
   return [...b].map((x) => x.toString(16).padStart(2, '0')).join(' ');
 }
@@ -39,7 +47,7 @@ async function open(src: ByteSource): Promise<Checkpoint> {
   if (src.size < 8) throw new CheckpointError('not-a-checkpoint', `"${src.name}" is not a PyTorch checkpoint: it is only ${src.size} bytes long`);
   const head = await readRange(src, 0, 8, 'file header');
   if (head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5)) return { format: 'zip', root: await openZipCheckpoint(src) };
-  if (head[0] === 0x80 && head[1] >= 2 && head[1] <= 5) return { format: 'legacy', root: await openLegacyCheckpoint(src) };
+  if ((head[0] === 0x80 && head[1] >= 2 && head[1] <= 5) || isTextMagic(head)) return { format: 'legacy', root: await openLegacyCheckpoint(src) };
   const known = SIGNATURES.find(([, sig]) => sig.every((b, i) => head[i] === b));
   const looksLike = known ? `it starts like ${known[0]}` : 'it starts with unknown bytes';
   throw new CheckpointError(

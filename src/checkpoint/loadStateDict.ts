@@ -4,9 +4,9 @@ import type { ByteSource } from './byteSource';
 import { openCheckpoint } from './checkpoint';
 import { type DilationSource, compareWithConfig, detectConfig } from './detectConfig';
 import { LIMITS, tooLarge } from './bounds';
-import { ELEMENT_SIZE } from './dtypes';
 import { CheckpointError, asCheckpointError } from './errors';
 import { type NonFinite, findNonFinite, nonFiniteWarning } from './nonFinite';
+import { describeValue } from './describeValue';
 import { type PyValue, PyNamespace, toPlain } from './pyTypes';
 import { type Storage, TensorRef } from './tensor';
 
@@ -32,6 +32,12 @@ export interface LoadOptions {
    * (the released DETR files are named like `detr-r50-dc5-f0fb7ef5.pth`); a guess, noted as such.
    */
   fileName?: string;
+  /**
+   * Called with the detected configuration and the key comparison before any tensor bytes are
+   * read; throwing here refuses the file at the cost of its pickle alone (the app refuses a
+   * checkpoint it cannot run this way, instead of reading its weights first).
+   */
+  checkLayout?: (layout: { detected: ModelConfig; report: LoadReport; notes: string[] }) => void;
 }
 
 export interface LoadReport {
@@ -103,7 +109,7 @@ async function load(source: ByteSource, options: LoadOptions): Promise<LoadedChe
   const plainArgs = { maxValues: LIMITS.argsValues, maxDepth: LIMITS.argsDepth, what: "the checkpoint's args" };
   const args = rawArgs instanceof PyNamespace || rawArgs instanceof Map ? (toPlain(rawArgs, plainArgs) as Record<string, unknown>) : undefined;
   const modelKey = get(root, 'model') !== undefined ? 'model' : get(root, 'state_dict') !== undefined ? 'state_dict' : null;
-  const extras = root instanceof Map && modelKey ? [...root.keys()].filter((k) => k !== modelKey).map((k) => String(k).slice(0, 100)).slice(0, 50) : [];
+  const extras = root instanceof Map && modelKey ? extraKeys(root, modelKey) : [];
   const rawEpoch = get(root, 'epoch');
   const epoch = typeof rawEpoch === 'number' ? rawEpoch : undefined;
 
@@ -124,7 +130,8 @@ async function load(source: ByteSource, options: LoadOptions): Promise<LoadedChe
   const unique = new Map<string, TensorRef>();
   for (const k of toRead) unique.set(viewId(tensors.get(k)!), tensors.get(k)!);
   const total = [...unique.values()].reduce((n, t) => n + t.byteLength, 0);
-  checkOutputBudget([...unique.values()]);
+  options.checkLayout?.({ detected: detected.config, report: { missing, unexpected, mismatched }, notes });
+  checkOutputBudget([...unique.values()], source.size);
 
   const stateDict: StateDict = new Map();
   const data = new Map<string, Float32Array>();
@@ -146,16 +153,34 @@ async function load(source: ByteSource, options: LoadOptions): Promise<LoadedChe
   return { stateDict, args, epoch, detected: detected.config, dilationSource: detected.dilationSource, notes, report: { missing, unexpected, mismatched }, format, extras, nonFinite, warnings };
 }
 
+/** The root's other keys (at most 50), each described by type and size when it is not a plain name. */
+function extraKeys(root: Map<PyValue, PyValue>, modelKey: string): string[] {
+  const out: string[] = [];
+  for (const k of root.keys()) {
+    if (k === modelKey) continue;
+    if (out.length === 50) break;
+    out.push(describeValue(k));
+  }
+  return out;
+}
+
 /**
- * The float32 arrays the loader will return may not exceed a small multiple of the storage
- * bytes they come from: views that overlap each other (many names over one storage, each at
- * another offset) would otherwise turn a small file into gigabytes. Checked before any read.
+ * The float32 arrays the loader will return may not exceed a small multiple of the distinct
+ * bytes they come from: views that overlap each other (many names over one storage, many
+ * legacy view storages over one root) would otherwise turn a small file into gigabytes. Bytes
+ * are counted per backing (a zip entry, a legacy root), once however many storages view it,
+ * and those stored as they are cannot add up to more than the file. Checked before any read.
  */
-function checkOutputBudget(views: TensorRef[]): void {
-  const storages = new Set(views.map((t) => t.storage));
-  const held = [...storages].reduce((n, s) => n + s.numel * ELEMENT_SIZE[s.dtype], 0);
+function checkOutputBudget(views: TensorRef[], fileSize: number): void {
+  let inFile = 0;
+  let inflated = 0;
+  for (const b of new Set(views.map((t) => t.storage.backing))) {
+    if (b.inFile) inFile += b.bytes;
+    else inflated += b.bytes;
+  }
+  const held = Math.min(inFile, fileSize) + inflated;
   const out = views.reduce((n, t) => n + t.numel * 4, 0);
   if (out > held * LIMITS.outputPerStorageByte + LIMITS.outputSlack) {
-    throw tooLarge(`the model's tensors would take ${out} bytes as float32 but view only ${held} bytes of storage (overlapping views)`);
+    throw tooLarge(`the model's tensors would take ${out} bytes as float32 but view only ${held} distinct bytes of the file (overlapping views)`);
   }
 }

@@ -1,22 +1,34 @@
 import { applyState, callGlobal, newObject, resolveGlobal } from './allowList';
 import { LIMITS, tooLarge } from './bounds';
+import { pyStringLiteral, rawUnicodeEscape } from './pickleText';
 import { CheckpointError } from './errors';
-import { type PyDict, type PyValue, PyTuple } from './pyTypes';
+import { type PyDict, type PyValue, PyNamespace, PyTuple } from './pyTypes';
 
 /**
- * A pickle (protocols 0-5 opcodes) reader that executes nothing: it builds JS values for the
- * data opcodes, and every global / call / instantiation goes through allowList.ts.
+ * A pickle reader (every opcode of protocols 0-5 except the out-of-band buffers of 5) that
+ * executes nothing: it builds JS values for the data opcodes, and every global / call /
+ * instantiation goes through allowList.ts.
  */
 export interface UnpickleOptions {
   /** torch's persistent_load: turns a persistent id (a storage tuple) into a Storage. */
   persistentLoad?: (pid: PyValue) => PyValue;
   /** For messages: what is being read ("data.pkl", "legacy main pickle"). */
   what: string;
+  /**
+   * The most bytes the pickle can have (default: what `bytes` holds after `start`). The legacy
+   * reader parses a growing prefix of the file, so it passes the rest of the file: the budgets
+   * below must not depend on how much of it has been read yet.
+   */
+  sizeBound?: number;
 }
 
-/** Thrown when the pickle runs past the bytes given; the legacy reader catches it and reads more. */
+/**
+ * Thrown when the pickle runs past the bytes given; the legacy reader catches it and reads more.
+ * `needEnd`: the offset in `bytes` the pickle needs to reach (a length it announced), or just
+ * past the end when it only needs more (a text line).
+ */
 export class PickleEndOfData extends CheckpointError {
-  constructor(what: string, at: number) {
+  constructor(what: string, at: number, readonly needEnd: number) {
     super('truncated', `the checkpoint is truncated: ${what} ends at byte ${at} in the middle of the pickle`);
   }
 }
@@ -33,7 +45,7 @@ class Reader {
   }
   need(n: number): number {
     if (n < 0) throw corrupt(this.what, `negative length at byte ${this.pos}`);
-    if (!Number.isSafeInteger(n) || this.pos + n > this.bytes.length) throw new PickleEndOfData(this.what, this.bytes.length);
+    if (!Number.isSafeInteger(n) || this.pos + n > this.bytes.length) throw new PickleEndOfData(this.what, this.bytes.length, this.pos + n);
     const at = this.pos;
     this.pos += n;
     return at;
@@ -54,7 +66,7 @@ class Reader {
   }
   line(): string {
     const end = this.bytes.indexOf(0x0a, this.pos);
-    if (end < 0) throw new PickleEndOfData(this.what, this.bytes.length);
+    if (end < 0) throw new PickleEndOfData(this.what, this.bytes.length, this.bytes.length + 1);
     const s = latin1(this.bytes.subarray(this.pos, end));
     this.pos = end + 1;
     return s;
@@ -90,6 +102,11 @@ function decodeLong(b: Uint8Array, what: string): number | bigint {
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
+/** Dicts, sets and Namespaces: a Map is about 190 bytes in V8 even when empty. */
+function isMapLike(v: PyValue): boolean {
+  return v instanceof Map || v instanceof Set || v instanceof PyNamespace;
+}
+
 function corrupt(what: string, msg: string): CheckpointError {
   return new CheckpointError('corrupt', `${what} is not a valid pickle: ${msg}`);
 }
@@ -101,11 +118,12 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
   let stack: Item[] = [];
   const marks: Item[][] = [];
   const memo = new Map<number, PyValue>();
+  const size = opts.sizeBound ?? bytes.length - start;
   // Elements copied out of existing objects (see LIMITS.workPerByte); everything else is one step per opcode byte.
-  let work = LIMITS.workFloor + LIMITS.workPerByte * (bytes.length - start);
+  let work = LIMITS.workFloor + LIMITS.workPerByte * size;
   const charge = (n: number) => {
     work -= n;
-    if (work < 0) throw tooLarge(`${what} asks for more work than its ${bytes.length - start} bytes can justify (objects reused through the memo)`);
+    if (work < 0) throw tooLarge(`${what} asks for more work than its ${size} bytes can justify (objects reused through the memo)`);
   };
   const memoize = (i: number | bigint, v: PyValue) => {
     if (memo.size >= LIMITS.maxMemo && !memo.has(i as number)) throw tooLarge(`${what} stores more than ${LIMITS.maxMemo} memo entries`);
@@ -123,8 +141,17 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
     if (v === undefined || v === MARK) throw corrupt(what, 'stack underflow');
     return v;
   };
+  // Every value the VM holds is paid for (LIMITS.pickleUnits*): a run of one-byte opcodes, such
+  // as 25M EMPTY_DICTs deflated into a 24 KB file, would otherwise fill the heap.
+  const budget = Math.min(LIMITS.maxPickleUnits, LIMITS.pickleUnitsFloor + LIMITS.pickleUnitsPerByte * size);
+  let units = budget;
+  const pay = (n: number) => {
+    units -= n;
+    if (units < 0) throw tooLarge(`${what} builds more values than its ${size} bytes can justify (a budget of ${budget} units of about 24 bytes of memory)`);
+  };
   // Not `stack.push(popMark())`: that would push onto the array popMark just discarded.
-  const push = (v: PyValue) => {
+  const push = (v: PyValue, cost = isMapLike(v) ? LIMITS.pickleDictUnits : 1) => {
+    pay(cost);
     stack.push(v);
   };
   const popMark = (): PyValue[] => {
@@ -167,51 +194,54 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
         return { value: pop(), end: r.pos };
       case 0x28: // MARK
         if (marks.length >= LIMITS.maxMarkDepth) throw tooLarge(`${what} nests MARKs more than ${LIMITS.maxMarkDepth} deep`);
+        pay(1);
         marks.push(stack);
         stack = [];
         break;
       case 0x30: pop(); break; // POP
       case 0x31: popMark(); break; // POP_MARK
-      case 0x32: stack.push(top()); break; // DUP
+      case 0x32: push(top(), 1); break; // DUP (a reference: a slot, not a new object)
 
-      case 0x4e: stack.push(null); break; // NONE
-      case 0x88: stack.push(true); break; // NEWTRUE
-      case 0x89: stack.push(false); break; // NEWFALSE
-      case 0x4b: stack.push(r.u8()); break; // BININT1
-      case 0x4d: stack.push(r.u16()); break; // BININT2
-      case 0x4a: stack.push(r.i32()); break; // BININT
-      case 0x8a: stack.push(decodeLong(r.take(r.u8()), what)); break; // LONG1
+      case 0x4e: push(null); break; // NONE
+      case 0x88: push(true); break; // NEWTRUE
+      case 0x89: push(false); break; // NEWFALSE
+      case 0x4b: push(r.u8()); break; // BININT1
+      case 0x4d: push(r.u16()); break; // BININT2
+      case 0x4a: push(r.i32()); break; // BININT
+      case 0x8a: push(decodeLong(r.take(r.u8()), what)); break; // LONG1
       case 0x8b: { // LONG4: the width is checked before the bytes are taken
         const n = r.u32();
         if (n > LIMITS.maxLongBytes) throw tooLarge(`${what} holds a ${n}-byte integer; more than ${LIMITS.maxLongBytes} bytes is refused`);
-        stack.push(decodeLong(r.take(n), what));
+        push(decodeLong(r.take(n), what));
         break;
       }
       case 0x49: { // INT (text); "00"/"01" are protocol 0 booleans
         const s = r.line();
-        stack.push(s === '00' ? false : s === '01' ? true : textInt(s, what));
+        push(s === '00' ? false : s === '01' ? true : textInt(s, what));
         break;
       }
-      case 0x4c: stack.push(textInt(r.line().replace(/L$/, ''), what)); break; // LONG (text)
-      case 0x47: stack.push(r.f64be()); break; // BINFLOAT
-      case 0x46: stack.push(Number.parseFloat(r.line())); break; // FLOAT (text)
+      case 0x4c: push(textInt(r.line().replace(/L$/, ''), what)); break; // LONG (text)
+      case 0x47: push(r.f64be()); break; // BINFLOAT
+      case 0x46: push(Number.parseFloat(r.line())); break; // FLOAT (text)
 
-      case 0x58: stack.push(utf8At(r.take(r.u32()), r)); break; // BINUNICODE
-      case 0x8c: stack.push(utf8At(r.take(r.u8()), r)); break; // SHORT_BINUNICODE
-      case 0x8d: stack.push(utf8At(r.take(r.u64()), r)); break; // BINUNICODE8
-      case 0x54: stack.push(latin1(r.take(r.i32()))); break; // BINSTRING (py2 str)
-      case 0x55: stack.push(latin1(r.take(r.u8()))); break; // SHORT_BINSTRING
-      case 0x42: stack.push(r.take(r.u32()).slice()); break; // BINBYTES
-      case 0x43: stack.push(r.take(r.u8()).slice()); break; // SHORT_BINBYTES
+      case 0x58: push(utf8At(r.take(r.u32()), r)); break; // BINUNICODE
+      case 0x8c: push(utf8At(r.take(r.u8()), r)); break; // SHORT_BINUNICODE
+      case 0x8d: push(utf8At(r.take(r.u64()), r)); break; // BINUNICODE8
+      case 0x53: push(pyStringLiteral(r.line(), what)); break; // STRING (protocol 0 py2 str, a quoted repr)
+      case 0x56: push(rawUnicodeEscape(r.line(), what)); break; // UNICODE (protocol 0 str)
+      case 0x54: push(latin1(r.take(r.i32()))); break; // BINSTRING (py2 str)
+      case 0x55: push(latin1(r.take(r.u8()))); break; // SHORT_BINSTRING
+      case 0x42: push(r.take(r.u32()).slice()); break; // BINBYTES
+      case 0x43: push(r.take(r.u8()).slice()); break; // SHORT_BINBYTES
       case 0x8e: // BINBYTES8
-      case 0x96: stack.push(r.take(r.u64()).slice()); break; // BYTEARRAY8
+      case 0x96: push(r.take(r.u64()).slice()); break; // BYTEARRAY8
 
-      case 0x29: stack.push(new PyTuple([])); break; // EMPTY_TUPLE
+      case 0x29: push(new PyTuple([])); break; // EMPTY_TUPLE
       case 0x74: push(new PyTuple(popMark())); break; // TUPLE
-      case 0x85: stack.push(new PyTuple([pop()])); break; // TUPLE1
-      case 0x86: { const b = pop(); const a = pop(); stack.push(new PyTuple([a, b])); break; } // TUPLE2
-      case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push(new PyTuple([a, b, c])); break; } // TUPLE3
-      case 0x5d: stack.push([]); break; // EMPTY_LIST
+      case 0x85: push(new PyTuple([pop()])); break; // TUPLE1
+      case 0x86: { const b = pop(); const a = pop(); push(new PyTuple([a, b])); break; } // TUPLE2
+      case 0x87: { const c = pop(); const b = pop(); const a = pop(); push(new PyTuple([a, b, c])); break; } // TUPLE3
+      case 0x5d: push([]); break; // EMPTY_LIST
       case 0x6c: push(popMark()); break; // LIST
       case 0x61: { const v = pop(); asList(top()).push(v); break; } // APPEND
       case 0x65: { // APPENDS (a loop: push(...items) overflows the call stack past ~100k items)
@@ -220,12 +250,12 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
         for (const x of items) list.push(x);
         break;
       }
-      case 0x7d: stack.push(new Map()); break; // EMPTY_DICT
+      case 0x7d: push(new Map()); break; // EMPTY_DICT
       case 0x64: { // DICT
         const items = popMark();
         const d: PyDict = new Map();
         for (let i = 0; i + 1 < items.length; i += 2) d.set(items[i], items[i + 1]);
-        stack.push(d);
+        push(d);
         break;
       }
       case 0x73: { const v = pop(); const k = pop(); asDict(top()).set(k, v); break; } // SETITEM
@@ -235,7 +265,7 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
         for (let i = 0; i + 1 < items.length; i += 2) d.set(items[i], items[i + 1]);
         break;
       }
-      case 0x8f: stack.push(new Set()); break; // EMPTY_SET
+      case 0x8f: push(new Set()); break; // EMPTY_SET
       case 0x90: { // ADDITEMS
         const items = popMark();
         const s = top();
@@ -245,9 +275,9 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
       }
       case 0x91: push(new Set(popMark())); break; // FROZENSET
 
-      case 0x67: stack.push(get(textInt(r.line(), what) as number)); break; // GET
-      case 0x68: stack.push(get(r.u8())); break; // BINGET
-      case 0x6a: stack.push(get(r.u32())); break; // LONG_BINGET
+      case 0x67: push(get(textInt(r.line(), what) as number), 1); break; // GET (references: a slot each)
+      case 0x68: push(get(r.u8()), 1); break; // BINGET
+      case 0x6a: push(get(r.u32()), 1); break; // LONG_BINGET
       case 0x70: memoize(textInt(r.line(), what), top()); break; // PUT
       case 0x71: memoize(r.u8(), top()); break; // BINPUT
       case 0x72: memoize(r.u32(), top()); break; // LONG_BINPUT
@@ -255,25 +285,25 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
 
       case 0x63: { // GLOBAL "module\nname\n"
         const module = r.line();
-        stack.push(resolveGlobal(module, r.line()));
+        push(resolveGlobal(module, r.line()));
         break;
       }
       case 0x93: { // STACK_GLOBAL
         const name = pop();
         const module = pop();
         if (typeof module !== 'string' || typeof name !== 'string') throw corrupt(what, 'STACK_GLOBAL needs two strings');
-        stack.push(resolveGlobal(module, name));
+        push(resolveGlobal(module, name));
         break;
       }
       case 0x52: { // REDUCE; OrderedDict(list) copies a list that a memo GET can hand over again and again
         const args = asTuple(pop());
         const fn = pop();
         if (Array.isArray(args[0])) charge(args[0].length);
-        stack.push(callGlobal(fn, args));
+        push(callGlobal(fn, args));
         break;
       }
-      case 0x81: { pop(); stack.push(newObject(pop())); break; } // NEWOBJ (cls, args)
-      case 0x92: { pop(); pop(); stack.push(newObject(pop())); break; } // NEWOBJ_EX (cls, args, kwargs)
+      case 0x81: { pop(); push(newObject(pop())); break; } // NEWOBJ (cls, args)
+      case 0x92: { pop(); pop(); push(newObject(pop())); break; } // NEWOBJ_EX (cls, args, kwargs)
       case 0x62: { // BUILD; a Namespace copies its state dict, which may be reused the same way
         const state = pop();
         const dict = state instanceof PyTuple ? state.items[0] : state;
@@ -285,16 +315,17 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
         const module = r.line();
         const cls = resolveGlobal(module, r.line());
         popMark();
-        stack.push(newObject(cls));
+        push(newObject(cls));
         break;
       }
       case 0x6f: { // OBJ: MARK cls args...
         const items = popMark();
-        stack.push(newObject(items[0] ?? null));
+        push(newObject(items[0] ?? null));
         break;
       }
-      case 0x51: stack.push(persistent(pop())); break; // BINPERSID
-      case 0x50: stack.push(persistent(r.line())); break; // PERSID
+      case 0x51: push(persistent(pop())); break; // BINPERSID
+      case 0x50: // PERSID: text ids exist only at protocol 0, where torch.save writes str(tuple), which torch.load cannot read back either
+        throw new CheckpointError('unsupported', `${what} names its storages with text persistent ids (pickle protocol 0), which torch.load cannot read either; re-save it with protocol 1 or later`);
 
       case 0x82: case 0x83: case 0x84: // EXT1/2/4 name globals through the copyreg registry
         throw new CheckpointError('refused-global', `refusing ${what}: it names globals through the extension registry (EXT opcodes)`);

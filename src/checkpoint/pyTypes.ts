@@ -4,6 +4,7 @@
  * so a writer can round-trip them, and argparse.Namespace is a bag of attributes.
  */
 import { LIMITS, tooLarge } from './bounds';
+import { keyName } from './describeValue';
 import { CheckpointError } from './errors';
 import type { Storage, TensorRef } from './tensor';
 
@@ -103,13 +104,13 @@ export function toPlain(v: PyValue, limits: Partial<PlainLimits> = {}): unknown 
     // Null prototype: a key named "__proto__" in a checkpoint must not reach Object.prototype.
     const out: Record<string, unknown> | unknown[] = isArray ? new Array(kids.length) : Object.create(null);
     // Keys first, in order, so children filled in later keep the dict's key order.
-    if (!isArray) for (const [k] of kids) (out as Record<string, unknown>)[String(k)] = undefined;
+    if (!isArray) for (const [k] of kids) (out as Record<string, unknown>)[keyName(k as PyValue)] = undefined;
     t.put(out);
     onPath.add(node);
     tasks.push({ leave: node });
     for (let i = kids.length - 1; i >= 0; i--) {
       const [k, x] = kids[i];
-      const key = isArray ? (k as number) : String(k);
+      const key = isArray ? (k as number) : keyName(k as PyValue);
       tasks.push({ src: x, depth: t.depth + 1, put: (y) => ((out as Record<string | number, unknown>)[key] = y) });
     }
   }

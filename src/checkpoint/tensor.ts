@@ -5,6 +5,16 @@ import { type DType, ELEMENT_SIZE, type TypedArrayOf, toFloat32, viewAs } from '
  * Lazy tensors: the pickle gives shape, strides and a storage reference; bytes are read only
  * when `read()` is called, and only the byte range the view covers.
  */
+/**
+ * The bytes a storage's data is read from: one zip entry, or one legacy root storage, which its
+ * views share. The output budget (loadStateDict.ts) counts each backing once, so storages that
+ * view the same bytes cannot multiply what a file may load. `inFile`: the bytes lie in the file
+ * as they are (not inflated), so all backings of this kind together cannot exceed its size.
+ */
+export class Backing {
+  constructor(readonly bytes: number, readonly inFile: boolean) {}
+}
+
 export class Storage<D extends DType = DType> {
   constructor(
     /** Storage key in the file (zip: entry data/<key>; legacy: its name in the key list). */
@@ -14,6 +24,7 @@ export class Storage<D extends DType = DType> {
     readonly numel: number,
     /** Raw bytes of the storage, `byteLength` from `byteOffset`. */
     readonly readBytes: (byteOffset: number, byteLength: number) => Promise<Uint8Array>,
+    readonly backing: Backing,
   ) {}
 }
 

@@ -130,7 +130,26 @@ export async function readZipDirectory(src: ByteSource): Promise<Map<string, Zip
     entries.set(name, { name, method, flags, crc, compressedSize, size, localHeaderOffset });
     p = extraEnd + commentLen;
   }
+  refuseOverlaps(src, [...entries.values()], cdOffset);
   return entries;
+}
+
+/**
+ * Each entry's local header, name and data must lie apart from every other's: entries nested
+ * inside one another (each one's data holding the next, CRCs made consistent) would let a
+ * file of 1 MB hold 256 "different" storages of 1 MB. The span is a lower bound (the local
+ * extra field is not known yet), so a real overlap is always caught and a valid zip never is.
+ */
+function refuseOverlaps(src: ByteSource, entries: ZipEntry[], cdOffset: number): void {
+  const spans = entries
+    .map((e) => ({ e, start: e.localHeaderOffset, end: e.localHeaderOffset + 30 + new TextEncoder().encode(e.name).length + e.compressedSize }))
+    .sort((a, b) => a.start - b.start);
+  for (let i = 0; i < spans.length; i++) {
+    const { e, end } = spans[i];
+    if (end > cdOffset) throw corrupt(src, `the data of "${e.name}" runs into the central directory`);
+    const next = spans[i + 1];
+    if (next && next.start < end) throw corrupt(src, `the entries "${e.name}" and "${next.e.name}" overlap`);
+  }
 }
 
 /**

@@ -4,7 +4,7 @@ import { CheckpointError } from './errors';
 import { unpickle } from './pickle';
 import type { PyValue } from './pyTypes';
 import { parseStoragePid } from './storagePid';
-import { Storage } from './tensor';
+import { Backing, Storage } from './tensor';
 import { type ZipEntry, checkCrc, entryDataOffset, readEntry, readZipDirectory } from './zip';
 
 /**
@@ -38,7 +38,8 @@ export async function openZipCheckpoint(src: ByteSource): Promise<PyValue> {
         const name = `${prefix}data/${p.key}`;
         const entry = entries.get(name);
         if (!entry) throw new CheckpointError('corrupt', `the checkpoint is damaged: storage entry "${name}" is missing from the archive`);
-        s = new Storage(p.key, p.dtype, p.numel, storageReader(src, entry, p.numel * ELEMENT_SIZE[p.dtype]));
+        // The entry's own size, not the size the pickle claims: what the file can really give.
+        s = new Storage(p.key, p.dtype, p.numel, storageReader(src, entry, p.numel * ELEMENT_SIZE[p.dtype]), new Backing(entry.size, entry.method === 0));
         storages.set(p.key, s);
       } else if (s.dtype !== p.dtype || s.numel !== p.numel) {
         throw new CheckpointError('corrupt', `the checkpoint is damaged: storage ${p.key} appears with two types or sizes`);

@@ -164,6 +164,9 @@ export const CONFIG_MAX = {
 } as const;
 
 /** Checks a config for values the model code cannot build; returns a list of problems. */
+/** The backbone's output stride: 32, 16 with DC5 (layer4 dilated), 8 with layer3 dilated too. */
+export const outputStride = (c: Pick<ModelConfig, 'dilation' | 'dilateLayer3'>): number => (c.dilation ? (c.dilateLayer3 ? 8 : 16) : 32);
+
 export function validateConfig(c: ModelConfig): string[] {
   const errs: string[] = [];
   if (!['resnet18', 'resnet34', 'resnet50', 'resnet101'].includes(c.backbone)) errs.push(`unknown backbone "${c.backbone}"`);

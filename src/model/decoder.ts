@@ -9,6 +9,7 @@ import { roiAlign, gridSamplePoints, POOL } from './roiAlign';
 import { smcaGaussian } from './smca';
 import { cxcywhToXyxy } from './boxes';
 import { packedProjection } from './encoder';
+import { layerDone } from './layerProgress';
 
 interface LayerInput {
   tgt: tf.Tensor3D; // [B, nq, C]
@@ -159,6 +160,7 @@ export function runDecoderLayers(p: Params, c: ModelConfig, enc: EncoderOutput, 
     layers.push(step.trace);
     refLogit = step.refLogit;
     tgt = step.trace.hs;
+    layerDone('decoder', l + 1, c.decLayers);
   }
   return layers;
 }
@@ -195,6 +197,7 @@ function runOfficialDetrLayers(p: Params, c: ModelConfig, enc: EncoderOutput): L
     });
     layers.push(step.trace);
     tgt = step.next;
+    layerDone('decoder', l + 1, c.decLayers);
   }
   return layers;
 }

@@ -9,6 +9,7 @@ import { encoderLayer, encoderAttentionFromLayerInput } from './encoder';
 import { groupNorm } from './layers';
 import { runDecoderLayers } from './decoder';
 import { stateDictLayout } from './stateDictLayout';
+import { layerDone } from './layerProgress';
 
 export interface SamDetrModel {
   config: ModelConfig;
@@ -104,6 +105,7 @@ export function buildModel(config: ModelConfig, weights: StateDict | Params, opt
         const input = x;
         // One tidy scope per layer: a layer's [heads, HW, HW] intermediates are freed before the next.
         x = tf.tidy(() => encoderLayer(p, c, l, input, posFlat, maskFlat));
+        layerDone('encoder', l + 1, c.encLayers);
       }
       const validRatio = validRatioOf(mask);
       const inputSize: [number, number] = [batch.images.shape[1], batch.images.shape[2]];
@@ -148,6 +150,7 @@ export function buildModel(config: ModelConfig, weights: StateDict | Params, opt
         // an FFN of 1024) are a few hundred MB, which six layers held together would multiply.
         const input = x;
         x = tf.tidy(() => msEncoderLayer(p, c, l, input, pos, ref, maskFlat, shapes).out);
+        layerDone('encoder', l + 1, c.encLayers);
       }
       const levels: LevelMemory[] = [];
       let start = 0;

@@ -8,7 +8,7 @@ import type { StateDict } from '../model/types';
 import type { Fixture } from './fixture';
 import { compareTensor, type CompareRow } from './compare';
 import { CPU_TOLERANCE, type ToleranceFor } from './tolerance';
-import { alignTiedDetections, permute, MAX_TIE_EXCLUSIONS } from './ties';
+import { alignTiedDetections, permute } from './ties';
 import { checkSigmoidDetections, checkSoftmaxDetections, type DetectionRecord } from './postprocessCheck';
 
 type Named = Map<string, ArrayLike<number>>;
@@ -126,7 +126,7 @@ export async function runFixture(fx: Fixture, weights: StateDict): Promise<Named
  */
 export function compareFixture(fx: Fixture, ours: Named, tolerance: ToleranceFor = CPU_TOLERANCE): CompareRow[] {
   const softmax = isOfficialDetr(fx.config);
-  const aligned = softmax ? { values: new Map() as Named, moved: new Map<string, number>(), skip: new Map<string, Set<number>>() } : alignPostprocess(fx, ours, tolerance);
+  const aligned = softmax ? { values: new Map() as Named, moved: new Map<string, number>(), skip: new Map<string, Set<number>>(), refused: new Map<string, number[]>() } : alignPostprocess(fx, ours, tolerance);
   const rows: CompareRow[] = [];
   for (const t of fx.tensors.values()) {
     if (t.name.startsWith('input.')) continue;
@@ -137,9 +137,10 @@ export function compareFixture(fx: Fixture, ours: Named, tolerance: ToleranceFor
     const cut = skip?.size ? skip.size / (t.name.endsWith('boxes') ? 4 : 1) : 0;
     const notes = [moved ? `${moved} tied ranks reordered` : '', cut ? `${cut} tie members cut by top-${t.shape[0]} not compared` : ''];
     if (notes.some(Boolean)) row.note = notes.filter(Boolean).join('; ');
-    if (cut > MAX_TIE_EXCLUSIONS && row.pass) {
+    const refused = aligned.refused.get(t.name);
+    if (refused?.length) {
       row.pass = false;
-      row.error = `${cut} official detections excluded as tie members (at most ${MAX_TIE_EXCLUSIONS} may be)`;
+      row.error = `${refused.length} official detection(s) of the last tie run unmatched though scored above the cut by more than the tolerance (first at rank ${refused[0]})`;
     }
     rows.push(row);
   }
@@ -184,13 +185,15 @@ function alignPostprocess(fx: Fixture, ours: Named, tolerance: ToleranceFor) {
   const values: Named = new Map();
   const moved = new Map<string, number>();
   const skip = new Map<string, Set<number>>();
+  const refused = new Map<string, number[]>();
   for (let b = 0; fx.tensors.has(`postprocess.${b}.scores`); b++) {
     const names = ['scores', 'labels', 'boxes'].map((k) => `postprocess.${b}.${k}`);
     const [rs, rl, rb] = names.map((n) => fx.tensors.get(n)?.data);
     const [os, ol, ob] = names.map((n) => ours.get(n));
     if (!rs || !rl || !rb || !os || !ol || !ob || os.length !== rs.length) continue;
     // Ties are decided at the scores' tolerance; boxes are matched at theirs.
-    const { order, moved: m, excluded } = alignTiedDetections(rs, rl, rb, ol, ob, tolerance(names[0]), tolerance(names[2]));
+    const { order, moved: m, excluded, refused: r } = alignTiedDetections(rs, rl, rb, ol, ob, tolerance(names[0]), tolerance(names[2]));
+    if (r.length) for (const n of names) refused.set(n, r);
     if (excluded.size) {
       skip.set(names[0], excluded);
       skip.set(names[1], excluded);
@@ -201,5 +204,5 @@ function alignPostprocess(fx: Fixture, ours: Named, tolerance: ToleranceFor) {
     values.set(names[2], permute(ob, order, 4));
     for (const n of names) moved.set(n, m);
   }
-  return { values, moved, skip };
+  return { values, moved, skip, refused };
 }

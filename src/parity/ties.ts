@@ -6,17 +6,18 @@ import { ATOL, RTOL, type Tolerance } from './compare';
  * postprocess outputs in rank order, this reorders our detections inside each run of
  * official scores that are tied within tolerance, matching each official detection to one of
  * ours from the same run with the same label and all box coordinates within tolerance. Outside tie runs the order
- * must be identical. In the last run, the one cut by top-k, the two lists may hold different
- * members of the tie: official detections there with no counterpart in ours are returned
- * as `excluded` (not compared), and counted in the report.
- * Returns the permutation to apply to ours, how many ranks moved, and the excluded ranks.
+ * must be identical.
+ *
+ * In the last run, the one cut by top-k, the two lists may hold different members of the tie:
+ * an official detection there with no counterpart in ours whose score is within tolerance of
+ * the cut score (the official k-th) is returned as `excluded` (not compared, and counted in
+ * the report), however many there are. Which of those made the list is indeterminate at this
+ * tolerance; that each of ours belongs in it is proved per detection against the official
+ * logits (checkSigmoidDetections), which is what catches a wrong one. An unmatched member
+ * further above the cut is no tie at the cut: it is compared (and so fails) and returned in
+ * `refused`.
+ * Returns the permutation to apply to ours, how many ranks moved, and the excluded and refused ranks.
  */
-/**
- * At most this many official detections per image may be excluded as tie members cut by the
- * top-k; more means the lists differ for another reason, and the comparison fails.
- */
-export const MAX_TIE_EXCLUSIONS = 2;
-
 export function alignTiedDetections(
   refScores: ArrayLike<number>,
   refLabels: ArrayLike<number>,
@@ -25,14 +26,17 @@ export function alignTiedDetections(
   ourBoxes: ArrayLike<number>,
   scoreTol: Tolerance = { atol: ATOL, rtol: RTOL },
   boxTol: Tolerance = scoreTol,
-): { order: number[]; moved: number; excluded: Set<number> } {
+): { order: number[]; moved: number; excluded: Set<number>; refused: number[] } {
   const n = refScores.length;
   const order = Array.from({ length: n }, (_, i) => i);
   let start = 0;
   let moved = 0;
   const excluded = new Set<number>();
+  const refused: number[] = [];
   const within = (a: number, r: number) => Math.abs(a - r) <= boxTol.atol + boxTol.rtol * Math.abs(r);
   const { atol, rtol } = scoreTol;
+  const cut = refScores[n - 1];
+  const nearCut = (s: number) => Math.abs(s - cut) <= atol + rtol * Math.abs(cut);
   while (start < n) {
     let end = start + 1;
     // A run: consecutive official scores within tolerance of the run's first score.
@@ -61,12 +65,13 @@ export function alignTiedDetections(
     }
     const leftovers = [...pool];
     for (const i of unmatched) {
-      if (end === n) excluded.add(i); // a different member of the tie cut by top-k
+      if (end === n && nearCut(refScores[i])) excluded.add(i); // another member of the tie cut by top-k
+      else if (end === n) refused.push(i);
       order[i] = leftovers.shift() ?? i; // elsewhere: compared, and reported as a failure
     }
     start = end;
   }
-  return { order, moved, excluded };
+  return { order, moved, excluded, refused };
 }
 
 export function permute(values: ArrayLike<number>, order: number[], width: number): Float64Array {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ModelConfig } from '../model/config';
+import { outputStride, type ModelConfig } from '../model/config';
 import { buildModel } from '../model/model';
 import { runBackbone } from '../model/backbone';
 import type { StateDict } from '../model/types';
@@ -74,8 +74,8 @@ export function pretrainSeeds(dataSeed: number, step: number | 'eval', n: number
   return Array.from({ length: n }, (_, i) => deriveSeed(base, i));
 }
 
-/** Output stride of the backbone (16 with DC5, else 32). */
-export const backboneStride = (c: ModelConfig) => (c.dilation ? 16 : 32);
+/** Output stride of the backbone (config.outputStride). */
+export const backboneStride = (c: ModelConfig) => outputStride(c);
 
 /**
  * Trains the backbone variables of `weights` on the dense cell task; returns the backbone

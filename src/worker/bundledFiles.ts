@@ -6,7 +6,8 @@
 import type { BundledFiles, ModelCard } from './messages';
 
 export async function fetchBundledFiles(baseUrl: string, name: string): Promise<BundledFiles> {
-  const root = `${baseUrl}models/${encodeURIComponent(name)}/`;
+  // A snapshot's name is a path below the model (NAME/snapshots/epoch-E): each segment is encoded.
+  const root = `${baseUrl}models/${name.split('/').map(encodeURIComponent).join('/')}/`;
   const res = await fetch(root + 'model.json');
   if (!res.ok) throw new Error(`model "${name}": model.json not found (HTTP ${res.status})`);
   const card = (await res.json()) as ModelCard;

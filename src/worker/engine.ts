@@ -10,6 +10,7 @@ import {
 } from './modelApi';
 import { downloadQueryTrace, pickQueryTrace, queryTraceTensors, traceSize, wholeTrace, type QueryTrace, type WholeTrace } from './queryTrace';
 import { compileInParallel, parallelCompiler, type ParallelCompiler } from './gpuCompile';
+import { onLayerDone } from '../model/layerProgress';
 import { msEncoderPointsOf } from '../model/model';
 import type { DecoderOutput, EncoderOutput, StateDict, Detection, ImageBatch } from '../model/types';
 import { MS_STRIDES, classLogits, isOfficialDetr, msDecoderLevel, type ModelConfig } from '../model/config';
@@ -238,6 +239,20 @@ export class Engine {
     slot: number, rgb: Uint8ClampedArray, width: number, height: number,
     opts: { inputSize?: number; maxSize?: number; topK?: number }, progress: ProgressFn,
   ): Promise<RunResult> {
+    // Layer by layer once the run proper starts (not the compile pass before it).
+    const layers = { on: false };
+    const stop = onLayerDone((stage, step, steps) => layers.on && progress({ stage, step, steps }));
+    try {
+      return await this.runDetect(slot, rgb, width, height, opts, progress, layers);
+    } finally {
+      stop();
+    }
+  }
+
+  private async runDetect(
+    slot: number, rgb: Uint8ClampedArray, width: number, height: number,
+    opts: { inputSize?: number; maxSize?: number; topK?: number }, progress: ProgressFn, layers: { on: boolean },
+  ): Promise<RunResult> {
     const s = this.slot(slot);
     this.clearRun(s);
     const timings: StageTiming[] = [];
@@ -256,6 +271,7 @@ export class Engine {
       await settle(pre.batch.images); // wait for the GPU so each stage's time is its own
       lap('preprocess');
       if (await this.compileFirst(s, pre.batch, opts.topK, progress)) lap('compile shaders');
+      layers.on = true;
       progress({ stage: 'backbone' });
       const bb = s.model.runBackbone(pre.batch);
       try {
@@ -283,6 +299,7 @@ export class Engine {
       throw e;
     }
     lap('decoder');
+    layers.on = false;
     s.ran = true;
     this.releaseArrays(s);
     const padded: [number, number] = [pre.batch.images.shape[1], pre.batch.images.shape[2]];

@@ -199,7 +199,11 @@ export type Envelope = { id: number; req: Request };
 export type RequestOf<K extends Request['type']> = Extract<Request, { type: K }>;
 export type Handlers = { [K in Request['type']]: (req: RequestOf<K>, progress: (p: Progress) => void) => Promise<ResponseMap[K]> | ResponseMap[K] };
 
-export type Progress = { stage: string; done?: number; total?: number; message?: string };
+/**
+ * `done`/`total`: bytes of a read. `step`/`steps`: within a run's stage, the backbone blocks or the
+ * encoder or decoder layers done (sent as each ends, from the model's layerProgress).
+ */
+export type Progress = { stage: string; done?: number; total?: number; message?: string; step?: number; steps?: number };
 
 export type WorkerMessage =
   | { id: number; kind: 'ok'; result: unknown }

@@ -8,7 +8,8 @@ export {
 import type { ModelConfig } from '../model/config';
 import type { StateDict } from '../model/types';
 import { blobSource } from '../checkpoint/byteSource';
-import { loadStateDict } from '../checkpoint/loadStateDict';
+import { type LoadReport, loadStateDict } from '../checkpoint/loadStateDict';
+import { checksumNote } from '../checkpoint/integrity';
 import { CheckpointError } from '../checkpoint/errors';
 import type { DilationSource } from '../checkpoint/detectConfig';
 
@@ -45,6 +46,8 @@ export async function loadCheckpoint(file: Blob, fileName: string, onProgress: (
     ck = await loadStateDict(blobSource(file), {
       fileName,
       signal: budget.signal,
+      // Refused before any weight is read.
+      checkLayout: refuseIfNotRunnable,
       onProgress: (p) => {
         if (performance.now() - t0 > budgetMs) budget.abort();
         onProgress(p.loaded, p.total);
@@ -57,23 +60,10 @@ export async function loadCheckpoint(file: Blob, fileName: string, onProgress: (
     clearTimeout(timer);
   }
   const c = ck.detected;
-  const { missing, mismatched, unexpected } = ck.report;
-  if (missing.length || mismatched.length) {
-    // One sentence for the message; the names go to the details, which the app folds away.
-    const family = c.decoder === 'detr' ? 'DETR' : c.multiscale ? 'multi-scale SAM-DETR' : 'single-scale SAM-DETR';
-    const what = [
-      missing.length ? `lacks ${missing.length} weight(s)` : '',
-      mismatched.length ? `has ${mismatched.length} weight(s) of another shape` : '',
-    ].filter(Boolean).join(' and ');
-    const details = [
-      missing.length ? `missing: ${list(missing)}` : '',
-      mismatched.length ? `another shape: ${list(mismatched.map((m) => `${m.name} [${m.actual}] (expected [${m.expected}])`), 3)}` : '',
-      ...ck.notes,
-    ].filter(Boolean).join('; ');
-    throw new CheckpointError('unsupported-family', `this checkpoint cannot run as a ${family}: it ${what} that configuration needs`, details);
-  }
+  const { unexpected } = ck.report;
   const report = [
     `${ck.format === 'zip' ? 'zip' : 'legacy'} torch.save file${ck.epoch !== undefined ? `, saved after epoch ${ck.epoch + 1}` : ''}`,
+    ...(checksumNote(ck.format) ? [checksumNote(ck.format)!] : []),
     c.decoder === 'detr'
       ? `official DETR, ${c.backbone}${c.dilation ? ' + DC5' : ''}, softmax over ${c.numClasses} classes + no-object`
       : c.multiscale
@@ -85,4 +75,21 @@ export async function loadCheckpoint(file: Blob, fileName: string, onProgress: (
   ];
   if (unexpected.length) report.push(`not used: ${list(unexpected)}`);
   return { stateDict: ck.stateDict, config: c, dilationSource: ck.dilationSource, epoch: ck.epoch, report, warnings: ck.warnings };
+}
+
+/** A checkpoint the app cannot run is refused with one sentence; the names go to the details, which the app folds away. */
+function refuseIfNotRunnable({ detected: c, report: { missing, mismatched }, notes }: { detected: ModelConfig; report: LoadReport; notes: string[] }): void {
+  if (missing.length || mismatched.length) {
+    const family = c.decoder === 'detr' ? 'DETR' : c.multiscale ? 'multi-scale SAM-DETR' : 'single-scale SAM-DETR';
+    const what = [
+      missing.length ? `lacks ${missing.length} weight(s)` : '',
+      mismatched.length ? `has ${mismatched.length} weight(s) of another shape` : '',
+    ].filter(Boolean).join(' and ');
+    const details = [
+      missing.length ? `missing: ${list(missing)}` : '',
+      mismatched.length ? `another shape: ${list(mismatched.map((m) => `${m.name} [${m.actual}] (expected [${m.expected}])`), 3)}` : '',
+      ...notes,
+    ].filter(Boolean).join('; ');
+    throw new CheckpointError('unsupported-family', `this checkpoint cannot run as a ${family}: it ${what} that configuration needs`, details);
+  }
 }

@@ -10,9 +10,10 @@ import { torchSave } from '../../../src/checkpoint/torchSave';
 import { type ModelConfig, OFFICIAL_R50 } from '../../../src/model/config';
 import { buildZip, type RawEntry } from './zipBuild';
 import { MEMO_BASE, concat, get, op, put, repeat, str } from './pickleOps';
+import { readerFixtures } from './readerFixtures';
 
 /**
- * The hostile files of test/fixtures/hostile: each one attack from issue 13, with what the
+ * The hostile files of test/fixtures/hostile: each one attack from issue 13 (issue 23's in readerFixtures.ts), with what the
  * reader must answer (an error code, or a load with a warning / note). Large pickles are
  * deflated inside the zip so the committed files stay small; the reader inflates them first.
  */
@@ -31,11 +32,11 @@ export const SMALL: ModelConfig = {
 };
 
 /** One SAM-DETR-named weight: enough for the attacks that fail before the model is compared. */
-function tinyModel(tensor?: SaveTensor): Map<string, unknown> {
+export function tinyModel(tensor?: SaveTensor): Map<string, unknown> {
   return new Map([['transformer.decoder.layers.0.norm1.weight', tensor ?? floatTensor([SMALL.hiddenDim], () => new Float32Array(SMALL.hiddenDim).fill(1))]]);
 }
 
-function smallModel(c: ModelConfig = SMALL, tensor?: (name: string, shape: number[]) => SaveTensor | undefined): Map<string, unknown> {
+export function smallModel(c: ModelConfig = SMALL, tensor?: (name: string, shape: number[]) => SaveTensor | undefined): Map<string, unknown> {
   const model = new Map<string, unknown>();
   for (const [name, shape] of expectedStateDictShapes(c)) {
     const tied = model.get(`transformer.decoder.${name}`);
@@ -44,7 +45,7 @@ function smallModel(c: ModelConfig = SMALL, tensor?: (name: string, shape: numbe
   return model;
 }
 
-function smallArgs(over: Record<string, unknown> = {}): PyNamespace<unknown> {
+export function smallArgs(over: Record<string, unknown> = {}): PyNamespace<unknown> {
   const ns = new PyNamespace<unknown>();
   const fields: Record<string, unknown> = {
     backbone: SMALL.backbone, dilation: false, smca: false, epochs: 50, hidden_dim: SMALL.hiddenDim, nheads: SMALL.nheads,
@@ -54,13 +55,13 @@ function smallArgs(over: Record<string, unknown> = {}): PyNamespace<unknown> {
   return ns;
 }
 
-const PLACEHOLDER = '@@hostile@@';
+export const PLACEHOLDER = '@@hostile@@';
 
 /**
  * A torch.save zip of `root`, where the string PLACEHOLDER (if present) is replaced by raw pickle
  * opcodes that push one value, and `tweak` may rewrite the entries before they are zipped.
  */
-function checkpoint(root: Map<string, unknown>, raw?: Uint8Array, tweak?: (e: RawEntry[]) => RawEntry[]): Uint8Array {
+export function checkpoint(root: Map<string, unknown>, raw?: Uint8Array, tweak?: (e: RawEntry[]) => RawEntry[]): Uint8Array {
   const pickler = new TorchPickler();
   let pkl = pickler.dump(root);
   if (raw) {
@@ -85,7 +86,7 @@ function withArgsValue(raw: Uint8Array): Uint8Array {
 }
 
 /** A checkpoint whose whole data.pkl is `pkl` (no model: the pickle itself is the attack). */
-function bareTorchZip(pkl: Uint8Array): Uint8Array {
+export function bareTorchZip(pkl: Uint8Array): Uint8Array {
   return buildZip([
     { name: 'archive/data.pkl', data: pkl, deflate: pkl.length > 65536 },
     { name: 'archive/version', data: new TextEncoder().encode('3\n') },
@@ -125,7 +126,7 @@ async function shortZip64(): Promise<Uint8Array> {
 }
 
 /** [['lol'] * 10] nested 9 times through memo references: 10^9 strings from about a kilobyte. */
-function billionLaughs(): Uint8Array {
+export function billionLaughs(): Uint8Array {
   const parts = [op(']'), str('lol'), op('a'), put(MEMO_BASE)];
   for (let level = 1; level <= 9; level++) {
     // POP all but the last level, so exactly one value is left for the dict.
@@ -232,5 +233,6 @@ export async function hostileFixtures(): Promise<Hostile[]> {
   new DataView(st.buffer).setUint32(0, header.length, true);
   st.set(header, 8);
   add('null-entry.safetensors', 'a safetensors header {"a": null} (raw TypeError)', st, { code: 'corrupt' });
+  list.push(...(await readerFixtures()));
   return list;
 }

@@ -6,6 +6,8 @@ import { attentionConcentration } from '../concentration';
 import { drawThumb } from './view/thumb';
 import { ConcentrationChart } from './ConcentrationChart';
 import { layerGrid } from '../multiScale';
+import { ColorLegend } from './ColorLegend';
+import type { Contrast } from '../colorScale';
 
 /** One model of the comparison: its selected (or matched) query's slice and its view frame. */
 export interface CompareSide {
@@ -24,6 +26,7 @@ interface Props {
   heads: number[];
   layer: number;
   onLayer: (layer: number) => void;
+  contrast: Contrast;
 }
 
 const W = 104;
@@ -34,7 +37,7 @@ const W = 104;
  * concentrated it is per layer. Where DETR's attention is still spread over the image in its
  * first layers, SAM-DETR's sits on the object from layer 1: the paper's claim, on this image.
  */
-export function CompareAttention({ image, imgW, imgH, sides, heads, layer, onLayer }: Props) {
+export function CompareAttention({ image, imgW, imgH, sides, heads, layer, onLayer, contrast }: Props) {
   const headsKey = heads.join();
   const [s0, s1] = sides.map((x) => x.slice);
   // Recomputed only when a slice or the visible heads change (not on hover or zoom).
@@ -49,8 +52,9 @@ export function CompareAttention({ image, imgW, imgH, sides, heads, layer, onLay
         Query #{s0.query} of {sides[0].title} and its match #{s1.query} of {sides[1].title}: cross-attention per decoder layer
       </h3>
       {sides.map((side, i) => (
-        <LayerRow key={i} index={i} side={side} image={image} imgW={imgW} imgH={imgH} heads={heads} headsKey={headsKey} layer={layer} onLayer={onLayer} />
+        <LayerRow key={i} index={i} side={side} image={image} imgW={imgW} imgH={imgH} heads={heads} headsKey={headsKey} layer={layer} onLayer={onLayer} contrast={contrast} />
       ))}
+      <ColorLegend kind="seq" contrast={contrast} />
       <ConcentrationChart
         series={sides.map((x, i) => ({ label: `${x.title} #${x.slice.query}`, values: conc[i] }))}
         layers={layers} layer={layer} onLayer={onLayer} nHeads={heads.length}
@@ -69,9 +73,10 @@ interface RowProps {
   headsKey: string;
   layer: number;
   onLayer: (layer: number) => void;
+  contrast: Contrast;
 }
 
-function LayerRow({ index, side, image, imgW, imgH, heads, headsKey, layer, onLayer }: RowProps) {
+function LayerRow({ index, side, image, imgW, imgH, heads, headsKey, layer, onLayer, contrast }: RowProps) {
   const { slice, frame } = side;
   // The mean maps, once per slice and head set (each thumbnail redraws only when its map changes).
   const maps = useMemo(
@@ -93,7 +98,7 @@ function LayerRow({ index, side, image, imgW, imgH, heads, headsKey, layer, onLa
               aria-label={`${side.title}, decoder layer ${l + 1}${level}: show this layer`} data-testid="layer-map" data-model={index} data-layer={l + 1}
               data-cells={map?.length ?? 0} onClick={() => onLayer(l + 1)}
             >
-              <LayerThumb image={image} imgW={imgW} imgH={imgH} map={heads.length ? map : null} slice={slice} frame={frame} layer={l} />
+              <LayerThumb image={image} imgW={imgW} imgH={imgH} map={heads.length ? map : null} slice={slice} frame={frame} layer={l} contrast={contrast} />
               <span>layer {l + 1}{g.stride ? ` · /${g.stride}` : ''}</span>
             </button>
           );
@@ -111,9 +116,10 @@ interface ThumbProps {
   slice: QuerySlice;
   frame: Frame;
   layer: number;
+  contrast: Contrast;
 }
 
-function LayerThumb({ image, imgW, imgH, map, slice, frame, layer }: ThumbProps) {
+function LayerThumb({ image, imgW, imgH, map, slice, frame, layer, contrast }: ThumbProps) {
   const ref = useRef<HTMLCanvasElement>(null);
   const h = Math.max(1, Math.round((W * imgH) / Math.max(1, imgW)));
   const box = slice.predictions[layer]?.box;
@@ -125,7 +131,7 @@ function LayerThumb({ image, imgW, imgH, map, slice, frame, layer }: ThumbProps)
     if (!ref.current) return;
     const b = boxKey ? (boxKey.split(',').map(Number) as [number, number, number, number]) : null;
     const rect = rectKey.split(',').map(Number) as [number, number, number, number];
-    drawThumb(ref.current, W, { image, imgW, imgH, map, featW, featH, kind: 'seq', heatRect: rect, box: b, point: null });
-  }, [image, imgW, imgH, map, featW, featH, boxKey, rectKey]);
+    drawThumb(ref.current, W, { image, imgW, imgH, map, featW, featH, kind: 'seq', contrast, heatRect: rect, box: b, point: null });
+  }, [image, imgW, imgH, map, featW, featH, boxKey, rectKey, contrast]);
   return <canvas ref={ref} width={W} height={h} aria-hidden="true" data-grid={`${featW}x${featH}`} />;
 }

@@ -1,12 +1,43 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type KeyboardEvent } from 'react';
 import { KEYMAP } from '../state';
 
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
+/**
+ * A modal dialog: focus moves into it, Tab and Shift+Tab cycle within it (the page behind is
+ * inert to the keyboard while it is open), and focus goes back where it was when it closes.
+ */
 export function HelpOverlay({ onClose }: { onClose: () => void }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
+    const before = document.activeElement as HTMLElement | null;
     ref.current?.focus();
+    // Focus that gets behind the dialog anyway (a click on the backdrop's page, a script) comes back.
+    const pull = (e: FocusEvent) => {
+      if (ref.current && e.target instanceof Node && !ref.current.contains(e.target)) ref.current.focus();
+    };
+    document.addEventListener('focusin', pull);
+    return () => {
+      document.removeEventListener('focusin', pull);
+      if (before && before !== document.body && before.isConnected) before.focus();
+    };
   }, []);
+  const trapTab = (e: KeyboardEvent) => {
+    const el = ref.current;
+    if (e.key !== 'Tab' || !el) return;
+    const items = [...el.querySelectorAll<HTMLElement>(FOCUSABLE)];
+    if (!items.length) return e.preventDefault();
+    const first = items[0];
+    const last = items[items.length - 1];
+    const at = document.activeElement;
+    if (e.shiftKey && (at === first || at === el)) {
+      e.preventDefault();
+      last.focus();
+    } else if (!e.shiftKey && at === last) {
+      e.preventDefault();
+      first.focus();
+    }
+  };
   return (
     <div className="help-backdrop" onClick={onClose}>
       <div
@@ -22,7 +53,7 @@ export function HelpOverlay({ onClose }: { onClose: () => void }) {
           if (e.key === 'Escape' || e.key === '?') {
             e.stopPropagation();
             onClose();
-          }
+          } else trapTab(e);
         }}
       >
         <h2 id="help-title">Keyboard shortcuts</h2>

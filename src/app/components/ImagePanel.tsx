@@ -3,6 +3,7 @@ import type { Dispatch } from '../state/useViewState';
 import { EXAMPLES, parseImageRef, randomSeed } from '../scenes';
 import type { ShownDetection } from './ImageView';
 import { QueryList } from './QueryList';
+import { topOffer } from '../topDetections';
 
 interface Props {
   image: string;
@@ -12,6 +13,8 @@ interface Props {
   threshold: number;
   merge: boolean;
   detections: ShownDetection[];
+  /** Every detection of the run shown (before the threshold), for the offer of the top ones when none reaches it. */
+  ranked?: readonly { query: number; score: number }[];
   /** No run of the current image and model yet (see QueryList). */
   pending: 'running' | 'none' | null;
   selected: number | null;
@@ -101,6 +104,8 @@ export function ImagePanel(p: Props) {
           onHover={p.onHover}
           badge={p.badge}
           pending={p.pending}
+          offer={p.detections.length === 0 && !p.pending ? topOffer(p.ranked, p.threshold) : null}
+          onOffer={(threshold) => p.dispatch({ type: 'setThreshold', threshold })}
         />
       </section>
     </aside>

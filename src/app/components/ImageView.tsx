@@ -127,10 +127,10 @@ export function ImageView(props: Props) {
   const clickable = !props.onImageClick;
   useEffect(() => {
     drawBoxes(layerGroup(svgRef.current!, 'boxes'), {
-      detections: o.detections, selected: o.selected, hovered: o.hovered, k: t.k, imgW, clickable,
+      detections: o.detections, selected: o.selected, hovered: o.hovered, k: t.k, imgW, clickable, avoid: o.points.map((x) => x.p),
       onToggle: (q, ev) => cb.current.onToggle(q, ev), onHover: (q) => cb.current.onHover(q),
     });
-  }, [o.detections, o.selected, o.hovered, t.k, imgW, clickable]);
+  }, [o.detections, o.selected, o.hovered, t.k, imgW, clickable, o.points]);
   const geoMoved = useChanged(o.animKey);
   useEffect(() => {
     drawGeometry(layerGroup(svgRef.current!, 'geo'), o.refBox, o.roiBox, o.showGrid, geoMoved());

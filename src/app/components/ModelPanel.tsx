@@ -51,8 +51,14 @@ function ModelDetails({ info, onDilation }: { info: ModelInfo; onDilation: (on: 
         <dd>
           {c.backbone}
           {c.backboneWidth !== 64 ? ` (width ${c.backboneWidth})` : ''}
-          {c.dilation ? ', DC5' : ''}
+          {c.dilation ? (c.dilateLayer3 ? ', layers 3 and 4 dilated (stride 8)' : ', DC5') : ''}
         </dd>
+        {info.card?.featureGrid && (
+          <>
+            <dt>feature grid</dt>
+            <dd>{info.card.featureGrid[1]}×{info.card.featureGrid[0]} at {info.card.inputSize} px</dd>
+          </>
+        )}
         {dc5 && (
           <>
             <dt>DC5</dt>

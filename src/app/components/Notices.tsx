@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { InitResult } from '../../worker/messages';
+import { fallbackKind, isDismissed, pageStore, rememberDismissal } from '../noticeMemory';
 
 interface Props {
   backend: InitResult | null;
@@ -18,18 +19,24 @@ interface Props {
 
 /** The backend fallback note, the placeholder-model warning and the current error. */
 export function Notices({ backend, requestedBackend, placeholder, error, errorDetails, onDismiss, modelWarnings, storeNote, onDismissStore }: Props) {
-  // The fallback note, once read, can go: it comes back when the backend starts again (a new result).
+  // The fallback note, once read, can go, and stays gone on later loads for the same kind of
+  // fallback (noticeMemory); another kind of fallback shows it again.
   const [readNote, setReadNote] = useState<InitResult | null>(null);
+  const dismissed = !!backend && (backend === readNote || isDismissed(pageStore(), fallbackKind(backend)));
+  const dismiss = (b: InitResult) => {
+    rememberDismissal(pageStore(), fallbackKind(b));
+    setReadNote(b);
+  };
   return (
     <>
-      {backend && backend.fallbacks.length > 0 && backend !== readNote && (
+      {backend && backend.fallbacks.length > 0 && !dismissed && (
         <div className="notice dismissable" data-testid="backend-notice" role="note">
           <span>
             Running on <b>{backend.backend}</b>
             {requestedBackend && backend.backend !== requestedBackend ? ` instead of ${requestedBackend}` : ''}:{' '}
             {backend.fallbacks.map((f) => `${f.backend} — ${f.reason}`).join('; ')}.
           </span>
-          <button type="button" className="linkish" onClick={() => setReadNote(backend)} aria-label="Dismiss backend notice">
+          <button type="button" className="linkish" onClick={() => dismiss(backend)} aria-label="Dismiss backend notice">
             ×
           </button>
         </div>

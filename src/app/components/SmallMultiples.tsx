@@ -3,6 +3,8 @@ import { headColor } from '../palette';
 import type { Box, Pt } from '../geometry';
 import type { MapKind } from '../heatmap';
 import { drawThumb } from './view/thumb';
+import { ColorLegend } from './ColorLegend';
+import type { Contrast } from '../colorScale';
 
 export interface HeadPanel {
   head: number;
@@ -19,6 +21,7 @@ interface Props {
   featH: number;
   heatRect: Box;
   kind: MapKind;
+  contrast: Contrast;
   refBox: Box | null;
   panels: HeadPanel[];
   caption: string;
@@ -61,7 +64,7 @@ function Panel({ p, props }: { p: HeadPanel; props: Props }) {
   const ref = useRef<HTMLCanvasElement>(null);
   const h = Math.max(1, Math.round((W * props.imgH) / Math.max(1, props.imgW)));
   // Redrawn when what it shows changes (boxes and points compared by value: the parent makes new arrays each render).
-  const { image, imgW, imgH, featW, featH, kind } = props;
+  const { image, imgW, imgH, featW, featH, kind, contrast } = props;
   const heatKey = props.heatRect.join();
   const refKey = props.refBox?.join() ?? '';
   const pointKey = p.point?.join() ?? '';
@@ -71,7 +74,7 @@ function Panel({ p, props }: { p: HeadPanel; props: Props }) {
   useEffect(() => {
     if (ref.current) drawThumb(ref.current, W, { ...props, map: p.map, box: props.refBox, point: p.point, pointColor: headColor(p.head) });
     // eslint-disable-next-line react-hooks/exhaustive-deps -- props.heatRect, props.refBox and p.point are compared by value (the keys)
-  }, [p.map, p.head, image, imgW, imgH, featW, featH, kind, heatKey, refKey, pointKey]);
+  }, [p.map, p.head, image, imgW, imgH, featW, featH, kind, contrast, heatKey, refKey, pointKey]);
   return (
     <figure className="sm-cell" style={{ '--head': headColor(p.head) } as React.CSSProperties}>
       <canvas
@@ -101,7 +104,10 @@ function Panel({ p, props }: { p: HeadPanel; props: Props }) {
 export function SmallMultiples(props: Props) {
   return (
     <section className="small-multiples" aria-label={props.caption}>
-      <h3>{props.caption}</h3>
+      <div className="sm-head">
+        <h3>{props.caption}</h3>
+        <ColorLegend kind={props.kind} contrast={props.contrast} />
+      </div>
       <div className="sm-grid">
         {props.panels.map((p) =>
           p.visible ? (

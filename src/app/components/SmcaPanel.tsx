@@ -14,6 +14,8 @@ interface Props {
   changes: SmcaChange[] | null;
   selected: number | null;
   info: ModelInfo | null;
+  /** The bundled model of the same recipe trained without SMCA (the trained-with vs without comparison), if any. */
+  trainedWithout?: string | null;
   /** The encoder view: the prior belongs to the decoder's cross-attention, so the switch waits. */
   encoderView?: boolean;
   dispatch: Dispatch;
@@ -43,6 +45,18 @@ export function SmcaPanel(p: Props) {
         <span>SMCA prior: {p.isSmca ? (p.smcaPrior ? 'on' : 'off') : 'n/a'}</span>
         <span className="track" aria-hidden="true" />
       </button>
+      {p.isSmca && !p.encoderView && (
+        <p className="muted small" data-testid="ablation-note">
+          {p.smcaPrior && p.compare !== 'prior-off'
+            ? 'Switching the prior off is an inference-time ablation: the prior is removed from a model trained with it, which was never trained to work without it, so its detections may collapse. '
+            : 'Prior off: an inference-time ablation. This model was trained with the prior and never learned to work without it, so lost detections here say how much it relies on the prior, not what SMCA adds. '}
+          {p.trainedWithout && (
+            <button type="button" className="linkish" data-testid="trained-without" onClick={() => { p.dispatch({ type: 'setCompare', compare: 'side-by-side' }); p.dispatch({ type: 'setModel2', model: p.trainedWithout! }); }}>
+              Compare with SAM-DETR trained without SMCA (same budget)
+            </button>
+          )}
+        </p>
+      )}
       {p.isSmca && p.encoderView && <p className="muted small">The prior acts on the decoder&apos;s cross-attention; switch it in the decoder view.</p>}
       {!p.isSmca && <p className="muted small">This model has no SMCA prior. Compare it side by side with an SMCA model instead.</p>}
       <label className="field col">

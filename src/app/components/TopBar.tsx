@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { BACKENDS, type InitResult } from '../../worker/messages';
 import type { Busy } from '../session/LensSession';
+import { runSecondsLeft } from '../session/runEstimate';
 
 interface Props {
   models: { value: string; label: string }[];
@@ -18,14 +19,16 @@ interface Props {
 }
 
 /**
- * Seconds left of a busy operation: from the bytes read so far, or from how long the same run
- * took last time; null when there is nothing to go on or it would flicker (under 2 s in).
+ * Seconds left of a busy operation: from the bytes read so far, from how far a run is by its
+ * stages and layers (runEstimate), or from how long it is expected to take; null when there is
+ * nothing to go on or it would flicker (under 2 s in).
  */
 export function secondsLeft(busy: Busy | null, now: number): number | null {
   if (busy?.since === undefined) return null;
   const elapsed = now - busy.since;
   if (elapsed < 2000) return null;
   if (busy.total && busy.done) return Math.max(0, (elapsed * (busy.total - busy.done)) / busy.done / 1000);
+  if (busy.fraction !== undefined && busy.at !== undefined) return runSecondsLeft(busy.expectMs, busy.fraction, busy.at, elapsed);
   if (busy.expectMs) return Math.max(0, (busy.expectMs - elapsed) / 1000);
   return null;
 }
@@ -45,7 +48,7 @@ function useTick(on: boolean): number {
 export function TopBar(p: Props) {
   const now = useTick(!!p.busy);
   const left = secondsLeft(p.busy, now);
-  const pct = p.busy?.total ? Math.round(((p.busy.done ?? 0) / p.busy.total) * 100) : null;
+  const pct = p.busy?.total ? Math.round(((p.busy.done ?? 0) / p.busy.total) * 100) : p.busy?.fraction !== undefined ? Math.round(p.busy.fraction * 100) : null;
   const status = p.busy ? `${p.busy.label}${pct !== null ? ` ${pct}%` : ''}…` : p.statusText;
   const b = p.backend;
   return (

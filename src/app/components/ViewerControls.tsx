@@ -1,6 +1,8 @@
 import type { Dispatch } from '../state/useViewState';
 import { OVERLAY_LABELS, type Overlay } from '../state';
 import { HeadToggles } from './HeadToggles';
+import { ColorLegend } from './ColorLegend';
+import type { Contrast, MapKind } from '../colorScale';
 
 interface Props {
   mode: 'decoder' | 'encoder' | 'convergence';
@@ -11,6 +13,9 @@ interface Props {
   nHeads: number;
   heads: number;
   overlay: Overlay;
+  /** The kind of map the overlay shows (its legend), null when it shows none. */
+  overlayKind: MapKind | null;
+  contrast: Contrast;
   grid: boolean;
   /** The view draws a 7x7 RoI (decoder view of a SAM-DETR model): else the grid switch has nothing to act on. */
   hasRoi: boolean;
@@ -72,6 +77,14 @@ export function ViewerControls(p: Props) {
           })}
         </select>
       </label>
+      <label className="field" title="Absolute: every map on one scale, attention per cell as a multiple of the uniform share, so maps can be compared. Per-map: each map stretched to its own range, which shows its shape but not how focused it is.">
+        <span>Colour scale</span>
+        <select value={p.contrast} onChange={(e) => p.dispatch({ type: 'setContrast', contrast: e.target.value as Contrast })} aria-label="Colour scale" data-testid="contrast-select">
+          <option value="absolute">one absolute scale (comparable)</option>
+          <option value="per-map">per-map contrast (not comparable)</option>
+        </select>
+      </label>
+      {p.overlayKind && <ColorLegend kind={p.overlayKind} contrast={p.contrast} />}
       <label className="check" title={p.hasRoi ? 'The 7×7 RoI the Semantics Aligner pools from the reference box' : 'Only SAM-DETR decoder views have a 7×7 RoI'}>
         <input type="checkbox" checked={p.grid} disabled={!p.hasRoi} onChange={(e) => p.dispatch({ type: 'setGrid', on: e.target.checked })} /> 7×7 RoI grid
       </label>

@@ -7,6 +7,8 @@ export interface IndexEntry {
   default?: boolean;
   smca?: boolean;
   pair?: string;
+  /** Epochs with a training snapshot shipped beside the model (the timeline). */
+  snapshots?: number[];
 }
 
 /** The bundled models (public/models/index.json); [] after a failure, which `onError` reports. */

@@ -5,6 +5,7 @@ import { CheckpointStore, checkpointKind, type StoreError } from '../storage/che
 import { dilationIsGuess } from '../../checkpoint/detectConfig';
 import { leavesHeapBehind } from './workerMemory';
 import { CheckpointShelf } from '../storage/checkpointShelf';
+import { runFraction, stageMs, totalMs, type StageMs } from './runEstimate';
 import { INITIAL, dropSlot, sliceKey, withoutSlot, type Busy, type SessionImage, type SessionState } from './sessionState';
 
 export { sliceKey, type Busy, type Run, type SessionImage, type SessionState } from './sessionState';
@@ -40,12 +41,25 @@ export class LensSession {
   private cancelled = ['', ''];
   /** What the backend was last started with (a restart starts it the same way). */
   private started: { backend?: BackendName; wasmThreads?: number } = {};
-  /** Last duration of a run, by model, input size and image size (the time-left estimate of the next one). */
-  private runMs = new Map<string, number>();
+  /**
+   * Each stage's time in the last run, by backend, model and input size (the progress and
+   * time-left of the next run: runEstimate). Images are resized to the input size, so the image's
+   * own size matters little; the pace of the run itself corrects the rest.
+   */
+  private stageTimes = new Map<string, StageMs>();
   /** The latest checkpoint being stored (the worker writes it: see dropLarge). */
   private keeping: Promise<void> = Promise.resolve();
   /** The latest DC5 choice being written beside its stored checkpoint (see setDilation). */
   private choosing: Promise<void> = Promise.resolve();
+  /**
+   * The second model after its comparison ended, still in the worker's slot 1: choosing it again
+   * installs it at once instead of reading it again (a stored official checkpoint: 18 s). Gone
+   * when slot 1 gets another model, when the worker is replaced, or when a file of its name is
+   * dropped (another file).
+   */
+  private parked: ModelInfo | null = null;
+  /** The error of a load whose dropped model was reinstated: the reinstated model's run does not clear it (see reinstate). */
+  private loadError: string | null = null;
 
   /** Stored checkpoints (opened on first use: a drop, a restore, or the stored list's panel). */
   readonly shelf: CheckpointShelf;
@@ -118,6 +132,7 @@ export class LensSession {
     this.gen.load = this.gen.load.map((x) => x + 1);
     this.loading = [null, null];
     this.runKeys = ['', ''];
+    this.parked = null;
     this.set({ backend: null, models: [null, null], runs: {}, slices: {}, encSlice: null, encPoints: null, busy: { label: `Starting TensorFlow.js (${backend ?? 'auto'})` } });
     try {
       const r = await this.worker.call({ type: 'init', backend, wasmThreads });
@@ -134,11 +149,16 @@ export class LensSession {
    */
   async loadBundled(slot: number, name: string, baseUrl: string): Promise<ModelInfo | undefined | 'failed'> {
     if (this.state.models[slot]?.name === name || this.loading[slot] === name) return undefined;
+    const parked = this.unpark(slot, name);
+    if (parked) return parked;
+    if (slot === 1) this.parked = null;
     const g = ++this.gen.load[slot];
     this.loading[slot] = name;
+    let dropped: ModelInfo | null = null;
     try {
       // Only when there is something to drop: an await here would delay every load by a tick.
       if (leavesHeapBehind(this.state, this.loading, slot)) {
+        dropped = this.state.models[slot];
         await this.dropLarge(slot);
         if (g !== this.gen.load[slot]) return undefined;
       }
@@ -160,8 +180,9 @@ export class LensSession {
       return info;
     } catch (e) {
       if (g !== this.gen.load[slot]) return undefined;
-      const kept = this.state.models[slot]?.name;
+      const kept = (this.state.models[slot] ?? dropped)?.name;
       this.fail(e, kept ? `loading ${name} (${kept} stays loaded)` : `loading ${name}`);
+      if (dropped && !this.state.models[slot]) this.reinstate(slot, dropped);
       return 'failed';
     } finally {
       if (g === this.gen.load[slot]) this.loading[slot] = null;
@@ -177,12 +198,16 @@ export class LensSession {
    */
   async loadCheckpoint(
     file: Blob, fileName: string, classNames: (info: ModelInfo) => string[], slot = 0, from: 'drop' | 'page' | 'model' | 'file' = 'drop', dilation?: boolean,
+    /** Leave the error shown (a model reinstated after another failed to load: that failure is what the user needs to read). */
+    keepError = false,
   ): Promise<ModelInfo | undefined> {
     const g = ++this.gen.load[slot];
     this.loading[slot] = `upload:${fileName}`;
+    if (slot === 1 || this.parked?.name === `upload:${fileName}`) this.parked = null;
     const since = performance.now();
-    this.set({ error: null, busy: { label: `Reading ${fileName}`, done: 0, total: file.size, since } });
+    this.set((s) => ({ error: keepError ? s.error : null, busy: { label: `Reading ${fileName}`, done: 0, total: file.size, since } }));
     const store = from === 'drop' || from === 'file';
+    let dropped: ModelInfo | null = null;
     try {
       if (from === 'drop' || from === 'page') {
         const kept = await this.shelf.stored(fileName);
@@ -190,6 +215,7 @@ export class LensSession {
         if (kept?.fileSize === file.size) dilation = kept.dilation;
       }
       if (leavesHeapBehind(this.state, this.loading, slot)) {
+        dropped = this.state.models[slot];
         await this.dropLarge(slot);
         if (g !== this.gen.load[slot]) return undefined;
       }
@@ -200,18 +226,45 @@ export class LensSession {
       if (g !== this.gen.load[slot]) return undefined;
       const info = { ...raw, classNames: classNames(raw) };
       if (from === 'drop') this.files.set(info.name, file);
-      this.set((s) => ({ uploads: [...s.uploads.filter((x) => x.name !== info.name), info], busy: null, statusText: `Loaded checkpoint ${fileName}` }));
+      this.set((s) => ({ uploads: [...s.uploads.filter((x) => x.name !== info.name), info], busy: null, statusText: keepError ? `${fileName} loaded again` : `Loaded checkpoint ${fileName}` }));
       this.setModel(slot, info);
       // Only a checkpoint that loaded is kept (a refused one would be refused again after a reload): its model, which the worker writes.
       const model = { kind: checkpointKind(info.config), bytes: info.params * 4, fileSize: file.size, dilation: dilationChoice(info) };
       if (store) this.keeping = this.shelf.keep(fileName, model, (handle) => this.worker.call({ type: 'storeWeights', slot, model: info.name, handle }));
       return info;
     } catch (e) {
-      if (g === this.gen.load[slot]) this.fail(e, `checkpoint "${fileName}"`);
+      if (g === this.gen.load[slot]) {
+        this.fail(e, dropped ? `checkpoint "${fileName}" (${dropped.name.replace(/^upload:/, '')} is loaded again)` : `checkpoint "${fileName}"`);
+        this.loading[slot] = null;
+        if (dropped && !this.state.models[slot]) this.reinstate(slot, dropped);
+      }
       return undefined;
     } finally {
       if (g === this.gen.load[slot]) this.loading[slot] = null;
     }
+  }
+
+  /**
+   * Loads again a model that dropLarge took out of a slot for a load that then failed (a damaged
+   * file): the view state still names it, so nothing else would bring it back, and the slot
+   * would stay empty ("Model loading…") with the stored entry marked as loaded. The error of the
+   * failed load stays shown. Only checkpoints are large enough to be dropped.
+   */
+  private reinstate(slot: number, prev: ModelInfo): void {
+    this.loadError = this.state.error;
+    const fileName = prev.name.replace(/^upload:/, '');
+    const names = () => prev.classNames;
+    const known = this.files.get(prev.name);
+    if (known) {
+      void this.loadCheckpoint(known, fileName, names, slot, 'page', dilationChoice(prev), true);
+      return;
+    }
+    const g = this.gen.load[slot];
+    void this.shelf.stored(fileName).then((kept) => {
+      // Something else was asked of the slot meanwhile: that wins.
+      if (!kept || g !== this.gen.load[slot] || this.state.models[slot]) return;
+      void this.loadCheckpoint(kept.file, fileName, names, slot, kept.format, kept.dilation ?? dilationChoice(prev), true);
+    });
   }
 
   /**
@@ -221,6 +274,7 @@ export class LensSession {
    */
   async restoreUpload(slot: number, name: string, classNames: (info: ModelInfo) => string[]): Promise<'ok' | 'missing'> {
     if (this.state.models[slot]?.name === name || this.loading[slot] === name) return 'ok';
+    if (this.unpark(slot, name)) return 'ok';
     const fileName = name.replace(/^upload:/, '');
     const known = this.files.get(name);
     if (known) {
@@ -306,6 +360,7 @@ export class LensSession {
    */
   private async dropLarge(slot: number): Promise<void> {
     await this.keeping;
+    this.parked = null;
     this.gen.run = this.gen.run.map((x) => x + 1);
     this.gen.enc++;
     this.runKeys = ['', ''];
@@ -326,14 +381,20 @@ export class LensSession {
     }));
   }
 
-  /** Frees the second model (leaving a side-by-side comparison). */
+  /**
+   * Takes the second model out of the view (leaving a side-by-side comparison). A loaded one stays
+   * in the worker, parked, until slot 1 is wanted for another model; one still loading is freed.
+   */
   async unload(slot: number): Promise<void> {
     if (!this.state.models[slot] && !this.loading[slot]) return;
+    const park = slot === 1 && !this.loading[slot] ? this.state.models[slot] : null;
     this.gen.load[slot]++;
     this.gen.run[slot]++;
     this.runKeys[slot] = '';
     this.loading[slot] = null;
     this.set((s) => ({ models: s.models.map((m, i) => (i === slot ? null : m)), runs: slot === 1 ? { main: s.runs.main, off: s.runs.off } : {}, slices: dropSlot(s.slices, slot) }));
+    if (slot === 1) this.parked = park;
+    if (park) return;
     try {
       await this.worker.call({ type: 'unload', slot });
     } catch (e) {
@@ -341,31 +402,46 @@ export class LensSession {
     }
   }
 
+  /** The parked second model back in slot 1 when it is the one asked for (see parked); else null. */
+  private unpark(slot: number, name: string): ModelInfo | null {
+    const info = slot === 1 && this.parked?.name === name && !this.loading[1] ? this.parked : null;
+    if (!info) return null;
+    this.parked = null;
+    this.gen.load[1]++;
+    this.setModel(1, info);
+    return info;
+  }
+
   /** Runs detection in a slot; only the newest run of a slot is kept. False if it failed. */
   async detect(slot: number, image: SessionImage, inputSize: number | undefined): Promise<boolean> {
     const g = ++this.gen.run[slot];
     const rgb = new Uint8ClampedArray(image.rgb);
     const t0 = performance.now();
-    const timingKey = `${this.state.models[slot]?.name}|${inputSize ?? 'default'}|${image.width}x${image.height}`;
+    const timingKey = `${this.state.backend?.backend}|${this.state.models[slot]?.name}|${inputSize ?? 'default'}`;
+    const expect = this.stageTimes.get(timingKey) ?? null;
+    const expectMs = expect ? totalMs(expect) : undefined;
     // Nothing of the previous image or model stays on screen while this one runs.
     this.set((s) => ({
-      busy: { label: 'Running', since: t0, expectMs: this.runMs.get(timingKey) },
+      busy: { label: 'Running', since: t0, expectMs },
       ...withoutSlot(s, slot),
     }));
+    const label = slot === 0 ? 'Running' : 'Running model 2';
+    // Each stage, and each backbone block and encoder and decoder layer as it ends ("encoder layer 3/6").
+    const onProgress = (p: Progress) => {
+      const f = runFraction(expect, p.stage, p.step, p.steps);
+      const step = p.step && p.steps ? ` ${p.stage === 'backbone' ? 'block' : 'layer'} ${p.step}/${p.steps}` : '';
+      this.set({ busy: { label: `${label}: ${p.stage}${step}`, since: t0, expectMs, ...(f !== null ? { fraction: f, at: performance.now() - t0 } : {}) } });
+    };
     try {
-      const r = await this.worker.call(
-        { type: 'detect', slot, rgb, width: image.width, height: image.height, inputSize },
-        this.progress(slot === 0 ? 'Running' : 'Running model 2'),
-        [rgb.buffer],
-      );
+      const r = await this.worker.call({ type: 'detect', slot, rgb, width: image.width, height: image.height, inputSize }, onProgress, [rgb.buffer]);
       if (g !== this.gen.run[slot]) return true;
-      this.runMs.set(timingKey, performance.now() - t0);
+      this.stageTimes.set(timingKey, stageMs(r.timings));
       const run = { gen: g, result: r };
       this.set((s) => ({
         runs: slot === 0 ? { main: run, second: s.runs.second } : { ...s.runs, second: run },
         completed: s.completed + 1,
         busy: null,
-        error: null,
+        error: s.error !== null && s.error === this.loadError ? s.error : null,
         // The count of boxes shown depends on the threshold and lives in the query list; the status
         // line says only what the run itself was (it counted every top-k query as "detected").
         statusText: `Ready — ran in ${(performance.now() - t0).toFixed(0)} ms on ${r.backend}`,

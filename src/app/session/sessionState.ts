@@ -16,8 +16,11 @@ export interface Busy {
   total?: number;
   /** When the operation began (performance.now()), for the time-left estimate. */
   since?: number;
-  /** How long the same run took last time (same model, input size and image size), if known. */
+  /** How long the run is expected to take: its stages' times in the last run of the model and input size on this device, if any. */
   expectMs?: number;
+  /** A run: the share of it done at the last report (runEstimate.runFraction), and when that was (ms after `since`). */
+  fraction?: number;
+  at?: number;
 }
 
 /** One model run: which generation of its slot it is, and what it returned. */

@@ -1,4 +1,5 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
+import { baseModelName } from '../timeline';
 import type { BackendName } from '../../worker/messages';
 import type { IndexEntry } from '../hooks/useModelIndex';
 import type { ViewState } from '../state';
@@ -56,7 +57,7 @@ export function useLensEffects(session: LensSession, st: SessionState, x: LensIn
         });
         return;
       }
-      if (!index.some((m) => m.name === name)) {
+      if (!index.some((m) => m.name === baseModelName(name))) {
         session.setError(`Unknown bundled model "${name}"; showing the default model.`);
         dispatch(slot === 0 ? { type: 'setModel', model: '' } : { type: 'setModel2', model: null });
         return;
@@ -74,8 +75,22 @@ export function useLensEffects(session: LensSession, st: SessionState, x: LensIn
     });
   }, [backend, index, modelName, slot1, session, dispatch, x.baseUrl]);
 
-  // Detection whenever a slot's model, the image or the settings change (the session skips repeats).
+  // The layer slider follows a change of the main model to its last layer (what its boxes show),
+  // as it would otherwise keep the old index ("3 / 6"). Not for the page's first model (a link's
+  // layer stands), nor when the same model comes back (a backend switch, a failed load).
   const m0 = st.models[0];
+  const shown = m0?.name ?? null;
+  const lastShown = useRef<string | null>(null);
+  const maxLayer = m0 ? (s.mode === 'encoder' ? m0.config.encLayers : m0.config.decLayers) : 0;
+  useEffect(() => {
+    if (!shown) return;
+    const prev = lastShown.current;
+    lastShown.current = shown;
+    if (prev !== null && prev !== shown) dispatch({ type: 'modelShown', maxLayer });
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only a new model resets the layer, not a mode switch (maxLayer)
+  }, [shown, dispatch]);
+
+  // Detection whenever a slot's model, the image or the settings change (the session skips repeats).
   const m1 = s.compare === 'side-by-side' ? st.models[1] : null;
   // A model (re)installed in a slot clears its last key in the session, so a reload runs again.
   // DC5 is in the key: switched, the same checkpoint is another model (the session rebuilds it).

@@ -1,5 +1,6 @@
-import { allHeads, priorShown, soloHead, toggleHead, type Compare, type Mode, type Overlay, type ViewState } from './viewState';
+import { allHeads, priorShown, soloHead, toggleHead, type Compare, type Contrast, type Mode, type Overlay, type ViewState } from './viewState';
 import { OVERLAYS } from './viewState';
+import { EPOCH, IMAGE_COORD, LAYER, THRESHOLD, ZOOM, ZOOM_TO, clampTo } from './bounds';
 
 /**
  * Every change of the view state is one of these named actions, applied by `reduce`: the key
@@ -15,6 +16,11 @@ export type Action =
    * drawn as selected would otherwise deselect instead of going back to it.
    */
   | { type: 'selectQuery'; query: number | null; toggle?: boolean }
+  /**
+   * The model's query count, once known: a selection beyond it (from a link) is dropped, as if
+   * never made, instead of being asked of the model and reported as an error.
+   */
+  | { type: 'queryCount'; count: number }
   /** Next / previous of `order` (the shown queries, best first); from none, the first. */
   | { type: 'stepQuery'; delta: 1 | -1; order: number[] }
   | { type: 'setLayer'; layer: number; maxLayer: number }
@@ -25,6 +31,9 @@ export type Action =
   | { type: 'showAllHeads'; heads: number }
   | { type: 'setThreshold'; threshold: number }
   | { type: 'setOverlay'; overlay: Overlay }
+  | { type: 'setContrast'; contrast: Contrast }
+  /** The training timeline's epoch (0 = the final models); the selected object is kept by the page (it re-matches its query). */
+  | { type: 'setEpoch'; epoch: number }
   | { type: 'cycleOverlay' }
   | { type: 'setCompare'; compare: Compare }
   | { type: 'cycleCompare' }
@@ -43,6 +52,8 @@ export type Action =
   | { type: 'setImage'; image: string }
   | { type: 'setModel'; model: string }
   | { type: 'setModel2'; model: string | null }
+  /** Another model is now in the main view (not the page's first): its last layer, the one its boxes come from. */
+  | { type: 'modelShown'; maxLayer: number }
   | { type: 'setBackend'; backend: string }
   /** The model input size (0 = the model's own); the run starts again at it. */
   | { type: 'setInputSize'; size: number }
@@ -56,7 +67,9 @@ export type Action =
 
 const COMPARE_ORDER: Compare[] = ['none', 'prior-off', 'side-by-side'];
 const next = <T>(order: readonly T[], v: T) => order[(order.indexOf(v) + 1) % order.length];
-const clampLayer = (l: number, max: number) => Math.max(1, Math.min(Math.max(1, max), l));
+const clampLayer = (l: number, max: number) => clampTo({ min: LAYER.min, max: Math.max(LAYER.min, Math.min(LAYER.max, max)) }, l);
+/** A zoom inside the bounds the URL codec applies too (./bounds). */
+const boundedZoom = (z: number, cx: number, cy: number, range = ZOOM) => ({ z: clampTo(range, z), cx: clampTo(IMAGE_COORD, cx), cy: clampTo(IMAGE_COORD, cy) });
 
 const withCompare = (s: ViewState, compare: Compare): ViewState => ({ ...s, compare, smcaPrior: compare === 'prior-off' || s.smcaPrior });
 const withPrior = (s: ViewState, on: boolean): ViewState => ({ ...s, smcaPrior: on, compare: !on && s.compare === 'prior-off' ? 'none' : s.compare });
@@ -65,6 +78,8 @@ export function reduce(s: ViewState, a: Action): ViewState {
   switch (a.type) {
     case 'selectQuery':
       return { ...s, query: a.toggle && a.query !== null && s.query === a.query ? null : a.query };
+    case 'queryCount':
+      return s.query !== null && s.query >= a.count ? { ...s, query: null } : s;
     case 'stepQuery': {
       if (!a.order.length) return s;
       const i = s.query === null ? -1 : a.order.indexOf(s.query);
@@ -84,11 +99,15 @@ export function reduce(s: ViewState, a: Action): ViewState {
     case 'showAllHeads':
       return { ...s, heads: allHeads(a.heads) };
     case 'setThreshold':
-      return { ...s, threshold: Math.min(1, Math.max(0, a.threshold)), thresholdPinned: true };
+      return { ...s, threshold: clampTo(THRESHOLD, a.threshold), thresholdPinned: true };
     case 'suggestThreshold':
       return s.thresholdPinned ? s : { ...s, threshold: a.threshold };
     case 'setOverlay':
       return { ...s, overlay: a.overlay };
+    case 'setContrast':
+      return { ...s, contrast: a.contrast };
+    case 'setEpoch':
+      return { ...s, epoch: clampTo(EPOCH, Math.round(a.epoch)) };
     case 'cycleOverlay':
       return { ...s, overlay: next(OVERLAYS, s.overlay) };
     // The on-vs-off comparison shows the prior on beside off: entering it turns the prior on, and
@@ -112,36 +131,41 @@ export function reduce(s: ViewState, a: Action): ViewState {
     case 'zoomTo': {
       const [x1, y1, x2, y2] = a.box;
       const frac = Math.max((x2 - x1) / Math.max(1, a.imgW), (y2 - y1) / Math.max(1, a.imgH), 1e-3);
-      return { ...s, zoom: { z: Math.min(64, Math.max(1, 0.6 / frac)), cx: (x1 + x2) / 2, cy: (y1 + y2) / 2 } };
+      return { ...s, zoom: boundedZoom(0.6 / frac, (x1 + x2) / 2, (y1 + y2) / 2, ZOOM_TO) };
     }
     case 'setMode':
       return { ...s, mode: a.mode };
     case 'toggleEncoderMode':
       return { ...s, mode: s.mode === 'encoder' ? 'decoder' : 'encoder' };
     case 'setEncPoint':
-      return { ...s, encPoint: a.point };
+      return { ...s, encPoint: a.point && [clampTo(IMAGE_COORD, a.point[0]), clampTo(IMAGE_COORD, a.point[1])] };
     case 'setImage':
       return { ...s, image: a.image, query: null, encPoint: null, zoom: null };
     case 'setModel':
-      // A new model: its queries are others, and its pair is chosen afresh.
-      return { ...s, model: a.model, query: null, model2: null };
+      // A new model: its queries are others, and its pair is chosen afresh. Per-model settings do
+      // not carry over: the prior is on again (the ablation belongs to the model it was made on)
+      // and the new model's suggested display threshold applies again (a threshold of 0 chosen
+      // for one model showed another's junk boxes).
+      return { ...s, model: a.model, query: null, model2: null, smcaPrior: true, compare: s.compare === 'prior-off' ? 'none' : s.compare, thresholdPinned: false };
     case 'setModel2':
       return { ...s, model2: a.model };
+    case 'modelShown':
+      return { ...s, layer: clampLayer(a.maxLayer, a.maxLayer) };
     case 'setBackend':
       return { ...s, backend: a.backend };
     case 'setInputSize':
       return { ...s, inputSize: a.size };
     case 'zoomBy': {
       const z = s.zoom ?? { z: 1, cx: a.imgW / 2, cy: a.imgH / 2 };
-      return { ...s, zoom: { ...z, z: Math.min(64, Math.max(0.1, z.z * a.factor)) } };
+      return { ...s, zoom: boundedZoom(z.z * a.factor, z.cx, z.cy) };
     }
     case 'panBy': {
       const z = s.zoom ?? { z: 1, cx: a.imgW / 2, cy: a.imgH / 2 };
       const step = (a.imgW * 0.1) / z.z;
-      return { ...s, zoom: { ...z, cx: z.cx + a.dx * step, cy: z.cy + a.dy * step } };
+      return { ...s, zoom: boundedZoom(z.z, z.cx + a.dx * step, z.cy + a.dy * step) };
     }
     case 'setZoom':
-      return { ...s, zoom: a.zoom };
+      return { ...s, zoom: a.zoom && boundedZoom(a.zoom.z, a.zoom.cx, a.zoom.cy) };
     case 'resetZoom':
       return { ...s, zoom: null };
   }

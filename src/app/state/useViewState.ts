@@ -3,7 +3,7 @@ import { beginInteraction } from '../perf';
 import { reduce, type Action } from './actions';
 import { SliceWait } from './sliceWait';
 import { parseState, serializeState } from './codecs';
-import type { ViewState } from './viewState';
+import { FIRST_VIEW, type ViewState } from './viewState';
 
 export type Dispatch = (a: Action, ev?: { timeStamp?: number }) => void;
 
@@ -30,7 +30,8 @@ export function useViewState(
   isSliceCached: (q: number) => boolean,
   fetchSlice?: (q: number, settled: () => void) => void,
 ): [ViewState, Dispatch, { readonly current: ViewState }] {
-  const [s, raw] = useReducer(reduce, undefined, () => parseState(window.location.search));
+  // A bare visit (no query string at all) opens on the first view; any link opens what it says.
+  const [s, raw] = useReducer(reduce, undefined, () => (window.location.search ? parseState(window.location.search) : FIRST_VIEW));
   // The state and cache test as of the last commit, for dispatch's timing (events come after commits).
   const ref = useRef(s);
   const cached = useRef(isSliceCached);

@@ -3,6 +3,9 @@
  * derived data (detections, slices) lives in the store next to it but never in the URL.
  */
 
+import type { Contrast } from '../colorScale';
+
+export type { Contrast } from '../colorScale';
 export type Mode = 'decoder' | 'encoder' | 'convergence';
 /** How SMCA is compared: single view, the same SMCA model with its prior off, or two models side by side. */
 export type Compare = 'none' | 'prior-off' | 'side-by-side';
@@ -56,6 +59,13 @@ export interface ViewState {
   threads: number;
   /** The model's input size (shorter side, px) the user chose; 0 = the model's own. */
   inputSize: number;
+  /** How maps are coloured: one absolute scale for all (the default), or each map stretched to its own range. */
+  contrast: Contrast;
+  /**
+   * The training timeline: the bundled models as they were after this epoch (their shipped
+   * snapshots, public/models/NAME/snapshots/epoch-E/); 0 = the published, final models.
+   */
+  epoch: number;
 }
 
 /** The input sizes the picker offers besides the model's own. */
@@ -83,7 +93,26 @@ export const DEFAULT_STATE: ViewState = {
   backend: '',
   threads: 0,
   inputSize: 0,
+  contrast: 'absolute',
+  epoch: 0,
 };
+
+/**
+ * What a bare visit opens on: the comparison that carries the paper's claim, early in training,
+ * SAM-DETR + SMCA beside the DETR-style baseline on a scene whose object FIRST_VIEW_OBJECT the
+ * page selects (App). Chosen by measurement (README, "The first view"). A link with any query
+ * string opens what it says, so every existing link keeps working.
+ */
+export const FIRST_VIEW: ViewState = {
+  ...DEFAULT_STATE,
+  model: 'sam-detr-smca',
+  compare: 'side-by-side',
+  model2: 'detr-baseline',
+  epoch: 1,
+  image: 'example:1',
+};
+/** The true object of FIRST_VIEW's scene (index into its objects) the first view selects. */
+export const FIRST_VIEW_OBJECT = 0;
 
 /**
  * Whether the main view runs with the SMCA prior: the user's switch, except in the "prior on vs

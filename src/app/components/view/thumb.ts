@@ -1,5 +1,6 @@
 import type { Box, Pt } from '../../geometry';
 import { scratchMapCanvas, type MapKind } from '../../heatmap';
+import type { Contrast } from '../../colorScale';
 
 /** What one small map shows: the faded image, a map over it, a dashed box and a point. */
 export interface Thumb {
@@ -10,6 +11,7 @@ export interface Thumb {
   featW: number;
   featH: number;
   kind: MapKind;
+  contrast: Contrast;
   /** The image rectangle the feature map covers. */
   heatRect: Box;
   box: Box | null;
@@ -36,7 +38,7 @@ export function drawThumb(c: HTMLCanvasElement, width: number, t: Thumb): void {
     ctx.beginPath();
     ctx.rect(0, 0, t.imgW, t.imgH);
     ctx.clip();
-    ctx.drawImage(scratchMapCanvas(t.map, t.featW, t.featH, t.kind, 0.9), x1, y1, x2 - x1, y2 - y1);
+    ctx.drawImage(scratchMapCanvas(t.map, t.featW, t.featH, t.kind, 0.9, t.contrast), x1, y1, x2 - x1, y2 - y1);
     ctx.restore();
   }
   if (t.box) {

@@ -1,0 +1,106 @@
+/**
+ * Where a model's cross-attention goes on scenes whose objects are known: per decoder layer, the
+ * share of the attention mass inside the object's ground-truth box and the normalised entropy of
+ * the map, averaged over the heads and over every annotated object. An object is followed by the
+ * query whose final box overlaps it most, at any score (the rule of the app's training timeline,
+ * src/app/effect.ts bestQueryPerObject), so an early model that scores everything low is still
+ * measured on the query that is looking for the object.
+ *
+ * The same forward pass gives the detections, so AP and the attention numbers of a snapshot come
+ * from one run over the same scenes.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { SamDetrModel } from '../model/model';
+import type { Detection } from '../model/types';
+import { postprocess } from '../model/postprocess';
+import { disposeDecoder, disposeEncoder } from '../model/dispose';
+import type { Scene } from '../data/scene';
+import { sceneBatch } from '../train/sceneBatch';
+import { massInBox, normalisedEntropy } from './attentionMeasures';
+
+export interface LayerAttention {
+  /** 1-based decoder layer. */
+  layer: number;
+  /** Mean share of the attention inside the ground-truth box. */
+  truthShare: number;
+  /** Mean normalised entropy (1 = spread evenly over the map). */
+  entropy: number;
+}
+
+export interface AttentionStudy {
+  layers: LayerAttention[];
+  /** Objects measured (every annotated object of the scenes). */
+  objects: number;
+  /** Per scene, its top detections (for AP), as detectScenesRaw gives them. */
+  detections: Detection[][];
+}
+
+/** IoU of two cxcywh boxes. */
+function iouCxcywh(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const ix = Math.max(0, Math.min(a[0] + a[2] / 2, b[0] + b[2] / 2) - Math.max(a[0] - a[2] / 2, b[0] - b[2] / 2));
+  const iy = Math.max(0, Math.min(a[1] + a[3] / 2, b[1] + b[3] / 2) - Math.max(a[1] - a[3] / 2, b[1] - b[3] / 2));
+  const inter = ix * iy;
+  const union = a[2] * a[3] + b[2] * b[3] - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+/** The query (of nq boxes, cxcywh flattened) that overlaps `truth` most; the first query when none does. */
+export function bestQuery(boxes: ArrayLike<number>, nq: number, truth: ArrayLike<number>): number {
+  let best = 0, bestIou = -1;
+  for (let q = 0; q < nq; q++) {
+    const v = iouCxcywh([boxes[q * 4], boxes[q * 4 + 1], boxes[q * 4 + 2], boxes[q * 4 + 3]], truth);
+    if (v > bestIou) {
+      bestIou = v;
+      best = q;
+    }
+  }
+  return best;
+}
+
+/** Runs the model over scenes of one size and measures its attention on their objects. */
+export async function attentionStudy(model: SamDetrModel, scenes: Scene[], batchSize = 8, topK = 100): Promise<AttentionStudy> {
+  const nl = model.config.decLayers;
+  const share = new Float64Array(nl), entropy = new Float64Array(nl);
+  let objects = 0;
+  const detections: Detection[][] = [];
+  for (let i = 0; i < scenes.length; i += batchSize) {
+    const chunk = scenes.slice(i, i + batchSize);
+    const { batch } = sceneBatch(chunk);
+    const enc = model.runEncoder(batch);
+    const dec = model.runDecoder(enc);
+    const last = dec.layers[nl - 1];
+    detections.push(...(await postprocess(last, chunk.map((s) => [s.height, s.width]), topK)));
+    const [, nq] = last.predBoxes.shape;
+    const boxes = await last.predBoxes.data();
+    const { featH, featW } = enc;
+    const hw = featH * featW;
+    // A multi-scale model reads another grid every two layers: not what this study measures.
+    if (enc.levels || dec.layers.some((l) => l.crossAttn.shape[3] !== hw)) throw new Error('attentionStudy needs a single-scale model');
+    const maps = await Promise.all(dec.layers.map((l) => l.crossAttn.data()));
+    const heads = dec.layers[0].crossAttn.shape[1];
+    chunk.forEach((scene, b) => {
+      for (const o of scene.objects) {
+        const [x, y, w, h] = o.bbox;
+        const truth = [(x + w / 2) / scene.width, (y + h / 2) / scene.height, w / scene.width, h / scene.height];
+        const q = bestQuery(boxes.subarray(b * nq * 4, (b + 1) * nq * 4), nq, truth);
+        objects++;
+        maps.forEach((m, l) => {
+          let s = 0, e = 0;
+          for (let head = 0; head < heads; head++) {
+            const off = ((b * heads + head) * nq + q) * hw;
+            const map = m.subarray(off, off + hw);
+            s += massInBox(map, featW, featH, truth);
+            e += normalisedEntropy(map);
+          }
+          share[l] += s / heads;
+          entropy[l] += e / heads;
+        });
+      }
+    });
+    disposeDecoder(dec);
+    disposeEncoder(enc);
+    tf.dispose([batch.images, batch.mask]);
+  }
+  const layers = Array.from({ length: nl }, (_, l) => ({ layer: l + 1, truthShare: objects ? share[l] / objects : 0, entropy: objects ? entropy[l] / objects : 0 }));
+  return { layers, objects, detections };
+}
