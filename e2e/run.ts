@@ -14,6 +14,7 @@ import { serve } from './server';
 import { waitRuns } from './appState';
 import { registerSecurityTests } from './security';
 import { registerLensDefectTests } from './lensDefects';
+import { registerEffectTests } from './effectView';
 import { encodePng } from '../src/data/png';
 import { generateScene } from '../src/data/scene';
 import { formulaCheckpoint, formulaDetrCheckpoint } from '../src/checkpoint/formulaCheckpoint';
@@ -154,7 +155,8 @@ function hugePng(w: number, h: number): Uint8Array {
 
 test('auto passes over a software GPU for wasm and says why', async ({ open }) => {
   // This machine has no GPU: Chromium's WebGPU and WebGL run on SwiftShader, far slower than wasm.
-  const page = await open('');
+  // (A model named, so the page opens on the published model rather than the first view's early epoch.)
+  const page = await open('?model=sam-detr-smca');
   assert((await page.getByTestId('backend-badge').textContent()) === 'wasm', 'auto did not pick wasm: ' + (await page.getByTestId('backend-badge').textContent()));
   const why = (await page.getByTestId('backend-badge').getAttribute('title')) ?? '';
   assert(/webgpu: a software adapter/.test(why) && /webgl: a software renderer/.test(why), 'the badge does not say why the GPU backends were passed over: ' + why);
@@ -1410,6 +1412,7 @@ test('convergence view shows its empty state or the curves', async ({ open }) =>
 
 registerSecurityTests(test);
 registerLensDefectTests(test);
+registerEffectTests(test, shot);
 
 // ---------------------------------------------------------------------------------------------
 

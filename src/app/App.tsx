@@ -234,7 +234,7 @@ export function App() {
       <ModeTabs mode={s.mode} dispatch={dispatch} />
       {s.mode === 'convergence' ? (
         <main className="convergence-main">
-          <ConvergenceView baseUrl={BASE} />
+          <ConvergenceView baseUrl={BASE} epoch={s.epoch} />
         </main>
       ) : (
         <div className="layout">
@@ -258,11 +258,13 @@ export function App() {
                 onZoom={(z) => dispatch({ type: 'setZoom', zoom: z })} onToggle={(q, ev) => dispatch({ type: 'selectQuery', query: q, toggle: true }, ev)} onHover={setHover}
                 onImageClick={s.mode === 'encoder' ? (p: Pt) => dispatch({ type: 'setEncPoint', point: [p[0], p[1]] }) : undefined}
                 svgRef={(el) => (svgRefs.current[0] = el)} busy={!!st.busy}
+                legend={s.overlay === 'none' || !hm0.maps ? null : { kind: hm0.kind, contrast: s.contrast }}
               />
               {showSecond && (
                 <ImageView
                   id={1} title={titles[1]} image={img?.canvas ?? null} imgW={img?.width ?? 1} imgH={img?.height ?? 1} overlay={ov1} zoom={s.zoom}
                   onZoom={(z) => dispatch({ type: 'setZoom', zoom: z })} onToggle={onToggle1} onHover={() => {}} svgRef={(el) => (svgRefs.current[1] = el)}
+                  legend={s.overlay === 'none' || !hm1.maps ? null : { kind: hm1.kind, contrast: s.contrast }}
                 />
               )}
               {dragging && <div className="drop-hint">Drop an image or a .pth checkpoint</div>}

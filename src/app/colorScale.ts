@@ -88,6 +88,8 @@ export interface LegendSpec {
   contrast: Contrast;
   /** What the colour means, in words. */
   title: string;
+  /** The same in a few words, for a legend inside a view. */
+  short: string;
   ticks: LegendTick[];
 }
 
@@ -97,13 +99,14 @@ const RATIO_TICKS = [1, 3, 10, 30, 100];
 export function legendSpec(kind: MapKind, contrast: Contrast): LegendSpec {
   if (contrast === 'per-map') {
     return kind === 'div'
-      ? { kind, contrast, title: 'per-map contrast: −max|Δ| … +max|Δ| of each map (maps not comparable)', ticks: [{ at: 0, label: '−max' }, { at: 0.5, label: '0' }, { at: 1, label: '+max' }] }
-      : { kind, contrast, title: 'per-map contrast: each map from its min to its max (maps not comparable)', ticks: [{ at: 0, label: 'min' }, { at: 1, label: 'max' }] };
+      ? { kind, contrast, title: 'per-map contrast: −max|Δ| … +max|Δ| of each map (maps not comparable)', short: 'Δ, per-map contrast', ticks: [{ at: 0, label: '−max' }, { at: 0.5, label: '0' }, { at: 1, label: '+max' }] }
+      : { kind, contrast, title: 'per-map contrast: each map from its min to its max (maps not comparable)', short: 'per-map contrast (not comparable)', ticks: [{ at: 0, label: 'min' }, { at: 1, label: 'max' }] };
   }
   if (kind === 'seq') {
     return {
       kind, contrast,
       title: 'attention per cell ÷ uniform share (1/cells), log scale; below 1× not coloured',
+      short: 'attention ÷ uniform',
       ticks: RATIO_TICKS.map((r) => ({ at: ratioPosition(r, 1), label: r === RATIO_MAX ? `≥${r}×` : `${r}×` })),
     };
   }
@@ -112,8 +115,9 @@ export function legendSpec(kind: MapKind, contrast: Contrast): LegendSpec {
     return {
       kind, contrast,
       title: 'prior on − off, per cell ÷ uniform share; purple: the prior adds attention, orange: it removes it',
+      short: 'prior on − off ÷ uniform',
       ticks: signed.map((x) => ({ at: (signedPosition(x, 1) + 1) / 2, label: x === 0 ? '0' : `${x > 0 ? '+' : '−'}${Math.abs(x)}×` })),
     };
   }
-  return { kind, contrast, title: 'SMCA prior weight exp(g) on the attention logits’ exponent (1 at the salient point)', ticks: [0, 0.25, 0.5, 0.75, 1].map((v) => ({ at: v, label: String(v) })) };
+  return { kind, contrast, title: 'SMCA prior weight exp(g) on the attention logits’ exponent (1 at the salient point)', short: 'SMCA prior weight', ticks: [0, 0.25, 0.5, 0.75, 1].map((v) => ({ at: v, label: String(v) })) };
 }

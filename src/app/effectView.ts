@@ -69,7 +69,8 @@ export function effectView(x: EffectInput): EffectView {
     const t = truthOf(x.dets[0], x.selected[0], x.truth);
     const a = measure(0, x.selected[0], t);
     const b = measure(1, x.selected[1], t);
-    if (a && b) blocks.push({ scope: 'selected', title: `Selected object: query #${x.selected[0]} (A) and #${x.selected[1]} (B)${t ? '' : x.truth ? ', no true object under it' : ''}`, effects: [a, b] });
+    const object = t && x.truth ? x.truth.indexOf(t) : undefined;
+    if (a && b) blocks.push({ scope: 'selected', object, title: `Selected object: query #${x.selected[0]} (A) and #${x.selected[1]} (B)${t ? '' : x.truth ? ', no true object under it' : ''}`, effects: [a, b] });
     else pending++;
   }
   const per: [ReturnType<typeof measure>, ReturnType<typeof measure>][] = objects.map((o) => [measure(0, o.queries[0], o.truth), measure(1, o.queries[1], o.truth)]);

@@ -9,8 +9,11 @@ export interface ConvergenceData {
 const COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9'];
 const MODEL_ORDER = ['detr-baseline', 'sam-detr', 'sam-detr-smca'];
 
-/** Validation AP per epoch of each trained variant (public/models/convergence.json). */
-export function ConvergenceView({ baseUrl }: { baseUrl: string }) {
+/**
+ * Validation AP per epoch of each trained variant (public/models/convergence.json), with the
+ * training timeline's epoch marked (`epoch` 0: the published models, no mark).
+ */
+export function ConvergenceView({ baseUrl, epoch }: { baseUrl: string; epoch: number }) {
   const [data, setData] = useState<ConvergenceData | null | 'missing'>(null);
   const [metric, setMetric] = useState<'AP' | 'AP50'>('AP');
   const ref = useRef<SVGSVGElement>(null);
@@ -37,6 +40,11 @@ export function ConvergenceView({ baseUrl }: { baseUrl: string }) {
     svg.append('g').attr('transform', `translate(${m.l},0)`).call(axisLeft(y).ticks(6));
     svg.append('text').attr('x', (m.l + W - m.r) / 2).attr('y', H - 6).attr('text-anchor', 'middle').attr('fill', 'currentColor').text('epoch');
     svg.append('text').attr('transform', `translate(14,${(H - m.b + m.t) / 2}) rotate(-90)`).attr('text-anchor', 'middle').attr('fill', 'currentColor').text(`val ${metric} (COCO points)`);
+    if (epoch > 0 && epoch <= xMax) {
+      const g = svg.append('g').attr('data-testid', 'convergence-mark').attr('data-epoch', epoch);
+      g.append('line').attr('x1', x(epoch)).attr('x2', x(epoch)).attr('y1', m.t).attr('y2', H - m.b).attr('stroke', 'currentColor').attr('stroke-dasharray', '2 3').attr('opacity', 0.7);
+      g.append('text').attr('x', x(epoch) + 4).attr('y', m.t + 10).attr('fill', 'currentColor').attr('font-size', 11).text(`epoch ${epoch}: shown in the lens`);
+    }
     entries.forEach(([name, v], i) => {
       const ys = points(v);
       const pts = v.epochs.map((e, j) => [e, ys[j]] as [number, number]).filter((p) => Number.isFinite(p[1]));
@@ -51,7 +59,7 @@ export function ConvergenceView({ baseUrl }: { baseUrl: string }) {
         .attr('stroke', c).attr('stroke-width', v.reference ? 1.5 : 2.5).attr('stroke-dasharray', v.reference ? '6 3' : null);
       svg.append('text').attr('x', W - m.r + 34).attr('y', m.t + 14 + i * 18).attr('fill', c).attr('font-size', 12).text(name);
     });
-  }, [data, metric]);
+  }, [data, metric, epoch]);
 
   if (data === null) return <p className="muted">Loading convergence data…</p>;
   if (data === 'missing')

@@ -4,6 +4,8 @@ import type { EffectMeasure, LayerEffect } from '../effect';
 export interface EffectBlock {
   /** 'selected' or 'mean' (data attribute for tests). */
   scope: 'selected' | 'mean';
+  /** The selected ground-truth object's index in its scene (tests follow it across epochs). */
+  object?: number;
   title: string;
   /** Per model (first, second), per layer. */
   effects: [LayerEffect[], LayerEffect[]];
@@ -46,7 +48,7 @@ export function EffectPanel({ titles, blocks, note, layer, onLayer }: Props) {
       </p>
       {note && <p className="effect-note">{note}</p>}
       {blocks.map((b) => (
-        <table key={b.scope} className="effect-table" data-scope={b.scope}>
+        <table key={b.scope} className="effect-table" data-scope={b.scope} data-object={b.object}>
           <caption>{b.title}</caption>
           <thead>
             <tr>

@@ -5,6 +5,8 @@
  * layer redraws when what it shows changes (its effect's dependencies), not on every render.
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { ColorLegend } from './ColorLegend';
+import type { Contrast, MapKind } from '../colorScale';
 import { easeCubicInOut, select, zoom as d3zoom, zoomIdentity, type ZoomBehavior } from 'd3';
 import { fromRelative, toRelative, screenToImage, type Pt, type RelativeZoom, type Transform } from '../geometry';
 import { layerGroup } from './view/layerGroup';
@@ -35,6 +37,8 @@ interface Props {
   onImageClick?: (p: Pt) => void;
   svgRef?: (el: SVGSVGElement | null) => void;
   busy?: boolean;
+  /** The colour scale of the map drawn on the image (its legend sits in the view's corner); null: no map. */
+  legend?: { kind: MapKind; contrast: Contrast } | null;
 }
 
 /** True when `key` differs from its value at the previous call (not on the first): the layer should animate. */
@@ -158,6 +162,11 @@ export function ImageView(props: Props) {
   return (
     <div className="view" ref={wrapRef} data-view={props.id}>
       {props.title && <div className="view-title">{props.title}</div>}
+      {props.legend && (
+        <div className="view-legend">
+          <ColorLegend kind={props.legend.kind} contrast={props.legend.contrast} width={110} short />
+        </div>
+      )}
       {/* data-heat-grid: the heatmap's cells (a multi-scale layer's level), for the e2e suite. */}
       <canvas ref={canvasRef} className="view-canvas" style={{ width: vw, height: vh }} aria-hidden="true" data-heat-grid={o.heat ? `${o.heat.canvas.width}x${o.heat.canvas.height}` : ''} />
       <svg
