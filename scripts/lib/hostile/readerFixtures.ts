@@ -16,17 +16,25 @@ function safetensors(header: string, dataBytes: number): Uint8Array {
   return out;
 }
 
-/** A model with one extra root key (the attack) whose value is 1. */
-function keyAttack(raw: Uint8Array): Uint8Array {
-  return checkpoint(new Map<string, unknown>([['model', tinyModel()], ['args', smallArgs()], [PLACEHOLDER, 1]]), raw);
+/** A model (by default one weight) with one extra root key (the attack) whose value is 1. */
+export function keyAttack(raw: Uint8Array, model: Map<string, unknown> = tinyModel()): Uint8Array {
+  return checkpoint(new Map<string, unknown>([['model', model], ['args', smallArgs()], [PLACEHOLDER, 1]]), raw);
 }
+
+/** A list nested 100,000 deep. */
+export const deepList = () => concat([repeat(op(']'), 100_000), repeat(op('a'), 99_999)]);
+
+/** A list of 2,000 references to one 1 MB string. */
+export const sharedString = () =>
+  concat([op(0x58, ...Buffer.from(Uint32Array.of(1 << 20).buffer)), new Uint8Array(1 << 20).fill(0x78), put(MEMO_BASE), op('0', ']', '('), repeat(get(MEMO_BASE), 2000), op('e')]);
 
 /**
  * Stored zip entries nested in one another: entry k's data is entry k+1's local header, name
- * and data, down to one 4 KB payload; every CRC matches its (overlapping) bytes. Then a data.pkl
- * giving each a tensor, and the directory.
+ * and data, down to one payload of `floats` float32s (4 KB for the fixture, 1 MiB for the
+ * issue's recipe); every CRC matches its (overlapping) bytes. Then a data.pkl giving each a
+ * tensor, and the directory.
  */
-function nestedEntries(k: number): Uint8Array {
+export function nestedEntries(k: number, floats = 1024): Uint8Array {
   const names = Array.from({ length: k }, (_, i) => new TextEncoder().encode(`archive/data/${i}`));
   const local = (name: Uint8Array, data: Uint8Array) => {
     const lh = new DataView(new ArrayBuffer(30));
@@ -35,10 +43,10 @@ function nestedEntries(k: number): Uint8Array {
     return concat([new Uint8Array(lh.buffer), name, data]);
   };
   const datas: Uint8Array[] = new Array(k);
-  datas[k - 1] = new Uint8Array(new Float32Array(1024).fill(0.25).buffer);
+  datas[k - 1] = new Uint8Array(new Float32Array(floats).fill(0.25).buffer);
   for (let i = k - 2; i >= 0; i--) datas[i] = local(names[i + 1], datas[i + 1]);
   const nested = local(names[0], datas[0]);
-  const model = new Map(Array.from({ length: k }, (_, i) => [`w${i}`, new SaveTensor(new SaveStorage('float32', 1024, () => new Uint8Array(0)), [1024])]));
+  const model = new Map(Array.from({ length: k }, (_, i) => [`w${i}`, new SaveTensor(new SaveStorage('float32', floats, () => new Uint8Array(0)), [floats])]));
   const pickler = new TorchPickler();
   const pkl = pickler.dump(new Map([['model', model]]));
   const rest = buildZip([{ name: 'archive/data.pkl', data: pkl }, { name: 'archive/version', data: new TextEncoder().encode('3\n') }]);
@@ -120,9 +128,8 @@ export async function readerFixtures(): Promise<Hostile[]> {
 
   // 2. Foreign root keys, described, never expanded
   add('key-billion-laughs.pth', 'a root key that is a list of lists shared through the memo, 10^9 strings deep (57 s, then RangeError)', keyAttack(billionLaughs()), { ok: true });
-  add('key-deep-list.pth', 'a root key that is a list nested 100,000 deep (stack overflow)', keyAttack(concat([repeat(op(']'), 100_000), repeat(op('a'), 99_999)])), { ok: true });
-  add('key-shared-string.pth', 'a root key that is a list of 2,000 references to one 1 MB string (RangeError)',
-    keyAttack(concat([op(0x58, ...Buffer.from(Uint32Array.of(1 << 20).buffer)), new Uint8Array(1 << 20).fill(0x78), put(MEMO_BASE), op('0', ']', '('), repeat(get(MEMO_BASE), 2000), op('e')])), { ok: true });
+  add('key-deep-list.pth', 'a root key that is a list nested 100,000 deep (stack overflow)', keyAttack(deepList()), { ok: true });
+  add('key-shared-string.pth', 'a root key that is a list of 2,000 references to one 1 MB string (RangeError)', keyAttack(sharedString()), { ok: true });
 
   // 3. Distinct bytes, not storages
   add('legacy-view-storages.pth', 'every weight its own legacy view storage over one 64 KiB root, 2 MiB of float32 out (the budget counted each view storage)', legacyViewStorages(), { code: 'too-large', message: /distinct bytes/ });
