@@ -4,14 +4,16 @@
  * Header: { "<name>": { dtype, shape, data_offsets: [begin, end] }, "__metadata__"?: {string: string} }
  * Offsets are relative to the end of the header. Pure TypeScript, no Node imports.
  *
- * Supported dtypes: F32, F16, BF16 (read and write), F64/I64/I32/U8/BOOL (read only, widened to float32).
+ * Supported dtypes: F32, F16, BF16, I8 (read and write; I8 for ./int8.ts quantized files), F64/I64/I32/I16/U8/BOOL (read only, widened to float32).
  */
 import { CheckpointError, type CheckpointErrorCode } from '../checkpoint/errors';
 import type { StateDict } from '../model/types';
 import { f16ToF32, f32ToF16, bf16ToF32, f32ToBF16 } from './float16';
+import { dequantizeInt8 } from './int8';
 import { containerCount, duplicateKey, layoutProblem, maxTensors } from './safetensorsLayout';
 
-export type WriteDtype = 'F32' | 'F16' | 'BF16';
+/** I8 is written from float32 values that are already integers in [-128, 127] (./int8.ts). */
+export type WriteDtype = 'F32' | 'F16' | 'BF16' | 'I8';
 export type ReadDtype = WriteDtype | 'F64' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
 const BYTES: Record<ReadDtype, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
@@ -180,6 +182,7 @@ export function readSafetensors(input: ArrayBuffer | Uint8Array): ReadResult {
     stateDict.set(name, { shape: info.shape.slice(), data });
     dtypes.set(name, info.dtype);
   }
+  dequantizeInt8(stateDict, header.metadata, dtypes);
   return { stateDict, metadata: header.metadata, dtypes };
 }
 
@@ -227,6 +230,7 @@ export async function readSafetensorsBlob(blob: Blob, onProgress?: (done: number
   }
   // The header's order, as readSafetensors gives.
   const ordered: StateDict = new Map([...header.tensors.keys()].map((name) => [name, stateDict.get(name)!]));
+  dequantizeInt8(ordered, header.metadata, dtypes);
   return { stateDict: ordered, metadata: header.metadata, dtypes };
 }
 
@@ -277,6 +281,7 @@ export function writeSafetensors(
     const p = base + begins[i];
     if (dtype === 'F32') for (let i = 0; i < data.length; i++) dv.setFloat32(p + i * 4, data[i], true);
     else if (dtype === 'F16') for (let i = 0; i < data.length; i++) dv.setUint16(p + i * 2, f32ToF16(data[i]), true);
+    else if (dtype === 'I8') for (let i = 0; i < data.length; i++) dv.setInt8(p + i, Math.max(-128, Math.min(127, Math.round(data[i]))));
     else for (let i = 0; i < data.length; i++) dv.setUint16(p + i * 2, f32ToBF16(data[i]), true);
   });
   return out;
