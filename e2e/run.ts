@@ -1016,7 +1016,7 @@ test('DETR vs SAM-DETR side by side: the matched query, its attention per layer,
   const pts = await points();
   assert(pts.length === 10, `${pts.length} chart points, expected 2 measures x 5 model layers`);
   assert(pts.every((p) => p.v >= 0 && p.v <= 1), 'a concentration outside [0, 1]: ' + JSON.stringify(pts));
-  const caption = (await cmp.locator('figcaption').textContent()) ?? '';
+  const caption = (await cmp.getByTestId('concentration-caption').textContent()) ?? '';
   assert(/attention mass inside the query’s final predicted box/.test(caption) && /divided by log\(HW\)/.test(caption) && /mean over the 8 visible heads/.test(caption), 'caption: ' + caption);
   await shot(page, '19-detr-vs-sam-detr');
   await cmp.scrollIntoViewIfNeeded();
@@ -1031,7 +1031,7 @@ test('DETR vs SAM-DETR side by side: the matched query, its attention per layer,
   await page.waitForFunction(() => (document.querySelector('[data-testid=layer-slider]') as HTMLInputElement).value === '2');
   // Hiding heads changes the means (fewer heads), and the caption says how many.
   await page.locator('[data-testid=head-toggle][data-head="0"]').click();
-  await page.waitForFunction(() => /mean over the 7 visible heads/.test(document.querySelector('[data-testid=compare-attention] figcaption')?.textContent ?? ''));
+  await page.waitForFunction(() => /mean over the 7 visible heads/.test(document.querySelector('[data-testid=compare-attention] [data-testid=concentration-caption]')?.textContent ?? ''));
   const after = await points();
   assert(after.some((p, i) => Math.abs(p.v - pts[i].v) > 1e-4), 'hiding a head changed no mean');
   // Another query: the chart follows it.
@@ -1141,7 +1141,7 @@ test('multi-scale SAM-DETR: each decoder layer drawn on the level it reads, leve
   // Encoder: a click shows where the clicked cell's deformable attention samples.
   await page.getByRole('button', { name: 'Encoder self-attention' }).click();
   await page.getByTestId('deformable-hint').waitFor({ timeout: 10_000 });
-  const svg = page.locator('.view[data-view="0"] svg');
+  const svg = page.locator('.view[data-view="0"] > svg');
   const box = (await svg.boundingBox())!;
   await svg.click({ position: { x: box.width * 0.45, y: box.height * 0.5 } });
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=sampling-point]').length === 96, null, { timeout: 30_000 });
@@ -1262,7 +1262,7 @@ test('encoder self-attention from a clicked location', async ({ open }) => {
   const [x0, y0] = (enc0 ?? '').split(',').map(Number);
   const [x1, y1] = (new URL(page.url()).searchParams.get('enc') ?? '').split(',').map(Number);
   assert(x1 > x0 && y1 === y0, `L did not move the location right: ${enc0} -> ${x1},${y1}`);
-  const svg = page.locator('.view[data-view="0"] svg');
+  const svg = page.locator('.view[data-view="0"] > svg');
   const box = (await svg.boundingBox())!;
   await svg.click({ position: { x: box.width * 0.4, y: box.height * 0.5 } });
   await page.getByTestId('encoder-point').waitFor({ timeout: 20_000 });
@@ -1298,7 +1298,7 @@ test('zoom and pan keep overlays aligned with the image', async ({ open }) => {
     return [r.x, r.y, r.width, r.height];
   });
   const a = await rect();
-  const svg = page.locator('.view[data-view="0"] svg');
+  const svg = page.locator('.view[data-view="0"] > svg');
   const b = (await svg.boundingBox())!;
   await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
   await page.mouse.wheel(0, -300);

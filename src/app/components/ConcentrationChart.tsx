@@ -120,7 +120,7 @@ export function ConcentrationChart({ series, layers, layer, onLayer, nHeads }: P
           </svg>
         ))}
       </div>
-      <figcaption>
+      <figcaption data-testid="concentration-caption">
         Per decoder layer, the mean over the {nHeads} visible head{nHeads === 1 ? '' : 's'} (small dots: each head) of: left, the {MEASURES[0].caption}; right, the{' '}
         {MEASURES[1].caption}. Click a layer to show it.
       </figcaption>
