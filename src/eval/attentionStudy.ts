@@ -33,6 +33,8 @@ export interface AttentionStudy {
   objects: number;
   /** Per scene, its top detections (for AP), as detectScenesRaw gives them. */
   detections: Detection[][];
+  /** Per object (scene index, object index in scene.objects), layer-1-first shares and entropies. */
+  perObject: { scene: number; object: number; query: number; truthShare: number[]; entropy: number[] }[];
 }
 
 /** IoU of two cxcywh boxes. */
@@ -63,6 +65,7 @@ export async function attentionStudy(model: SamDetrModel, scenes: Scene[], batch
   const share = new Float64Array(nl), entropy = new Float64Array(nl);
   let objects = 0;
   const detections: Detection[][] = [];
+  const perObject: AttentionStudy['perObject'] = [];
   for (let i = 0; i < scenes.length; i += batchSize) {
     const chunk = scenes.slice(i, i + batchSize);
     const { batch } = sceneBatch(chunk);
@@ -79,11 +82,13 @@ export async function attentionStudy(model: SamDetrModel, scenes: Scene[], batch
     const maps = await Promise.all(dec.layers.map((l) => l.crossAttn.data()));
     const heads = dec.layers[0].crossAttn.shape[1];
     chunk.forEach((scene, b) => {
-      for (const o of scene.objects) {
+      for (const [oi, o] of scene.objects.entries()) {
         const [x, y, w, h] = o.bbox;
         const truth = [(x + w / 2) / scene.width, (y + h / 2) / scene.height, w / scene.width, h / scene.height];
         const q = bestQuery(boxes.subarray(b * nq * 4, (b + 1) * nq * 4), nq, truth);
         objects++;
+        const one = { scene: i + b, object: oi, query: q, truthShare: [] as number[], entropy: [] as number[] };
+        perObject.push(one);
         maps.forEach((m, l) => {
           let s = 0, e = 0;
           for (let head = 0; head < heads; head++) {
@@ -94,6 +99,8 @@ export async function attentionStudy(model: SamDetrModel, scenes: Scene[], batch
           }
           share[l] += s / heads;
           entropy[l] += e / heads;
+          one.truthShare.push(s / heads);
+          one.entropy.push(e / heads);
         });
       }
     });
@@ -102,5 +109,5 @@ export async function attentionStudy(model: SamDetrModel, scenes: Scene[], batch
     tf.dispose([batch.images, batch.mask]);
   }
   const layers = Array.from({ length: nl }, (_, l) => ({ layer: l + 1, truthShare: objects ? share[l] / objects : 0, entropy: objects ? entropy[l] / objects : 0 }));
-  return { layers, objects, detections };
+  return { layers, objects, detections, perObject };
 }
