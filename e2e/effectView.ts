@@ -6,16 +6,9 @@
  * Registered by run.ts; their names start with "effect:" (npx tsx e2e/run.ts effect: runs them).
  */
 import type { Page } from 'playwright-core';
+import { assert, type Register } from './spec';
 import { waitRuns } from './appState';
 
-interface Ctx {
-  open: (query?: string, opts?: { timeout?: number; wait?: boolean }) => Promise<Page>;
-}
-type Register = (name: string, fn: (ctx: Ctx) => Promise<void>, timeout?: number) => void;
-
-function assert(cond: unknown, msg: string): asserts cond {
-  if (!cond) throw new Error(msg);
-}
 
 const runs = async (page: Page) => Number(await page.getByTestId('status').getAttribute('data-runs'));
 

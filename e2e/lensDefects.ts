@@ -4,7 +4,8 @@
  * above the threshold, and the backend note and help dialog. Registered by run.ts; their names
  * start with "defects:" (npx tsx e2e/run.ts defects: runs only these).
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { assert, type Ctx, type Register } from './spec';
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -17,16 +18,6 @@ import { OFFICIAL_DETR_R50, type ModelConfig } from '../src/model/config';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'pth');
 
-interface Ctx {
-  browser: Browser;
-  url: string;
-  open: (query?: string, opts?: { timeout?: number; wait?: boolean }) => Promise<Page>;
-}
-type Register = (name: string, fn: (ctx: Ctx) => Promise<void>, timeout?: number, expectConsole?: RegExp) => void;
-
-function assert(cond: unknown, msg: string): asserts cond {
-  if (!cond) throw new Error(msg);
-}
 
 const runs = async (page: Page) => Number(await page.getByTestId('status').getAttribute('data-runs'));
 

@@ -3,7 +3,8 @@
  * ships under (public/_headers, and the <meta> the build writes). Registered by run.ts; their
  * names start with "security:" (npx tsx e2e/run.ts security: runs only these).
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { assert, type Register } from './spec';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,16 +15,6 @@ import { ZOOM } from '../src/app/state/bounds';
 
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 
-interface Ctx {
-  browser: Browser;
-  url: string;
-  open: (query?: string, opts?: { timeout?: number; wait?: boolean }) => Promise<Page>;
-}
-type Register = (name: string, fn: (ctx: Ctx) => Promise<void>, timeout?: number, expectConsole?: RegExp) => void;
-
-function assert(cond: unknown, msg: string): asserts cond {
-  if (!cond) throw new Error(msg);
-}
 
 /** The page answers within `ms`: its main thread runs a frame (a hung page never does). */
 async function responsive(page: Page, what: string, ms = 5_000) {

@@ -107,18 +107,21 @@ export function meanEffect(list: LayerEffect[][]): LayerEffect[] {
  * scores low, and the timeline must still follow its query for the object from epoch 1.
  */
 export function bestQueryPerObject(dets: Detection[], truth: TruthObject[]): (number | null)[] {
-  return truth.map((t) => {
-    let best: number | null = null;
-    let bestIou = 0;
-    for (const d of dets) {
-      const v = iou(d.box as Box, t.box);
-      if (v > bestIou) {
-        bestIou = v;
-        best = d.query;
-      }
+  return truth.map((t) => mostOverlapping(dets, (d) => d.box as Box, t.box)?.query ?? null);
+}
+
+/** The item whose box overlaps `box` most (IoU above 0), or null: the one rule by which objects and queries are paired. */
+export function mostOverlapping<T>(items: readonly T[], boxOf: (item: T) => Box, box: Box): T | null {
+  let best: T | null = null;
+  let bestIou = 0;
+  for (const item of items) {
+    const v = iou(boxOf(item), box);
+    if (v > bestIou) {
+      bestIou = v;
+      best = item;
     }
-    return best;
-  });
+  }
+  return best;
 }
 
 /** One compared object: its ground truth (or null) and each model's query for it. */

@@ -5,9 +5,9 @@
  */
 import type { QuerySlice } from '../worker/messages';
 import type { Detection } from '../model/types';
-import { bestQueryPerObject, imageBoxToNorm, matchedObjects, meanEffect, queryEffect, type MatchedObject, type TruthObject } from './effect';
+import { bestQueryPerObject, imageBoxToNorm, mostOverlapping, matchedObjects, meanEffect, queryEffect, type MatchedObject, type TruthObject } from './effect';
 import type { EffectBlock } from './components/EffectPanel';
-import { iou, type Box, type Frame } from './geometry';
+import type { Box, Frame } from './geometry';
 
 export interface EffectInput {
   /** Every detection of each model's run (all queries, any score) and the first model's shown queries. */
@@ -32,17 +32,7 @@ export interface EffectView {
 /** The ground-truth object a query's detection overlaps most (any IoU above 0), if any. */
 function truthOf(dets: Detection[], q: number, truth: TruthObject[] | null): TruthObject | null {
   const d = dets.find((x) => x.query === q);
-  if (!d || !truth) return null;
-  let best: TruthObject | null = null;
-  let bestIou = 0;
-  for (const t of truth) {
-    const v = iou(d.box as Box, t.box);
-    if (v > bestIou) {
-      bestIou = v;
-      best = t;
-    }
-  }
-  return best;
+  return d && truth ? mostOverlapping(truth, (t) => t.box, d.box as Box) : null;
 }
 
 export function effectView(x: EffectInput): EffectView {

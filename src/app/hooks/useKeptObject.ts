@@ -1,23 +1,14 @@
 import { useEffect, useRef } from 'react';
 import type { Detection } from '../../model/types';
-import { bestQueryPerObject, type TruthObject } from '../effect';
-import { iou, type Box } from '../geometry';
+import { bestQueryPerObject, mostOverlapping, type TruthObject } from '../effect';
+import type { Box } from '../geometry';
 import type { Dispatch } from '../state/useViewState';
 
 /** The true object (index) a query's detection overlaps most, if any. */
 function objectOf(dets: Detection[], q: number, truth: TruthObject[]): number | null {
   const d = dets.find((x) => x.query === q);
-  if (!d) return null;
-  let best: number | null = null;
-  let bestIou = 0;
-  truth.forEach((t, i) => {
-    const v = iou(d.box as Box, t.box);
-    if (v > bestIou) {
-      bestIou = v;
-      best = i;
-    }
-  });
-  return best;
+  const t = d ? mostOverlapping(truth, (x) => x.box, d.box as Box) : null;
+  return t ? truth.indexOf(t) : null;
 }
 
 /**
