@@ -77,7 +77,7 @@ export function registerSecurityTests(test: Register) {
         await page.locator('body').press('+');
         await responsive(page, `${link} after a key`);
       } catch (e) {
-        throw new Error(`${link}: ${(e as Error).message}`);
+        throw new Error(`${link}: ${(e as Error).message}`, { cause: e });
       } finally {
         await page.close();
       }

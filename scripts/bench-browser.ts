@@ -170,7 +170,7 @@ export function ensureDist(o: BrowserBenchOptions, log: (s: string) => void) {
     execFileSync('npx', ['vite', 'build'], { cwd: ROOT, stdio: 'pipe', encoding: 'utf8' });
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string };
-    throw new Error(`vite build failed:\n${`${err.stdout ?? ''}${err.stderr ?? ''}`.trim().split('\n').slice(-20).join('\n')}`);
+    throw new Error(`vite build failed:\n${`${err.stdout ?? ''}${err.stderr ?? ''}`.trim().split('\n').slice(-20).join('\n')}`, { cause: e });
   }
 }
 

@@ -84,7 +84,7 @@ function parseArgs(argv: string[]): Args {
       case '--analysis': args.analysis = true; break;
       case '--examples': args.examples = true; break;
       case '--score-thr': args.scoreThr = num(); break;
-      case '-h': case '--help': console.log(USAGE); process.exit(0);
+      case '-h': case '--help': console.log(USAGE); return process.exit(0);
       default: fail(`unknown argument "${a}"`);
     }
   }

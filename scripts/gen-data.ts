@@ -56,7 +56,7 @@ function parse(argv: string[]): Args {
       case '--width': a.width = int(); break;
       case '--height': a.height = int(); break;
       case '--prefix': a.prefix = v(); break;
-      case '-h': case '--help': console.log(USAGE); process.exit(0);
+      case '-h': case '--help': console.log(USAGE); return process.exit(0);
       default: throw new Error(`unknown argument ${k}\n${USAGE}`);
     }
   }

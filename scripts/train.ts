@@ -198,9 +198,10 @@ interface PretrainingRecord {
 function pretrainingRecord(backbonePath: string): PretrainingRecord | undefined {
   const f = join(dirname(backbonePath), 'pretrain.jsonl');
   if (!existsSync(f)) return undefined;
-  const recs: { type: string; [k: string]: any }[] = readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).reverse();
-  const start = recs.find((r) => r.type === 'start');
-  const done = recs.find((r) => r.type === 'done');
+  type Rec = { type: 'start'; hyper: { steps: number; batchSize: number; lr: number } } | { type: 'done'; seconds: number; accuracyAfter: number } | { type: string };
+  const recs = readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Rec).reverse();
+  const start = recs.find((r): r is Extract<Rec, { type: 'start' }> => r.type === 'start');
+  const done = recs.find((r): r is Extract<Rec, { type: 'done' }> => r.type === 'done');
   if (!start || !done) return undefined;
   const h = start.hyper;
   return {

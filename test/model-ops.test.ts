@@ -20,9 +20,9 @@ function roiAlignReference(f: Float32Array, H: number, W: number, C: number, box
   for (let ph = 0; ph < 7; ph++) {
     for (let pw = 0; pw < 7; pw++) {
       for (let iy = 0; iy < gh; iy++) {
-        let y = y1 + ph * bh + ((iy + 0.5) * bh) / gh;
+        const y = y1 + ph * bh + ((iy + 0.5) * bh) / gh;
         for (let ix = 0; ix < gw; ix++) {
-          let x = x1 + pw * bw + ((ix + 0.5) * bw) / gw;
+          const x = x1 + pw * bw + ((ix + 0.5) * bw) / gw;
           if (y < -1 || y > H || x < -1 || x > W) continue;
           let yy = y <= 0 ? 0 : y;
           let xx = x <= 0 ? 0 : x;
@@ -37,7 +37,6 @@ function roiAlignReference(f: Float32Array, H: number, W: number, C: number, box
             const v = hy * hx * f[(yl * W + xl) * C + c] + hy * lx * f[(yl * W + xh) * C + c] + ly * hx * f[(yh * W + xl) * C + c] + ly * lx * f[(yh * W + xh) * C + c];
             out[(ph * 7 + pw) * C + c] += v / count;
           }
-          y = y; x = x;
         }
       }
     }
