@@ -1466,7 +1466,7 @@ async function main() {
     const docs = join(ROOT, 'docs', 'screenshots');
     mkdirSync(docs, { recursive: true });
     const pick: [string, string][] = [
-      ['06-query-selected', 'query-selected'], ['06b-heads-in-colour', 'heads-in-colour'], ['07-head-solo', 'head-solo'], ['08-smca-prior-off-diff', 'smca-diff'],
+      ['30-first-view-1440x900', 'first-view'], ['06-query-selected', 'query-selected'], ['06b-heads-in-colour', 'heads-in-colour'], ['07-head-solo', 'head-solo'], ['08-smca-prior-off-diff', 'smca-diff'],
       ['10-side-by-side', 'side-by-side'], ['12-encoder-attention', 'encoder-attention'], ['04-error-text-file', 'error-message'],
       ['19c-baseline-vs-sam-detr', 'attention-concentration'], ['21b-multiscale-sampling-panels', 'multiscale-sampling'], ['20-multiscale-decoder', 'multiscale-decoder'],
     ];
