@@ -173,14 +173,6 @@ export function iou(a: Box, b: Box): number {
   return ua > 0 ? inter / ua : 0;
 }
 
-/** Linear interpolation between two equal-length point lists (for animated layer transitions). */
-export function lerpPoints(a: Pt[], b: Pt[], s: number): Pt[] {
-  return b.map((p, i) => {
-    const q = a[i] ?? p;
-    return [q[0] + (p[0] - q[0]) * s, q[1] + (p[1] - q[1]) * s];
-  });
-}
-
 export function lerpBox(a: Box, b: Box, s: number): Box {
   return [0, 1, 2, 3].map((i) => a[i] + (b[i] - a[i]) * s) as Box;
 }

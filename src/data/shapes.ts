@@ -19,12 +19,6 @@ export interface Frame {
   sin: number;
 }
 
-export function toLocal(f: Frame, x: number, y: number): [number, number] {
-  const dx = x - f.cx;
-  const dy = y - f.cy;
-  return [f.cos * dx + f.sin * dy, -f.sin * dx + f.cos * dy];
-}
-
 /** Polygon (simple or not; even-odd fill) with the exact distance of iq's sdPolygon. */
 export class PolygonShape implements Shape {
   readonly xs: Float64Array;

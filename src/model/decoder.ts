@@ -10,6 +10,7 @@ import { smcaGaussian } from './smca';
 import { cxcywhToXyxy } from './boxes';
 import { packedProjection } from './encoder';
 import { layerDone } from './layerProgress';
+import { tidyObject } from './tidy';
 
 interface LayerInput {
   tgt: tf.Tensor3D; // [B, nq, C]
@@ -147,7 +148,12 @@ export function runDecoderLayers(p: Params, c: ModelConfig, enc: EncoderOutput, 
   let refLogit = tf.tile(p.raw('query_embed.weight').expandDims(0), [b, 1, 1]) as tf.Tensor3D;
   let tgt = tf.zeros([b, c.numQueries, d]) as tf.Tensor3D;
   for (let l = 0; l < c.decLayers; l++) {
-    const step = layerScope(() => {
+    // Each layer in its own tidy scope, so only what it returns (its trace and what the next
+    // layer reads) outlives it. Without it, every layer's intermediates (RoIAlign's row products
+    // alone are [nq*7, W*C], ~80 MB at 800x1207) stay allocated until the whole decoder ends:
+    // ~650 MB per layer, which ran wasm's 4 GB heap out at official size. Tensors a gradient
+    // needs are kept by the tape itself, so training is unaffected.
+    const step = tidyObject(() => {
       const logit = l > 0 ? (stopGradient(tf.add(mlp(p, `bbox_embed.${l - 1}`, tgt, 3), refLogit)) as tf.Tensor3D) : refLogit;
       const ref = tf.sigmoid(logit) as tf.Tensor3D;
       // Multi-scale: layer pairs read one level each, coarse to fine (memory, pos, mask, size, valid ratio).
@@ -165,16 +171,6 @@ export function runDecoderLayers(p: Params, c: ModelConfig, enc: EncoderOutput, 
   return layers;
 }
 
-/**
- * Runs one decoder layer in its own tidy scope, so only what the layer returns (its trace and
- * what the next layer reads) outlives it. Without it, every layer's intermediates (RoIAlign's
- * row products alone are [nq*7, W*C], ~80 MB at 800x1207) stay allocated until the whole
- * decoder ends: ~650 MB per layer, which ran wasm's 4 GB heap out at official size. Tensors a
- * gradient needs are kept by the tape itself, so training is unaffected.
- */
-function layerScope<T>(fn: () => T): T {
-  return tf.tidy(fn as unknown as () => tf.TensorContainer) as unknown as T;
-}
 
 /**
  * facebookresearch/detr: every layer's output goes through the one shared LayerNorm
@@ -188,7 +184,7 @@ function runOfficialDetrLayers(p: Params, c: ModelConfig, enc: EncoderOutput): L
   const layers: LayerTrace[] = [];
   let tgt = tf.zeros([b, c.numQueries, c.hiddenDim]) as tf.Tensor3D;
   for (let l = 0; l < c.decLayers; l++) {
-    const step = layerScope(() => {
+    const step = tidyObject(() => { // one tidy scope per layer, as above
       const res = detrLayer(p, c, l, { tgt, enc });
       const hs = layerNorm(p, 'transformer.decoder.norm', res.hs) as tf.Tensor3D;
       const predLogits = linear(p, 'class_embed', hs) as tf.Tensor3D;

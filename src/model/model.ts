@@ -8,6 +8,7 @@ import { downsampleMask, sinePositionEmbedding } from './position';
 import { encoderLayer, encoderAttentionFromLayerInput } from './encoder';
 import { groupNorm } from './layers';
 import { runDecoderLayers } from './decoder';
+import { tidyObject } from './tidy';
 import { stateDictLayout } from './stateDictLayout';
 import { layerDone } from './layerProgress';
 
@@ -32,10 +33,7 @@ export function checkWeights(config: ModelConfig, weights: ReadonlyMap<string, {
   if (problems.length) throw new Error(`weights do not fit the config (${problems.length} problems): ${problems.slice(0, 8).join('; ')}${problems.length > 8 ? '; ...' : ''}`);
 }
 
-/** tf.tidy for functions returning structured results (objects of tensors, numbers and undefined). */
-export function tidyObject<T>(fn: () => T): T {
-  return tf.tidy(fn as unknown as () => tf.TensorContainer) as unknown as T;
-}
+export { tidyObject };
 
 /**
  * `weights` may be another model's Params: the new model then shares its tensors (no copy, no
