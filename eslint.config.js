@@ -15,6 +15,21 @@ export default tseslint.config(
     rules: reactHooks.configs.recommended.rules,
   },
   {
+    // One door between page and engine: the page learns what it needs of a model through the
+    // worker protocol (src/worker/messages.ts: ModelInfo and what it re-exports), so it may name
+    // the library's types but never run its code (docs/architecture.md).
+    files: ['src/app/**/*.{ts,tsx}'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [{
+          group: ['**/model/*', '**/checkpoint/*', '**/weights/*', '**/train/*', '**/backend/*', '**/parity/*'],
+          allowTypeImports: true,
+          message: 'The page reaches the model library only through the worker protocol (src/worker/messages.ts); type imports are allowed.',
+        }],
+      }],
+    },
+  },
+  {
     files: ['src/**/*.{ts,tsx}', 'scripts/**/*.ts', 'test/**/*.ts', 'e2e/**/*.ts'],
     rules: {
       // Unused names fail, except ones marked as deliberately unused with a leading underscore.

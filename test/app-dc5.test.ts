@@ -89,7 +89,7 @@ describe('DC5 that the checkpoint does not say', () => {
   it('engine: switched over the same weights (no new weight tensors), the run goes, the next run has stride 16; back again, the first detections', async () => {
     const engine = new Engine(() => 'cpu');
     const info = await engine.loadCheckpoint(0, await detrFile(), 'detr-small.pth', none);
-    expect([info.dilationSource, info.dilationDetected, info.config.dilation]).toEqual(['file-name', false, false]);
+    expect([info.dilationSource, info.dilationDetected, info.dilationGuess, info.config.dilation]).toEqual(['file-name', false, true, false]);
     const a = await engine.detect(0, scene.pixels, 96, 64, { inputSize: 64 }, none);
     const tensors = tf.memory().numTensors;
     const on = engine.setDilation(0, true);
@@ -110,7 +110,7 @@ describe('DC5 that the checkpoint does not say', () => {
     const engine = new Engine(() => 'cpu');
     const withArgs = await pth(formulaCheckpoint(sam, { seed: 2, epochs: 50 }));
     const info = await engine.loadCheckpoint(0, withArgs, 'sam-dc5.pth', none, false, true);
-    expect([info.dilationSource, info.config.dilation]).toEqual(['args', false]);
+    expect([info.dilationSource, info.dilationGuess, info.config.dilation]).toEqual(['args', false, false]);
     expect(() => engine.setDilation(0, true)).toThrow(/not a guess/);
     // Without args, the user's choice is what is built.
     const guessed = await engine.loadCheckpoint(1, await detrFile(), 'detr-small.pth', none, false, true);
@@ -181,7 +181,9 @@ describe('DC5 that the checkpoint does not say', () => {
 
 describe('the model panel on DC5', () => {
   const info = (over: Partial<ModelInfo>, dilation = false): ModelInfo =>
-    ({ slot: 0, name: 'upload:x.pth', source: 'checkpoint', config: { ...detr, dilation }, classNames: [], inputSize: 800, maxSize: 1333, placeholder: false, params: 1, loadMs: 1, ...over }) as ModelInfo;
+    ({ slot: 0, name: 'upload:x.pth', source: 'checkpoint', config: { ...detr, dilation }, classNames: [], inputSize: 800, maxSize: 1333, placeholder: false, params: 1, loadMs: 1, ...over,
+      // As the engine tells it (chosenDc5): a guess when the name or the default said it.
+      dilationGuess: over.dilationSource === 'file-name' || over.dilationSource === 'default' }) as ModelInfo;
   it('a fact from args, a guess from the name or the default (said which), the user\'s choice, nothing for multi-scale and bundled models', () => {
     expect(dc5View(info({ dilationSource: 'args', dilationDetected: true }, true))).toEqual({ kind: 'fact', on: true, text: "yes — the checkpoint's args say so" });
     expect(dc5View(info({ dilationSource: 'file-name', dilationDetected: false }))).toEqual({ kind: 'guess', on: false, chosen: false, note: 'guessed from the file name (it does not say dc5)' });

@@ -1,5 +1,4 @@
 import type { ModelInfo } from '../worker/messages';
-import { dilationIsGuess } from '../checkpoint/detectConfig';
 
 /**
  * What the model panel says of a checkpoint's DC5 (the dilated last ResNet stage), which its
@@ -15,7 +14,7 @@ export function dc5View(info: ModelInfo): Dc5View | null {
   const source = info.dilationSource;
   if (info.source !== 'checkpoint' || !source || source === 'n/a') return null;
   const on = info.config.dilation;
-  if (!dilationIsGuess(source)) return { kind: 'fact', on, text: `${on ? 'yes' : 'no'} — the checkpoint's args say so` };
+  if (!info.dilationGuess) return { kind: 'fact', on, text: `${on ? 'yes' : 'no'} — the checkpoint's args say so` };
   const guessed = info.dilationDetected ?? on;
   const why = source === 'file-name' ? `the file name ${guessed ? 'says dc5' : 'does not say dc5'}` : 'the file does not say; assumed off';
   if (guessed !== on) return { kind: 'guess', on, chosen: true, note: `your choice (guessed ${guessed ? 'on' : 'off'}: ${why})` };

@@ -1,4 +1,5 @@
-import { isOfficialDetr, type ModelConfig } from '../model/config';
+import type { ModelConfig } from '../model/config';
+import type { ModelFamily } from '../worker/messages';
 
 /**
  * The official model zoos this app reads: the 12 SAM-DETR checkpoints (github.com/ZhangGongjie/SAM-DETR,
@@ -52,9 +53,8 @@ export const ZOO: ZooEntry[] = [
  * single-scale SAM-DETR still tells 12 from 50 epochs by input_proj's GroupNorm (the 12-epoch
  * releases have it). Returns every candidate: more than one means the file cannot tell them apart.
  */
-export function zooMatches(config: ModelConfig, epoch?: number): ZooEntry[] {
-  const family = isOfficialDetr(config) ? 'DETR' : config.decoder === 'sam' ? 'SAM-DETR' : null;
-  if (!family) return [];
+export function zooMatches(config: ModelConfig, family: ModelFamily | undefined, epoch?: number): ZooEntry[] {
+  if (family !== 'DETR' && family !== 'SAM-DETR') return [];
   return ZOO.filter((z) => {
     if (z.family !== family || z.backbone !== config.backbone || z.dc5 !== config.dilation) return false;
     if (z.smca !== config.smca || z.multiscale !== !!config.multiscale) return false;

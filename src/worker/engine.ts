@@ -18,7 +18,7 @@ import { readSafetensorsBlob } from '../weights/safetensors';
 import { readStoredModel, writeStoredModel, type WeightsFileHandle } from './storedModel';
 import { dilationIsGuess, type DilationSource } from '../checkpoint/detectConfig';
 import { fetchBundledFiles } from './bundledFiles';
-import type { BackendName, BundledFiles, EncoderPointsSlice, EncoderSlice, LayerGrid, ModelInfo, Progress, QuerySlice, RunResult, StageTiming, Variant } from './messages';
+import type { BackendName, BundledFiles, EncoderPointsSlice, EncoderSlice, LayerGrid, ModelFamily, ModelInfo, Progress, QuerySlice, RunResult, StageTiming, Variant } from './messages';
 
 export type ProgressFn = (p: Progress) => void;
 
@@ -59,6 +59,11 @@ async function settle(t: tf.Tensor): Promise<void> {
   }
 }
 
+/** The family a configuration belongs to, as the page is told it (ModelInfo.family). */
+export function familyOf(c: ModelConfig): ModelFamily {
+  return isOfficialDetr(c) ? 'DETR' : c.decoder === 'sam' ? 'SAM-DETR' : 'baseline';
+}
+
 function countParams(sd: StateDict): number {
   let n = 0;
   for (const v of sd.values()) n += v.data.length;
@@ -73,7 +78,7 @@ function countParams(sd: StateDict): number {
  */
 function chosenDc5(detected: ModelConfig, source: DilationSource | undefined, dilation: boolean | undefined) {
   const config = dilation !== undefined && dilationIsGuess(source) ? { ...detected, dilation } : detected;
-  return { config, info: source ? { dilationSource: source, dilationDetected: detected.dilation } : {} };
+  return { config, info: source ? { dilationSource: source, dilationDetected: detected.dilation, dilationGuess: dilationIsGuess(source) } : {} };
 }
 
 /**
@@ -143,7 +148,7 @@ export class Engine {
     const inputSize = card.inputSize ?? 800;
     const info: ModelInfo = {
       slot, name, source: 'bundled', config: card.config, classNames: card.classNames ?? [], inputSize,
-      maxSize: card.maxSize ?? defaultMaxSize(inputSize), placeholder: !!card.placeholder, card,
+      maxSize: card.maxSize ?? defaultMaxSize(inputSize), placeholder: !!card.placeholder, card, family: familyOf(card.config),
       params: countParams(stateDict), loadMs: now() - t0,
     };
     this.install(slot, model, info);
@@ -179,7 +184,7 @@ export class Engine {
     const model = buildModel(dc5.config, ck.stateDict);
     const info: ModelInfo = {
       slot, name: `upload:${fileName}`, source: 'checkpoint', config: dc5.config, classNames: [], inputSize: 800, maxSize: 1333,
-      placeholder: false, epoch: ck.epoch, report, warnings: ck.warnings, ...dc5.info, params: countParams(ck.stateDict), loadMs: now() - t0,
+      placeholder: false, epoch: ck.epoch, report, warnings: ck.warnings, ...dc5.info, family: familyOf(dc5.config), params: countParams(ck.stateDict), loadMs: now() - t0,
     };
     this.install(slot, model, info);
     return info;

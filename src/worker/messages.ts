@@ -10,6 +10,15 @@ export const BACKENDS: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 export type { ModelCard } from '../model/modelCard';
 import type { ModelCard } from '../model/modelCard';
 
+/** Official DETR, SAM-DETR (single- or multi-scale), or the project's DETR-style baseline. */
+export type ModelFamily = 'DETR' | 'SAM-DETR' | 'baseline';
+
+/**
+ * The largest configuration the page's URL may name (query index, layer): the page learns model
+ * facts through this protocol, never from the model library itself.
+ */
+export { CONFIG_MAX } from '../model/config';
+
 export interface ModelInfo {
   slot: number;
   name: string;
@@ -32,6 +41,10 @@ export interface ModelInfo {
    */
   dilationSource?: DilationSource;
   dilationDetected?: boolean;
+  /** Checkpoints: DC5 is a guess (from the file name or the default), which the user may switch. */
+  dilationGuess?: boolean;
+  /** Which family the model belongs to (the model zoo matches on it); set by the engine for every model. */
+  family?: ModelFamily;
   params: number;
   loadMs: number;
 }

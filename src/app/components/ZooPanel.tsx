@@ -19,7 +19,7 @@ export function ZooPanel({ models }: Props) {
   const loaded = new Map<ZooEntry, 'yes' | 'maybe'>();
   for (const m of models) {
     if (m?.source !== 'checkpoint') continue;
-    const hits = zooMatches(m.config, m.epoch);
+    const hits = zooMatches(m.config, m.family, m.epoch);
     for (const z of hits) if (loaded.get(z) !== 'yes') loaded.set(z, hits.length === 1 ? 'yes' : 'maybe');
   }
   return (

@@ -2,7 +2,6 @@ import { errorText } from './errorText';
 import type { BackendName, BundledFiles, ModelInfo, Progress, Request, ResponseMap, Variant } from '../../worker/messages';
 import { fetchBundledFiles } from '../../worker/bundledFiles';
 import { CheckpointStore, checkpointKind, type StoreError } from '../storage/checkpointStore';
-import { dilationIsGuess } from '../../checkpoint/detectConfig';
 import { leavesHeapBehind } from './workerMemory';
 import { CheckpointShelf } from '../storage/checkpointShelf';
 import { runFraction, stageMs, totalMs, type StageMs } from './runEstimate';
@@ -314,7 +313,7 @@ export class LensSession {
   async setDilation(slot: number, dilation: boolean): Promise<void> {
     const m = this.state.models[slot];
     // Not while another model loads into the slot: the worker would switch that one.
-    if (!m || m.source !== 'checkpoint' || !dilationIsGuess(m.dilationSource) || this.loading[slot]) return;
+    if (!m || m.source !== 'checkpoint' || !m.dilationGuess || this.loading[slot]) return;
     // A load (or backend restart) since, or a newer switch, makes the reply stale.
     const g = this.gen.load[slot];
     const d = ++this.gen.dc5[slot];
@@ -535,7 +534,7 @@ export class LensSession {
 
 /** The user's DC5 for a checkpoint, to keep with it: only where it differs from the guess (undefined: as detected). */
 function dilationChoice(info: ModelInfo): boolean | undefined {
-  return dilationIsGuess(info.dilationSource) && info.config.dilation !== info.dilationDetected ? info.config.dilation : undefined;
+  return info.dilationGuess && info.config.dilation !== info.dilationDetected ? info.config.dilation : undefined;
 }
 
 /** The page's fetch of a bundled model when a service worker controls the page (its cache answers it offline); else none. */

@@ -1,4 +1,4 @@
-import { CONFIG_MAX } from '../../model/config';
+import { CONFIG_MAX } from '../../worker/messages';
 import { MAX_IMAGE_SIDE } from '../imageInput';
 
 /**
