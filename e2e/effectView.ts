@@ -101,6 +101,33 @@ export function registerEffectTests(test: Register, shot: (page: Page, name: str
     await shot(page, '31-convergence-marked');
   }, 300_000);
 
+  test('effect: the snapshots the first view loaded are kept for offline use', async ({ open }) => {
+    const page = await open('');
+    await page.locator('[data-testid=effect-panel] table[data-scope=mean]').waitFor({ timeout: 60_000 });
+    const epoch = await page.getByTestId('epoch-slider').getAttribute('data-epoch');
+    // Poll from Node (an async predicate in waitForFunction would be truthy at once).
+    const cached = () =>
+      page.evaluate(async (e) => {
+        const names = (await caches.keys()).filter((n) => n.startsWith('sam-detr-lens-'));
+        if (names.length !== 1) return false;
+        const keys = (await (await caches.open(names[0])).keys()).map((k) => k.url);
+        return ['sam-detr-smca', 'detr-baseline'].every((m) => keys.some((u) => u.includes(`/models/${m}/snapshots/epoch-${e}/weights.safetensors`)));
+      }, epoch);
+    const t0 = Date.now();
+    while (!(await cached())) {
+      assert(Date.now() - t0 < 60_000, `the snapshots of epoch ${epoch} were not cached within 60 s`);
+      await page.waitForTimeout(250);
+    }
+    console.log(`      (epoch ${epoch} snapshots cached after ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    await page.context().setOffline(true);
+    await page.reload();
+    await waitRuns(page, 1);
+    await page.locator('[data-testid=effect-panel] table[data-scope=mean]').waitFor({ timeout: 60_000 });
+    assert((await page.getByTestId('epoch-slider').getAttribute('data-epoch')) === epoch, 'offline, the first view is at another epoch');
+    assert((await page.getByTestId('error-message').count()) === 0, 'an error offline: ' + (await page.getByTestId('error-message').textContent().catch(() => '')));
+    await page.context().setOffline(false);
+  }, 240_000);
+
   test('effect: per-map contrast is an explicit, labelled option', async ({ open }) => {
     const page = await open('');
     await page.locator('[data-testid=effect-panel] table[data-scope=selected]').waitFor({ timeout: 60_000 });
