@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
-import { useBackend } from '../src/model/backends';
+import { useBackend } from '../src/backend/useBackend';
 import { buildModel } from '../src/model/model';
 import { OFFICIAL_R50, type ModelConfig } from '../src/model/config';
 import { formulaWeights } from '../src/model/formulaWeights';

@@ -9,9 +9,9 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { useBackend } from '../src/model/backends';
+import { useBackend } from '../src/backend/useBackend';
 import { buildModel } from '../src/model/model';
-import { readSafetensors } from '../src/weights/safetensors';
+import { readSafetensors } from '../src/checkpoint/safetensors';
 import { detectScenes } from '../src/eval/evaluateModel';
 import { evaluateDetections } from '../src/eval/cocoeval';
 import { validationSet } from '../src/data/scene';

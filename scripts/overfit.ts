@@ -6,11 +6,11 @@
  * (expected: layer 0's self-attention and attn1/attn2 weights, since layer 0's input is zero).
  */
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../src/model/backends';
+import { useBackend } from '../src/backend/useBackend';
 import { registerWasmTrainingKernels } from '../src/train/wasmGradients';
 import { buildModel } from '../src/model/model';
 import { initTrainingWeights } from '../src/train/init';
-import { sceneBatch } from '../src/train/sceneBatch';
+import { sceneBatch } from '../src/data/sceneBatch';
 import { generateScene } from '../src/data/scene';
 import { setCriterion, readLossTerms } from '../src/train/losses';
 import { AdamW, detrParamGroups, isBackboneParam } from '../src/train/optimizer';

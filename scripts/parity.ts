@@ -13,7 +13,7 @@ import { parseFixture } from '../src/parity/fixture';
 import { runFixture, compareFixture, detectionsOf } from '../src/parity/run';
 import { formatRows } from '../src/parity/compare';
 import { formulaWeights } from '../src/model/formulaWeights';
-import { useBackend } from '../src/model/backends';
+import { useBackend } from '../src/backend/useBackend';
 import type { StateDict } from '../src/model/types';
 
 async function main(): Promise<number> {

@@ -15,7 +15,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { useBackend } from '../src/model/backends';
+import { useBackend } from '../src/backend/useBackend';
 import { Engine } from '../src/worker/engine';
 
 const { values } = parseArgs({ options: { checkpoint: { type: 'string' }, image: { type: 'string', default: '720x477' }, input: { type: 'string', default: '800' } } });

@@ -9,12 +9,12 @@
 import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { useBackend } from '../src/model/backends';
+import { useBackend } from '../src/backend/useBackend';
 import { registerWasmTrainingKernels } from '../src/train/wasmGradients';
 import { BUNDLED, TRAIN_IMAGE_SIZE } from '../src/train/bundledConfigs';
 import { initTrainingWeights } from '../src/train/init';
 import { pretrainBackbone } from '../src/train/backbonePretrain';
-import { writeSafetensors } from '../src/weights/safetensors';
+import { writeSafetensors } from '../src/checkpoint/safetensors';
 
 const { values } = parseArgs({
   options: {

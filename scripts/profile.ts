@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
-import { useBackend } from '../src/model/backends';
+import { useBackend } from '../src/backend/useBackend';
 import { buildModel } from '../src/model/model';
 import type { ModelConfig } from '../src/model/config';
 import { OFFICIAL_VARIANTS, type OfficialVariant } from '../src/bench/officialVariants';

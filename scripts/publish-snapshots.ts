@@ -4,7 +4,7 @@
  * Publishes a training run's snapshots (OUT/snapshots/epoch-E/, float16, written by
  * scripts/train.ts --snapshots) as public/models/NAME/snapshots/ and lists their epochs in
  * public/models/index.json, for the app's training timeline. The weights are stored as int8 with
- * one scale per 32 values of an output channel (src/weights/int8.ts; --f16 keeps float16), and each snapshot is
+ * one scale per 32 values of an output channel (src/checkpoint/int8.ts; --f16 keeps float16), and each snapshot is
  * checked against its float16 weights on 16 validation scenes: the largest change of an attention
  * weight (as a multiple of the uniform share 1/cells), of a box side (px) and of a score, printed
  * and of its position on the app's colour bar, of a box side (px) and of a score, as a table. The published model itself (public/models/NAME/) is left as it is.
@@ -13,14 +13,14 @@ import * as tf from '@tensorflow/tfjs';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readSafetensors, writeSafetensors } from '../src/weights/safetensors';
-import { quantizeInt8 } from '../src/weights/int8';
+import { readSafetensors, writeSafetensors } from '../src/checkpoint/safetensors';
+import { quantizeInt8 } from '../src/checkpoint/int8';
 import { buildModel, type SamDetrModel } from '../src/model/model';
 import type { ModelCard } from '../src/model/modelCard';
-import { useBackend } from '../src/model/backends';
+import { useBackend } from '../src/backend/useBackend';
 import { disposeDecoder, disposeEncoder } from '../src/model/dispose';
 import { validationSet } from '../src/data/scene';
-import { sceneBatch } from '../src/train/sceneBatch';
+import { sceneBatch } from '../src/data/sceneBatch';
 import type { StateDict } from '../src/model/types';
 import { attentionStudy } from '../src/eval/attentionStudy';
 import { ratioPosition } from '../src/app/colorScale';

@@ -14,15 +14,15 @@
 import { mkdirSync, existsSync, readFileSync, writeFileSync, appendFileSync, rmSync, cpSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { useBackend } from '../src/model/backends';
+import { useBackend } from '../src/backend/useBackend';
 import { registerWasmTrainingKernels } from '../src/train/wasmGradients';
 import { BUNDLED, TRAIN_IMAGE_SIZE } from '../src/train/bundledConfigs';
 import { initTrainingWeights } from '../src/train/init';
 import { train, syncSharedBoxHeads, type SavedOptimizerState } from '../src/train/trainer';
 import { isBackboneParam } from '../src/train/optimizer';
-import { readSafetensors, writeSafetensors } from '../src/weights/safetensors';
+import { readSafetensors, writeSafetensors } from '../src/checkpoint/safetensors';
 import { publishModel } from './lib/publishModel';
-import type { CocoStats } from '../src/eval/types';
+import type { CocoStats } from '../src/data/cocoTypes';
 
 const { values } = parseArgs({
   options: {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   readSafetensors, readSafetensorsBlob, writeSafetensors, writeSafetensorsF32Stream, parseHeader,
   f16ToF32, f32ToF16, bf16ToF32, f32ToBF16, SafetensorsError,
-} from '../src/weights/safetensors';
+} from '../src/checkpoint/safetensors';
 import type { StateDict } from '../src/model/types';
 
 function sd(): StateDict {

@@ -97,7 +97,7 @@ describe('stored model: a checkpoint kept as its weights', () => {
   });
 
   it('a stored file that is not a stored model, or whose configuration is damaged, is refused with a reason', async () => {
-    const { writeSafetensors } = await import('../src/weights/safetensors');
+    const { writeSafetensors } = await import('../src/checkpoint/safetensors');
     const plain = new Blob([writeSafetensors(new Map([['a', { shape: [1], data: Float32Array.of(1) }]]))]);
     await expect(readStoredModel(plain)).rejects.toThrow(/not a model stored by this app/);
     const bad = new Blob([writeSafetensors(new Map([['a', { shape: [1], data: Float32Array.of(1) }]]), { metadata: { format: 'sam-detr-lens stored model 1', config: '{"hiddenDim": -1}' } })]);

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../src/model/backends';
+import { useBackend } from '../src/backend/useBackend';
 
 // The wasm BatchMatMul override (src/backend/wasmBatchMatMul.ts) must give the cpu backend's
 // results on every path: shared right operand, per-entry loop (large products), transposes,

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../src/model/backends';
+import { useBackend } from '../src/backend/useBackend';
 
 // The wasm Concat override (src/backend/wasmConcat.ts: short runs copied element by element)
 // must give the cpu backend's results, for short runs, long runs, and both in one call.

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../src/model/backends';
+import { useBackend } from '../src/backend/useBackend';
 
 // The wasm GatherV2 override (src/backend/wasmGather.ts) must give the cpu backend's results.
 const CASES: [string, number[], 'float32' | 'int32', number[], number][] = [

@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../src/model/backends';
-import { roiAlign, ROI_ALIGN_KERNEL } from '../src/model/roiAlign';
+import { useBackend } from '../src/backend/useBackend';
+import { roiAlign } from '../src/model/roiAlign';
+import { ROI_ALIGN_KERNEL } from '../src/backend/kernelNames';
 import { compileKernel, generatedModule, generatedPath } from '../scripts/build-kernels';
 import { readFileSync } from 'node:fs';
 

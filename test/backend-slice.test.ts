@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../src/model/backends';
+import { useBackend } from '../src/backend/useBackend';
 
 // The wasm Slice override (src/backend/wasmSlice.ts) must give the cpu backend's results:
 // contiguous slices, cuts in middle and last axes (long and short runs), every rank up to 6,

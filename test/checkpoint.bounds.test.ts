@@ -14,7 +14,7 @@ import { TensorRef } from '../src/checkpoint/tensor';
 import { torchSave } from '../src/checkpoint/torchSave';
 import { readEntry, readZipDirectory } from '../src/checkpoint/zip';
 import { type ModelConfig, OFFICIAL_R50, validateConfig } from '../src/model/config';
-import { SafetensorsError, parseHeader } from '../src/weights/safetensors';
+import { SafetensorsError, parseHeader } from '../src/checkpoint/safetensors';
 import { buildZip } from '../scripts/lib/hostile/zipBuild';
 
 const codeOf = (f: () => unknown): string => {

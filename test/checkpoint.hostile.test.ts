@@ -8,7 +8,7 @@ import { loadStateDict } from '../src/checkpoint/loadStateDict';
 import { toPlain } from '../src/checkpoint/pyTypes';
 import { TensorRef } from '../src/checkpoint/tensor';
 import { inspectFile } from '../scripts/lib/inspectFile';
-import { readSafetensorsBlob } from '../src/weights/safetensors';
+import { readSafetensorsBlob } from '../src/checkpoint/safetensors';
 import { NO_CHECKSUM_NOTE } from '../src/checkpoint/integrity';
 
 /**

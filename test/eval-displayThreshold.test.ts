@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseDisplayThreshold } from '../src/eval/displayThreshold';
-import type { CocoDetection, CocoGroundTruth } from '../src/eval/types';
+import type { CocoDetection, CocoGroundTruth } from '../src/data/cocoTypes';
 
 // One image, two objects of class 1. F1 per cut, by hand:
 //   <= 0.30: 4 shown, 2 right -> P 0.5, R 1, F1 0.667

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cocoEvaluate } from '../src/eval/cocoeval';
 import { confusionTable, perClassAP } from '../src/eval/errorAnalysis';
-import type { CocoGroundTruth, CocoDetection } from '../src/eval/types';
+import type { CocoGroundTruth, CocoDetection } from '../src/data/cocoTypes';
 
 // Two images, two classes; every kind of outcome once, counted by hand.
 const gt: CocoGroundTruth = {

@@ -1,12 +1,12 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../src/model/backends';
+import { useBackend } from '../src/backend/useBackend';
 import { buildModel } from '../src/model/model';
 import { stateDictLayout } from '../src/model/stateDictLayout';
 import { OFFICIAL_DETR_R50, OFFICIAL_R50, classLogits, validateConfig, type ModelConfig } from '../src/model/config';
 import { disposeDecoder, disposeEncoder } from '../src/model/dispose';
-import { readSafetensors } from '../src/weights/safetensors';
+import { readSafetensors } from '../src/checkpoint/safetensors';
 
 // Official DETR (facebookresearch/detr) as a config of the DETR decoder; its tensor-by-tensor
 // parity is in parity.test.ts (detr_r50, detr_r101_dc5). Here: its state_dict layout, its

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../src/model/backends';
+import { useBackend } from '../src/backend/useBackend';
 import { stateDictLayout } from '../src/model/stateDictLayout';
 import { OFFICIAL_R50, validateConfig, msDecoderLevel, type ModelConfig } from '../src/model/config';
 import { msDeformSample, msReferencePoints } from '../src/model/msDeformAttn';

@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../src/model/backends';
+import { useBackend } from '../src/backend/useBackend';
 import { registerWasmTrainingKernels } from '../src/train/wasmGradients';
 import { roiAlign, gridSamplePoints } from '../src/model/roiAlign';
 import { nearestIndices } from '../src/model/position';

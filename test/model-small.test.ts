@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../src/model/backends';
+import { useBackend } from '../src/backend/useBackend';
 import { buildModel, encoderAttentionRow } from '../src/model/model';
 import { formulaWeights } from '../src/model/formulaWeights';
 import { preprocess } from '../src/model/preprocess';

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { useBackend } from '../src/model/backends';
+import { useBackend } from '../src/backend/useBackend';
 import { formulaCheckpoint, formulaDetrCheckpoint, variantConfig } from '../src/checkpoint/formulaCheckpoint';
 import { openFileSink } from '../src/checkpoint/nodeSink';
 import { torchSave } from '../src/checkpoint/torchSave';

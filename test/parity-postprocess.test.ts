@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../src/model/backends';
+import { useBackend } from '../src/backend/useBackend';
 import { postprocess, postprocessSoftmax } from '../src/model/postprocess';
 import { compareTensor } from '../src/parity/compare';
 import { checkSigmoidDetections, type DetectionRecord, type HeadOutputsOfImage } from '../src/parity/postprocessCheck';

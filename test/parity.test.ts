@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../src/model/backends';
+import { useBackend } from '../src/backend/useBackend';
 import { formulaWeights } from '../src/model/formulaWeights';
 import { runFixture, compareFixture, detectionsOf } from '../src/parity/run';
 import { formatRows } from '../src/parity/compare';

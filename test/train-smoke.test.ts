@@ -1,10 +1,10 @@
 import { describe, it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../src/model/backends';
+import { useBackend } from '../src/backend/useBackend';
 import { registerWasmTrainingKernels } from '../src/train/wasmGradients';
 import { buildModel } from '../src/model/model';
 import { initWeights } from '../src/train/init';
-import { sceneBatch } from '../src/train/sceneBatch';
+import { sceneBatch } from '../src/data/sceneBatch';
 import { generateScene } from '../src/data/scene';
 import { setCriterion } from '../src/train/losses';
 import { AdamW } from '../src/train/optimizer';

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { useBackend } from '../src/model/backends';
+import { useBackend } from '../src/backend/useBackend';
 import { registerWasmTrainingKernels } from '../src/train/wasmGradients';
 import { initWeights } from '../src/train/init';
 import { generateScene, NUM_CLASSES, validationSeed } from '../src/data/scene';

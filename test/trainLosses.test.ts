@@ -5,7 +5,7 @@ import {
   type LayerPrediction,
 } from '../src/train/losses';
 import { hungarianMatch, type Match, type Target } from '../src/train/matcher';
-import { boxGiou, cxcywhToXyxy } from '../src/train/boxOps';
+import { boxGiou, cxcywhToXyxy } from '../src/geometry/boxes';
 import { maxAbsDiff, randArray, rng, useBackend } from './trainHelpers';
 
 const LN3 = Math.log(3);

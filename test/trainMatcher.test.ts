@@ -4,7 +4,7 @@ import {
   DEFAULT_MATCHER_WEIGHTS, hungarianMatch, hungarianMatchTensors, hungarianRowsToCols, linearSumAssignment, matchCost,
   matchingCost, type Target,
 } from '../src/train/matcher';
-import { boxGiou, cxcywhToXyxy } from '../src/train/boxOps';
+import { boxGiou, cxcywhToXyxy } from '../src/geometry/boxes';
 import { rng, useBackend } from './trainHelpers';
 
 /** Minimum over all injective maps of the smaller side into the larger (brute force). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readSafetensors, writeSafetensors } from '../src/weights/safetensors';
-import { GROUP, QUANT_INT8, QUANT_KEY, SCALE_SUFFIX, quantizeInt8 } from '../src/weights/int8';
+import { readSafetensors, writeSafetensors } from '../src/checkpoint/safetensors';
+import { GROUP, QUANT_INT8, QUANT_KEY, SCALE_SUFFIX, quantizeInt8 } from '../src/checkpoint/int8';
 import type { StateDict } from '../src/model/types';
 import { CheckpointError } from '../src/checkpoint/errors';
 

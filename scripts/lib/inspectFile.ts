@@ -8,7 +8,7 @@ import { openFileSource } from '../../src/checkpoint/nodeSource';
 import { findNonFinite, nonFiniteWarning } from '../../src/checkpoint/nonFinite';
 import { verifyZipEntries } from '../../src/checkpoint/verifyZip';
 import type { ModelConfig } from '../../src/model/config';
-import { readSafetensorsBlob } from '../../src/weights/safetensors';
+import { readSafetensorsBlob } from '../../src/checkpoint/safetensors';
 
 /**
  * What `npm run inspect` says about one file, read with the app's own code: loadStateDict for

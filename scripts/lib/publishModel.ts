@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { outputStride, type ModelConfig } from '../../src/model/config';
 import type { ModelCard } from '../../src/model/modelCard';
 import type { StateDict } from '../../src/model/types';
-import { writeSafetensors } from '../../src/weights/safetensors';
+import { writeSafetensors } from '../../src/checkpoint/safetensors';
 import { CLASS_NAMES } from '../../src/data/scene';
-import type { CocoStats } from '../../src/eval/types';
+import type { CocoStats } from '../../src/data/cocoTypes';
 import type { TrainOptions } from '../../src/train/trainer';
 
 type PublishInfo = Pick<TrainOptions, 'epochs' | 'stepsPerEpoch' | 'batchSize' | 'imageSize' | 'lr' | 'backboneLr' | 'lrDrop' | 'lrDrops' | 'lrRestarts' | 'dataSeed' | 'valImages'> & {

@@ -17,7 +17,8 @@ import { attentionCentroid, massInBox, normalisedEntropy } from '../eval/attenti
 
 export { attentionCentroid };
 import { layerGrid } from './multiScale';
-import { imageToNorm, iou, type Box, type Frame } from './geometry';
+import { imageToNorm, type Box, type Frame } from './geometry';
+import { boxIou } from '../geometry/boxes';
 
 export interface LayerEffect {
   /** 1-based decoder layer. */
@@ -115,7 +116,7 @@ export function mostOverlapping<T>(items: readonly T[], boxOf: (item: T) => Box,
   let best: T | null = null;
   let bestIou = 0;
   for (const item of items) {
-    const v = iou(boxOf(item), box);
+    const v = boxIou(boxOf(item), box);
     if (v > bestIou) {
       bestIou = v;
       best = item;

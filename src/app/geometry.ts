@@ -165,13 +165,6 @@ export function fromRelative(r: RelativeZoom, viewW: number, viewH: number, imgW
   return { k, x: viewW / 2 - r.cx * k, y: viewH / 2 - r.cy * k };
 }
 
-export function iou(a: Box, b: Box): number {
-  const ix = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
-  const iy = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
-  const inter = ix * iy;
-  const ua = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
-  return ua > 0 ? inter / ua : 0;
-}
 
 export function lerpBox(a: Box, b: Box, s: number): Box {
   return [0, 1, 2, 3].map((i) => a[i] + (b[i] - a[i]) * s) as Box;

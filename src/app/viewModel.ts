@@ -4,7 +4,7 @@
  */
 import type { Detection } from '../model/types';
 import type { ModelInfo, QuerySlice, RunResult } from '../worker/messages';
-import { cxcywhToImageBox, iou, makeFrame, normToImage, roiToImageBox, type Box, type Frame, type Pt } from './geometry';
+import { cxcywhToImageBox, makeFrame, normToImage, roiToImageBox, type Box, type Frame, type Pt } from './geometry';
 import { classColor } from './palette';
 import { diffMaps, gaussianWeight, type MapKind } from './heatmap';
 import type { Overlay, ViewState } from './state';
@@ -15,6 +15,7 @@ import type { HeadPanel } from './components/SmallMultiples';
 import type { IndexEntry } from './hooks/useModelIndex';
 import { headVisible } from './state';
 import { layerGrid, levelText, type Grid } from './multiScale';
+import { boxIou } from '../geometry/boxes';
 
 export const EMPTY_OVERLAY: ViewOverlay = {
   detections: [], selected: null, hovered: null, refBox: null, roiBox: null, showGrid: false, points: [], heat: null, encPoint: null, samples: [], animKey: '',
@@ -45,7 +46,7 @@ export const MERGE_IOU = 0.7;
 /** Greedy, class-agnostic: a box overlapping a better one by IoU >= MERGE_IOU is dropped (input best first). */
 export function mergeDuplicates<T extends { box: number[] }>(dets: T[]): T[] {
   const kept: T[] = [];
-  for (const d of dets) if (!kept.some((k) => iou(k.box as Box, d.box as Box) >= MERGE_IOU)) kept.push(d);
+  for (const d of dets) if (!kept.some((k) => boxIou(k.box as Box, d.box as Box) >= MERGE_IOU)) kept.push(d);
   return kept;
 }
 
@@ -67,7 +68,7 @@ export function matchQuery(from: RunResult | undefined, to: RunResult | undefine
   let best: Detection | null = null;
   let bestIou = 0;
   for (const d of dedupe(to.detections)) {
-    const v = iou(mine.box as Box, d.box as Box) * (preferSameLabel && d.label !== mine.label ? 0.5 : 1);
+    const v = boxIou(mine.box as Box, d.box as Box) * (preferSameLabel && d.label !== mine.label ? 0.5 : 1);
     if (v > bestIou) {
       bestIou = v;
       best = d;
@@ -101,7 +102,7 @@ export function smcaChanges(on: RunResult | undefined, off: RunResult | undefine
     if (above(sa) && !above(sb)) what = 'lost without prior';
     else if (!above(sa) && above(sb)) what = 'only without prior';
     else if (a && b && a.label !== b.label) what = 'class changes';
-    else if (a && b && iou(a.box as Box, b.box as Box) < 0.7) what = 'box moves';
+    else if (a && b && boxIou(a.box as Box, b.box as Box) < 0.7) what = 'box moves';
     else if (Math.abs(sa - sb) >= 0.05) what = 'score changes';
     if (what) out.push({ query: q, on: a, off: b, what, delta: sb - sa });
   }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WasmHeapBackend } from './replaceKernel';
 import { roiAlignWasmBase64 } from './kernels/roiAlignWasm';
-import { ROI_ALIGN_KERNEL } from '../model/roiAlign';
+import { ROI_ALIGN_KERNEL } from './kernelNames';
 
 export { ROI_ALIGN_KERNEL };
 

@@ -1,4 +1,4 @@
-import { f16ToF32 } from '../weights/float16';
+import { f16ToF32 } from './float16';
 /**
  * torch storage classes (as they appear in pickles) and the element types they hold.
  * Storage bytes are little-endian; every platform JS runs on is too, so typed arrays can view

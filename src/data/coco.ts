@@ -3,7 +3,7 @@
  * model's class index `classId` is the category id minus one). Image ids are 1-based
  * positions in the scene list.
  */
-import type { CocoAnnotation, CocoCategory, CocoGroundTruth, CocoImage } from '../eval/types';
+import type { CocoAnnotation, CocoCategory, CocoGroundTruth, CocoImage } from './cocoTypes';
 import { CLASS_NAMES } from './scene';
 import type { Scene } from './scene';
 

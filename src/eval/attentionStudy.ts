@@ -15,7 +15,8 @@ import type { Detection } from '../model/types';
 import { postprocess } from '../model/postprocess';
 import { disposeDecoder, disposeEncoder } from '../model/dispose';
 import type { Scene } from '../data/scene';
-import { sceneBatch } from '../train/sceneBatch';
+import { sceneBatch } from '../data/sceneBatch';
+import { boxIou, cxcywhToXyxy } from '../geometry/boxes';
 import { massInBox, normalisedEntropy } from './attentionMeasures';
 
 export interface LayerAttention {
@@ -37,20 +38,11 @@ export interface AttentionStudy {
   perObject: { scene: number; object: number; query: number; truthShare: number[]; entropy: number[] }[];
 }
 
-/** IoU of two cxcywh boxes. */
-function iouCxcywh(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const ix = Math.max(0, Math.min(a[0] + a[2] / 2, b[0] + b[2] / 2) - Math.max(a[0] - a[2] / 2, b[0] - b[2] / 2));
-  const iy = Math.max(0, Math.min(a[1] + a[3] / 2, b[1] + b[3] / 2) - Math.max(a[1] - a[3] / 2, b[1] - b[3] / 2));
-  const inter = ix * iy;
-  const union = a[2] * a[3] + b[2] * b[3] - inter;
-  return union > 0 ? inter / union : 0;
-}
-
 /** The query (of nq boxes, cxcywh flattened) that overlaps `truth` most; the first query when none does. */
 export function bestQuery(boxes: ArrayLike<number>, nq: number, truth: ArrayLike<number>): number {
   let best = 0, bestIou = -1;
   for (let q = 0; q < nq; q++) {
-    const v = iouCxcywh([boxes[q * 4], boxes[q * 4 + 1], boxes[q * 4 + 2], boxes[q * 4 + 3]], truth);
+    const v = boxIou(cxcywhToXyxy(boxes, q * 4), cxcywhToXyxy(truth));
     if (v > bestIou) {
       bestIou = v;
       best = q;

@@ -15,7 +15,7 @@
  *   (`searchsorted(rc, recThrs, side='left')`), entries past the last reached recall are 0;
  * - categories without any non-ignored ground truth stay -1 and are excluded from the means.
  */
-import type { CocoDetection, CocoGroundTruth, CocoStats, StatKey } from './types';
+import type { CocoDetection, CocoGroundTruth, CocoStats, StatKey } from '../data/cocoTypes';
 
 export interface AreaRange {
   label: string;

@@ -1,4 +1,4 @@
-import type { CocoDetection, CocoGroundTruth } from './types';
+import type { CocoDetection, CocoGroundTruth } from '../data/cocoTypes';
 import { confusionTable } from './errorAnalysis';
 
 export interface ThresholdChoice {

@@ -1,6 +1,6 @@
 import { bboxIou } from './cocoeval';
 import type { EvalResult } from './cocoeval';
-import type { CocoDetection, CocoGroundTruth } from './types';
+import type { CocoDetection, CocoGroundTruth } from '../data/cocoTypes';
 
 /**
  * Where a detector's errors are, beyond the 12 COCO numbers: AP per class (from the same

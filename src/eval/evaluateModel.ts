@@ -4,9 +4,9 @@ import { postprocess } from '../model/postprocess';
 import { disposeDecoder, disposeEncoder } from '../model/dispose';
 import { validationSet, type Scene } from '../data/scene';
 import { toCocoGroundTruth } from '../data/coco';
-import { sceneBatch } from '../train/sceneBatch';
+import { sceneBatch } from '../data/sceneBatch';
 import { evaluateDetections } from './cocoeval';
-import type { CocoDetection, CocoStats } from './types';
+import type { CocoDetection, CocoStats } from '../data/cocoTypes';
 import type { Detection } from '../model/types';
 
 /** Runs a model over scenes: per scene its top-k detections (label 0-based, box x1y1x2y2 in scene pixels). */

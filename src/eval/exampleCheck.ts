@@ -1,4 +1,4 @@
-import { boxIou } from '../train/boxOps';
+import { boxIou } from '../geometry/boxes';
 
 /**
  * The bundled-model bar for example images: every object of at least MIN_SIZE px (the

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { ROI_ALIGN_KERNEL } from '../backend/kernelNames';
 import { withoutGradient } from './layers';
 
 /**
@@ -16,8 +17,6 @@ import { withoutGradient } from './layers';
  */
 export const POOL = 7;
 
-/** Name of the backend kernel that applies the axis weights in one step (registered for tfjs-wasm). */
-export const ROI_ALIGN_KERNEL = 'SamDetrRoiAlignApply';
 
 /** Whether roiAlign's 'auto' form uses the backend's kernel: one is registered, C % 4 = 0, no gradient recorded. */
 export function roiAlignKernelApplies(channels: number): boolean {

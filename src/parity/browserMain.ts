@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../model/backends';
+import { useBackend } from '../backend/useBackend';
 import { formulaWeights } from '../model/formulaWeights';
 import { parseFixture } from './fixture';
 import { runFixture, compareFixture } from './run';

@@ -5,7 +5,7 @@ import { runBackbone } from '../model/backbone';
 import type { StateDict } from '../model/types';
 import { generateScene, NUM_CLASSES, type Scene } from '../data/scene';
 import { deriveSeed } from '../data/rng';
-import { sceneBatch } from './sceneBatch';
+import { sceneBatch } from '../data/sceneBatch';
 import { AdamW, isBackboneParam } from './optimizer';
 
 /**

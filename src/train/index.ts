@@ -1,6 +1,5 @@
-/** Training building blocks: wasm gradient support, matcher, losses, optimizer, box ops. */
+/** Training building blocks: wasm gradient support, matcher, losses, optimizer (box math: src/geometry/boxes.ts, src/model/boxes.ts). */
 export * from './wasmGradients';
-export * from './boxOps';
 export * from './matcher';
 export * from './losses';
 export * from './optimizer';

@@ -6,7 +6,7 @@ import { Rng, deriveSeed } from '../data/rng';
 import { buildModel } from '../model/model';
 import { observeBatchNormInputs } from '../model/backbone';
 import { generateScene } from '../data/scene';
-import { sceneBatch } from './sceneBatch';
+import { sceneBatch } from '../data/sceneBatch';
 
 /**
  * Initial weights for training from scratch, following the official initialisation where it

@@ -9,7 +9,7 @@
  * Matched predictions are selected with a one-hot matMul (so no gather gradient is needed).
  */
 import * as tf from '@tensorflow/tfjs';
-import { cxcywhToXyxyT, giouT } from './boxOps';
+import { cxcywhToXyxyT, giouT } from '../model/boxes';
 import { DEFAULT_MATCHER_WEIGHTS, hungarianMatchTensors, type Match, type MatcherWeights, type Target } from './matcher';
 
 export interface LossWeights {

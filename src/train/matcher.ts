@@ -5,7 +5,10 @@
  * p = sigmoid(logit). Solved exactly per image on plain Float64Arrays (no tensors).
  */
 import type * as tf from '@tensorflow/tfjs';
-import { cxcywhToXyxyArray, pairwiseGiou } from './boxOps';
+import { cxcywhToXyxyArray, pairwiseGiou } from '../geometry/boxes';
+import type { Target } from '../data/sceneBatch';
+
+export type { Target };
 
 export interface MatcherWeights {
   costClass: number;
@@ -23,12 +26,6 @@ export const DEFAULT_MATCHER_WEIGHTS: MatcherWeights = {
   focalGamma: 2,
 };
 
-/** Ground truth of one image: labels in [0, numClasses) and cxcywh boxes normalized to [0, 1]. */
-export interface Target {
-  labels: ArrayLike<number>;
-  /** Packed [ngt * 4] cxcywh. */
-  boxes: ArrayLike<number>;
-}
 
 /** One image's matching: query predIdx[k] is matched to target gtIdx[k]; sorted by predIdx. */
 export interface Match {

@@ -7,9 +7,9 @@ import { generateScene } from '../data/scene';
 import { deriveSeed } from '../data/rng';
 import { setCriterion, readLossTerms } from './losses';
 import { AdamW, detrParamGroups, isBackboneParam } from './optimizer';
-import { sceneBatch } from './sceneBatch';
+import { sceneBatch } from '../data/sceneBatch';
 import { evaluateOnValidation } from '../eval/evaluateModel';
-import type { CocoStats } from '../eval/types';
+import type { CocoStats } from '../data/cocoTypes';
 
 export interface TrainOptions {
   config: ModelConfig;

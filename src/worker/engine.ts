@@ -14,7 +14,7 @@ import { onLayerDone } from '../model/layerProgress';
 import { msEncoderPointsOf } from '../model/model';
 import type { DecoderOutput, EncoderOutput, StateDict, Detection, ImageBatch } from '../model/types';
 import { MS_STRIDES, classLogits, isOfficialDetr, msDecoderLevel, type ModelConfig } from '../model/config';
-import { readSafetensorsBlob } from '../weights/safetensors';
+import { readSafetensorsBlob } from '../checkpoint/safetensors';
 import { readStoredModel, writeStoredModel, type WeightsFileHandle } from './storedModel';
 import { dilationIsGuess, type DilationSource } from '../checkpoint/detectConfig';
 import { fetchBundledFiles } from './bundledFiles';

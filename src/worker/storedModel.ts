@@ -12,7 +12,7 @@
 import type { Params } from '../model/params';
 import { validateConfig, type ModelConfig } from '../model/config';
 import type { StateDict } from '../model/types';
-import { readSafetensorsBlob, writeSafetensorsF32Stream } from '../weights/safetensors';
+import { readSafetensorsBlob, writeSafetensorsF32Stream } from '../checkpoint/safetensors';
 import { CheckpointError } from '../checkpoint/errors';
 import type { DilationSource } from '../checkpoint/detectConfig';
 

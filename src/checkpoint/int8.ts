@@ -12,7 +12,7 @@
  * metadata, so a reader never mistakes a plain I8 tensor for a quantized one.
  */
 import type { StateDict } from '../model/types';
-import { CheckpointError } from '../checkpoint/errors';
+import { CheckpointError } from './errors';
 import { f16ToF32, f32ToF16 } from './float16';
 
 export const QUANT_KEY = 'quantization';

@@ -6,7 +6,7 @@
  *
  * Supported dtypes: F32, F16, BF16, I8 (read and write; I8 for ./int8.ts quantized files), F64/I64/I32/I16/U8/BOOL (read only, widened to float32).
  */
-import { CheckpointError, type CheckpointErrorCode } from '../checkpoint/errors';
+import { CheckpointError, type CheckpointErrorCode } from './errors';
 import type { StateDict } from '../model/types';
 import { f16ToF32, f32ToF16, bf16ToF32, f32ToBF16 } from './float16';
 import { dequantizeInt8 } from './int8';

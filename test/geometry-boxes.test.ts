@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import {
-  boxGiou, boxIou, cxcywhToXyxy, cxcywhToXyxyArray, cxcywhToXyxyT, giouT, iouGiouT, pairwiseGiou, pairwiseGiouT,
-  pairwiseIou, xyxyToCxcywh, xyxyToCxcywhT,
-} from '../src/train/boxOps';
+  boxGiou, boxIou, cxcywhToXyxy, cxcywhToXyxyArray, pairwiseGiou, pairwiseIou, xyxyToCxcywh,
+} from '../src/geometry/boxes';
+import { cxcywhToXyxyT, giouT, iouGiouT, pairwiseGiouT, xyxyToCxcywhT } from '../src/model/boxes';
 import { maxAbsDiff, rng, useBackend } from './trainHelpers';
 
 function randomCxcywh(r: () => number): [number, number, number, number] {

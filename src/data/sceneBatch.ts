@@ -1,8 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Scene } from '../data/scene';
+import type { Scene } from './scene';
 import type { ImageBatch } from '../model/types';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../model/preprocess';
-import type { Target } from './matcher';
+
+/** Ground truth of one image: labels in [0, numClasses) and cxcywh boxes normalized to [0, 1]. */
+export interface Target {
+  labels: ArrayLike<number>;
+  /** Packed [ngt * 4] cxcywh. */
+  boxes: ArrayLike<number>;
+}
 
 /**
  * Scenes of one size -> a normalized NHWC batch (no padding) and DETR targets

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { installWasmKernels } from '../backend/wasmKernels';
+import { installWasmKernels } from './wasmKernels';
 
 /** Selects a TF.js backend by name, loading its package on demand (works in Node and browsers). */
 export async function useBackend(name: 'cpu' | 'wasm' | 'webgl' | 'webgpu'): Promise<void> {
