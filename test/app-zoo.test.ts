@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { ZOO, zooMatches as matchesOf } from '../src/app/zoo';
-import { familyOf } from '../src/worker/engine';
+import { familyOf } from '../src/model/scoring';
 import { OFFICIAL_DETR_R50, OFFICIAL_R50, type ModelConfig } from '../src/model/config';
 
 /** The zoo's candidates for a configuration, with the family the engine tells the page. */

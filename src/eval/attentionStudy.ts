@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SamDetrModel } from '../model/model';
 import type { Detection } from '../model/types';
-import { postprocess } from '../model/postprocess';
+import { detectionsOf } from '../model/scoring';
 import { disposeDecoder, disposeEncoder } from '../model/dispose';
 import type { Scene } from '../data/scene';
 import { sceneBatch } from '../data/sceneBatch';
@@ -64,7 +64,7 @@ export async function attentionStudy(model: SamDetrModel, scenes: Scene[], batch
     const enc = model.runEncoder(batch);
     const dec = model.runDecoder(enc);
     const last = dec.layers[nl - 1];
-    detections.push(...(await postprocess(last, chunk.map((s) => [s.height, s.width]), topK)));
+    detections.push(...(await detectionsOf(model.config, last, chunk.map((s) => [s.height, s.width]), topK)));
     const [, nq] = last.predBoxes.shape;
     const boxes = await last.predBoxes.data();
     const { featH, featW } = enc;

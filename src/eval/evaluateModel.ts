@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SamDetrModel } from '../model/model';
-import { postprocess } from '../model/postprocess';
+import { detectionsOf } from '../model/scoring';
 import { disposeDecoder, disposeEncoder } from '../model/dispose';
 import { validationSet, type Scene } from '../data/scene';
 import { toCocoGroundTruth } from '../data/coco';
@@ -17,7 +17,7 @@ export async function detectScenesRaw(model: SamDetrModel, scenes: Scene[], batc
     const { batch } = sceneBatch(chunk);
     const enc = model.runEncoder(batch);
     const dec = model.runDecoder(enc);
-    out.push(...(await postprocess(dec.layers[dec.layers.length - 1], chunk.map((s) => [s.height, s.width]), topK)));
+    out.push(...(await detectionsOf(model.config, dec.layers[dec.layers.length - 1], chunk.map((s) => [s.height, s.width]), topK)));
     disposeDecoder(dec);
     disposeEncoder(enc);
     tf.dispose([batch.images, batch.mask]);

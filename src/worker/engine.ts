@@ -5,20 +5,20 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  buildModel, preprocess, postprocess, postprocessSoftmax, topScores, bestRealClass, encoderAttentionRow, disposeEncoder, disposeDecoder, loadCheckpoint,
-  type SamDetrModel,
+  buildModel, preprocess, encoderAttentionRow, disposeEncoder, disposeDecoder, loadCheckpoint, bestClassOfRow, detectionsOf, familyOf,
+  scoreTensors, type SamDetrModel,
 } from './modelApi';
 import { downloadQueryTrace, pickQueryTrace, queryTraceTensors, traceSize, wholeTrace, type QueryTrace, type WholeTrace } from './queryTrace';
 import { compileInParallel, parallelCompiler, type ParallelCompiler } from './gpuCompile';
 import { onLayerDone } from '../model/layerProgress';
 import { msEncoderPointsOf } from '../model/model';
 import type { DecoderOutput, EncoderOutput, StateDict, Detection, ImageBatch } from '../model/types';
-import { MS_STRIDES, classLogits, isOfficialDetr, msDecoderLevel, type ModelConfig } from '../model/config';
+import { MS_STRIDES, classLogits, msDecoderLevel, type ModelConfig } from '../model/config';
 import { readSafetensorsBlob } from '../checkpoint/safetensors';
 import { readStoredModel, writeStoredModel, type WeightsFileHandle } from './storedModel';
 import { dilationIsGuess, type DilationSource } from '../checkpoint/detectConfig';
 import { fetchBundledFiles } from './bundledFiles';
-import type { BackendName, BundledFiles, EncoderPointsSlice, EncoderSlice, LayerGrid, ModelFamily, ModelInfo, Progress, QuerySlice, RunResult, StageTiming, Variant } from './messages';
+import type { BackendName, BundledFiles, EncoderPointsSlice, EncoderSlice, LayerGrid, ModelInfo, Progress, QuerySlice, RunResult, StageTiming, Variant } from './messages';
 
 export type ProgressFn = (p: Progress) => void;
 
@@ -57,11 +57,6 @@ async function settle(t: tf.Tensor): Promise<void> {
   } finally {
     one.dispose();
   }
-}
-
-/** The family a configuration belongs to, as the page is told it (ModelInfo.family). */
-export function familyOf(c: ModelConfig): ModelFamily {
-  return isOfficialDetr(c) ? 'DETR' : c.decoder === 'sam' ? 'SAM-DETR' : 'baseline';
 }
 
 function countParams(sd: StateDict): number {
@@ -319,13 +314,9 @@ export class Engine {
     };
   }
 
-  /** The model's own postprocess: SAM-DETR's sigmoid top-k, or official DETR's softmax, one detection per query. */
+  /** The model's own postprocess of the last layer (src/model/scoring.ts chooses it by family). */
   private async post(s: Slot, dec: DecoderOutput, topK?: number): Promise<Detection[]> {
-    const c = s.model.config;
-    const last = dec.layers[dec.layers.length - 1];
-    if (isOfficialDetr(c)) return (await postprocessSoftmax(last, [s.run!.target]))[0];
-    const k = Math.min(topK ?? 100, c.numQueries * c.numClasses);
-    return (await postprocess(last, [s.run!.target], k))[0];
+    return (await detectionsOf(s.model.config, dec.layers[dec.layers.length - 1], [s.run!.target], topK))[0];
   }
 
   /** Re-runs only the decoder on the cached encoder output, with the SMCA prior on or off. */
@@ -376,24 +367,13 @@ export class Engine {
     const rows = (a: Float32Array, n: number) => Array.from({ length: L }, (_, l) => Array.from(a.subarray(l * n, (l + 1) * n)));
     const pts = (a: Float32Array) => rows(a, H * 2).map((r) => Array.from({ length: H }, (_, h) => [r[2 * h], r[2 * h + 1]]));
     const maps = (a: Float32Array) => Array.from({ length: L }, (_, l) => Array.from({ length: H }, (_, h) => a.slice(offsets[l] + h * hws[l], offsets[l] + (h + 1) * hws[l])));
-    // Each layer's best real class and its score: sigmoid (SAM-DETR), or softmax with "no object" (official DETR).
+    // Each layer's best real class and its score, by the model's own scoring (src/model/scoring.ts).
     const cfg = s.model.config;
     const C = classLogits(cfg);
-    const softmax = isOfficialDetr(cfg);
-    const predictions = Array.from({ length: L }, (_, l) => {
-      const row = logits.subarray(l * C, (l + 1) * C);
-      let best = 0;
-      for (let c = 1; c < cfg.numClasses; c++) if (row[c] > row[best]) best = c;
-      let score = 1 / (1 + Math.exp(-row[best]));
-      if (softmax) {
-        let mx = -Infinity;
-        for (const v of row) mx = Math.max(mx, v);
-        let z = 0;
-        for (const v of row) z += Math.exp(v - mx);
-        score = Math.exp(row[best] - mx) / z;
-      }
-      return { label: best, score, box: Array.from(boxes.subarray(l * 4, l * 4 + 4)) };
-    });
+    const predictions = Array.from({ length: L }, (_, l) => ({
+      ...bestClassOfRow(cfg, logits.subarray(l * C, (l + 1) * C)),
+      box: Array.from(boxes.subarray(l * 4, l * 4 + 4)),
+    }));
     return {
       slot, variant, query, layers: L, heads: H, featH: run.enc.featH, featW: run.enc.featW,
       referenceBoxes: ref ? rows(ref, 4) : null, roiBoxes: roi ? rows(roi, 4) : null, salientPoints: sal ? pts(sal) : null,
@@ -435,8 +415,7 @@ export class Engine {
       const enc = model.runEncoder(batch);
       const dec = model.runDecoder(enc);
       const last = dec.layers[dec.layers.length - 1];
-      if (isOfficialDetr(c)) bestRealClass(last);
-      else topScores(last, Math.min(topK ?? 100, c.numQueries * c.numClasses));
+      scoreTensors(c, last, topK);
       const hws = enc.levels ? dec.layers.map((_, l) => enc.levels![msDecoderLevel(l)].featH * enc.levels![msDecoderLevel(l)].featW) : dec.layers.map(() => enc.featH * enc.featW);
       queryTraceTensors(dec, 0, c.nheads, hws, true);
     }));

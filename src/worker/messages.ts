@@ -11,7 +11,8 @@ export type { ModelCard } from '../model/modelCard';
 import type { ModelCard } from '../model/modelCard';
 
 /** Official DETR, SAM-DETR (single- or multi-scale), or the project's DETR-style baseline. */
-export type ModelFamily = 'DETR' | 'SAM-DETR' | 'baseline';
+import type { ModelFamily } from '../model/scoring';
+export type { ModelFamily };
 
 /**
  * The largest configuration the page's URL may name (query index, layer): the page learns model

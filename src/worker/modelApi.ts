@@ -2,9 +2,9 @@
  * The single import point of the model library and the checkpoint reader for the worker.
  */
 export {
-  buildModel, preprocess, postprocess, postprocessSoftmax, topScores, bestRealClass, encoderAttentionRow, disposeEncoder, disposeDecoder, formulaWeights,
-  type SamDetrModel,
+  buildModel, preprocess, encoderAttentionRow, disposeEncoder, disposeDecoder, formulaWeights, type SamDetrModel,
 } from '../model';
+export { bestClassOfRow, detectionsOf, familyOf, scoreTensors, type ModelFamily } from '../model/scoring';
 import type { ModelConfig } from '../model/config';
 import type { StateDict } from '../model/types';
 import { blobSource } from '../checkpoint/byteSource';
@@ -66,6 +66,8 @@ export async function loadCheckpoint(file: Blob, fileName: string, onProgress: (
     ...(checksumNote(ck.format) ? [checksumNote(ck.format)!] : []),
     c.decoder === 'detr'
       ? `official DETR, ${c.backbone}${c.dilation ? ' + DC5' : ''}, softmax over ${c.numClasses} classes + no-object`
+      : c.decoder === 'conditional'
+        ? `Conditional DETR, ${c.backbone}${c.dilation ? ' + DC5' : ''}, sigmoid over ${c.numClasses} classes`
       : c.multiscale
         // Multi-scale input_proj always has GroupNorm: it says nothing of the schedule there.
         ? `multi-scale SAM-DETR (levels of stride 8, 16, 32; deformable encoder), ${c.backbone}, ${c.smca ? 'with' : 'without'} SMCA`
@@ -80,7 +82,7 @@ export async function loadCheckpoint(file: Blob, fileName: string, onProgress: (
 /** A checkpoint the app cannot run is refused with one sentence; the names go to the details, which the app folds away. */
 function refuseIfNotRunnable({ detected: c, report: { missing, mismatched }, notes }: { detected: ModelConfig; report: LoadReport; notes: string[] }): void {
   if (missing.length || mismatched.length) {
-    const family = c.decoder === 'detr' ? 'DETR' : c.multiscale ? 'multi-scale SAM-DETR' : 'single-scale SAM-DETR';
+    const family = c.decoder === 'detr' ? 'DETR' : c.decoder === 'conditional' ? 'Conditional DETR' : c.multiscale ? 'multi-scale SAM-DETR' : 'single-scale SAM-DETR';
     const what = [
       missing.length ? `lacks ${missing.length} weight(s)` : '',
       mismatched.length ? `has ${mismatched.length} weight(s) of another shape` : '',

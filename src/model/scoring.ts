@@ -1,0 +1,67 @@
+/**
+ * How a model turns its class logits into scored detections, chosen from its configuration, so
+ * the engine, the evaluation and the benchmarks never branch on the family themselves:
+ * - sigmoid focal heads (SAM-DETR, the DETR-style baseline, Conditional DETR): a sigmoid per
+ *   query x class, the top k of all of them (one query may give several detections);
+ * - softmax heads with a "no object" class (official DETR): per query, the best real class of
+ *   the softmax, one detection per query.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { isOfficialDetr, type ModelConfig } from './config';
+import { bestRealClass, postprocess, postprocessSoftmax, topScores } from './postprocess';
+import type { Detection } from './types';
+
+interface HeadOutputs {
+  predLogits: tf.Tensor3D;
+  predBoxes: tf.Tensor3D;
+}
+
+/** The family a configuration belongs to, as the page is told it (ModelInfo.family). */
+export type ModelFamily = 'DETR' | 'SAM-DETR' | 'baseline';
+
+export function familyOf(c: ModelConfig): ModelFamily {
+  return isOfficialDetr(c) ? 'DETR' : c.decoder === 'sam' ? 'SAM-DETR' : 'baseline';
+}
+
+type Scoring = 'sigmoid' | 'softmax';
+
+function scoringOf(c: ModelConfig): Scoring {
+  return isOfficialDetr(c) ? 'softmax' : 'sigmoid';
+}
+
+/** The sigmoid rule's k: at most the number of query x class scores there are. */
+function sigmoidTopK(c: ModelConfig, topK: number | undefined): number {
+  return Math.min(topK ?? 100, c.numQueries * c.numClasses);
+}
+
+/** The model's own postprocess of one decoder layer's heads (the official one for its family). */
+export async function detectionsOf(
+  c: ModelConfig, layer: HeadOutputs, targetSizes: [number, number][], topK?: number,
+): Promise<Detection[][]> {
+  if (scoringOf(c) === 'softmax') return postprocessSoftmax(layer, targetSizes);
+  return postprocess(layer, targetSizes, sigmoidTopK(c, topK));
+}
+
+/**
+ * The scoring's tensors before the read (the WebGPU compile pass runs them once to compile their
+ * shaders); the caller disposes them.
+ */
+export function scoreTensors(c: ModelConfig, layer: HeadOutputs, topK?: number): { values: tf.Tensor2D; indices: tf.Tensor2D } {
+  return scoringOf(c) === 'softmax' ? bestRealClass(layer) : topScores(layer, sigmoidTopK(c, topK));
+}
+
+/**
+ * One query's best real class and its score from its logits row (plain numbers, for a layer-by-layer
+ * trace): the sigmoid of the largest logit, or that class's softmax probability with "no object"
+ * in the normaliser.
+ */
+export function bestClassOfRow(c: ModelConfig, row: ArrayLike<number>): { label: number; score: number } {
+  let best = 0;
+  for (let k = 1; k < c.numClasses; k++) if (row[k] > row[best]) best = k;
+  if (scoringOf(c) === 'sigmoid') return { label: best, score: 1 / (1 + Math.exp(-row[best])) };
+  let mx = -Infinity;
+  for (let k = 0; k < row.length; k++) mx = Math.max(mx, row[k]);
+  let z = 0;
+  for (let k = 0; k < row.length; k++) z += Math.exp(row[k] - mx);
+  return { label: best, score: Math.exp(row[best] - mx) / z };
+}
