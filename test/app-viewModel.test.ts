@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dedupe, headMaps, headPanels, matchQuery, modelChoices, pairFor, shownDetections, smcaChanges, wantedSlices, panelCaption } from '../src/app/viewModel';
+import { dedupe, headMaps, headPanels, matchQuery, modelChoices, pairFor, shownDetections, smcaChanges, panelCaption } from '../src/app/viewModel';
 import type { ModelInfo } from '../src/worker/messages';
 import type { QuerySlice, RunResult } from '../src/worker/messages';
 import type { Detection } from '../src/model/types';
@@ -33,14 +33,6 @@ describe('view model selectors', () => {
     const off = run([det(1, 0, 0.1, [0, 0, 10, 10]), det(2, 1, 0.9, [0, 0, 10, 10]), det(3, 0, 0.9, [20, 20, 30, 30]), det(4, 0, 0.8, [0, 0, 1, 1])]);
     const byQuery = Object.fromEntries(smcaChanges(on, off, 0.5).map((c) => [c.query, c.what]));
     expect(byQuery).toEqual({ 1: 'lost without prior', 2: 'class changes', 3: 'box moves', 4: 'only without prior' });
-  });
-
-  it('asks for the slices each view shows, and nothing in the encoder tab', () => {
-    const runs = { main: { gen: 1, result: run([]) }, off: { gen: 1, result: run([]) }, second: { gen: 1, result: run([]) } };
-    const s = { query: 4, mode: 'decoder' as const, compare: 'side-by-side' as const, overlay: 'attention' as const };
-    expect(wantedSlices(s, runs, 'main', true, 9)).toEqual([[0, 'main', 4], [1, 'main', 9]]);
-    expect(wantedSlices({ ...s, compare: 'prior-off' }, runs, 'main', true, 4)).toEqual([[0, 'main', 4], [0, 'main', 4], [0, 'off', 4]]);
-    expect(wantedSlices({ ...s, mode: 'encoder' }, runs, 'main', true, 9)).toEqual([]);
   });
 
   it('the difference overlay is prior-on minus prior-off attention, per head', () => {

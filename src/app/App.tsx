@@ -3,7 +3,9 @@ import { WorkerClient } from './workerClient';
 import { LensSession, sliceKey } from './session/LensSession';
 import { useLensEffects } from './session/useLensEffects';
 import { useViewState } from './state/useViewState';
-import { FIRST_VIEW_OBJECT, priorShown, visibleHeads } from './state';
+import { derive, variantOf, wantedTraces } from './derive';
+import type { Variant } from '../worker/messages';
+import { FIRST_VIEW_OBJECT, visibleHeads } from './state';
 import { heatmapRect, stepCell, type Frame, type Pt } from './geometry';
 import { heatCanvas } from './heatCanvas';
 import { useTestHook } from './hooks/useTestHook';
@@ -57,7 +59,7 @@ export function App() {
   const session = useMemo(() => new LensSession(client), [client]);
   const st = useSyncExternalStore(session.subscribe, session.getSnapshot);
   // Whether selecting query q needs a fetch (for interaction timing): the slice of the variant shown.
-  const primaryVariantRef = useRef<'main' | 'off'>('main');
+  const primaryVariantRef = useRef<Variant>('main');
   const [s, dispatch] = useViewState(
     (q) => !!session.getSnapshot().slices[sliceKey(0, primaryVariantRef.current, q)],
     (q, settled) => void session.fetchSlice(0, primaryVariantRef.current, q, settled),
@@ -90,10 +92,9 @@ export function App() {
     if (info0) dispatch({ type: 'queryCount', count: info0.config.numQueries });
   }, [info0, dispatch]);
 
-  const isSmca = !!info0?.config.smca && info0.config.decoder === 'sam';
-  const priorOn = priorShown(s);
-  const needOff = isSmca && (!priorOn || s.compare === 'prior-off' || s.overlay === 'diff');
-  const primaryVariant = isSmca && !priorOn ? 'off' : 'main';
+  const { models, runs } = st;
+  const d = useMemo(() => derive(s, { models }), [s, models]);
+  const { isSmca, priorOn, needOff, primaryVariant, maxLayer, layer, layerIndex: li } = d;
   useLayoutEffect(() => {
     primaryVariantRef.current = primaryVariant;
   });
@@ -122,37 +123,25 @@ export function App() {
   // The effect panel: the selected object and every object both compared models found, measured per layer.
   const frame0e = useMemo(() => vm.frameOf(primaryRun, img), [primaryRun, img]);
   const frame1e = useMemo(() => vm.frameOf(secondRun, img), [secondRun, img]);
-  const effectHeadsKey = visibleHeads(s.heads, info0?.config.nheads ?? 8).join();
+  const effectHeadsKey = visibleHeads(s.heads, d.heads).join();
   const effect = useMemo(() => {
     if (s.compare !== 'side-by-side' || s.mode !== 'decoder' || !primaryRun || !secondRun || !frame0e || !frame1e) return null;
     return effectView({
       dets: [primaryRun.detections, secondRun.detections], shown0: dets0.map((d) => d.query), truth, frames: [frame0e, frame1e],
       selected: s.query !== null && matched !== null ? [s.query, matched] : null, heads: effectHeadsKey.split(',').filter(Boolean).map(Number),
       match: (q) => vm.matchQuery(primaryRun, secondRun, q, true),
-      slice: (m, q) => vm.sliceOf(st.slices, m, m === 0 ? primaryVariant : 'main', q),
+      slice: (m, q) => vm.sliceOf(st.slices, m, variantOf(d, m), q),
     });
-  }, [s.compare, s.mode, s.query, matched, primaryRun, secondRun, frame0e, frame1e, dets0, truth, effectHeadsKey, st.slices, primaryVariant]);
+  }, [s.compare, s.mode, s.query, matched, primaryRun, secondRun, frame0e, frame1e, dets0, truth, effectHeadsKey, st.slices, d]);
   const effectWanted = effect?.wanted;
   // The timeline: snapshot epochs all shown bundled models share; a new epoch keeps the selected true object.
   const timeline = useMemo(() => sharedEpochs(index, [modelName, s.compare === 'side-by-side' ? pairName : null]), [index, modelName, pairName, s.compare]);
   const [firstVisit] = useState(() => !window.location.search);
   const [intro, setIntro] = useState(firstVisit);
   useKeptObject(primaryRun, s.query, truth, dispatch, firstVisit ? FIRST_VIEW_OBJECT : null);
-  // Until that drop is drawn, such a query is not asked of the worker (which would report it out of range).
-  const nq = info0?.config.numQueries;
-  const wanted = useMemo(() => {
-    const w = vm.wantedSlices(nq !== undefined && s.query !== null && s.query >= nq ? { ...s, query: null } : s, st.runs, primaryVariant, isSmca, matched);
-    for (const [m, q] of effectWanted ?? []) {
-      const v = m === 0 ? primaryVariant : 'main';
-      if (!w.some(([a, b, c]) => a === m && b === v && c === q)) w.push([m, v, q]);
-    }
-    return w;
-  }, [s, nq, st.runs, primaryVariant, isSmca, matched, effectWanted]);
+  const wanted = useMemo(() => wantedTraces(s, { models, runs }, d, matched, effectWanted), [s, models, runs, d, matched, effectWanted]);
 
-  const nHeads = info0?.config.nheads ?? 8;
-  const maxLayer = s.mode === 'encoder' ? (info0?.config.encLayers ?? 6) : (info0?.config.decLayers ?? 6);
-  const layer = Math.min(Math.max(1, s.layer), Math.max(1, maxLayer));
-  const li = layer - 1;
+  const nHeads = d.heads;
   const encoder = s.mode === 'encoder' && s.encPoint && frame0 ? { layer, point: s.encPoint as Pt, frame: frame0 } : null;
   useLensEffects(session, st, { s, dispatch, index, modelName: modelAtEpoch(modelName, s.epoch, index), pairName: pairName && modelAtEpoch(pairName, s.epoch, index), image: img, inputSize, runCount, baseUrl: new URL(BASE, window.location.href).href, wanted, needOff, encoder });
 

@@ -3,7 +3,7 @@
  * no DOM (heatmap canvases are made by heatCanvas.ts from the specs computed here).
  */
 import type { Detection } from '../model/types';
-import type { ModelInfo, QuerySlice, RunResult } from '../worker/messages';
+import type { ModelInfo, QuerySlice, RunResult, Variant } from '../worker/messages';
 import { cxcywhToImageBox, makeFrame, normToImage, roiToImageBox, type Box, type Frame, type Pt } from './geometry';
 import { classColor } from './palette';
 import { diffMaps, gaussianWeight, type MapKind } from './heatmap';
@@ -168,22 +168,7 @@ export function headPanels(s: Pick<ViewState, 'heads' | 'mode'>, nHeads: number,
   }));
 }
 
-/** Which slices the current view needs: [slot, variant, query]. */
-export function wantedSlices(
-  s: Pick<ViewState, 'query' | 'mode' | 'compare' | 'overlay'>, runs: SessionState['runs'], primaryVariant: 'main' | 'off', isSmca: boolean, matched: number | null,
-): [number, 'main' | 'off', number][] {
-  const w: [number, 'main' | 'off', number][] = [];
-  if (s.query === null || !runs.main || s.mode !== 'decoder') return w;
-  if (primaryVariant === 'main' || runs.off) w.push([0, primaryVariant, s.query]);
-  if (isSmca && (s.compare === 'prior-off' || s.overlay === 'diff')) {
-    w.push([0, 'main', s.query]);
-    if (runs.off) w.push([0, 'off', s.query]);
-  }
-  if (s.compare === 'side-by-side' && runs.second && matched !== null) w.push([1, 'main', matched]);
-  return w;
-}
-
-export const sliceOf = (slices: SessionState['slices'], slot: number, variant: 'main' | 'off', q: number | null) => (q === null ? undefined : slices[sliceKey(slot, variant, q)]);
+export const sliceOf = (slices: SessionState['slices'], slot: number, variant: Variant, q: number | null) => (q === null ? undefined : slices[sliceKey(slot, variant, q)]);
 
 export function modelTitle(info: ModelInfo): string {
   const c = info.config;

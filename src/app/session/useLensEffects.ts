@@ -7,6 +7,7 @@ import type { Dispatch } from '../state/useViewState';
 import { imageToCell, type Frame, type Pt } from '../geometry';
 import { classNamesFor } from '../hooks/useFileHandler';
 import type { LensSession, SessionImage, SessionState } from './LensSession';
+import { derive, type WantedTrace } from '../derive';
 
 export interface LensInputs {
   s: ViewState;
@@ -20,7 +21,7 @@ export interface LensInputs {
   runCount: number;
   baseUrl: string;
   /** What the view needs fetched: slices [slot, variant, query], the prior-off run, the encoder cell. */
-  wanted: [number, 'main' | 'off', number][];
+  wanted: WantedTrace[];
   needOff: boolean;
   encoder: { layer: number; point: Pt; frame: Frame } | null;
 }
@@ -81,7 +82,7 @@ export function useLensEffects(session: LensSession, st: SessionState, x: LensIn
   const m0 = st.models[0];
   const shown = m0?.name ?? null;
   const lastShown = useRef<string | null>(null);
-  const maxLayer = m0 ? (s.mode === 'encoder' ? m0.config.encLayers : m0.config.decLayers) : 0;
+  const { maxLayer } = derive(s, st);
   useEffect(() => {
     if (!shown) return;
     const prev = lastShown.current;
