@@ -362,8 +362,8 @@ export class Engine {
     const grids = this.layerGrids(s, run);
     const hws = grids ? grids.map((g) => g.featH * g.featW) : dec.layers.map(() => run.enc.featH * run.enc.featW);
     const offsets = hws.map((_, l) => hws.slice(0, l).reduce((a, n) => a + n, 0) * H);
-    const withGauss = variant === 'main';
-    const { ref, roi, sal, scales, attn, gauss, logits, boxes } = await this.queryTrace(dec, query, H, hws, withGauss);
+    const smcaPrior = variant === 'main'; // the prior-off variant has no prior maps
+    const { ref, roi, sal, scales, attn, gauss, logits, boxes } = await this.queryTrace(dec, query, H, hws, smcaPrior);
     const rows = (a: Float32Array, n: number) => Array.from({ length: L }, (_, l) => Array.from(a.subarray(l * n, (l + 1) * n)));
     const pts = (a: Float32Array) => rows(a, H * 2).map((r) => Array.from({ length: H }, (_, h) => [r[2 * h], r[2 * h + 1]]));
     const maps = (a: Float32Array) => Array.from({ length: L }, (_, l) => Array.from({ length: H }, (_, h) => a.slice(offsets[l] + h * hws[l], offsets[l] + (h + 1) * hws[l])));
@@ -386,14 +386,14 @@ export class Engine {
    * One query's trace: cut from the decoder's whole trace, read once, when that is small (see
    * queryTrace.ts), else sliced and read on the backend.
    */
-  private async queryTrace(dec: DecoderOutput, query: number, H: number, hws: number[], withGauss: boolean): Promise<QueryTrace> {
-    if (traceSize(dec) > WHOLE_TRACE_MAX_VALUES) return downloadQueryTrace(dec, query, H, hws, withGauss);
+  private async queryTrace(dec: DecoderOutput, query: number, H: number, hws: number[], smcaPrior: boolean): Promise<QueryTrace> {
+    if (traceSize(dec) > WHOLE_TRACE_MAX_VALUES) return downloadQueryTrace(dec, query, H, hws, smcaPrior);
     let whole = this.wholeTraces.get(dec);
     if (!whole) {
       whole = wholeTrace(dec);
       this.wholeTraces.set(dec, whole);
     }
-    return pickQueryTrace(await whole, query, withGauss);
+    return pickQueryTrace(await whole, query, smcaPrior);
   }
 
   /**

@@ -47,7 +47,7 @@ type MapKind = keyof typeof MAP_KINDS;
  * them). `hws`: each layer's map size (multi-scale layers' maps differ, so they are concatenated,
  * not stacked).
  */
-export function queryTraceTensors(dec: DecoderOutput, query: number, H: number, hws: number[], withGauss: boolean) {
+export function queryTraceTensors(dec: DecoderOutput, query: number, H: number, hws: number[], smcaPrior: boolean) {
   const l0 = dec.layers[0];
   const rows = (get: (l: Layer) => tf.Tensor | undefined) => {
     if (!get(l0)) return null;
@@ -63,13 +63,13 @@ export function queryTraceTensors(dec: DecoderOutput, query: number, H: number, 
   return {
     ref: rows(ROW_KINDS.ref), roi: rows(ROW_KINDS.roi), sal: rows(ROW_KINDS.sal), scales: rows(ROW_KINDS.scales),
     logits: rows(ROW_KINDS.logits), boxes: rows(ROW_KINDS.boxes),
-    attn: maps(MAP_KINDS.attn), gauss: withGauss ? maps(MAP_KINDS.gauss) : null,
+    attn: maps(MAP_KINDS.attn), gauss: smcaPrior ? maps(MAP_KINDS.gauss) : null,
   };
 }
 
 /** The query's part of every layer, read from the backend (one read per kind). */
-export async function downloadQueryTrace(dec: DecoderOutput, query: number, H: number, hws: number[], withGauss: boolean): Promise<QueryTrace> {
-  const tensors = queryTraceTensors(dec, query, H, hws, withGauss);
+export async function downloadQueryTrace(dec: DecoderOutput, query: number, H: number, hws: number[], smcaPrior: boolean): Promise<QueryTrace> {
+  const tensors = queryTraceTensors(dec, query, H, hws, smcaPrior);
   try {
     const read = async (t: tf.Tensor | null) => (t ? ((await t.data()) as Float32Array) : null);
     const [ref, roi, sal, scales, logits, boxes, attn, gauss] = await Promise.all([
@@ -107,7 +107,7 @@ export async function wholeTrace(dec: DecoderOutput): Promise<WholeTrace> {
 }
 
 /** The query's part of a whole trace: the same values `downloadQueryTrace` reads. */
-export function pickQueryTrace(whole: WholeTrace, query: number, withGauss: boolean): QueryTrace {
+export function pickQueryTrace(whole: WholeTrace, query: number, smcaPrior: boolean): QueryTrace {
   const rows = (layers: WholeTrace[RowKind]) => {
     if (!layers) return null;
     const parts = layers.map(({ data, shape }) => {
@@ -127,7 +127,7 @@ export function pickQueryTrace(whole: WholeTrace, query: number, withGauss: bool
   };
   return {
     ref: rows(whole.ref), roi: rows(whole.roi), sal: rows(whole.sal), scales: rows(whole.scales),
-    attn: maps(whole.attn)!, gauss: withGauss ? maps(whole.gauss) : null, logits: rows(whole.logits)!, boxes: rows(whole.boxes)!,
+    attn: maps(whole.attn)!, gauss: smcaPrior ? maps(whole.gauss) : null, logits: rows(whole.logits)!, boxes: rows(whole.boxes)!,
   };
 }
 
