@@ -1,6 +1,6 @@
 /**
- * Writes a full-size SAM-DETR training checkpoint (or an official DETR checkpoint as released,
- * `{"model": state_dict}`) with the fixture weight formula, in torch.save's format, for testing
+ * Writes a full-size SAM-DETR training checkpoint (or an official or Conditional DETR checkpoint
+ * as released, `{"model": state_dict}`) with the fixture weight formula, in torch.save's format, for testing
  * loaders without downloading real weights:
  *
  *   npx tsx scripts/make-checkpoint.ts --variant r50_smca_e50 --seed 0 --out /tmp/r50_smca_e50.pth [--legacy] [--zip64]
@@ -8,7 +8,9 @@
  * Variants: r{18,34,50,101}[_dc5][_smca]_e{epochs}, e.g. r50_e12, r50_smca_e50, r50_dc5_smca_e12;
  * multi-scale SAM-DETR: ms_r50[_smca]_e{epochs}, e.g. ms_r50_e12, ms_r50_smca_e50;
  * official DETR: detr_r50, detr_r101, detr_r50_dc5, detr_r101_dc5 (name the file with "dc5" in it,
- * as the releases do: DC5 shows nowhere else in such a file).
+ * as the releases do: DC5 shows nowhere else in such a file); Conditional DETR, written the same
+ * way: condetr_r50, condetr_r101, condetr_r50_dc5, condetr_r101_dc5 (released as e.g.
+ * ConditionalDETR_r50dc5_epoch50.pth).
  * The model's weights match the parity fixture of the same variant and seed.
  */
 import { parseArgs } from 'node:util';

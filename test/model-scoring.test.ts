@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backend/useBackend';
-import { OFFICIAL_DETR_R50, OFFICIAL_R50, type ModelConfig } from '../src/model/config';
+import { OFFICIAL_CONDITIONAL_DETR_R50, OFFICIAL_DETR_R50, OFFICIAL_R50, type ModelConfig } from '../src/model/config';
 import { bestClassOfRow, detectionsOf, familyOf } from '../src/model/scoring';
 
 /** Heads of one image: nq queries over `width` logits, boxes spread over the image. */
@@ -21,6 +21,7 @@ describe('scoring chosen by the model family', () => {
   it('names the family the page is told', () => {
     expect(familyOf(OFFICIAL_DETR_R50)).toBe('DETR');
     expect(familyOf(OFFICIAL_R50)).toBe('SAM-DETR');
+    expect(familyOf(OFFICIAL_CONDITIONAL_DETR_R50)).toBe('Conditional DETR');
     expect(familyOf({ ...OFFICIAL_R50, decoder: 'detr', detrStyle: undefined } as ModelConfig)).toBe('baseline');
   });
 

@@ -1,17 +1,18 @@
-import { type BackboneName, type ModelConfig, OFFICIAL_DETR_R50, OFFICIAL_R50, isOfficialDetr, validateConfig } from '../model/config';
+import { type BackboneName, type ModelConfig, OFFICIAL_CONDITIONAL_DETR_R50, OFFICIAL_DETR_R50, OFFICIAL_R50, isConditionalDetr, isOfficialDetr, validateConfig } from '../model/config';
 import { CheckpointError, ForeignCheckpointError } from './errors';
 import { expectedStateDictShapes } from './expectedKeys';
 
 /**
  * Works out which model a checkpoint holds. The training `args` say it directly where they
  * exist; otherwise names and shapes of the weights do (all but DC5, which changes no weight,
- * and official DETR's head count, which changes no shape). Three families load: single-scale
- * SAM-DETR (and this project's DETR-style baseline), multi-scale SAM-DETR (the official
- * `--multiscale` models: `transformer.level_embed` and `input_proj.1`/`.2` beside the SAM
- * decoder's point1/point2) and official post-norm DETR (facebookresearch/detr, recognised by its
- * `[nq, hidden]` query_embed and `multihead_attn`). Checkpoints of related models (pre-norm or
- * panoptic DETR, Deformable / Conditional DETR, DINO) are named in a ForeignCheckpointError
- * instead of failing later with a pile of missing keys.
+ * and official and Conditional DETR's head count, which changes no shape). Four families load:
+ * single-scale SAM-DETR (and this project's DETR-style baseline), multi-scale SAM-DETR (the
+ * official `--multiscale` models: `transformer.level_embed` and `input_proj.1`/`.2` beside the SAM
+ * decoder's point1/point2), official post-norm DETR (facebookresearch/detr, recognised by its
+ * `[nq, hidden]` query_embed and `multihead_attn`) and Conditional DETR (Atten4Vis/ConditionalDETR:
+ * `transformer.decoder.ref_point_head` / `query_scale` without DAB-DETR's anchor boxes).
+ * Checkpoints of related models (pre-norm or panoptic DETR, Deformable DETR, DAB-DETR, DINO) are
+ * named in a ForeignCheckpointError instead of failing later with a pile of missing keys.
  */
 export type Shapes = Map<string, number[]>;
 
@@ -83,6 +84,14 @@ function fromWeights(s: Shapes, notes: string[], problems: string[]): Partial<Mo
     const rows = dim('class_embed.weight') ?? dim('class_embed.bias');
     c.numClasses = rows === undefined ? undefined : rows - 1;
   }
+  if (looksLikeConditionalDetr(s)) {
+    // Atten4Vis/ConditionalDETR: query_embed holds the query positions [nq, hidden] as in DETR;
+    // one shared class head of numClasses rows (sigmoid focal: no "no object" class).
+    c.decoder = 'conditional';
+    c.smca = false;
+    c.hiddenDim = dim('query_embed.weight', 1) ?? c.hiddenDim;
+    c.numClasses = dim('class_embed.weight') ?? dim('class_embed.bias');
+  }
   c.encLayers = indexCount(s, 'transformer.encoder.layers.', notes, 'encoder layers');
   c.decLayers = indexCount(s, 'transformer.decoder.layers.', notes, 'decoder layers');
   c.dimFeedforward = dim('transformer.encoder.layers.0.linear1.weight') ?? dim('transformer.decoder.layers.0.linear1.weight');
@@ -95,8 +104,9 @@ function fromWeights(s: Shapes, notes: string[], problems: string[]): Partial<Mo
     c.dimFeedforward = dim('transformer.decoder.layers.0.linear1.weight') ?? (c.dimFeedforward === undefined ? undefined : c.dimFeedforward * 2);
   }
   const l0 = 'transformer.decoder.layers.0';
-  if (c.detrStyle === 'official') {
-    // nheads stays unset: packed nn.MultiheadAttention weights have one shape for any head count.
+  if (c.detrStyle === 'official' || c.decoder === 'conditional') {
+    // nheads stays unset: packed nn.MultiheadAttention weights (and Conditional DETR's
+    // hidden x hidden projections) have one shape for any head count.
   } else if (s.has(`${l0}.point1.0.weight`)) {
     c.decoder = 'sam';
     const attn1 = dim(`${l0}.attn1.weight`);
@@ -147,20 +157,39 @@ function looksLikeOfficialDetr(s: Shapes): boolean {
   return false;
 }
 
-/** What the training args say (official argparse names; SAM-DETR's and DETR's main.py share them). */
-function fromArgs(a: Record<string, unknown>, officialDetr: boolean): Partial<ModelConfig> {
+/**
+ * Conditional DETR's signature: its decoder's reference-point head or query scale, without what
+ * the models built on it add: DAB-DETR's anchor boxes (`refpoint_embed`, `ref_anchor_head`; DN-DETR
+ * and DINO add `label_enc`) or Deformable DETR's levels.
+ */
+function looksLikeConditionalDetr(s: Shapes): boolean {
+  let conditional = false;
+  for (const k of s.keys()) {
+    if (/^transformer\.decoder\.(ref_point_head|query_scale)\./.test(k)) conditional = true;
+    if (k === 'refpoint_embed.weight' || k === 'label_enc.weight' || /^transformer\.decoder\.ref_anchor_head\./.test(k)) return false;
+    if (k === 'transformer.level_embed' || /\.sampling_offsets\./.test(k)) return false;
+  }
+  return conditional;
+}
+
+/**
+ * What the training args say (official argparse names; SAM-DETR's, DETR's and Conditional DETR's
+ * main.py share them). `detrLineage`: official or Conditional DETR, which have no SMCA, no
+ * multi-scale option and never a GroupNorm in input_proj, whatever the schedule.
+ */
+function fromArgs(a: Record<string, unknown>, detrLineage: boolean): Partial<ModelConfig> {
   const c: Partial<ModelConfig> = {};
   const num = (k: string) => (typeof a[k] === 'number' ? (a[k] as number) : undefined);
   const bool = (k: string) => (typeof a[k] === 'boolean' ? (a[k] as boolean) : undefined);
-  if (!officialDetr) c.smca = bool('smca');
+  if (!detrLineage) c.smca = bool('smca');
   c.dilation = bool('dilation');
   // Only `true` is taken: false is every single-scale checkpoint's default, said by the weights too.
-  if (!officialDetr && a.multiscale === true) c.multiscale = true;
+  if (!detrLineage && a.multiscale === true) c.multiscale = true;
   // The official single-scale SAM-DETR models put GroupNorm after input_proj only in the short
-  // (12-epoch) schedule; the multi-scale ones always have it; official DETR never.
+  // (12-epoch) schedule; the multi-scale ones always have it; official and Conditional DETR never.
   const epochs = num('epochs');
   if (c.multiscale) c.inputProjGroupNorm = true;
-  else if (epochs !== undefined && !officialDetr) c.inputProjGroupNorm = epochs < 25;
+  else if (epochs !== undefined && !detrLineage) c.inputProjGroupNorm = epochs < 25;
   c.numQueries = num('num_queries');
   c.hiddenDim = num('hidden_dim');
   c.nheads = num('nheads');
@@ -205,7 +234,9 @@ function checkFamily(s: Shapes, args: Record<string, unknown> | undefined, guess
   // Multi-scale SAM-DETR loads (looksMultiscale); the same levels without SAM's decoder are Deformable DETR's.
   else if (guess.multiscale) return;
   else if (deformable || has(/^input_proj\.[1-9]/)) kind = 'Deformable DETR';
-  else if (has(/^transformer\.decoder\.(ref_point_head|query_scale)\./)) kind = 'Conditional DETR';
+  else if (s.has('refpoint_embed.weight') || has(/^transformer\.decoder\.ref_anchor_head\./)) kind = 'DAB-DETR';
+  // Conditional DETR loads (looksLikeConditionalDetr).
+  else if (isConditionalDetr(guess)) return;
   // normalize_before: DETR adds a final encoder LayerNorm that the post-norm model lacks.
   else if (isOfficialDetr(guess) && (args?.pre_norm === true || has(/^transformer\.encoder\.norm\./))) [kind, detrVariant] = ['pre-norm DETR', true];
   else if (!has(/^(backbone\.0\.body|transformer)\./)) {
@@ -227,17 +258,20 @@ function checkFamily(s: Shapes, args: Record<string, unknown> | undefined, guess
   const family = detrVariant ? 'post-norm DETR' : closest.multiscale ? 'multi-scale SAM-DETR' : 'single-scale SAM-DETR';
   throw new ForeignCheckpointError(
     kind,
-    `this is a ${kind} checkpoint, a model SAM-DETR Lens does not run (it runs SAM-DETR, single- and multi-scale, and post-norm DETR without masks)`,
+    `this is a ${kind} checkpoint, a model SAM-DETR Lens does not run (it runs SAM-DETR, single- and multi-scale, post-norm DETR without masks, and Conditional DETR)`,
     missing,
     unexpected,
     `compared with ${family}: missing ${listNames(missing)}; unexpected ${listNames(unexpected)}`,
   );
 }
 
-/** DC5 from a file name: the released DETR files are named like `detr-r50-dc5-f0fb7ef5.pth`. */
+/**
+ * DC5 from a file name: the released DETR files are named like `detr-r50-dc5-f0fb7ef5.pth`,
+ * Conditional DETR's like `ConditionalDETR_r50dc5_epoch50.pth` (dc5 right after the depth).
+ */
 function dilationFromFileName(fileName: string | undefined): boolean | undefined {
   if (fileName === undefined) return undefined;
-  return /(^|[^a-z0-9])dc5([^a-z0-9]|$)/i.test(fileName);
+  return /(^|[^a-z0-9]|r\d+)dc5([^a-z0-9]|$)/i.test(fileName);
 }
 
 /**
@@ -250,10 +284,11 @@ export function detectConfig(shapes: Shapes, args?: Record<string, unknown>, fil
   const w = fromWeights(shapes, notes, problems);
   for (const k of Object.keys(w) as (keyof ModelConfig)[]) if (w[k] === undefined) delete w[k];
   const officialDetr = w.detrStyle === 'official';
-  const base = officialDetr ? OFFICIAL_DETR_R50 : OFFICIAL_R50;
+  const conditional = w.decoder === 'conditional';
+  const base = officialDetr ? OFFICIAL_DETR_R50 : conditional ? OFFICIAL_CONDITIONAL_DETR_R50 : OFFICIAL_R50;
   checkFamily(shapes, args, { ...base, ...w });
   if (problems.length) throw new CheckpointError('unsupported', problems.join('; '));
-  const a = args ? fromArgs(args, officialDetr) : {};
+  const a = args ? fromArgs(args, officialDetr || conditional) : {};
   for (const [k, v] of Object.entries(a) as [keyof ModelConfig, unknown][]) {
     if (k in w && JSON.stringify(w[k]) !== JSON.stringify(v)) notes.push(`args give ${k} = ${JSON.stringify(v)} but the weights look like ${JSON.stringify(w[k])}; following args`);
   }
@@ -277,9 +312,12 @@ export function detectConfig(shapes: Shapes, args?: Record<string, unknown>, fil
   if (officialDetr && !('nheads' in a)) {
     notes.push(`nheads cannot be seen in official DETR's weights (packed attention projections have the same shape for any head count) and ${args ? "the checkpoint's args do not say" : 'the checkpoint has no args'}: assuming the official ${base.nheads}`);
   }
+  if (conditional && !('nheads' in a)) {
+    notes.push(`nheads cannot be seen in Conditional DETR's weights (its attention projections are hidden x hidden for any head count) and ${args ? "the checkpoint's args do not say" : 'the checkpoint has no args'}: assuming the official ${base.nheads}`);
+  }
   const config: ModelConfig = { ...base, ...w, ...a };
   for (const k of Object.keys(base) as (keyof ModelConfig)[]) {
-    const irrelevant = k === 'dilation' || (k === 'point2Hidden' && config.decoder === 'detr') || (officialDetr && k === 'nheads');
+    const irrelevant = k === 'dilation' || (k === 'point2Hidden' && config.decoder !== 'sam') || ((officialDetr || conditional) && k === 'nheads');
     if (!(k in w) && !(k in a) && !irrelevant) notes.push(`${k} not found in the checkpoint; using the official ${JSON.stringify(base[k])}`);
   }
   const invalid = validateConfig(config);

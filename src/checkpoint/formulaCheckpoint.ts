@@ -1,4 +1,4 @@
-import { type BackboneName, type ModelConfig, OFFICIAL_DETR_R50, OFFICIAL_R50, isOfficialDetr } from '../model/config';
+import { type BackboneName, type ModelConfig, OFFICIAL_CONDITIONAL_DETR_R50, OFFICIAL_DETR_R50, OFFICIAL_R50, hasDetrInputSide } from '../model/config';
 import { expectedStateDictShapes } from './expectedKeys';
 import { formulaTensor } from './formulaWeights';
 import { PyFloat, type SaveTensor, floatTensor } from './pickleWriter';
@@ -13,16 +13,18 @@ import { PyNamespace, PyOrderedDict, PyTuple } from './pyTypes';
 /**
  * Variant names as the fixtures use them: r50_e12, r50_smca_e50, r50_dc5_smca_e12, r101_e50, ...,
  * multi-scale SAM-DETR's ms_r50_e12, ms_r50_smca_e50, ... (GroupNorm in input_proj whatever the
- * schedule, no DC5) and official DETR's detr_r50, detr_r101, detr_r50_dc5, detr_r101_dc5 (its
- * 500-epoch releases).
+ * schedule, no DC5), official DETR's detr_r50, detr_r101, detr_r50_dc5, detr_r101_dc5 (its
+ * 500-epoch releases) and Conditional DETR's condetr_r50, ..., condetr_r101_dc5 (50 epochs).
  */
 export function variantConfig(variant: string): { config: ModelConfig; epochs: number } {
   const d = /^detr_r(50|101)(_dc5)?$/.exec(variant);
   if (d) return { config: { ...OFFICIAL_DETR_R50, backbone: `resnet${d[1]}` as BackboneName, dilation: !!d[2] }, epochs: 500 };
+  const cd = /^condetr_r(50|101)(_dc5)?$/.exec(variant);
+  if (cd) return { config: { ...OFFICIAL_CONDITIONAL_DETR_R50, backbone: `resnet${cd[1]}` as BackboneName, dilation: !!cd[2] }, epochs: 50 };
   const ms = /^ms_r50(_smca)?_e(\d+)$/.exec(variant);
   if (ms) return { config: { ...OFFICIAL_R50, multiscale: true, smca: !!ms[1], inputProjGroupNorm: true }, epochs: Number(ms[2]) };
   const m = /^r(18|34|50|101)(_dc5)?(_smca)?_e(\d+)$/.exec(variant);
-  if (!m) throw new Error(`unknown variant "${variant}" (expected e.g. r50_e12, r50_smca_e50, r50_dc5_smca_e12, ms_r50_e12, ms_r50_smca_e50, detr_r50, detr_r101_dc5)`);
+  if (!m) throw new Error(`unknown variant "${variant}" (expected e.g. r50_e12, r50_smca_e50, r50_dc5_smca_e12, ms_r50_e12, ms_r50_smca_e50, detr_r50, detr_r101_dc5, condetr_r50_dc5)`);
   const epochs = Number(m[4]);
   const config: ModelConfig = {
     ...OFFICIAL_R50,
@@ -115,17 +117,19 @@ export function formulaCheckpoint(config: ModelConfig, opts: FormulaCheckpointOp
  * An official DETR checkpoint as facebookresearch/detr released them: `{"model": state_dict}`
  * and nothing else (no args, so DC5 shows only in the file name), with formula weights under
  * the official names and in state_dict() order. `config` must be an official DETR config
- * (e.g. OFFICIAL_DETR_R50, or variantConfig('detr_r101_dc5').config).
+ * (e.g. OFFICIAL_DETR_R50, or variantConfig('detr_r101_dc5').config) or a Conditional DETR one
+ * (OFFICIAL_CONDITIONAL_DETR_R50, variantConfig('condetr_r50_dc5').config), whose torch.hub
+ * files are read the same way (`checkpoint["model"]`).
  */
 export function formulaDetrCheckpoint(config: ModelConfig, opts: { seed: number }): Record<string, unknown> {
-  if (!isOfficialDetr(config)) throw new Error('formulaDetrCheckpoint needs an official DETR config (decoder "detr", detrStyle "official")');
+  if (!hasDetrInputSide(config)) throw new Error('formulaDetrCheckpoint needs an official DETR config (decoder "detr", detrStyle "official") or a Conditional DETR one (decoder "conditional")');
   const model = new PyOrderedDict<string, SaveTensor>();
   for (const [name, shape] of expectedStateDictShapes(config)) model.set(name, floatTensor(shape, () => formulaTensor(name, shape, opts.seed)));
   return { model };
 }
 
-/** The checkpoint object for a variant: official DETR's release format, or a SAM-DETR training checkpoint. */
+/** The checkpoint object for a variant: official (or Conditional) DETR's release format, or a SAM-DETR training checkpoint. */
 export function variantCheckpoint(variant: string, seed: number): Record<string, unknown> {
   const { config, epochs } = variantConfig(variant);
-  return isOfficialDetr(config) ? formulaDetrCheckpoint(config, { seed }) : formulaCheckpoint(config, { seed, epochs });
+  return hasDetrInputSide(config) ? formulaDetrCheckpoint(config, { seed }) : formulaCheckpoint(config, { seed, epochs });
 }

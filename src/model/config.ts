@@ -17,8 +17,12 @@ export interface ModelConfig {
    * for a 20x20 feature grid at 160 px. Absent: false. A state dict cannot show it.
    */
   dilateLayer3?: boolean;
-  /** Decoder kind: 'sam' = SAM-DETR (Semantics Aligner), 'detr' = plain DETR-style baseline. */
-  decoder: 'sam' | 'detr';
+  /**
+   * Decoder kind: 'sam' = SAM-DETR (Semantics Aligner), 'detr' = plain DETR-style baseline (or
+   * official DETR, see detrStyle), 'conditional' = Conditional DETR (Atten4Vis/ConditionalDETR,
+   * see isConditionalDetr).
+   */
+  decoder: 'sam' | 'detr' | 'conditional';
   /** SMCA Gaussian-like prior (SAM-DETR only). */
   smca: boolean;
   /** input_proj has GroupNorm(32) after the 1x1 conv (official 12-epoch models). */
@@ -88,6 +92,27 @@ export function isOfficialDetr(c: ModelConfig): boolean {
   return c.decoder === 'detr' && c.detrStyle === 'official';
 }
 
+/**
+ * True for a Conditional DETR model (Atten4Vis/ConditionalDETR): DETR's backbone, sine positions
+ * (cell ends, as DETR), bare input_proj and encoder; a decoder whose cross-attention query is the
+ * content query concatenated per head with a conditional spatial query (the sine embedding of a
+ * reference point predicted from the learned query position, scaled by query_scale(output) from
+ * layer 1 on); one shared decoder norm, class head (sigmoid focal) and box MLP, the reference
+ * point added to the box centre before the sigmoid (conditionalDecoder.ts).
+ */
+export function isConditionalDetr(c: Pick<ModelConfig, 'decoder'>): boolean {
+  return c.decoder === 'conditional';
+}
+
+/**
+ * facebookresearch/detr's input side, shared by official DETR and Conditional DETR: input_proj
+ * is a bare 1x1 Conv2d (`input_proj.*`), and the backbone's sine positions are cumsum / last
+ * (cell ends), not SAM-DETR's cell centres (see sinePositionEmbedding).
+ */
+export function hasDetrInputSide(c: ModelConfig): boolean {
+  return isOfficialDetr(c) || isConditionalDetr(c);
+}
+
 /** Width of the class head: official DETR has a softmax over the classes plus "no object". */
 export function classLogits(c: ModelConfig): number {
   return isOfficialDetr(c) ? c.numClasses + 1 : c.numClasses;
@@ -109,6 +134,28 @@ export const OFFICIAL_DETR_R50: ModelConfig = {
   hiddenDim: 256,
   nheads: 8,
   numQueries: 100,
+  encLayers: 6,
+  decLayers: 6,
+  dimFeedforward: 2048,
+  numClasses: 91,
+  point2Hidden: [256, 512, 512],
+};
+
+/**
+ * The released Conditional DETR R50 (Atten4Vis/ConditionalDETR, 50 epochs): 300 queries, 91
+ * COCO classes (sigmoid focal, no no-object class). R101 differs only in `backbone`, DC5 only in
+ * `dilation` (no trace in the state dict). point2Hidden is SAM-DETR's and unused here.
+ */
+export const OFFICIAL_CONDITIONAL_DETR_R50: ModelConfig = {
+  backbone: 'resnet50',
+  backboneWidth: 64,
+  dilation: false,
+  decoder: 'conditional',
+  smca: false,
+  inputProjGroupNorm: false,
+  hiddenDim: 256,
+  nheads: 8,
+  numQueries: 300,
   encLayers: 6,
   decLayers: 6,
   dimFeedforward: 2048,
@@ -170,8 +217,10 @@ export const outputStride = (c: Pick<ModelConfig, 'dilation' | 'dilateLayer3'>):
 export function validateConfig(c: ModelConfig): string[] {
   const errs: string[] = [];
   if (!['resnet18', 'resnet34', 'resnet50', 'resnet101'].includes(c.backbone)) errs.push(`unknown backbone "${c.backbone}"`);
-  if (c.decoder !== 'sam' && c.decoder !== 'detr') errs.push(`unknown decoder "${c.decoder}"`);
-  if (c.decoder === 'detr' && c.smca) errs.push('SMCA needs the SAM decoder');
+  if (c.decoder !== 'sam' && c.decoder !== 'detr' && c.decoder !== 'conditional') errs.push(`unknown decoder "${String(c.decoder)}"`);
+  if (c.decoder !== 'sam' && c.smca) errs.push('SMCA needs the SAM decoder');
+  // Conditional DETR's input_proj is a bare Conv2d, as official DETR's.
+  if (isConditionalDetr(c) && c.inputProjGroupNorm) errs.push('Conditional DETR has no input_proj GroupNorm');
   if (c.detrStyle !== undefined && c.detrStyle !== 'baseline' && c.detrStyle !== 'official') errs.push(`unknown detrStyle "${String(c.detrStyle)}"`);
   if (c.detrStyle === 'official' && c.decoder !== 'detr') errs.push('detrStyle "official" needs the DETR decoder');
   if (isOfficialDetr(c) && c.inputProjGroupNorm) errs.push('official DETR has no input_proj GroupNorm');

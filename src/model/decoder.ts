@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { type ModelConfig, isOfficialDetr, msDecoderLevel } from './config';
+import { type ModelConfig, isOfficialDetr, isConditionalDetr, msDecoderLevel } from './config';
 import type { Params } from './params';
 import type { DecoderLayerTrace, EncoderOutput, ForwardOptions } from './types';
-import { linear, mlp, layerNorm, inverseSigmoid, stopGradient, withoutGradient } from './layers';
+import { linear, mlp, layerNorm, inverseSigmoid, stopGradient, withoutGradient, decoderFfn } from './layers';
 import { attend, splitHeads, mergeHeads } from './attention';
 import { sineEmbedPoints } from './position';
 import { roiAlign, gridSamplePoints, POOL } from './roiAlign';
@@ -11,6 +11,8 @@ import { cxcywhToXyxy } from './boxes';
 import { packedProjection } from './encoder';
 import { layerDone } from './layerProgress';
 import { tidyObject } from './tidy';
+import { conditionalSelfAttention } from './conditionalSelfAttention';
+import { runConditionalDetrLayers } from './conditionalDecoder';
 
 interface LayerInput {
   tgt: tf.Tensor3D; // [B, nq, C]
@@ -19,11 +21,6 @@ interface LayerInput {
 }
 
 type LayerResult = Omit<DecoderLayerTrace, 'predLogits' | 'predBoxes' | 'referenceBoxes' | 'hs'> & { hs: tf.Tensor3D; debug?: Record<string, tf.Tensor> };
-
-function ffn(p: Params, prefix: string, x: tf.Tensor): tf.Tensor3D {
-  const h = linear(p, `${prefix}.linear2`, tf.relu(linear(p, `${prefix}.linear1`, x)));
-  return layerNorm(p, `${prefix}.norm3`, tf.add(x, h)) as tf.Tensor3D;
-}
 
 /** The point2 weight's input columns reordered from PyTorch's (c, y, x) flattening to our NHWC (y, x, c). */
 function point2FirstWeight(p: Params, prefix: string, c4: number): tf.Tensor2D {
@@ -41,15 +38,11 @@ function samLayer(p: Params, c: ModelConfig, l: number, { tgt, ref, enc }: Layer
   const [b, nq] = tgt.shape;
   const { memory, pos, maskFlat, featH, featW, validRatio } = enc;
 
-  // Self-attention; positions are the sine embedding of the reference centres (no gradient, as officially).
+  // Self-attention (Conditional DETR's); positions are the sine embedding of the reference centres (no gradient, as officially).
   const center = ref.slice([0, 0, 0], [b, nq, 2]);
   const refSine = withoutGradient(center, (c) => sineEmbedPoints(c, d / 2));
-  const saQ = tf.mul(tf.add(linear(p, `${prefix}.sa_qcontent_proj`, tgt), linear(p, `${prefix}.sa_qpos_proj`, refSine)), (d / heads) ** -0.5);
-  const saK = tf.add(linear(p, `${prefix}.sa_kcontent_proj`, tgt), linear(p, `${prefix}.sa_kpos_proj`, refSine));
-  const saV = linear(p, `${prefix}.sa_v_proj`, tgt);
-  const sa = attend(splitHeads(saQ, heads), splitHeads(saK, heads), splitHeads(saV, heads), b);
-  const saOut = linear(p, `${prefix}.self_attn.out_proj`, mergeHeads(sa.out, b));
-  const q1 = layerNorm(p, `${prefix}.norm1`, tf.add(tgt, saOut)) as tf.Tensor3D;
+  const sa = conditionalSelfAttention(p, prefix, tgt, refSine, heads);
+  const q1 = sa.out;
 
   // Semantics Aligner: RoIAlign in the reference box, one salient point per head.
   const vr4 = tf.tile(validRatio, [1, 2]).reshape([b, 1, 4]);
@@ -87,7 +80,7 @@ function samLayer(p: Params, c: ModelConfig, l: number, { tgt, ref, enc }: Layer
   const ca = attend(qScaled, k as tf.Tensor3D, splitHeads(v, heads), b, maskFlat, gaussian); // keys shared by all heads
   const caOut = linear(p, `${prefix}.cross_attn.out_proj`, mergeHeads(ca.out, b));
   const q2 = layerNorm(p, `${prefix}.norm2`, tf.add(q1, caOut));
-  const hs = ffn(p, prefix, q2);
+  const hs = decoderFfn(p, prefix, q2);
 
   return {
     roiBoxes,
@@ -130,7 +123,7 @@ function detrLayer(p: Params, c: ModelConfig, l: number, { tgt, enc }: LayerInpu
   const caV = packedProjection(p, crossAttn, 2, enc.memory, d);
   const ca = attend(splitHeads(caQ, heads), splitHeads(caK, heads), splitHeads(caV, heads), b, enc.maskFlat);
   const q2 = layerNorm(p, `${prefix}.norm2`, tf.add(q1, linear(p, `${crossAttn}.out_proj`, mergeHeads(ca.out, b))));
-  return { crossAttn: ca.weights, selfAttn: sa.weights, hs: ffn(p, prefix, q2) };
+  return { crossAttn: ca.weights, selfAttn: sa.weights, hs: decoderFfn(p, prefix, q2) };
 }
 
 type LayerTrace = DecoderLayerTrace & { debug?: Record<string, tf.Tensor> };
@@ -138,10 +131,12 @@ type LayerTrace = DecoderLayerTrace & { debug?: Record<string, tf.Tensor> };
 /**
  * The decoder: reference boxes start as sigmoid(query_embed) and are refined layer by
  * layer in logit space with the previous layer's box head (detached, as officially).
- * Official DETR has no reference boxes and shares its heads (runOfficialDetrLayers).
+ * Official DETR has no reference boxes and shares its heads (runOfficialDetrLayers); Conditional
+ * DETR has one reference point per query and a layer of its own (conditionalDecoder.ts).
  */
 export function runDecoderLayers(p: Params, c: ModelConfig, enc: EncoderOutput, opts: ForwardOptions, debug = false): LayerTrace[] {
   if (isOfficialDetr(c)) return runOfficialDetrLayers(p, c, enc);
+  if (isConditionalDetr(c)) return runConditionalDetrLayers(p, c, enc);
   const b = enc.memory.shape[0];
   const d = c.hiddenDim;
   const layers: LayerTrace[] = [];

@@ -21,6 +21,12 @@ export function mlp(p: Params, name: string, x: tf.Tensor, layers: number): tf.T
   return h;
 }
 
+/** A post-norm decoder layer's FFN sublayer: linear1, ReLU, linear2, the residual, norm3. */
+export function decoderFfn(p: Params, prefix: string, x: tf.Tensor): tf.Tensor3D {
+  const h = linear(p, `${prefix}.linear2`, tf.relu(linear(p, `${prefix}.linear1`, x)));
+  return layerNorm(p, `${prefix}.norm3`, tf.add(x, h)) as tf.Tensor3D;
+}
+
 /** nn.LayerNorm over the last axis (eps 1e-5, biased variance). */
 export function layerNorm(p: Params, name: string, x: tf.Tensor): tf.Tensor {
   const axis = x.rank - 1;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { type ModelConfig, validateConfig, isOfficialDetr } from './config';
+import { type ModelConfig, validateConfig, hasDetrInputSide } from './config';
 import { msEncoderLayer, msReferencePoints, msSamplingPoints, type MsDeformTrace } from './msDeformAttn';
 import { Params } from './params';
 import type { StateDict, ImageBatch, EncoderOutput, DecoderOutput, ForwardOptions, BackboneOutput, LevelMemory } from './types';
@@ -63,8 +63,8 @@ export function buildModel(config: ModelConfig, weights: StateDict | Params, opt
     const features = runBackbone(p, c, batch.images);
     const [, h, w] = features.shape;
     const mask = downsampleMask(batch.mask, h, w);
-    // Official DETR's sine positions are not centred on the cells (see sinePositionEmbedding).
-    const pos = sinePositionEmbedding(mask, c.hiddenDim / 2, !isOfficialDetr(c));
+    // Official (and Conditional) DETR's sine positions are not centred on the cells (see sinePositionEmbedding).
+    const pos = sinePositionEmbedding(mask, c.hiddenDim / 2, !hasDetrInputSide(c));
     return { features, mask, pos };
   };
 
@@ -89,8 +89,8 @@ export function buildModel(config: ModelConfig, weights: StateDict | Params, opt
       if (c.multiscale) return encodeMultiscale(batch, bb, keep);
       const { features, mask, pos } = bb;
       const [b, h, w] = features.shape;
-      // Official DETR's input_proj is a bare Conv2d; SAM-DETR's (and the baseline's) a Sequential.
-      const ip = isOfficialDetr(c) ? 'input_proj' : 'input_proj.0.0';
+      // Official (and Conditional) DETR's input_proj is a bare Conv2d; SAM-DETR's (and the baseline's) a Sequential.
+      const ip = hasDetrInputSide(c) ? 'input_proj' : 'input_proj.0.0';
       let src = tf.add(tf.conv2d(features, p.conv(`${ip}.weight`), 1, 'valid'), p.raw(`${ip}.bias`)) as tf.Tensor4D;
       if (c.inputProjGroupNorm) src = groupNorm(p, 'input_proj.0.1', src, 32);
       const inputProj = src;

@@ -7,7 +7,7 @@
  *   the softmax, one detection per query.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { isOfficialDetr, type ModelConfig } from './config';
+import { isConditionalDetr, isOfficialDetr, type ModelConfig } from './config';
 import { bestRealClass, postprocess, postprocessSoftmax, topScores } from './postprocess';
 import type { Detection } from './types';
 
@@ -17,10 +17,12 @@ interface HeadOutputs {
 }
 
 /** The family a configuration belongs to, as the page is told it (ModelInfo.family). */
-export type ModelFamily = 'DETR' | 'SAM-DETR' | 'baseline';
+export type ModelFamily = 'DETR' | 'SAM-DETR' | 'Conditional DETR' | 'baseline';
 
 export function familyOf(c: ModelConfig): ModelFamily {
-  return isOfficialDetr(c) ? 'DETR' : c.decoder === 'sam' ? 'SAM-DETR' : 'baseline';
+  if (isOfficialDetr(c)) return 'DETR';
+  if (isConditionalDetr(c)) return 'Conditional DETR';
+  return c.decoder === 'sam' ? 'SAM-DETR' : 'baseline';
 }
 
 type Scoring = 'sigmoid' | 'softmax';

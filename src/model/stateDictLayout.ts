@@ -1,4 +1,4 @@
-import { type ModelConfig, stageBlocks, backboneChannels, isOfficialDetr, MS_LEVELS, MS_POINTS, msEncoderFeedforward, msBackboneChannels } from './config';
+import { type ModelConfig, stageBlocks, backboneChannels, isOfficialDetr, isConditionalDetr, MS_LEVELS, MS_POINTS, msEncoderFeedforward, msBackboneChannels } from './config';
 
 /**
  * The state_dict names and shapes a config has, in the order the official model's
@@ -6,7 +6,7 @@ import { type ModelConfig, stageBlocks, backboneChannels, isOfficialDetr, MS_LEV
  * baseline (our own) reuses them where the module is the same and names its standard
  * attention `self_attn.in_proj_*` / `cross_attn.in_proj_*` (packed q, k, v as nn.MultiheadAttention)
  * and its learned query embedding `query_pos_embed.weight`. Official DETR (facebookresearch/detr)
- * has its own names, see officialDetrLayout.
+ * has its own names, see officialDetrLayout, and so has Conditional DETR, see conditionalDetrLayout.
  */
 export type Layout = [string, number[]][];
 
@@ -77,13 +77,7 @@ function multiheadAttention(out: Layout, name: string, d: number): void {
 function officialDetrLayout(c: ModelConfig): Layout {
   const out: Layout = [];
   const d = c.hiddenDim;
-  for (let l = 0; l < c.encLayers; l++) {
-    const p = `transformer.encoder.layers.${l}`;
-    multiheadAttention(out, `${p}.self_attn`, d);
-    linear(out, `${p}.linear1`, d, c.dimFeedforward);
-    linear(out, `${p}.linear2`, c.dimFeedforward, d);
-    for (const n of ['norm1', 'norm2']) norm(out, `${p}.${n}`, d);
-  }
+  detrEncoderLayout(out, c);
   for (let l = 0; l < c.decLayers; l++) {
     const p = `transformer.decoder.layers.${l}`;
     multiheadAttention(out, `${p}.self_attn`, d);
@@ -101,8 +95,55 @@ function officialDetrLayout(c: ModelConfig): Layout {
   return out;
 }
 
+/** facebookresearch/detr's encoder layers, in its state_dict order (Conditional DETR's are the same). */
+function detrEncoderLayout(out: Layout, c: ModelConfig): void {
+  const d = c.hiddenDim;
+  for (let l = 0; l < c.encLayers; l++) {
+    const p = `transformer.encoder.layers.${l}`;
+    multiheadAttention(out, `${p}.self_attn`, d);
+    linear(out, `${p}.linear1`, d, c.dimFeedforward);
+    linear(out, `${p}.linear2`, c.dimFeedforward, d);
+    for (const n of ['norm1', 'norm2']) norm(out, `${p}.${n}`, d);
+  }
+}
+
+/**
+ * Atten4Vis/ConditionalDETR's state_dict, in its order: DETR's encoder; decoder layers with
+ * separate content and position projections (`sa_*`, `ca_*`; `ca_qpos_proj` only in layer 0,
+ * the official decoder sets the others to None) and attention modules that keep only out_proj;
+ * the shared decoder norm, `query_scale` and `ref_point_head` (2-layer MLPs); the shared heads
+ * (class_embed numClasses wide: sigmoid focal, no "no object"); query_embed (the learned query
+ * positions, [nq, hidden]); input_proj (a plain 1x1 conv); backbone.
+ */
+function conditionalDetrLayout(c: ModelConfig): Layout {
+  const out: Layout = [];
+  const d = c.hiddenDim;
+  detrEncoderLayout(out, c);
+  for (let l = 0; l < c.decLayers; l++) {
+    const p = `transformer.decoder.layers.${l}`;
+    for (const n of ['sa_qcontent_proj', 'sa_qpos_proj', 'sa_kcontent_proj', 'sa_kpos_proj', 'sa_v_proj']) linear(out, `${p}.${n}`, d, d);
+    linear(out, `${p}.self_attn.out_proj`, d, d);
+    const ca = ['ca_qcontent_proj', ...(l === 0 ? ['ca_qpos_proj'] : []), 'ca_kcontent_proj', 'ca_kpos_proj', 'ca_v_proj', 'ca_qpos_sine_proj'];
+    for (const n of ca) linear(out, `${p}.${n}`, d, d);
+    linear(out, `${p}.cross_attn.out_proj`, d, d);
+    linear(out, `${p}.linear1`, d, c.dimFeedforward);
+    linear(out, `${p}.linear2`, c.dimFeedforward, d);
+    for (const n of ['norm1', 'norm2', 'norm3']) norm(out, `${p}.${n}`, d);
+  }
+  norm(out, 'transformer.decoder.norm', d);
+  mlp(out, 'transformer.decoder.query_scale', d, d, d, 2);
+  mlp(out, 'transformer.decoder.ref_point_head', d, d, 2, 2);
+  linear(out, 'class_embed', d, c.numClasses);
+  mlp(out, 'bbox_embed', d, d, 4, 3);
+  out.push(['query_embed.weight', [c.numQueries, d]]);
+  out.push(['input_proj.weight', [d, backboneChannels(c), 1, 1]], ['input_proj.bias', [d]]);
+  backboneLayout(out, c);
+  return out;
+}
+
 export function stateDictLayout(c: ModelConfig): Layout {
   if (isOfficialDetr(c)) return officialDetrLayout(c);
+  if (isConditionalDetr(c)) return conditionalDetrLayout(c);
   const out: Layout = [];
   const d = c.hiddenDim;
   backboneLayout(out, c);

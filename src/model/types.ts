@@ -67,11 +67,18 @@ export interface DecoderLayerTrace {
   smcaScales?: tf.Tensor4D;
   /** SMCA only: [B, heads, nq, h*w] log-weight map added to the logits (zeros never stored when prior is off). */
   gaussian?: tf.Tensor4D;
+  /** Conditional DETR only: [B, nq, 2] reference point s = sigmoid(ref_point_head(query position)), (x, y) in [0, 1] of the padded batch tensor; the same in every layer. */
+  referencePoints?: tf.Tensor3D;
+  /** Conditional DETR only: [B, nq, C] sine embedding of the reference point, times query_scale(previous output) from layer 1 on (before ca_qpos_sine_proj). */
+  querySineEmbed?: tf.Tensor3D;
   /** [B, heads, nq, h*w] cross-attention after softmax. */
   crossAttn: tf.Tensor4D;
   /** [B, heads, nq, nq] decoder self-attention after softmax. */
   selfAttn: tf.Tensor4D;
-  /** [B, nq, C] layer output (after its last norm; official DETR: after the decoder's shared norm, what the heads see). */
+  /**
+   * [B, nq, C] layer output (after its last norm; official DETR: after the decoder's shared norm,
+   * what the heads see; Conditional DETR: before that norm, what the next layer and query_scale read).
+   */
   hs: tf.Tensor3D;
   /** [B, nq, classLogits(config)] class logits of this layer (official DETR: numClasses + 1, softmax, last = no object). */
   predLogits: tf.Tensor3D;

@@ -1,4 +1,4 @@
-import { type ModelConfig, OFFICIAL_R50, OFFICIAL_DETR_R50, MS_LEVELS, MS_POINTS, msDecoderLevel } from '../model/config';
+import { type ModelConfig, OFFICIAL_R50, OFFICIAL_DETR_R50, OFFICIAL_CONDITIONAL_DETR_R50, MS_LEVELS, MS_POINTS, msDecoderLevel } from '../model/config';
 
 /** One tensor of a parity fixture (see test/fixtures/official/README.md). */
 export interface FixtureTensor {
@@ -24,19 +24,21 @@ const KNOWN_KEYS = ['backbone', 'dilation', 'smca', 'input_proj_groupnorm', 'hid
 
 /**
  * Maps a fixture's official-style config onto ours; unknown keys are an error, not a guess.
- * `family` is the manifest's: absent for SAM-DETR, 'detr' for facebookresearch/detr.
+ * `family` is the manifest's: absent for SAM-DETR, 'detr' for facebookresearch/detr,
+ * 'conditional-detr' for Atten4Vis/ConditionalDETR.
  */
 export function configFromFixture(raw: Record<string, unknown>, family?: string): ModelConfig {
   const unknown = Object.keys(raw).filter((k) => !KNOWN_KEYS.includes(k));
   if (unknown.length) throw new Error(`unknown config keys in fixture: ${unknown.join(', ')}`);
-  if (family !== undefined && family !== 'samdetr' && family !== 'detr') throw new Error(`unknown model family "${family}"`);
+  if (family !== undefined && family !== 'samdetr' && family !== 'detr' && family !== 'conditional-detr') throw new Error(`unknown model family "${family}"`);
   const detr = family === 'detr';
+  const conditional = family === 'conditional-detr';
   // DETR's head is a softmax with a no-object class and its layers post-norm; the model has nothing else.
   if (raw.class_head !== undefined && !String(raw.class_head).startsWith(detr ? 'softmax' : 'sigmoid')) throw new Error(`unsupported class_head "${String(raw.class_head)}"`);
   if (raw.pre_norm) throw new Error('pre_norm DETR is not supported');
   const backbone = raw.backbone ?? 'resnet50';
   if (!['resnet18', 'resnet34', 'resnet50', 'resnet101'].includes(String(backbone))) throw new Error(`unknown backbone "${String(backbone)}"`);
-  const base = detr ? OFFICIAL_DETR_R50 : OFFICIAL_R50;
+  const base = detr ? OFFICIAL_DETR_R50 : conditional ? OFFICIAL_CONDITIONAL_DETR_R50 : OFFICIAL_R50;
   const num = (k: string, d: number) => (raw[k] === undefined ? d : Number(raw[k]));
   const multiscale = Boolean(raw.multiscale);
   if (multiscale) {

@@ -79,6 +79,8 @@ export async function runFixture(fx: Fixture, weights: StateDict): Promise<Named
       if (L.roiBoxes) await put(out, `decoder.${l}.roi_boxes`, L.roiBoxes);
       if (L.salientOffsets) await put(out, `decoder.${l}.salient_points`, L.salientOffsets);
       if (L.point2Out) await put(out, `decoder.${l}.point2_out`, L.point2Out);
+      if (l === 0 && L.referencePoints) await put(out, 'decoder.reference_points', L.referencePoints);
+      if (L.querySineEmbed) await put(out, `decoder.${l}.query_sine_embed`, L.querySineEmbed);
       await put(out, `decoder.${l}.cross_attn_weights`, L.crossAttn);
       if (L.gaussian) await putTemp(out, `decoder.${l}.smca_gaussian`, tf.tidy(() => L.gaussian!.transpose([2, 3, 0, 1]).reshape([nq, hw, -1])));
       const rows = Math.min(20, nq);
