@@ -63,18 +63,20 @@ describe('Conditional DETR checkpoints: detection from keys', () => {
     expect(detectConfig(shapesOf(officialLayout('condetr_r50')), { epochs: 12 }).config.inputProjGroupNorm).toBe(false);
   });
 
-  it('still refuses DAB-DETR (built on Conditional DETR: the same heads beside anchor boxes) with its name', () => {
+  it('tells DAB-DETR (built on Conditional DETR: the same heads beside anchor boxes) from it, and still refuses DN-DETR by name', () => {
     const dab = shapesOf(officialLayout('condetr_r50'));
     dab.delete('query_embed.weight');
     dab.set('refpoint_embed.weight', [300, 4]);
     dab.set('transformer.decoder.ref_anchor_head.layers.0.weight', [256, 256]);
+    expect(detectConfig(dab).config.decoder).toBe('dab');
+    dab.set('label_enc.weight', [92, 255]);
     try {
       detectConfig(dab);
       throw new Error('no error');
     } catch (e) {
       expect(e).toBeInstanceOf(ForeignCheckpointError);
-      expect((e as ForeignCheckpointError).kind).toBe('DAB-DETR');
-      expect((e as ForeignCheckpointError).message).toBe('this is a DAB-DETR checkpoint, a model SAM-DETR Lens does not run (it runs SAM-DETR, single- and multi-scale, post-norm DETR without masks, and Conditional DETR)');
+      expect((e as ForeignCheckpointError).kind).toBe('DN-DETR');
+      expect((e as ForeignCheckpointError).message).toBe('this is a DN-DETR checkpoint, a model SAM-DETR Lens does not run (it runs SAM-DETR, single- and multi-scale, post-norm DETR without masks, Conditional DETR and DAB-DETR)');
     }
   });
 });

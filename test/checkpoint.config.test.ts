@@ -16,7 +16,7 @@ import { torchSave } from '../src/checkpoint/torchSave';
 const layouts: Record<string, [string, number[]][]> = JSON.parse(readFileSync('test/fixtures/pth/official_state_dict_layouts.json', 'utf8'));
 const VARIANTS = ['r50_e12', 'r50_smca_e12', 'r50_e50', 'r50_smca_e50'];
 const shapesOf = (l: [string, number[]][]) => new Map(l.map(([k, s]) => [k, s]));
-const RUNS = 'a model SAM-DETR Lens does not run (it runs SAM-DETR, single- and multi-scale, post-norm DETR without masks, and Conditional DETR)';
+const RUNS = 'a model SAM-DETR Lens does not run (it runs SAM-DETR, single- and multi-scale, post-norm DETR without masks, Conditional DETR and DAB-DETR)';
 const foreign = (f: () => unknown) => {
   try {
     f();

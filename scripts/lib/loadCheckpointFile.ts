@@ -15,7 +15,7 @@ export async function loadCheckpointFile(path: string, expected: ModelConfig): P
     const d = res.detected;
     // decoder and detrStyle: an official DETR file must not pass as the project's DETR-style
     // baseline; multiscale: nor a multi-scale SAM-DETR as a single-scale one.
-    const diffs = (['backbone', 'decoder', 'detrStyle', 'multiscale', 'smca', 'inputProjGroupNorm', 'hiddenDim', 'nheads', 'numQueries', 'encLayers', 'decLayers', 'dimFeedforward', 'numClasses'] as const)
+    const diffs = (['backbone', 'decoder', 'detrStyle', 'multiscale', 'smca', 'inputProjGroupNorm', 'hiddenDim', 'nheads', 'numQueries', 'encLayers', 'decLayers', 'dimFeedforward', 'numClasses', 'numPatterns'] as const)
       .filter((k) => d[k] !== expected[k])
       .map((k) => `${k}: checkpoint ${String(d[k])}, fixture ${String(expected[k])}`);
     if (diffs.length) throw new Error(`checkpoint ${path} does not match the fixture's model: ${diffs.join('; ')}`);

@@ -1,17 +1,18 @@
-import { type BackboneName, type ModelConfig, OFFICIAL_CONDITIONAL_DETR_R50, OFFICIAL_DETR_R50, OFFICIAL_R50, isConditionalDetr, isOfficialDetr, validateConfig } from '../model/config';
+import { type BackboneName, type ModelConfig, OFFICIAL_CONDITIONAL_DETR_R50, OFFICIAL_DAB_DETR_R50, OFFICIAL_DETR_R50, OFFICIAL_R50, isConditionalDetr, isDabDetr, isOfficialDetr, validateConfig } from '../model/config';
 import { CheckpointError, ForeignCheckpointError } from './errors';
 import { expectedStateDictShapes } from './expectedKeys';
 
 /**
  * Works out which model a checkpoint holds. The training `args` say it directly where they
  * exist; otherwise names and shapes of the weights do (all but DC5, which changes no weight,
- * and official and Conditional DETR's head count, which changes no shape). Four families load:
+ * and the head count of official, Conditional and DAB-DETR, which changes no shape). Five families load:
  * single-scale SAM-DETR (and this project's DETR-style baseline), multi-scale SAM-DETR (the
  * official `--multiscale` models: `transformer.level_embed` and `input_proj.1`/`.2` beside the SAM
  * decoder's point1/point2), official post-norm DETR (facebookresearch/detr, recognised by its
  * `[nq, hidden]` query_embed and `multihead_attn`) and Conditional DETR (Atten4Vis/ConditionalDETR:
- * `transformer.decoder.ref_point_head` / `query_scale` without DAB-DETR's anchor boxes).
- * Checkpoints of related models (pre-norm or panoptic DETR, Deformable DETR, DAB-DETR, DINO) are
+ * `transformer.decoder.ref_point_head` / `query_scale` without DAB-DETR's anchor boxes) and DAB-DETR
+ * (IDEA-Research/DAB-DETR's `dab_detr`: `refpoint_embed` [nq, 4] with `ref_anchor_head`).
+ * Checkpoints of related models (pre-norm or panoptic DETR, Deformable DETR, DN-DETR, DINO) are
  * named in a ForeignCheckpointError instead of failing later with a pile of missing keys.
  */
 export type Shapes = Map<string, number[]>;
@@ -92,6 +93,16 @@ function fromWeights(s: Shapes, notes: string[], problems: string[]): Partial<Mo
     c.hiddenDim = dim('query_embed.weight', 1) ?? c.hiddenDim;
     c.numClasses = dim('class_embed.weight') ?? dim('class_embed.bias');
   }
+  if (looksLikeDabDetr(s)) {
+    // IDEA-Research/DAB-DETR: refpoint_embed holds the [nq, 4] anchor boxes; one shared class head
+    // of numClasses rows (sigmoid focal); `transformer.patterns` only with patterns.
+    c.decoder = 'dab';
+    c.smca = false;
+    c.numQueries = dim('refpoint_embed.weight');
+    c.hiddenDim = dim('transformer.decoder.norm.weight') ?? c.hiddenDim;
+    c.numClasses = dim('class_embed.weight') ?? dim('class_embed.bias');
+    c.numPatterns = dim('transformer.patterns.weight') ?? 0;
+  }
   c.encLayers = indexCount(s, 'transformer.encoder.layers.', notes, 'encoder layers');
   c.decLayers = indexCount(s, 'transformer.decoder.layers.', notes, 'decoder layers');
   c.dimFeedforward = dim('transformer.encoder.layers.0.linear1.weight') ?? dim('transformer.decoder.layers.0.linear1.weight');
@@ -104,8 +115,8 @@ function fromWeights(s: Shapes, notes: string[], problems: string[]): Partial<Mo
     c.dimFeedforward = dim('transformer.decoder.layers.0.linear1.weight') ?? (c.dimFeedforward === undefined ? undefined : c.dimFeedforward * 2);
   }
   const l0 = 'transformer.decoder.layers.0';
-  if (c.detrStyle === 'official' || c.decoder === 'conditional') {
-    // nheads stays unset: packed nn.MultiheadAttention weights (and Conditional DETR's
+  if (c.detrStyle === 'official' || c.decoder === 'conditional' || c.decoder === 'dab') {
+    // nheads stays unset: packed nn.MultiheadAttention weights (and Conditional and DAB-DETR's
     // hidden x hidden projections) have one shape for any head count.
   } else if (s.has(`${l0}.point1.0.weight`)) {
     c.decoder = 'sam';
@@ -173,11 +184,43 @@ function looksLikeConditionalDetr(s: Shapes): boolean {
 }
 
 /**
- * What the training args say (official argparse names; SAM-DETR's, DETR's and Conditional DETR's
- * main.py share them). `detrLineage`: official or Conditional DETR, which have no SMCA, no
- * multi-scale option and never a GroupNorm in input_proj, whatever the schedule.
+ * DAB-DETR's signature: the [nq, 4] anchor boxes (`refpoint_embed`) with the decoder's
+ * width/height head (`ref_anchor_head`), and nothing of the models built on it: DN-DETR's and
+ * DINO's label encoder, DAB-Deformable-DETR's levels.
  */
-function fromArgs(a: Record<string, unknown>, detrLineage: boolean): Partial<ModelConfig> {
+function looksLikeDabDetr(s: Shapes): boolean {
+  const anchors = s.get('refpoint_embed.weight');
+  if (!anchors || anchors.length !== 2 || anchors[1] !== 4 || s.has('label_enc.weight')) return false;
+  let modulated = false;
+  for (const k of s.keys()) {
+    if (/^transformer\.decoder\.ref_anchor_head\./.test(k)) modulated = true;
+    if (k === 'transformer.level_embed' || /\.sampling_offsets\./.test(k) || /^input_proj\.[1-9]/.test(k)) return false;
+  }
+  return modulated;
+}
+
+/**
+ * What DAB-DETR's own args add (its main.py: `--num_patterns`, `--pe_temperatureH/W`,
+ * `--transformer_activation`); `random_refpoints_xy` changes only training, not a weight.
+ */
+function fromDabArgs(a: Record<string, unknown>): Partial<ModelConfig> {
+  const c: Partial<ModelConfig> = {};
+  if (typeof a.num_patterns === 'number') c.numPatterns = a.num_patterns;
+  const [th, tw] = [a.pe_temperatureH, a.pe_temperatureW];
+  if (typeof th === 'number' || typeof tw === 'number') c.peTemperature = [typeof th === 'number' ? th : 20, typeof tw === 'number' ? tw : 20];
+  const act = a.transformer_activation;
+  if (act !== undefined && act !== 'prelu') {
+    throw new CheckpointError('unsupported', `DAB-DETR with transformer_activation "${String(act).slice(0, 40)}" is not supported (SAM-DETR Lens runs the official PReLU)`);
+  }
+  return c;
+}
+
+/**
+ * What the training args say (official argparse names; SAM-DETR's, DETR's, Conditional DETR's and
+ * DAB-DETR's main.py share them). `detrLineage`: official, Conditional or DAB-DETR, which have no
+ * SMCA, no multi-scale option and never a GroupNorm in input_proj, whatever the schedule.
+ */
+function fromArgs(a: Record<string, unknown>, detrLineage: boolean, dab = false): Partial<ModelConfig> {
   const c: Partial<ModelConfig> = {};
   const num = (k: string) => (typeof a[k] === 'number' ? (a[k] as number) : undefined);
   const bool = (k: string) => (typeof a[k] === 'boolean' ? (a[k] as boolean) : undefined);
@@ -202,6 +245,7 @@ function fromArgs(a: Record<string, unknown>, detrLineage: boolean): Partial<Mod
     }
     c.backbone = a.backbone as BackboneName;
   }
+  if (dab) Object.assign(c, fromDabArgs(a));
   for (const k of Object.keys(c) as (keyof ModelConfig)[]) if (c[k] === undefined) delete c[k];
   return c;
 }
@@ -234,7 +278,9 @@ function checkFamily(s: Shapes, args: Record<string, unknown> | undefined, guess
   // Multi-scale SAM-DETR loads (looksMultiscale); the same levels without SAM's decoder are Deformable DETR's.
   else if (guess.multiscale) return;
   else if (deformable || has(/^input_proj\.[1-9]/)) kind = 'Deformable DETR';
-  else if (s.has('refpoint_embed.weight') || has(/^transformer\.decoder\.ref_anchor_head\./)) kind = 'DAB-DETR';
+  // DAB-DETR loads (looksLikeDabDetr); anchor boxes without its width/height head are another model.
+  else if (isDabDetr(guess)) return;
+  else if (s.has('refpoint_embed.weight') || has(/^transformer\.decoder\.ref_anchor_head\./)) kind = 'DAB-DETR variant';
   // Conditional DETR loads (looksLikeConditionalDetr).
   else if (isConditionalDetr(guess)) return;
   // normalize_before: DETR adds a final encoder LayerNorm that the post-norm model lacks.
@@ -258,7 +304,7 @@ function checkFamily(s: Shapes, args: Record<string, unknown> | undefined, guess
   const family = detrVariant ? 'post-norm DETR' : closest.multiscale ? 'multi-scale SAM-DETR' : 'single-scale SAM-DETR';
   throw new ForeignCheckpointError(
     kind,
-    `this is a ${kind} checkpoint, a model SAM-DETR Lens does not run (it runs SAM-DETR, single- and multi-scale, post-norm DETR without masks, and Conditional DETR)`,
+    `this is a ${kind} checkpoint, a model SAM-DETR Lens does not run (it runs SAM-DETR, single- and multi-scale, post-norm DETR without masks, Conditional DETR and DAB-DETR)`,
     missing,
     unexpected,
     `compared with ${family}: missing ${listNames(missing)}; unexpected ${listNames(unexpected)}`,
@@ -285,10 +331,11 @@ export function detectConfig(shapes: Shapes, args?: Record<string, unknown>, fil
   for (const k of Object.keys(w) as (keyof ModelConfig)[]) if (w[k] === undefined) delete w[k];
   const officialDetr = w.detrStyle === 'official';
   const conditional = w.decoder === 'conditional';
-  const base = officialDetr ? OFFICIAL_DETR_R50 : conditional ? OFFICIAL_CONDITIONAL_DETR_R50 : OFFICIAL_R50;
+  const dab = w.decoder === 'dab';
+  const base = officialDetr ? OFFICIAL_DETR_R50 : conditional ? OFFICIAL_CONDITIONAL_DETR_R50 : dab ? OFFICIAL_DAB_DETR_R50 : OFFICIAL_R50;
   checkFamily(shapes, args, { ...base, ...w });
   if (problems.length) throw new CheckpointError('unsupported', problems.join('; '));
-  const a = args ? fromArgs(args, officialDetr || conditional) : {};
+  const a = args ? fromArgs(args, officialDetr || conditional || dab, dab) : {};
   for (const [k, v] of Object.entries(a) as [keyof ModelConfig, unknown][]) {
     if (k in w && JSON.stringify(w[k]) !== JSON.stringify(v)) notes.push(`args give ${k} = ${JSON.stringify(v)} but the weights look like ${JSON.stringify(w[k])}; following args`);
   }
@@ -312,12 +359,12 @@ export function detectConfig(shapes: Shapes, args?: Record<string, unknown>, fil
   if (officialDetr && !('nheads' in a)) {
     notes.push(`nheads cannot be seen in official DETR's weights (packed attention projections have the same shape for any head count) and ${args ? "the checkpoint's args do not say" : 'the checkpoint has no args'}: assuming the official ${base.nheads}`);
   }
-  if (conditional && !('nheads' in a)) {
-    notes.push(`nheads cannot be seen in Conditional DETR's weights (its attention projections are hidden x hidden for any head count) and ${args ? "the checkpoint's args do not say" : 'the checkpoint has no args'}: assuming the official ${base.nheads}`);
+  if ((conditional || dab) && !('nheads' in a)) {
+    notes.push(`nheads cannot be seen in ${dab ? 'DAB-DETR' : 'Conditional DETR'}'s weights (its attention projections are hidden x hidden for any head count) and ${args ? "the checkpoint's args do not say" : 'the checkpoint has no args'}: assuming the official ${base.nheads}`);
   }
   const config: ModelConfig = { ...base, ...w, ...a };
   for (const k of Object.keys(base) as (keyof ModelConfig)[]) {
-    const irrelevant = k === 'dilation' || (k === 'point2Hidden' && config.decoder !== 'sam') || ((officialDetr || conditional) && k === 'nheads');
+    const irrelevant = k === 'dilation' || (k === 'point2Hidden' && config.decoder !== 'sam') || ((officialDetr || conditional || dab) && k === 'nheads');
     if (!(k in w) && !(k in a) && !irrelevant) notes.push(`${k} not found in the checkpoint; using the official ${JSON.stringify(base[k])}`);
   }
   const invalid = validateConfig(config);

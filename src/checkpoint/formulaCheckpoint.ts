@@ -1,4 +1,4 @@
-import { type BackboneName, type ModelConfig, OFFICIAL_CONDITIONAL_DETR_R50, OFFICIAL_DETR_R50, OFFICIAL_R50, hasDetrInputSide } from '../model/config';
+import { type BackboneName, type ModelConfig, OFFICIAL_CONDITIONAL_DETR_R50, OFFICIAL_DAB_DETR_R50, OFFICIAL_DETR_R50, OFFICIAL_R50, hasDetrInputSide, isDabDetr } from '../model/config';
 import { expectedStateDictShapes } from './expectedKeys';
 import { formulaTensor } from './formulaWeights';
 import { PyFloat, type SaveTensor, floatTensor } from './pickleWriter';
@@ -14,17 +14,21 @@ import { PyNamespace, PyOrderedDict, PyTuple } from './pyTypes';
  * Variant names as the fixtures use them: r50_e12, r50_smca_e50, r50_dc5_smca_e12, r101_e50, ...,
  * multi-scale SAM-DETR's ms_r50_e12, ms_r50_smca_e50, ... (GroupNorm in input_proj whatever the
  * schedule, no DC5), official DETR's detr_r50, detr_r101, detr_r50_dc5, detr_r101_dc5 (its
- * 500-epoch releases) and Conditional DETR's condetr_r50, ..., condetr_r101_dc5 (50 epochs).
+ * 500-epoch releases), Conditional DETR's condetr_r50, ..., condetr_r101_dc5 (50 epochs) and
+ * DAB-DETR's dabdetr_r50, dabdetr_r50_dc5, dabdetr_r101, ..., with `_pat3` for 3 patterns
+ * (dabdetr_r50_pat3, dabdetr_r50_dc5_pat3; 50 epochs).
  */
 export function variantConfig(variant: string): { config: ModelConfig; epochs: number } {
   const d = /^detr_r(50|101)(_dc5)?$/.exec(variant);
   if (d) return { config: { ...OFFICIAL_DETR_R50, backbone: `resnet${d[1]}` as BackboneName, dilation: !!d[2] }, epochs: 500 };
   const cd = /^condetr_r(50|101)(_dc5)?$/.exec(variant);
   if (cd) return { config: { ...OFFICIAL_CONDITIONAL_DETR_R50, backbone: `resnet${cd[1]}` as BackboneName, dilation: !!cd[2] }, epochs: 50 };
+  const dab = /^dabdetr_r(50|101)(_dc5)?(?:_pat(\d+))?$/.exec(variant);
+  if (dab) return { config: { ...OFFICIAL_DAB_DETR_R50, backbone: `resnet${dab[1]}` as BackboneName, dilation: !!dab[2], numPatterns: Number(dab[3] ?? 0) }, epochs: 50 };
   const ms = /^ms_r50(_smca)?_e(\d+)$/.exec(variant);
   if (ms) return { config: { ...OFFICIAL_R50, multiscale: true, smca: !!ms[1], inputProjGroupNorm: true }, epochs: Number(ms[2]) };
   const m = /^r(18|34|50|101)(_dc5)?(_smca)?_e(\d+)$/.exec(variant);
-  if (!m) throw new Error(`unknown variant "${variant}" (expected e.g. r50_e12, r50_smca_e50, r50_dc5_smca_e12, ms_r50_e12, ms_r50_smca_e50, detr_r50, detr_r101_dc5, condetr_r50_dc5)`);
+  if (!m) throw new Error(`unknown variant "${variant}" (expected e.g. r50_e12, r50_smca_e50, r50_dc5_smca_e12, ms_r50_e12, ms_r50_smca_e50, detr_r50, detr_r101_dc5, condetr_r50_dc5, dabdetr_r50, dabdetr_r50_dc5_pat3)`);
   const epochs = Number(m[4]);
   const config: ModelConfig = {
     ...OFFICIAL_R50,
@@ -52,6 +56,30 @@ function officialArgs(c: ModelConfig, epochs: number): PyNamespace<unknown> {
     ['dataset_file', 'coco'], ['coco_path', 'data/coco'], ['output_dir', 'output/sam_detr'], ['device', 'cuda'],
     ['seed', 42], ['resume', ''], ['start_epoch', 0], ['eval', false], ['num_workers', 2],
     ['world_size', 8], ['dist_url', 'env://'], ['distributed', true], ['lr_linear_proj_names', []], ['lr_linear_proj_mult', f(0.1)],
+  ];
+  for (const [k, v] of fields) ns.attrs.set(k, v);
+  return ns;
+}
+
+/**
+ * argparse.Namespace as DAB-DETR's main.py builds it for `-m dab_detr`: the fields that decide the
+ * model (DC5, patterns, sine temperatures, activation, num_select) and some that do not.
+ */
+function dabDetrArgs(c: ModelConfig, epochs: number): PyNamespace<unknown> {
+  const ns = new PyNamespace<unknown>();
+  const f = (v: number) => new PyFloat(v);
+  const [th, tw] = c.peTemperature ?? [20, 20];
+  const fields: [string, unknown][] = [
+    ['lr', f(1e-4)], ['lr_backbone', f(1e-5)], ['batch_size', 2], ['weight_decay', f(1e-4)],
+    ['epochs', epochs], ['lr_drop', 40], ['clip_max_norm', f(0.1)], ['modelname', 'dab_detr'],
+    ['frozen_weights', null], ['backbone', c.backbone], ['dilation', c.dilation], ['position_embedding', 'sine'],
+    ['pe_temperatureH', th], ['pe_temperatureW', tw], ['batch_norm_type', 'FrozenBatchNorm2d'],
+    ['enc_layers', c.encLayers], ['dec_layers', c.decLayers], ['dim_feedforward', c.dimFeedforward],
+    ['hidden_dim', c.hiddenDim], ['dropout', f(0)], ['nheads', c.nheads], ['num_queries', c.numQueries],
+    ['pre_norm', false], ['num_select', 300], ['transformer_activation', 'prelu'], ['num_patterns', c.numPatterns ?? 0],
+    ['random_refpoints_xy', false], ['masks', false], ['aux_loss', true], ['focal_alpha', f(0.25)],
+    ['dataset_file', 'coco'], ['coco_path', 'data/coco'], ['output_dir', 'logs/DABDETR/R50'], ['device', 'cuda'],
+    ['seed', 42], ['resume', ''], ['start_epoch', 0], ['eval', false], ['num_workers', 10], ['distributed', true],
   ];
   for (const [k, v] of fields) ns.attrs.set(k, v);
   return ns;
@@ -110,7 +138,8 @@ export function formulaCheckpoint(config: ModelConfig, opts: FormulaCheckpointOp
     verbose: false, _step_count: opts.epochs + 1, _get_lr_called_within_step: false,
     _last_lr: [new PyFloat(1e-4 * 0.1 ** Math.floor(opts.epochs / lrDrop)), new PyFloat(1e-5 * 0.1 ** Math.floor(opts.epochs / lrDrop))],
   };
-  return { model, optimizer, lr_scheduler: lrScheduler, epoch: opts.epochs - 1, args: officialArgs(config, opts.epochs) };
+  const args = isDabDetr(config) ? dabDetrArgs(config, opts.epochs) : officialArgs(config, opts.epochs);
+  return { model, optimizer, lr_scheduler: lrScheduler, epoch: opts.epochs - 1, args };
 }
 
 /**
@@ -122,14 +151,18 @@ export function formulaCheckpoint(config: ModelConfig, opts: FormulaCheckpointOp
  * files are read the same way (`checkpoint["model"]`).
  */
 export function formulaDetrCheckpoint(config: ModelConfig, opts: { seed: number }): Record<string, unknown> {
-  if (!hasDetrInputSide(config)) throw new Error('formulaDetrCheckpoint needs an official DETR config (decoder "detr", detrStyle "official") or a Conditional DETR one (decoder "conditional")');
+  if (!hasDetrInputSide(config)) throw new Error('formulaDetrCheckpoint needs an official DETR config (decoder "detr", detrStyle "official") or a Conditional DETR or DAB-DETR one (decoder "conditional" or "dab")');
   const model = new PyOrderedDict<string, SaveTensor>();
   for (const [name, shape] of expectedStateDictShapes(config)) model.set(name, floatTensor(shape, () => formulaTensor(name, shape, opts.seed)));
   return { model };
 }
 
-/** The checkpoint object for a variant: official (or Conditional) DETR's release format, or a SAM-DETR training checkpoint. */
+/**
+ * The checkpoint object for a variant: official (or Conditional) DETR's release format, or a
+ * training checkpoint with args (SAM-DETR's; DAB-DETR's, whose released files are its training
+ * checkpoints: model, optimizer, lr_scheduler, epoch, args).
+ */
 export function variantCheckpoint(variant: string, seed: number): Record<string, unknown> {
   const { config, epochs } = variantConfig(variant);
-  return hasDetrInputSide(config) ? formulaDetrCheckpoint(config, { seed }) : formulaCheckpoint(config, { seed, epochs });
+  return hasDetrInputSide(config) && !isDabDetr(config) ? formulaDetrCheckpoint(config, { seed }) : formulaCheckpoint(config, { seed, epochs });
 }

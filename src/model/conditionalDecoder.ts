@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ModelConfig } from './config';
+import { type ModelConfig, isDabDetr } from './config';
 import type { Params } from './params';
 import type { DecoderLayerTrace, EncoderOutput } from './types';
 import { linear, mlp, layerNorm, inverseSigmoid, decoderFfn } from './layers';
@@ -20,9 +20,9 @@ function concatPerHead(content: tf.Tensor, position: tf.Tensor, heads: number): 
   return tf.concat([perHead(content), perHead(position)], 3).reshape([b, l, 2 * d]) as tf.Tensor3D;
 }
 
-interface LayerInput {
-  tgt: tf.Tensor3D; // [B, nq, C], zeros at layer 0
-  queryPos: tf.Tensor3D; // [1, nq, C] learned query_embed
+export interface ConditionalLayerInput {
+  tgt: tf.Tensor3D; // [B, nq, C], zeros at layer 0 (DAB-DETR with patterns: the pattern embeddings)
+  queryPos: tf.Tensor3D; // [1, nq, C] learned query_embed (DAB-DETR: [B, nq, C], ref_point_head of the anchor's sine embedding)
   querySineEmbed: tf.Tensor3D; // [B, nq, C]
   enc: EncoderOutput;
 }
@@ -33,9 +33,10 @@ interface LayerInput {
  * [content, sine position], so the attention's head width is 2C / heads and q is scaled by its
  * inverse square root; FFN. Layer 0 alone also adds the learned query position to the content
  * query (ca_qpos_proj) and the key position to the content key, as DETR does: the official
- * decoder drops ca_qpos_proj from the other layers.
+ * decoder drops ca_qpos_proj from the other layers. DAB-DETR's layer is this one with PReLU in
+ * the FFN instead of ReLU.
  */
-function conditionalLayer(p: Params, c: ModelConfig, l: number, { tgt, queryPos, querySineEmbed, enc }: LayerInput) {
+export function conditionalLayer(p: Params, c: ModelConfig, l: number, { tgt, queryPos, querySineEmbed, enc }: ConditionalLayerInput) {
   const prefix = `transformer.decoder.layers.${l}`;
   const d = c.hiddenDim;
   const heads = c.nheads;
@@ -56,7 +57,7 @@ function conditionalLayer(p: Params, c: ModelConfig, l: number, { tgt, queryPos,
   const k = concatPerHead(kContent, kPos, heads);
   const ca = attend(splitHeads(q, heads), splitHeads(k, heads), splitHeads(v, heads), b, enc.maskFlat);
   const q2 = layerNorm(p, `${prefix}.norm2`, tf.add(q1, linear(p, `${prefix}.cross_attn.out_proj`, mergeHeads(ca.out, b))));
-  return { crossAttn: ca.weights, selfAttn: sa.weights, hs: decoderFfn(p, prefix, q2) };
+  return { crossAttn: ca.weights, selfAttn: sa.weights, hs: decoderFfn(p, prefix, q2, isDabDetr(c) ? 'prelu' : 'relu') };
 }
 
 /**

@@ -20,9 +20,9 @@ export interface ModelConfig {
   /**
    * Decoder kind: 'sam' = SAM-DETR (Semantics Aligner), 'detr' = plain DETR-style baseline (or
    * official DETR, see detrStyle), 'conditional' = Conditional DETR (Atten4Vis/ConditionalDETR,
-   * see isConditionalDetr).
+   * see isConditionalDetr), 'dab' = DAB-DETR (IDEA-Research/DAB-DETR, `dab_detr`, see isDabDetr).
    */
-  decoder: 'sam' | 'detr' | 'conditional';
+  decoder: 'sam' | 'detr' | 'conditional' | 'dab';
   /** SMCA Gaussian-like prior (SAM-DETR only). */
   smca: boolean;
   /** input_proj has GroupNorm(32) after the 1x1 conv (official 12-epoch models). */
@@ -62,6 +62,17 @@ export interface ModelConfig {
    * (msDecoderLevel). Absent or false: the single-scale model.
    */
   multiscale?: boolean;
+  /**
+   * DAB-DETR only: `num_patterns`. With P > 0 every anchor box is read by P query slots (slot
+   * p * numQueries + q has anchor q and content query `transformer.patterns.weight[p]`), so the
+   * decoder has P x numQueries slots (querySlots). Absent or 0: one slot per anchor, content zeros.
+   */
+  numPatterns?: number;
+  /**
+   * Temperatures (H, W) of the backbone's sine positions; absent: 10000 for both. DAB-DETR's
+   * PositionEmbeddingSineHW defaults to 20 and 20 (`pe_temperatureH`, `pe_temperatureW`).
+   */
+  peTemperature?: [number, number];
 }
 
 /** Feature levels of multi-scale SAM-DETR (hard-coded officially). */
@@ -105,12 +116,30 @@ export function isConditionalDetr(c: Pick<ModelConfig, 'decoder'>): boolean {
 }
 
 /**
- * facebookresearch/detr's input side, shared by official DETR and Conditional DETR: input_proj
+ * True for a DAB-DETR model (IDEA-Research/DAB-DETR, `dab_detr`): Conditional DETR's backbone
+ * input side and decoder layer, with learned 4D anchor boxes (`refpoint_embed`, cx cy w h before
+ * the sigmoid) as the queries' positions, refined by the shared box head after every layer and
+ * read by the next; the spatial query is the sine embedding of the anchor's centre, scaled by
+ * query_scale(output) and modulated by the anchor's width and height (dabDecoder.ts); PReLU in
+ * the encoder's and decoder's FFN; an encoder whose positions are scaled per layer; top-300
+ * postprocess (num_select).
+ */
+export function isDabDetr(c: Pick<ModelConfig, 'decoder'>): boolean {
+  return c.decoder === 'dab';
+}
+
+/** Decoder query slots: numQueries, times num_patterns for a DAB-DETR model with patterns. */
+export function querySlots(c: Pick<ModelConfig, 'numQueries' | 'numPatterns'>): number {
+  return c.numQueries * Math.max(1, c.numPatterns ?? 0);
+}
+
+/**
+ * facebookresearch/detr's input side, shared by official DETR, Conditional DETR and DAB-DETR: input_proj
  * is a bare 1x1 Conv2d (`input_proj.*`), and the backbone's sine positions are cumsum / last
  * (cell ends), not SAM-DETR's cell centres (see sinePositionEmbedding).
  */
 export function hasDetrInputSide(c: ModelConfig): boolean {
-  return isOfficialDetr(c) || isConditionalDetr(c);
+  return isOfficialDetr(c) || isConditionalDetr(c) || isDabDetr(c);
 }
 
 /** Width of the class head: official DETR has a softmax over the classes plus "no object". */
@@ -161,6 +190,19 @@ export const OFFICIAL_CONDITIONAL_DETR_R50: ModelConfig = {
   dimFeedforward: 2048,
   numClasses: 91,
   point2Hidden: [256, 512, 512],
+};
+
+/**
+ * The released DAB-DETR R50 (IDEA-Research/DAB-DETR, `dab_detr`, 50 epochs): 300 anchor boxes,
+ * 91 COCO classes (sigmoid focal), no patterns, sine positions at temperature 20. R101 differs
+ * only in `backbone`, DC5 only in `dilation` (no trace in the state dict), the 3-pattern models
+ * in `numPatterns` (`transformer.patterns.weight`).
+ */
+export const OFFICIAL_DAB_DETR_R50: ModelConfig = {
+  ...OFFICIAL_CONDITIONAL_DETR_R50,
+  decoder: 'dab',
+  numPatterns: 0,
+  peTemperature: [20, 20],
 };
 
 export const OFFICIAL_R50: ModelConfig = {
@@ -217,10 +259,18 @@ export const outputStride = (c: Pick<ModelConfig, 'dilation' | 'dilateLayer3'>):
 export function validateConfig(c: ModelConfig): string[] {
   const errs: string[] = [];
   if (!['resnet18', 'resnet34', 'resnet50', 'resnet101'].includes(c.backbone)) errs.push(`unknown backbone "${c.backbone}"`);
-  if (c.decoder !== 'sam' && c.decoder !== 'detr' && c.decoder !== 'conditional') errs.push(`unknown decoder "${String(c.decoder)}"`);
+  if (c.decoder !== 'sam' && c.decoder !== 'detr' && c.decoder !== 'conditional' && c.decoder !== 'dab') errs.push(`unknown decoder "${String(c.decoder)}"`);
   if (c.decoder !== 'sam' && c.smca) errs.push('SMCA needs the SAM decoder');
   // Conditional DETR's input_proj is a bare Conv2d, as official DETR's.
   if (isConditionalDetr(c) && c.inputProjGroupNorm) errs.push('Conditional DETR has no input_proj GroupNorm');
+  if (isDabDetr(c) && c.inputProjGroupNorm) errs.push('DAB-DETR has no input_proj GroupNorm');
+  if (c.numPatterns !== undefined && (!Number.isInteger(c.numPatterns) || c.numPatterns < 0 || c.numPatterns > 64)) errs.push('numPatterns must be an integer in 0..64');
+  if (c.numPatterns && !isDabDetr(c)) errs.push('numPatterns needs the DAB-DETR decoder');
+  // Patterns multiply the decoder's slots: a damaged or hostile file must not ask for millions.
+  else if (Number.isInteger(c.numPatterns) && Number.isInteger(c.numQueries) && querySlots(c) > CONFIG_MAX.numQueries) errs.push(`${c.numPatterns} patterns x ${c.numQueries} queries is more than ${CONFIG_MAX.numQueries} query slots`);
+  if (c.peTemperature !== undefined && (!Array.isArray(c.peTemperature) || c.peTemperature.length !== 2 || c.peTemperature.some((t) => !(t > 1 && t <= 1e6)))) errs.push('peTemperature must be two numbers in (1, 1e6]');
+  // The anchor's sine embedding (4 x hiddenDim/2 features per query) is split in per-axis quarters.
+  if (isDabDetr(c) && c.hiddenDim % 4 !== 0) errs.push('DAB-DETR needs hiddenDim divisible by 4');
   if (c.detrStyle !== undefined && c.detrStyle !== 'baseline' && c.detrStyle !== 'official') errs.push(`unknown detrStyle "${String(c.detrStyle)}"`);
   if (c.detrStyle === 'official' && c.decoder !== 'detr') errs.push('detrStyle "official" needs the DETR decoder');
   if (isOfficialDetr(c) && c.inputProjGroupNorm) errs.push('official DETR has no input_proj GroupNorm');

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { type ModelConfig, isOfficialDetr, isConditionalDetr, msDecoderLevel } from './config';
+import { type ModelConfig, isOfficialDetr, isConditionalDetr, isDabDetr, msDecoderLevel } from './config';
 import type { Params } from './params';
 import type { DecoderLayerTrace, EncoderOutput, ForwardOptions } from './types';
 import { linear, mlp, layerNorm, inverseSigmoid, stopGradient, withoutGradient, decoderFfn } from './layers';
@@ -13,6 +13,7 @@ import { layerDone } from './layerProgress';
 import { tidyObject } from './tidy';
 import { conditionalSelfAttention } from './conditionalSelfAttention';
 import { runConditionalDetrLayers } from './conditionalDecoder';
+import { runDabDetrLayers } from './dabDecoder';
 
 interface LayerInput {
   tgt: tf.Tensor3D; // [B, nq, C]
@@ -132,11 +133,13 @@ type LayerTrace = DecoderLayerTrace & { debug?: Record<string, tf.Tensor> };
  * The decoder: reference boxes start as sigmoid(query_embed) and are refined layer by
  * layer in logit space with the previous layer's box head (detached, as officially).
  * Official DETR has no reference boxes and shares its heads (runOfficialDetrLayers); Conditional
- * DETR has one reference point per query and a layer of its own (conditionalDecoder.ts).
+ * DETR has one reference point per query and a layer of its own (conditionalDecoder.ts), which
+ * DAB-DETR runs on anchor boxes refined by every layer (dabDecoder.ts).
  */
 export function runDecoderLayers(p: Params, c: ModelConfig, enc: EncoderOutput, opts: ForwardOptions, debug = false): LayerTrace[] {
   if (isOfficialDetr(c)) return runOfficialDetrLayers(p, c, enc);
   if (isConditionalDetr(c)) return runConditionalDetrLayers(p, c, enc);
+  if (isDabDetr(c)) return runDabDetrLayers(p, c, enc);
   const b = enc.memory.shape[0];
   const d = c.hiddenDim;
   const layers: LayerTrace[] = [];

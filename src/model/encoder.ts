@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ModelConfig } from './config';
+import { type ModelConfig, isDabDetr } from './config';
 import type { Params } from './params';
-import { linear, layerNorm } from './layers';
+import { linear, layerNorm, mlp, ffn } from './layers';
 import { attend, splitHeads, mergeHeads } from './attention';
 
 /** nn.MultiheadAttention's packed in-projection: rows [q; k; v] of in_proj_weight. */
@@ -12,10 +12,16 @@ export function packedProjection(p: Params, prefix: string, which: 0 | 1 | 2, x:
   return tf.add(tf.matMul(x.reshape([bs * l!, d]), w as tf.Tensor2D), b).reshape([bs, l!, d]);
 }
 
-/** Scaled q, k and v of nn.MultiheadAttention (q scaled by head_dim^-0.5 after its bias). */
+/**
+ * Scaled q, k and v of nn.MultiheadAttention (q scaled by head_dim^-0.5 after its bias).
+ * DAB-DETR's encoder rescales the positions of every layer by an MLP of that layer's input
+ * (`transformer.encoder.query_scale`, shared by the layers) before adding them to q and k; here,
+ * so that the attention rows recomputed for the page see the same positions as the forward.
+ */
 function encoderQkv(p: Params, c: ModelConfig, prefix: string, src: tf.Tensor3D, pos: tf.Tensor3D) {
   const d = c.hiddenDim;
-  const qk = tf.add(src, pos);
+  const layerPos = isDabDetr(c) ? tf.mul(pos, mlp(p, 'transformer.encoder.query_scale', src, 2)) : pos;
+  const qk = tf.add(src, layerPos);
   const q = tf.mul(packedProjection(p, prefix, 0, qk, d), (d / c.nheads) ** -0.5);
   const k = packedProjection(p, prefix, 1, qk, d);
   const v = packedProjection(p, prefix, 2, src, d);
@@ -30,8 +36,7 @@ export function encoderLayer(p: Params, c: ModelConfig, l: number, src: tf.Tenso
   const { out } = attend(splitHeads(q, c.nheads), splitHeads(k, c.nheads), splitHeads(v, c.nheads), batch, maskFlat);
   const attnOut = linear(p, `${prefix}.self_attn.out_proj`, mergeHeads(out, batch));
   let x = layerNorm(p, `${prefix}.norm1`, tf.add(src, attnOut));
-  const ffn = linear(p, `${prefix}.linear2`, tf.relu(linear(p, `${prefix}.linear1`, x)));
-  x = layerNorm(p, `${prefix}.norm2`, tf.add(x, ffn));
+  x = layerNorm(p, `${prefix}.norm2`, tf.add(x, ffn(p, prefix, x, isDabDetr(c) ? 'prelu' : 'relu')));
   return x as tf.Tensor3D;
 }
 

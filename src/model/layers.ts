@@ -21,9 +21,29 @@ export function mlp(p: Params, name: string, x: tf.Tensor, layers: number): tf.T
   return h;
 }
 
-/** A post-norm decoder layer's FFN sublayer: linear1, ReLU, linear2, the residual, norm3. */
-export function decoderFfn(p: Params, prefix: string, x: tf.Tensor): tf.Tensor3D {
-  const h = linear(p, `${prefix}.linear2`, tf.relu(linear(p, `${prefix}.linear1`, x)));
+/**
+ * nn.PReLU() with its one learned slope (`{prefix}.activation.weight`, shape [1]): x where x > 0,
+ * slope * x elsewhere. DAB-DETR's transformer layers use it between linear1 and linear2.
+ */
+export function prelu(p: Params, prefix: string, x: tf.Tensor): tf.Tensor {
+  return tf.add(tf.relu(x), tf.mul(tf.minimum(x, 0), p.raw(`${prefix}.activation.weight`)));
+}
+
+/** The activation between linear1 and linear2 of a transformer layer: ReLU, or DAB-DETR's PReLU. */
+export type FfnActivation = 'relu' | 'prelu';
+
+function activate(p: Params, prefix: string, x: tf.Tensor, act: FfnActivation): tf.Tensor {
+  return act === 'prelu' ? prelu(p, prefix, x) : tf.relu(x);
+}
+
+/** A transformer layer's feed-forward part: linear1, the activation, linear2 (no residual, no norm). */
+export function ffn(p: Params, prefix: string, x: tf.Tensor, act: FfnActivation = 'relu'): tf.Tensor {
+  return linear(p, `${prefix}.linear2`, activate(p, prefix, linear(p, `${prefix}.linear1`, x), act));
+}
+
+/** A post-norm decoder layer's FFN sublayer: linear1, the activation (ReLU unless said), linear2, the residual, norm3. */
+export function decoderFfn(p: Params, prefix: string, x: tf.Tensor, act: FfnActivation = 'relu'): tf.Tensor3D {
+  const h = ffn(p, prefix, x, act);
   return layerNorm(p, `${prefix}.norm3`, tf.add(x, h)) as tf.Tensor3D;
 }
 

@@ -63,8 +63,9 @@ export function buildModel(config: ModelConfig, weights: StateDict | Params, opt
     const features = runBackbone(p, c, batch.images);
     const [, h, w] = features.shape;
     const mask = downsampleMask(batch.mask, h, w);
-    // Official (and Conditional) DETR's sine positions are not centred on the cells (see sinePositionEmbedding).
-    const pos = sinePositionEmbedding(mask, c.hiddenDim / 2, !hasDetrInputSide(c));
+    // Official, Conditional and DAB-DETR's sine positions are not centred on the cells (see
+    // sinePositionEmbedding); DAB-DETR's run at temperature 20, not 10000.
+    const pos = sinePositionEmbedding(mask, c.hiddenDim / 2, !hasDetrInputSide(c), c.peTemperature);
     return { features, mask, pos };
   };
 
@@ -89,7 +90,7 @@ export function buildModel(config: ModelConfig, weights: StateDict | Params, opt
       if (c.multiscale) return encodeMultiscale(batch, bb, keep);
       const { features, mask, pos } = bb;
       const [b, h, w] = features.shape;
-      // Official (and Conditional) DETR's input_proj is a bare Conv2d; SAM-DETR's (and the baseline's) a Sequential.
+      // Official, Conditional and DAB-DETR's input_proj is a bare Conv2d; SAM-DETR's (and the baseline's) a Sequential.
       const ip = hasDetrInputSide(c) ? 'input_proj' : 'input_proj.0.0';
       let src = tf.add(tf.conv2d(features, p.conv(`${ip}.weight`), 1, 'valid'), p.raw(`${ip}.bias`)) as tf.Tensor4D;
       if (c.inputProjGroupNorm) src = groupNorm(p, 'input_proj.0.1', src, 32);

@@ -37,10 +37,10 @@ function dimT(n: number, temperature = 10000): tf.Tensor1D {
  * Tile on wasm), at half the sin/cos work (these were ~10% of the decoder on wasm, whose Sin
  * and Cos are scalar).
  */
-function sinCosEmbed(v: tf.Tensor, n: number): tf.Tensor {
+function sinCosEmbed(v: tf.Tensor, n: number, temperature = 10000): tf.Tensor {
   const lead = v.shape.slice(0, -1);
   const rows = lead.reduce((a, b) => a * b, 1);
-  const halfDimT = dimT(n).reshape([n / 2, 2]).slice([0, 0], [n / 2, 1]).reshape([n / 2]); // exactly dim_t[0::2]
+  const halfDimT = dimT(n, temperature).reshape([n / 2, 2]).slice([0, 0], [n / 2, 1]).reshape([n / 2]); // exactly dim_t[0::2]
   const x = tf.div(v, halfDimT).reshape([rows, 1, n / 2]);
   const both = tf.concat([tf.sin(x), tf.cos(x)], 1); // [rows, 2, n/2]
   return both.transpose([0, 2, 1]).reshape([...lead, n]);
@@ -51,8 +51,10 @@ function sinCosEmbed(v: tf.Tensor, n: number): tf.Tensor {
  * (1 = padded): returns [B, h, w, 2 * numPosFeats] with channels [pos_y, pos_x].
  * `centred`: SAM-DETR's (and the baseline's) version takes cell centres, (cumsum - 0.5) /
  * (last + eps + 0.5); facebookresearch/detr's takes cell ends, cumsum / (last + eps).
+ * `temperature` [H, W]: DAB-DETR's PositionEmbeddingSineHW has one per axis (20 each), the
+ * others 10000.
  */
-export function sinePositionEmbedding(mask: tf.Tensor3D, numPosFeats: number, centred = true): tf.Tensor4D {
+export function sinePositionEmbedding(mask: tf.Tensor3D, numPosFeats: number, centred = true, temperature: [number, number] = [10000, 10000]): tf.Tensor4D {
   return tf.tidy(() => {
     const notMask = tf.sub(1, mask);
     const scale = 2 * Math.PI;
@@ -65,8 +67,8 @@ export function sinePositionEmbedding(mask: tf.Tensor3D, numPosFeats: number, ce
     const xLast = xEmbed.slice([0, 0, w - 1], [b, h, 1]);
     yEmbed = tf.mul(tf.div(yEmbed, tf.add(tf.add(yLast, eps), offset)), scale);
     xEmbed = tf.mul(tf.div(xEmbed, tf.add(tf.add(xLast, eps), offset)), scale);
-    const posX = sinCosEmbed(xEmbed.expandDims(3), numPosFeats);
-    const posY = sinCosEmbed(yEmbed.expandDims(3), numPosFeats);
+    const posX = sinCosEmbed(xEmbed.expandDims(3), numPosFeats, temperature[1]);
+    const posY = sinCosEmbed(yEmbed.expandDims(3), numPosFeats, temperature[0]);
     return tf.concat([posY, posX], 3) as tf.Tensor4D;
   });
 }
@@ -83,4 +85,15 @@ export function sineEmbedPoints(points: tf.Tensor, perAxis: number): tf.Tensor {
   const posX = sinCosEmbed(tf.mul(x, scale), perAxis);
   const posY = sinCosEmbed(tf.mul(y, scale), perAxis);
   return tf.concat([posY, posX], points.rank - 1);
+}
+
+/**
+ * gen_sineembed_for_position of 4D anchor boxes (DAB-DETR): [..., 4] (cx, cy, w, h) in [0, 1] ->
+ * [..., 4 * perAxis] with channels [y, x, w, h], each axis as sineEmbedPoints embeds it. Note the
+ * order: the centre's y comes first, but w comes before h.
+ */
+export function sineEmbedAnchors(boxes: tf.Tensor, perAxis: number): tf.Tensor {
+  const lead = boxes.shape.slice(0, -1);
+  const axis = (i: number) => sinCosEmbed(tf.mul(boxes.slice([...lead.map(() => 0), i], [...lead, 1]), 2 * Math.PI), perAxis);
+  return tf.concat([axis(1), axis(0), axis(2), axis(3)], boxes.rank - 1);
 }

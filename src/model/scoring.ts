@@ -1,13 +1,14 @@
 /**
  * How a model turns its class logits into scored detections, chosen from its configuration, so
  * the engine, the evaluation and the benchmarks never branch on the family themselves:
- * - sigmoid focal heads (SAM-DETR, the DETR-style baseline, Conditional DETR): a sigmoid per
- *   query x class, the top k of all of them (one query may give several detections);
+ * - sigmoid focal heads (SAM-DETR, the DETR-style baseline, Conditional DETR, DAB-DETR): a sigmoid
+ *   per query x class, the top k of all of them (one query may give several detections); k is
+ *   100 unless the caller says, DAB-DETR's 300 (its PostProcess's num_select);
  * - softmax heads with a "no object" class (official DETR): per query, the best real class of
  *   the softmax, one detection per query.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { isConditionalDetr, isOfficialDetr, type ModelConfig } from './config';
+import { isConditionalDetr, isDabDetr, isOfficialDetr, querySlots, type ModelConfig } from './config';
 import { bestRealClass, postprocess, postprocessSoftmax, topScores } from './postprocess';
 import type { Detection } from './types';
 
@@ -17,11 +18,12 @@ interface HeadOutputs {
 }
 
 /** The family a configuration belongs to, as the page is told it (ModelInfo.family). */
-export type ModelFamily = 'DETR' | 'SAM-DETR' | 'Conditional DETR' | 'baseline';
+export type ModelFamily = 'DETR' | 'SAM-DETR' | 'Conditional DETR' | 'DAB-DETR' | 'baseline';
 
 export function familyOf(c: ModelConfig): ModelFamily {
   if (isOfficialDetr(c)) return 'DETR';
   if (isConditionalDetr(c)) return 'Conditional DETR';
+  if (isDabDetr(c)) return 'DAB-DETR';
   return c.decoder === 'sam' ? 'SAM-DETR' : 'baseline';
 }
 
@@ -31,9 +33,13 @@ function scoringOf(c: ModelConfig): Scoring {
   return isOfficialDetr(c) ? 'softmax' : 'sigmoid';
 }
 
-/** The sigmoid rule's k: at most the number of query x class scores there are. */
-function sigmoidTopK(c: ModelConfig, topK: number | undefined): number {
-  return Math.min(topK ?? 100, c.numQueries * c.numClasses);
+/**
+ * The sigmoid rule's k: the caller's, else the family's official one (DAB-DETR's PostProcess keeps
+ * num_select = 300, SAM-DETR's and Conditional DETR's 100); at most the number of slot x class
+ * scores there are (DAB-DETR with patterns has numPatterns x numQueries slots).
+ */
+export function sigmoidTopK(c: ModelConfig, topK?: number): number {
+  return Math.min(topK ?? (isDabDetr(c) ? 300 : 100), querySlots(c) * c.numClasses);
 }
 
 /** The model's own postprocess of one decoder layer's heads (the official one for its family). */

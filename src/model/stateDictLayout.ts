@@ -1,4 +1,4 @@
-import { type ModelConfig, stageBlocks, backboneChannels, isOfficialDetr, isConditionalDetr, MS_LEVELS, MS_POINTS, msEncoderFeedforward, msBackboneChannels } from './config';
+import { type ModelConfig, stageBlocks, backboneChannels, isOfficialDetr, isConditionalDetr, isDabDetr, MS_LEVELS, MS_POINTS, msEncoderFeedforward, msBackboneChannels } from './config';
 
 /**
  * The state_dict names and shapes a config has, in the order the official model's
@@ -6,7 +6,8 @@ import { type ModelConfig, stageBlocks, backboneChannels, isOfficialDetr, isCond
  * baseline (our own) reuses them where the module is the same and names its standard
  * attention `self_attn.in_proj_*` / `cross_attn.in_proj_*` (packed q, k, v as nn.MultiheadAttention)
  * and its learned query embedding `query_pos_embed.weight`. Official DETR (facebookresearch/detr)
- * has its own names, see officialDetrLayout, and so has Conditional DETR, see conditionalDetrLayout.
+ * has its own names, see officialDetrLayout, and so have Conditional DETR and DAB-DETR, see
+ * conditionalDetrLayout and dabDetrLayout.
  */
 export type Layout = [string, number[]][];
 
@@ -141,9 +142,59 @@ function conditionalDetrLayout(c: ModelConfig): Layout {
   return out;
 }
 
+/**
+ * IDEA-Research/DAB-DETR's state_dict (`dab_detr`), in its order: DETR's encoder layers, each
+ * with its PReLU slope (`activation.weight`, [1]) last, and the encoder's `query_scale`; decoder
+ * layers named as Conditional DETR's (`ca_qpos_proj` only in layer 0), PReLU slope last; the
+ * decoder's norm, `query_scale`, `ref_point_head` (from the anchor's 4-axis sine embedding, 2C
+ * wide), `ref_anchor_head` (C -> 2) and `bbox_embed`, which is the model's own `bbox_embed`
+ * listed a second time (one module, two names: the fixtures and the released files hold the
+ * same values under both); `transformer.patterns` with patterns; the heads; `refpoint_embed`
+ * (the [nq, 4] anchors before the sigmoid); input_proj (a plain 1x1 conv); backbone.
+ */
+function dabDetrLayout(c: ModelConfig): Layout {
+  const out: Layout = [];
+  const d = c.hiddenDim;
+  for (let l = 0; l < c.encLayers; l++) {
+    const p = `transformer.encoder.layers.${l}`;
+    multiheadAttention(out, `${p}.self_attn`, d);
+    linear(out, `${p}.linear1`, d, c.dimFeedforward);
+    linear(out, `${p}.linear2`, c.dimFeedforward, d);
+    for (const n of ['norm1', 'norm2']) norm(out, `${p}.${n}`, d);
+    out.push([`${p}.activation.weight`, [1]]);
+  }
+  mlp(out, 'transformer.encoder.query_scale', d, d, d, 2);
+  for (let l = 0; l < c.decLayers; l++) {
+    const p = `transformer.decoder.layers.${l}`;
+    for (const n of ['sa_qcontent_proj', 'sa_qpos_proj', 'sa_kcontent_proj', 'sa_kpos_proj', 'sa_v_proj']) linear(out, `${p}.${n}`, d, d);
+    linear(out, `${p}.self_attn.out_proj`, d, d);
+    norm(out, `${p}.norm1`, d);
+    const ca = ['ca_qcontent_proj', ...(l === 0 ? ['ca_qpos_proj'] : []), 'ca_kcontent_proj', 'ca_kpos_proj', 'ca_v_proj', 'ca_qpos_sine_proj'];
+    for (const n of ca) linear(out, `${p}.${n}`, d, d);
+    linear(out, `${p}.cross_attn.out_proj`, d, d);
+    linear(out, `${p}.linear1`, d, c.dimFeedforward);
+    linear(out, `${p}.linear2`, c.dimFeedforward, d);
+    for (const n of ['norm2', 'norm3']) norm(out, `${p}.${n}`, d);
+    out.push([`${p}.activation.weight`, [1]]);
+  }
+  norm(out, 'transformer.decoder.norm', d);
+  mlp(out, 'transformer.decoder.query_scale', d, d, d, 2);
+  mlp(out, 'transformer.decoder.ref_point_head', 2 * d, d, d, 2);
+  mlp(out, 'transformer.decoder.ref_anchor_head', d, d, 2, 2);
+  mlp(out, 'transformer.decoder.bbox_embed', d, d, 4, 3);
+  if (c.numPatterns) out.push(['transformer.patterns.weight', [c.numPatterns, d]]);
+  linear(out, 'class_embed', d, c.numClasses);
+  mlp(out, 'bbox_embed', d, d, 4, 3);
+  out.push(['refpoint_embed.weight', [c.numQueries, 4]]);
+  out.push(['input_proj.weight', [d, backboneChannels(c), 1, 1]], ['input_proj.bias', [d]]);
+  backboneLayout(out, c);
+  return out;
+}
+
 export function stateDictLayout(c: ModelConfig): Layout {
   if (isOfficialDetr(c)) return officialDetrLayout(c);
   if (isConditionalDetr(c)) return conditionalDetrLayout(c);
+  if (isDabDetr(c)) return dabDetrLayout(c);
   const out: Layout = [];
   const d = c.hiddenDim;
   backboneLayout(out, c);

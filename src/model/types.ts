@@ -51,7 +51,10 @@ export interface LevelMemory {
 
 /** What one decoder layer did, as tensors (pull only the slices you show). */
 export interface DecoderLayerTrace {
-  /** [B, nq, 4] reference boxes (sigmoid, cxcywh, relative to the padded batch tensor); absent for official DETR, which has none. */
+  /**
+   * [B, nq, 4] reference boxes (sigmoid, cxcywh, relative to the padded batch tensor); absent for official DETR, which has none.
+   * DAB-DETR: the anchor box the layer reads (layer 0: sigmoid(refpoint_embed); then the previous layer's refinement), one per query slot.
+   */
   referenceBoxes?: tf.Tensor3D;
   /** SAM only: [B, nq, 4] RoIAlign boxes x1y1x2y2 in feature-map cells (before aligned=True's -0.5). */
   roiBoxes?: tf.Tensor3D;
@@ -77,7 +80,8 @@ export interface DecoderLayerTrace {
   selfAttn: tf.Tensor4D;
   /**
    * [B, nq, C] layer output (after its last norm; official DETR: after the decoder's shared norm,
-   * what the heads see; Conditional DETR: before that norm, what the next layer and query_scale read).
+   * what the heads see; Conditional DETR: before that norm, what the next layer and query_scale read;
+   * DAB-DETR: after it, as official DETR).
    */
   hs: tf.Tensor3D;
   /** [B, nq, classLogits(config)] class logits of this layer (official DETR: numClasses + 1, softmax, last = no object). */

@@ -1,4 +1,5 @@
-import { type ModelConfig, OFFICIAL_R50, OFFICIAL_DETR_R50, OFFICIAL_CONDITIONAL_DETR_R50, MS_LEVELS, MS_POINTS, msDecoderLevel } from '../model/config';
+import { type ModelConfig, OFFICIAL_R50, OFFICIAL_DETR_R50, OFFICIAL_CONDITIONAL_DETR_R50, OFFICIAL_DAB_DETR_R50, MS_LEVELS, MS_POINTS, msDecoderLevel } from '../model/config';
+import { sigmoidTopK } from '../model/scoring';
 
 /** One tensor of a parity fixture (see test/fixtures/official/README.md). */
 export interface FixtureTensor {
@@ -20,25 +21,37 @@ export interface Fixture {
 
 const KNOWN_KEYS = ['backbone', 'dilation', 'smca', 'input_proj_groupnorm', 'hidden_dim', 'nheads', 'num_queries', 'enc_layers', 'dec_layers', 'dim_feedforward', 'num_classes', 'class_head', 'pre_norm',
   // multi-scale SAM-DETR: its hard-coded values are checked, epochs only names the schedule
-  'multiscale', 'num_feature_levels', 'feature_strides', 'encoder_dim_feedforward', 'encoder_points', 'decoder_level_of_layer', 'epochs'];
+  'multiscale', 'num_feature_levels', 'feature_strides', 'encoder_dim_feedforward', 'encoder_points', 'decoder_level_of_layer', 'epochs',
+  // DAB-DETR: patterns and the sine temperatures are read; what the model hard-codes is checked
+  'num_patterns', 'transformer_activation', 'pe_temperature', 'num_select', 'query_dim', 'iter_update'];
+
+/** DAB-DETR's fixed choices: a fixture that says otherwise describes a model this one is not. */
+function checkDabDetrFixed(raw: Record<string, unknown>, config: ModelConfig): void {
+  const want: [string, unknown][] = [['transformer_activation', 'prelu'], ['query_dim', 4], ['iter_update', true], ['num_select', sigmoidTopK(config)]];
+  for (const [k, v] of want) {
+    if (raw[k] !== undefined && raw[k] !== v) throw new Error(`DAB-DETR ${k} ${JSON.stringify(raw[k])} is not the model's ${JSON.stringify(v)}`);
+  }
+}
 
 /**
  * Maps a fixture's official-style config onto ours; unknown keys are an error, not a guess.
  * `family` is the manifest's: absent for SAM-DETR, 'detr' for facebookresearch/detr,
- * 'conditional-detr' for Atten4Vis/ConditionalDETR.
+ * 'conditional-detr' for Atten4Vis/ConditionalDETR, 'dab-detr' for IDEA-Research/DAB-DETR.
  */
 export function configFromFixture(raw: Record<string, unknown>, family?: string): ModelConfig {
   const unknown = Object.keys(raw).filter((k) => !KNOWN_KEYS.includes(k));
   if (unknown.length) throw new Error(`unknown config keys in fixture: ${unknown.join(', ')}`);
-  if (family !== undefined && family !== 'samdetr' && family !== 'detr' && family !== 'conditional-detr') throw new Error(`unknown model family "${family}"`);
+  if (family !== undefined && !['samdetr', 'detr', 'conditional-detr', 'dab-detr'].includes(family)) throw new Error(`unknown model family "${family}"`);
   const detr = family === 'detr';
   const conditional = family === 'conditional-detr';
+  const dab = family === 'dab-detr';
   // DETR's head is a softmax with a no-object class and its layers post-norm; the model has nothing else.
   if (raw.class_head !== undefined && !String(raw.class_head).startsWith(detr ? 'softmax' : 'sigmoid')) throw new Error(`unsupported class_head "${String(raw.class_head)}"`);
   if (raw.pre_norm) throw new Error('pre_norm DETR is not supported');
   const backbone = raw.backbone ?? 'resnet50';
   if (!['resnet18', 'resnet34', 'resnet50', 'resnet101'].includes(String(backbone))) throw new Error(`unknown backbone "${String(backbone)}"`);
-  const base = detr ? OFFICIAL_DETR_R50 : conditional ? OFFICIAL_CONDITIONAL_DETR_R50 : OFFICIAL_R50;
+  const base = detr ? OFFICIAL_DETR_R50 : conditional ? OFFICIAL_CONDITIONAL_DETR_R50 : dab ? OFFICIAL_DAB_DETR_R50 : OFFICIAL_R50;
+  if (!dab && ['num_patterns', 'transformer_activation', 'pe_temperature', 'num_select', 'query_dim', 'iter_update'].some((k) => raw[k] !== undefined)) throw new Error('DAB-DETR config keys in a fixture of another family');
   const num = (k: string, d: number) => (raw[k] === undefined ? d : Number(raw[k]));
   const multiscale = Boolean(raw.multiscale);
   if (multiscale) {
@@ -51,9 +64,19 @@ export function configFromFixture(raw: Record<string, unknown>, family?: string)
     same('encoder_dim_feedforward', Math.floor(num('dim_feedforward', 2048) / 2));
     same('decoder_level_of_layer', Array.from({ length: num('dec_layers', 6) }, (_, l) => msDecoderLevel(l)));
   }
-  return {
+  const dabFields: Partial<ModelConfig> = {};
+  if (dab) {
+    dabFields.numPatterns = num('num_patterns', 0);
+    const t = raw.pe_temperature;
+    if (t !== undefined) {
+      if (!Array.isArray(t) || t.length !== 2) throw new Error(`pe_temperature ${JSON.stringify(t)} is not [H, W]`);
+      dabFields.peTemperature = [Number(t[0]), Number(t[1])];
+    }
+  }
+  const config: ModelConfig = {
     ...base,
     ...(multiscale ? { multiscale } : {}),
+    ...dabFields,
     backbone: backbone as ModelConfig['backbone'],
     dilation: Boolean(raw.dilation),
     smca: Boolean(raw.smca),
@@ -66,6 +89,8 @@ export function configFromFixture(raw: Record<string, unknown>, family?: string)
     dimFeedforward: num('dim_feedforward', 2048),
     numClasses: num('num_classes', 91),
   };
+  if (dab) checkDabDetrFixed(raw, config);
+  return config;
 }
 
 /** Parses manifest.json text plus the bytes of tensors.bin. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { buildModel, msEncoderLayerTrace } from '../model/model';
-import { postprocess, postprocessSoftmax } from '../model/postprocess';
-import { isOfficialDetr } from '../model/config';
+import { detectionsOf as modelDetections } from '../model/scoring';
+import { isOfficialDetr, querySlots } from '../model/config';
 import { encoderSelfAttention } from '../model/encoder';
 import { disposeDecoder, disposeEncoder } from '../model/dispose';
 import type { StateDict } from '../model/types';
@@ -72,7 +72,7 @@ export async function runFixture(fx: Fixture, weights: StateDict): Promise<Named
       const name = `encoder.${l}.self_attn_weights`;
       if (fx.tensors.has(name)) await putTemp(out, name, encoderSelfAttention(model.params, c, l, enc.layerInputs[l], enc.pos, enc.maskFlat));
     }
-    const nq = c.numQueries;
+    const nq = querySlots(c); // DAB-DETR with patterns: every pattern's slots
     for (let l = 0; l < dec.layers.length; l++) {
       const L = dec.layers[l];
       const hw = L.crossAttn.shape[3]; // the layer's level (multi-scale) or the one feature map
@@ -80,6 +80,8 @@ export async function runFixture(fx: Fixture, weights: StateDict): Promise<Named
       if (L.salientOffsets) await put(out, `decoder.${l}.salient_points`, L.salientOffsets);
       if (L.point2Out) await put(out, `decoder.${l}.point2_out`, L.point2Out);
       if (l === 0 && L.referencePoints) await put(out, 'decoder.reference_points', L.referencePoints);
+      // DAB-DETR's anchor boxes, what each layer reads.
+      if (L.referenceBoxes && fx.tensors.has(`decoder.${l}.anchor_boxes`)) await put(out, `decoder.${l}.anchor_boxes`, L.referenceBoxes);
       if (L.querySineEmbed) await put(out, `decoder.${l}.query_sine_embed`, L.querySineEmbed);
       await put(out, `decoder.${l}.cross_attn_weights`, L.crossAttn);
       if (L.gaussian) await putTemp(out, `decoder.${l}.smca_gaussian`, tf.tidy(() => L.gaussian!.transpose([2, 3, 0, 1]).reshape([nq, hw, -1])));
@@ -99,8 +101,9 @@ export async function runFixture(fx: Fixture, weights: StateDict): Promise<Named
       await put(out, `outputs.${l}.pred_boxes`, L.predBoxes);
     }
     const last = dec.layers[dec.layers.length - 1];
-    // DETR's postprocess keeps every query in query order; SAM-DETR's ranks the top 100.
-    const dets = isOfficialDetr(c) ? await postprocessSoftmax(last, fx.targetSizes) : await postprocess(last, fx.targetSizes, 100);
+    // The family's own postprocess (scoring.ts): DETR's keeps every query in query order;
+    // SAM-DETR's and Conditional DETR's rank the top 100, DAB-DETR's the top 300.
+    const dets = await modelDetections(c, last, fx.targetSizes);
     dets.forEach((d, i) => {
       out.set(`postprocess.${i}.scores`, Float32Array.from(d.map((x) => x.score)));
       out.set(`postprocess.${i}.labels`, Int32Array.from(d.map((x) => x.label)));
