@@ -13,7 +13,7 @@ import { compileInParallel, parallelCompiler, type ParallelCompiler } from './gp
 import { onLayerDone } from '../model/layerProgress';
 import { msEncoderPointsOf } from '../model/model';
 import type { DecoderOutput, EncoderOutput, StateDict, Detection, ImageBatch } from '../model/types';
-import { MS_STRIDES, classLogits, msDecoderLevel, type ModelConfig } from '../model/config';
+import { MS_STRIDES, classLogits, msDecoderLevel, querySlots, type ModelConfig } from '../model/config';
 import { readSafetensorsBlob } from '../checkpoint/safetensors';
 import { readStoredModel, writeStoredModel, type WeightsFileHandle } from './storedModel';
 import { dilationIsGuess, type DilationSource } from '../checkpoint/detectConfig';
@@ -354,7 +354,7 @@ export class Engine {
     const maybe = variant === 'off' ? run.decOff : run.dec;
     if (!maybe) throw new Error('the prior-off decoder has not been run');
     const dec: DecoderOutput = maybe;
-    const nq = s.model.config.numQueries;
+    const nq = querySlots(s.model.config);
     if (!Number.isInteger(query) || query < 0 || query >= nq) throw new Error(`query ${query} out of range 0..${nq - 1}`);
     const L = dec.layers.length;
     const H = s.model.config.nheads;
