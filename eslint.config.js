@@ -1,4 +1,4 @@
-// ESLint for the TypeScript sources (src, scripts, tests, e2e): the recommended JS and TypeScript rules, and React's hooks
+// ESLint for the TypeScript sources (src, scripts, bench, tests, e2e): the recommended JS and TypeScript rules, and React's hooks
 // rules (dependencies of effects and memos, hooks called unconditionally) for the app.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -69,7 +69,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/**/*.{ts,tsx}', 'scripts/**/*.ts', 'test/**/*.ts', 'e2e/**/*.ts'],
+    files: ['src/**/*.{ts,tsx}', 'scripts/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts', 'e2e/**/*.ts'],
     rules: {
       // Unused names fail, except ones marked as deliberately unused with a leading underscore.
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

@@ -7,16 +7,13 @@
  *
  *   npx tsx e2e/parity-webgpu.ts [fixture]     (after `vite build`)
  */
-import { chromium } from 'playwright-core';
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { serve } from './server';
+import { join } from 'node:path';
+import { DIST as BUILT, launchChromium, ROOT, serve } from './harness';
 import { formatRows, type CompareRow } from '../src/parity/compare';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 // PARITY_DIST: another build folder (e.g. while other work rebuilds dist/).
-const DIST = process.env.PARITY_DIST ?? join(ROOT, 'dist');
+const DIST = process.env.PARITY_DIST ?? BUILT;
 
 async function main(): Promise<number> {
   const name = process.argv[2] ?? 'r50_dc5_smca_e12';
@@ -25,10 +22,7 @@ async function main(): Promise<number> {
   mkdirSync(dst, { recursive: true });
   cpSync(join(ROOT, 'test', 'fixtures', 'official', name), dst, { recursive: true });
   const srv = await serve(DIST);
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless=new', '--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     page.on('console', (m) => m.type() === 'error' && console.log('console:', m.text().slice(0, 300)));

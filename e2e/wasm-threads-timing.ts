@@ -6,15 +6,8 @@
  * Compares `?threads=<threads>` (auto: the app's default) with `?threads=1` (the single-threaded
  * SIMD build). Prints the median of each stage the app reports (its Timings table) and the ratio.
  */
-import { chromium, type Page } from 'playwright-core';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { serve } from './server';
-import { waitRuns } from './appState';
-
-const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+import type { Page } from 'playwright-core';
+import { DIST, launchChromium, serve, waitRuns } from './harness';
 
 async function timings(page: Page): Promise<Record<string, number>> {
   return page.getByTestId('timings').locator('tr').evaluateAll((rows) =>
@@ -32,7 +25,8 @@ async function main() {
   const threads = process.argv[3] ?? 'auto';
   const query = '?backend=wasm' + (process.argv[4] ?? '');
   const srv = await serve(DIST);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  // Without WebGPU: only wasm is timed here.
+  const browser = await launchChromium({ webgpu: false });
   try {
     const configs = [
       { name: 'threaded', url: srv.url + query + (threads === 'auto' ? '' : `&threads=${threads}`) },

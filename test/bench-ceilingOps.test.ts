@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { CEILING_OPS, ceilingFlops, gflops, type CeilingOp } from '../src/bench/ceilingOps';
 
-// scripts/bench-ceiling.ts turns both sides' times into GFLOP/s with this count; the names key
+// `npm run bench -- ceiling` turns both sides' times into GFLOP/s with this count; the names key
 // both sides' results (the PyTorch tool gets the same list as JSON).
 describe('ceiling ops', () => {
   it('counts 2 flops per multiply-add', () => {

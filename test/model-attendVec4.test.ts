@@ -1,7 +1,7 @@
 /**
  * attend's vec4 layout (src/model/attention.ts, WebGPU's default): keys transposed once and keys,
  * values, mask and bias padded to a multiple of 4 keys, the padding masked. Checked on cpu against
- * the plain form, forced either way; on WebGPU itself: e2e/run.ts ("first WebGPU run ...") sees
+ * the plain form, forced either way; on WebGPU itself: e2e/specs/backends.ts ("first WebGPU run ...") sees
  * no transposed-B product dispatched, and the WebGPU parity fixture passes.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 /**
  * WebGPU's compile-only first pass (src/worker/gpuCompile.ts, Engine.compileFirst) and the
  * parameter cache it must not fill (Params.uncached), in Node on the cpu backend with a stand-in
- * for the WebGPU backend's parallel compiler. The pass on WebGPU itself, in Chromium: e2e/run.ts
+ * for the WebGPU backend's parallel compiler. The pass on WebGPU itself, in Chromium: e2e/specs/backends.ts
  * ("first WebGPU run compiles its shaders in parallel ...").
  */
 import { beforeAll, describe, expect, it } from 'vitest';

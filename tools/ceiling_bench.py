@@ -1,4 +1,4 @@
-"""PyTorch half of the arithmetic-ceiling benchmark (scripts/bench-ceiling.ts calls it).
+"""PyTorch half of the arithmetic-ceiling benchmark (bench/suites/ceiling.ts calls it).
 
 Usage: python3 tools/ceiling_bench.py --ops JSON [--runs 5] [--threads 2]
 --ops is the op list of src/bench/ceilingOps.ts (the TS script passes it, so both sides time the

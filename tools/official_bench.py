@@ -1,4 +1,4 @@
-"""Reference rows for `npm run bench`: the official PyTorch model's forward time on this CPU.
+"""Reference rows for `npm run bench -- official`: the official PyTorch model's forward time on this CPU.
 
 Usage:
   /usr/bin/python3 tools/official_bench.py --repo DIR --variant r50_smca_e50

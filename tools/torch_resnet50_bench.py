@@ -1,4 +1,4 @@
-"""Reference row for `npm run bench`: a ResNet-50 forward in PyTorch on this CPU.
+"""Reference row for `npm run bench -- official`: a ResNet-50 forward in PyTorch on this CPU.
 
 Usage: python3 tools/torch_resnet50_bench.py [--height 800] [--width 1066] [--runs 5] [--threads 2] [--dilation]
 Prints one JSON object: {"median_ms", "runs_ms", "threads", "torch"}.

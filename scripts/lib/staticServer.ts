@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
-import { ISOLATION_HEADERS, readHeadersFile } from '../scripts/lib/staticHeaders';
+import { ISOLATION_HEADERS, readHeadersFile } from './staticHeaders';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

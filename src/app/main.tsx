@@ -6,7 +6,7 @@ import { ErrorBoundary } from './components/ErrorBoundary';
 import './styles.css';
 
 if (new URLSearchParams(window.location.search).has('bench')) {
-  // The benchmark page (scripts/bench-browser.ts): the app's worker without the UI, loaded on demand.
+  // The benchmark page (bench/suites/page.ts and interaction.ts, `npm run bench -- page`): the app's worker without the UI, loaded on demand.
   void import('../bench/benchPage').then((m) => m.start());
 } else {
   prestartWorker();

@@ -1,5 +1,5 @@
 /**
- * User Timing marks and measures for the benchmark (scripts/bench-browser.ts); no effect on what is drawn.
+ * User Timing marks and measures for the benchmark (bench/suites/page.ts and interaction.ts, `npm run bench -- page`); no effect on what is drawn.
  *
  * - `app:backend-ready`, `app:model-loaded`, `app:first-detections`: marks once per page load, their
  *   startTime is milliseconds since navigation start. `app:first-detections` is set after the commit

@@ -39,7 +39,7 @@ export type BenchRequest =
   /** WebGPU: whether first runs compile their shaders in parallel first (the engine's default: on). */
   | { op: 'parallelCompile'; on: boolean }
   | { op: 'run' }
-  /** One detect through the engine: its detections and stage names, for checks (e2e/run.ts). */
+  /** One detect through the engine: its detections and stage names, for checks (e2e/specs/backends.ts). */
   | { op: 'detect' }
   | { op: 'memory' }
   | { op: 'gpu' }

@@ -1,7 +1,7 @@
 /**
  * The benchmark page: `index.html?bench` (main.tsx loads this instead of the app). It starts the
  * benchmark worker (the app's inference worker plus ./benchHandler) and exposes `window.__bench`,
- * which scripts/bench-browser.ts drives with Playwright, one backend per page load.
+ * which the browser suites of bench/ drive with Playwright, one backend per page load.
  */
 import type { BackendName, Envelope, InitResult, WorkerMessage } from '../worker/messages';
 import type { BackendProbe, BenchEnvelope, BenchRequest, GpuCounts } from './benchHandler';
@@ -61,5 +61,5 @@ export function start(): void {
   };
   (window as unknown as { __bench: BenchApi }).__bench = api;
   document.title = 'SAM-DETR Lens: benchmark';
-  document.getElementById('root')!.textContent = 'Benchmark page: driven by scripts/bench-browser.ts (window.__bench).';
+  document.getElementById('root')!.textContent = 'Benchmark page: driven by npm run bench (window.__bench).';
 }

@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 /**
- * The Chromium half of the arithmetic-ceiling benchmark (scripts/bench-ceiling.ts): single dense
+ * The Chromium half of the arithmetic-ceiling benchmark (`npm run bench -- ceiling`, bench/suites/ceiling.ts): single dense
  * operations on tfjs-wasm, started as the app's inference worker starts it (startWasm: the
  * threaded SIMD build when cross-origin isolated, the project's wasm kernels), so the rate
  * measured is the one the model's own products get. One request per worker: the thread count is

@@ -1,5 +1,5 @@
 /**
- * The dense operations of the arithmetic-ceiling benchmark (scripts/bench-ceiling.ts): the
+ * The dense operations of the arithmetic-ceiling benchmark (`npm run bench -- ceiling`): the
  * official-size model's heaviest products at 800x1066, one list for both sides (the Chromium
  * worker, src/bench/ceiling.worker.ts, and PyTorch, tools/ceiling_bench.py, which gets it as JSON),
  * so that both time exactly the same shapes.

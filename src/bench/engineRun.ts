@@ -2,7 +2,7 @@
  * One timed inference through the app's engine (src/worker/engine.ts), the code the worker runs for
  * the user: detect (its stage timings), the trace of the selected (top) query as the app fetches it,
  * and the decoder-only re-run on the cached encoder memory (the SMCA on/off view). Shared by the Node
- * benchmark (scripts/bench.ts) and the browser one (src/bench/bench.worker.ts), so the rows compare.
+ * benchmark (bench/lib/rows.ts) and the browser one (src/bench/bench.worker.ts), so the rows compare.
  */
 import type { Engine } from '../worker/engine';
 import type { ModelConfig } from '../model/config';

@@ -2,7 +2,7 @@ import { OFFICIAL_DETR_R50, OFFICIAL_R50, type ModelConfig } from '../model/conf
 
 /**
  * The official-size models the benchmarks time, with formula weights (a dense forward's time
- * does not depend on the values). Keys are the JSON keys of `npm run bench -- --json`.
+ * does not depend on the values). Keys are the JSON keys of `npm run bench -- model --json`.
  * - official: SAM-DETR-R50 w/ SMCA, 50-epoch layout (no GroupNorm in input_proj);
  * - official_ms: SAM-DETR-R50-MS w/ SMCA (ResNet stages 2-4, deformable encoder, decoder reading
  *   one level per layer pair);
