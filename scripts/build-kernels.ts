@@ -5,7 +5,7 @@
  * assembly/ (npm's `assemblyscript`, a devDependency with no install script) and writes each
  * as a TypeScript module holding the .wasm bytes (base64), src/backend/kernels/<name>Wasm.ts,
  * which the app, Node and the tests import like any module (no .wasm file to serve or locate).
- * The generated modules are committed; test/backend-roialign.test.ts compiles the source again
+ * The generated modules are committed; test/backend/roialign.test.ts compiles the source again
  * and fails when a committed module differs from it, so the binary cannot drift from its
  * source. --check does the same here: exit 1 when a module is stale.
  */

@@ -1,6 +1,6 @@
 /**
  * The colour scales of the attention views. Pure functions, no DOM (unit-tested in
- * test/app-colorScale.test.ts).
+ * test/app/colorScale.test.ts).
  *
  * Attention is a probability over the feature map, so one absolute scale serves every head,
  * layer and model: a cell's mass as a multiple of the uniform share 1/N of its map (N cells),

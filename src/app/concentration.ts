@@ -2,7 +2,7 @@
  * How concentrated a query's cross-attention is, per decoder layer: the measure of the paper's
  * claim that DETR's attention searches the whole image while SAM-DETR's is anchored at salient
  * points from the first layers. Pure functions of a QuerySlice (unit-tested in
- * test/app-concentration.test.ts).
+ * test/app/concentration.test.ts).
  *
  * Two measures, each per head and then averaged over the heads asked for:
  * - box mass: the share of the attention mass inside the query's final predicted box (the last

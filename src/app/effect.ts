@@ -1,7 +1,7 @@
 /**
  * The effect panel's numbers: how well a query's cross-attention has found its object, per
  * decoder layer, for one query and averaged over every object both compared models found. Pure
- * functions (unit-tested in test/app-effect.test.ts); the measures themselves are in
+ * functions (unit-tested in test/app/effect.test.ts); the measures themselves are in
  * ./concentration (mass in a box, normalised entropy).
  *
  * Per layer, each measure is computed on each visible head's map and averaged over the heads:

@@ -1,5 +1,5 @@
 /**
- * What the effect panel shows in a side-by-side comparison (pure; test/app-effect.test.ts):
+ * What the effect panel shows in a side-by-side comparison (pure; test/app/effect.test.ts):
  * the selected object's pair of queries and every object both models found, the slices they
  * need, and the measures once the slices are there.
  */

@@ -1,5 +1,5 @@
 /**
- * Coordinate frames of the view, all pure functions (unit-tested in test/app-geometry.test.ts).
+ * Coordinate frames of the view, all pure functions (unit-tested in test/app/geometry.test.ts).
  *
  * - "norm": what the model emits, (x, y) in [0, 1] relative to the padded batch tensor.
  * - "model px": pixels of the resized (and padded) model input.

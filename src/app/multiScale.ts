@@ -1,7 +1,7 @@
 /**
  * Pure selectors for multi-scale SAM-DETR (SAM-DETR-R50-MS): which feature level (stride) each
  * decoder layer reads, the grid its maps lie on, and the encoder's deformable sampling points of
- * a clicked location as marks to draw. No React, no DOM (unit-tested in test/app-multiScale.test.ts).
+ * a clicked location as marks to draw. No React, no DOM (unit-tested in test/app/multiScale.test.ts).
  *
  * Single-scale models have one feature map for every layer; every function here falls back to it,
  * so the views call them whatever the model.

@@ -2,7 +2,7 @@
  * The training timeline: the bundled models as they were after a given epoch. Each bundled model
  * may ship snapshots (public/models/NAME/snapshots/epoch-E/, a model folder like its own); the
  * index lists their epochs. A snapshot loads as the bundled model named `NAME/snapshots/epoch-E`
- * (the worker fetches `models/<that path>/`). Pure (test/app-timeline.test.ts).
+ * (the worker fetches `models/<that path>/`). Pure (test/app/timeline.test.ts).
  */
 import type { IndexEntry } from './hooks/useModelIndex';
 

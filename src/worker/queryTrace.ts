@@ -2,7 +2,7 @@
  * One query's trace through the decoder layers (boxes, points, scales, attention maps, class
  * logits), as flat arrays per kind: what a slice request downloads.
  *
- * Two ways to get it, equal value for value (test/query-trace.test.ts):
+ * Two ways to get it, equal value for value (test/worker/queryTrace.test.ts):
  * - `downloadQueryTrace`: slice the query out of each layer's tensors on the backend and read
  *   only that (an official-size run's maps are 8 heads x 300 queries x 850 keys a layer: reading
  *   them whole would cost far more than one query's part).
