@@ -63,7 +63,7 @@ describe('hostile files: a typed answer, quickly', () => {
     // (no output, a non-zero status) instead of this test run. maxRSS is the peak, so one
     // reading after all files bounds every one of them.
     const files = Object.keys(expected).map((f) => `${DIR}/${f}`);
-    const script = `import { inspectFile } from '../scripts/lib/inspectFile.ts';
+    const script = `import { inspectFile } from './scripts/lib/inspectFile.ts';
       const before = process.resourceUsage().maxRSS;
       const codes = [];
       for (const f of process.argv.slice(1)) { const r = await inspectFile(f); codes.push(r.ok ? 'ok' : r.error.code); }
