@@ -55,15 +55,14 @@ export default tseslint.config(
   ]),
   {
     // One door between page and engine: the page learns what it needs of a model through the
-    // worker protocol (src/worker/messages.ts: ModelInfo and what it re-exports), so it may name
-    // the library's types but never run its code (docs/architecture.md).
+    // worker protocol (src/worker/messages.ts: ModelInfo and the types and constants it
+    // re-exports), never from the library itself (docs/architecture.md).
     files: ['src/app/**/*.{ts,tsx}'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
         patterns: [{
           group: folderGlobs(['model', 'checkpoint', 'train', 'backend', 'parity']),
-          allowTypeImports: true,
-          message: 'The page reaches the model library only through the worker protocol (src/worker/messages.ts); type imports are allowed.',
+          message: 'The page reaches the model library only through the worker protocol (src/worker/messages.ts), types included: re-export a type there.',
         }],
       }],
     },

@@ -12,7 +12,7 @@
  *   in half-diagonals of that box (0 = at the centre, 1 = as far as its corners).
  */
 import type { QuerySlice } from '../worker/messages';
-import type { Detection } from '../model/types';
+import type { Detection } from '../worker/messages';
 import { attentionCentroid, massInBox, normalisedEntropy } from '../eval/attentionMeasures';
 
 export { attentionCentroid };

@@ -4,7 +4,7 @@
  * need, and the measures once the slices are there.
  */
 import type { QuerySlice } from '../worker/messages';
-import type { Detection } from '../model/types';
+import type { Detection } from '../worker/messages';
 import { bestQueryPerObject, imageBoxToNorm, mostOverlapping, matchedObjects, meanEffect, queryEffect, type MatchedObject, type TruthObject } from './effect';
 import type { EffectBlock } from './components/EffectPanel';
 import type { Box, Frame } from './geometry';

@@ -1,7 +1,7 @@
 import { buildPng, buildSvg, cocoImageId, composeBase, download, toCocoResults } from './exporters';
 import type { DecodedImage } from './imageInput';
 import type { Heat } from './heatCanvas';
-import type { Detection } from '../model/types';
+import type { Detection } from '../worker/messages';
 
 /** What an export needs of the current view: the image, the main view's heatmap and its SVG overlay. */
 export interface ExportSource {

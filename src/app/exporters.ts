@@ -1,5 +1,5 @@
 /** Export of the current view (PNG, SVG) and of the detections (COCO results JSON). */
-import type { Detection } from '../model/types';
+import type { Detection } from '../worker/messages';
 
 export interface CocoResult {
   image_id: number;

@@ -2,7 +2,7 @@
  * Pure selectors: from the view state and the session's data to what the views draw. No React,
  * no DOM (heatmap canvases are made by heatCanvas.ts from the specs computed here).
  */
-import type { Detection } from '../model/types';
+import type { Detection } from '../worker/messages';
 import type { ModelInfo, QuerySlice, RunResult, Variant } from '../worker/messages';
 import { cxcywhToImageBox, makeFrame, normToImage, roiToImageBox, type Box, type Frame, type Pt } from './geometry';
 import { classColor } from './palette';

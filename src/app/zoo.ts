@@ -1,4 +1,4 @@
-import type { ModelConfig } from '../model/config';
+import type { ModelConfig } from '../worker/messages';
 import type { ModelFamily } from '../worker/messages';
 
 /**

@@ -8,6 +8,8 @@ export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const BACKENDS: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
 export type { ModelCard } from '../model/modelCard';
+// The model library's types the page names, so it needs no import from src/model (docs/architecture.md).
+export type { Detection, ModelConfig };
 import type { ModelCard } from '../model/modelCard';
 
 /** Official DETR, SAM-DETR (single- or multi-scale), or the project's DETR-style baseline. */

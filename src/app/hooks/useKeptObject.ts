@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import type { Detection } from '../../model/types';
+import type { Detection } from '../../worker/messages';
 import { bestQueryPerObject, mostOverlapping, type TruthObject } from '../effect';
 import type { Box } from '../geometry';
 import type { Dispatch } from '../state/useViewState';

@@ -14,7 +14,7 @@
  * The handles are typed structurally (what this module uses of FileSystemDirectoryHandle), so
  * the unit tests run it on an in-memory directory.
  */
-import type { ModelConfig } from '../../model/config';
+import type { ModelConfig } from '../../worker/messages';
 
 export interface StoredCheckpoint {
   /** The dropped file's name; the model's name is `upload:<name>`. */
