@@ -1,5 +1,5 @@
 /**
- * Writes a full-size SAM-DETR or DAB-DETR training checkpoint (or an official or Conditional DETR checkpoint
+ * Writes a full-size SAM-DETR, DAB-DETR or Deformable DETR training checkpoint (or an official or Conditional DETR checkpoint
  * as released, `{"model": state_dict}`) with the fixture weight formula, in torch.save's format, for testing
  * loaders without downloading real weights:
  *
@@ -12,7 +12,9 @@
  * way: condetr_r50, condetr_r101, condetr_r50_dc5, condetr_r101_dc5 (released as e.g.
  * ConditionalDETR_r50dc5_epoch50.pth); DAB-DETR, as its training checkpoints (model, optimizer,
  * lr_scheduler, epoch, args with modelname dab_detr, so DC5 and patterns are in the args):
- * dabdetr_r50, dabdetr_r101, dabdetr_r50_dc5, dabdetr_r50_pat3, dabdetr_r50_dc5_pat3.
+ * dabdetr_r50, dabdetr_r101, dabdetr_r50_dc5, dabdetr_r50_pat3, dabdetr_r50_dc5_pat3; Deformable
+ * DETR, the same way (with_box_refine and two_stage in the args): deform_r50, deform_r50_refine,
+ * deform_r50_two_stage (and r101).
  * The model's weights match the parity fixture of the same variant and seed.
  */
 import { parseArgs } from 'node:util';

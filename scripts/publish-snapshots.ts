@@ -43,7 +43,7 @@ function outputs(model: SamDetrModel, batch: ReturnType<typeof sceneBatch>['batc
   const res = {
     boxes: last.predBoxes.dataSync().slice(),
     scores: tf.tidy(() => tf.sigmoid(last.predLogits).dataSync().slice()),
-    attn: dec.layers.map((l) => l.crossAttn.dataSync().slice()),
+    attn: dec.layers.map((l) => l.crossAttn!.dataSync().slice()),
     cells: enc.featH * enc.featW,
   };
   disposeDecoder(dec);

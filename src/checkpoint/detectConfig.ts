@@ -1,18 +1,21 @@
-import { type BackboneName, type ModelConfig, OFFICIAL_CONDITIONAL_DETR_R50, OFFICIAL_DAB_DETR_R50, OFFICIAL_DETR_R50, OFFICIAL_R50, isConditionalDetr, isDabDetr, isOfficialDetr, validateConfig } from '../model/config';
+import { type BackboneName, type ModelConfig, OFFICIAL_CONDITIONAL_DETR_R50, OFFICIAL_DAB_DETR_R50, OFFICIAL_DEFORMABLE_DETR_R50, OFFICIAL_DETR_R50, OFFICIAL_R50, DEFORM_LEVELS, DEFORM_POINTS, isConditionalDetr, isDabDetr, isDeformableDetr, isOfficialDetr, validateConfig } from '../model/config';
 import { CheckpointError, ForeignCheckpointError } from './errors';
 import { expectedStateDictShapes } from './expectedKeys';
 
 /**
  * Works out which model a checkpoint holds. The training `args` say it directly where they
  * exist; otherwise names and shapes of the weights do (all but DC5, which changes no weight,
- * and the head count of official, Conditional and DAB-DETR, which changes no shape). Five families load:
+ * and the head count of official, Conditional and DAB-DETR, which changes no shape). Six families load:
  * single-scale SAM-DETR (and this project's DETR-style baseline), multi-scale SAM-DETR (the
  * official `--multiscale` models: `transformer.level_embed` and `input_proj.1`/`.2` beside the SAM
  * decoder's point1/point2), official post-norm DETR (facebookresearch/detr, recognised by its
  * `[nq, hidden]` query_embed and `multihead_attn`) and Conditional DETR (Atten4Vis/ConditionalDETR:
  * `transformer.decoder.ref_point_head` / `query_scale` without DAB-DETR's anchor boxes) and DAB-DETR
- * (IDEA-Research/DAB-DETR's `dab_detr`: `refpoint_embed` [nq, 4] with `ref_anchor_head`).
- * Checkpoints of related models (pre-norm or panoptic DETR, Deformable DETR, DN-DETR, DINO) are
+ * (IDEA-Research/DAB-DETR's `dab_detr`: `refpoint_embed` [nq, 4] with `ref_anchor_head`) and
+ * Deformable DETR (fundamentalvision/Deformable-DETR: deformable `cross_attn` in the decoder, four
+ * levels, no SAM decoder; box refinement from `transformer.decoder.bbox_embed`, two-stage from
+ * `transformer.enc_output`). Checkpoints of related models (pre-norm or panoptic DETR,
+ * DAB-Deformable-DETR, DN-DETR, DINO) are
  * named in a ForeignCheckpointError instead of failing later with a pile of missing keys.
  */
 export type Shapes = Map<string, number[]>;
@@ -103,6 +106,19 @@ function fromWeights(s: Shapes, notes: string[], problems: string[]): Partial<Mo
     c.numClasses = dim('class_embed.weight') ?? dim('class_embed.bias');
     c.numPatterns = dim('transformer.patterns.weight') ?? 0;
   }
+  if (looksLikeDeformableDetr(s)) {
+    // fundamentalvision/Deformable-DETR: query_embed is [nq, 2 x hidden] (position and content;
+    // absent with two-stage); the head count shows in attention_weights (heads x 4 levels x 4 points).
+    c.decoder = 'deformable';
+    c.smca = false;
+    c.hiddenDim = dim('transformer.level_embed', 1) ?? c.hiddenDim;
+    const aw = dim('transformer.decoder.layers.0.cross_attn.attention_weights.weight') ?? dim('transformer.encoder.layers.0.self_attn.attention_weights.weight');
+    if (aw !== undefined) c.nheads = aw / (DEFORM_LEVELS * DEFORM_POINTS);
+    c.withBoxRefine = s.has('transformer.decoder.bbox_embed.0.layers.0.weight');
+    c.twoStage = s.has('transformer.enc_output.weight');
+    const levels = dim('transformer.level_embed');
+    if (levels !== undefined && levels !== DEFORM_LEVELS) problems.push(`Deformable DETR with ${levels} feature levels is not supported (SAM-DETR Lens runs the official ${DEFORM_LEVELS})`);
+  }
   c.encLayers = indexCount(s, 'transformer.encoder.layers.', notes, 'encoder layers');
   c.decLayers = indexCount(s, 'transformer.decoder.layers.', notes, 'decoder layers');
   c.dimFeedforward = dim('transformer.encoder.layers.0.linear1.weight') ?? dim('transformer.decoder.layers.0.linear1.weight');
@@ -115,7 +131,9 @@ function fromWeights(s: Shapes, notes: string[], problems: string[]): Partial<Mo
     c.dimFeedforward = dim('transformer.decoder.layers.0.linear1.weight') ?? (c.dimFeedforward === undefined ? undefined : c.dimFeedforward * 2);
   }
   const l0 = 'transformer.decoder.layers.0';
-  if (c.detrStyle === 'official' || c.decoder === 'conditional' || c.decoder === 'dab') {
+  if (c.decoder === 'deformable') {
+    // Said above: nothing of the SAM or DETR decoders to read.
+  } else if (c.detrStyle === 'official' || c.decoder === 'conditional' || c.decoder === 'dab') {
     // nheads stays unset: packed nn.MultiheadAttention weights (and Conditional and DAB-DETR's
     // hidden x hidden projections) have one shape for any head count.
   } else if (s.has(`${l0}.point1.0.weight`)) {
@@ -155,6 +173,36 @@ function looksMultiscale(s: Shapes): boolean {
     if (k === 'transformer.level_embed' || /\.sampling_offsets\./.test(k) || /^input_proj\.[1-9]/.test(k)) levels = true;
   }
   return sam && levels;
+}
+
+/**
+ * Deformable DETR's signature: deformable cross-attention in the decoder layers (SAM-DETR's decoder,
+ * multi-scale or not, has point1 instead), and nothing of the models built on it: DINO's and
+ * DN-DETR's label encoder, DAB-Deformable-DETR's anchor boxes (`refpoint_embed`, `tgt_embed`) and
+ * its decoder's `ref_point_head` / `query_scale`.
+ */
+function looksLikeDeformableDetr(s: Shapes): boolean {
+  if (!s.has('transformer.decoder.layers.0.cross_attn.sampling_offsets.weight')) return false;
+  for (const k of s.keys()) {
+    if (k === 'label_enc.weight' || k === 'refpoint_embed.weight' || k === 'tgt_embed.weight') return false;
+    if (/^transformer\.decoder\.(ref_point_head|query_scale)\./.test(k) || /^transformer\.decoder\.layers\.\d+\.point1\./.test(k)) return false;
+  }
+  return true;
+}
+
+/**
+ * What Deformable DETR's main.py args add: the variant (`--with_box_refine`, `--two_stage`).
+ * Its levels and points (`--num_feature_levels`, `--enc_n_points`, `--dec_n_points`) are checked:
+ * the model runs the official 4 and 4.
+ */
+function fromDeformableArgs(a: Record<string, unknown>): Partial<ModelConfig> {
+  const c: Partial<ModelConfig> = {};
+  if (typeof a.with_box_refine === 'boolean') c.withBoxRefine = a.with_box_refine;
+  if (typeof a.two_stage === 'boolean') c.twoStage = a.two_stage;
+  for (const [k, want] of [['num_feature_levels', DEFORM_LEVELS], ['enc_n_points', DEFORM_POINTS], ['dec_n_points', DEFORM_POINTS]] as const) {
+    if (a[k] !== undefined && a[k] !== want) throw new CheckpointError('unsupported', `Deformable DETR with ${k} = ${String(a[k]).slice(0, 20)} is not supported (SAM-DETR Lens runs the official ${want})`);
+  }
+  return c;
 }
 
 /**
@@ -220,7 +268,7 @@ function fromDabArgs(a: Record<string, unknown>): Partial<ModelConfig> {
  * DAB-DETR's main.py share them). `detrLineage`: official, Conditional or DAB-DETR, which have no
  * SMCA, no multi-scale option and never a GroupNorm in input_proj, whatever the schedule.
  */
-function fromArgs(a: Record<string, unknown>, detrLineage: boolean, dab = false): Partial<ModelConfig> {
+function fromArgs(a: Record<string, unknown>, detrLineage: boolean, dab = false, deformable = false): Partial<ModelConfig> {
   const c: Partial<ModelConfig> = {};
   const num = (k: string) => (typeof a[k] === 'number' ? (a[k] as number) : undefined);
   const bool = (k: string) => (typeof a[k] === 'boolean' ? (a[k] as boolean) : undefined);
@@ -231,7 +279,7 @@ function fromArgs(a: Record<string, unknown>, detrLineage: boolean, dab = false)
   // The official single-scale SAM-DETR models put GroupNorm after input_proj only in the short
   // (12-epoch) schedule; the multi-scale ones always have it; official and Conditional DETR never.
   const epochs = num('epochs');
-  if (c.multiscale) c.inputProjGroupNorm = true;
+  if (c.multiscale || deformable) c.inputProjGroupNorm = true;
   else if (epochs !== undefined && !detrLineage) c.inputProjGroupNorm = epochs < 25;
   c.numQueries = num('num_queries');
   c.hiddenDim = num('hidden_dim');
@@ -246,6 +294,7 @@ function fromArgs(a: Record<string, unknown>, detrLineage: boolean, dab = false)
     c.backbone = a.backbone as BackboneName;
   }
   if (dab) Object.assign(c, fromDabArgs(a));
+  if (deformable) Object.assign(c, fromDeformableArgs(a));
   for (const k of Object.keys(c) as (keyof ModelConfig)[]) if (c[k] === undefined) delete c[k];
   return c;
 }
@@ -275,9 +324,12 @@ function checkFamily(s: Shapes, args: Record<string, unknown> | undefined, guess
   // DETRsegm wraps the detector (`detr.*`) and adds a box attention map and a mask head.
   if ((isOfficialDetr(guess) && args?.masks === true) || has(/^(bbox_attention|mask_head)\./)) [kind, detrVariant] = ['DETR segmentation (panoptic)', true];
   else if (s.has('label_enc.weight')) kind = deformable ? 'DINO' : 'DN-DETR';
+  // Deformable DETR loads (looksLikeDeformableDetr); with DAB-DETR's anchor boxes it is DAB-Deformable-DETR.
+  else if (isDeformableDetr(guess)) return;
+  else if (deformable && (s.has('refpoint_embed.weight') || s.has('tgt_embed.weight'))) kind = 'DAB-Deformable-DETR';
   // Multi-scale SAM-DETR loads (looksMultiscale); the same levels without SAM's decoder are Deformable DETR's.
   else if (guess.multiscale) return;
-  else if (deformable || has(/^input_proj\.[1-9]/)) kind = 'Deformable DETR';
+  else if (deformable || has(/^input_proj\.[1-9]/)) kind = 'Deformable DETR variant';
   // DAB-DETR loads (looksLikeDabDetr); anchor boxes without its width/height head are another model.
   else if (isDabDetr(guess)) return;
   else if (s.has('refpoint_embed.weight') || has(/^transformer\.decoder\.ref_anchor_head\./)) kind = 'DAB-DETR variant';
@@ -294,7 +346,7 @@ function checkFamily(s: Shapes, args: Record<string, unknown> | undefined, guess
   const inner = has(/^detr\./) ? new Map([...s].map(([k, v]) => [k.replace(/^detr\./, ''), v])) : s;
   // Deformable DETR is compared with multi-scale SAM-DETR (same backbone levels and encoder),
   // DETR's variants with post-norm DETR, the others with single-scale SAM-DETR.
-  let closest: ModelConfig = kind === 'Deformable DETR' ? { ...guess, decoder: 'sam', multiscale: true, inputProjGroupNorm: true } : { ...guess, decoder: 'sam', multiscale: false, inputProjGroupNorm: s.has('input_proj.0.1.weight') };
+  let closest: ModelConfig = kind.includes('Deformable DETR') ? { ...guess, decoder: 'sam', multiscale: true, inputProjGroupNorm: true } : { ...guess, decoder: 'sam', multiscale: false, inputProjGroupNorm: s.has('input_proj.0.1.weight') };
   if (detrVariant) {
     const w = inner === s ? guess : fromWeights(inner, [], []);
     for (const k of Object.keys(w) as (keyof ModelConfig)[]) if (w[k] === undefined) delete w[k];
@@ -304,7 +356,7 @@ function checkFamily(s: Shapes, args: Record<string, unknown> | undefined, guess
   const family = detrVariant ? 'post-norm DETR' : closest.multiscale ? 'multi-scale SAM-DETR' : 'single-scale SAM-DETR';
   throw new ForeignCheckpointError(
     kind,
-    `this is a ${kind} checkpoint, a model SAM-DETR Lens does not run (it runs SAM-DETR, single- and multi-scale, post-norm DETR without masks, Conditional DETR and DAB-DETR)`,
+    `this is a ${kind} checkpoint, a model SAM-DETR Lens does not run (it runs SAM-DETR, single- and multi-scale, post-norm DETR without masks, Conditional DETR, DAB-DETR and Deformable DETR)`,
     missing,
     unexpected,
     `compared with ${family}: missing ${listNames(missing)}; unexpected ${listNames(unexpected)}`,
@@ -332,10 +384,11 @@ export function detectConfig(shapes: Shapes, args?: Record<string, unknown>, fil
   const officialDetr = w.detrStyle === 'official';
   const conditional = w.decoder === 'conditional';
   const dab = w.decoder === 'dab';
-  const base = officialDetr ? OFFICIAL_DETR_R50 : conditional ? OFFICIAL_CONDITIONAL_DETR_R50 : dab ? OFFICIAL_DAB_DETR_R50 : OFFICIAL_R50;
+  const deformable = w.decoder === 'deformable';
+  const base = officialDetr ? OFFICIAL_DETR_R50 : conditional ? OFFICIAL_CONDITIONAL_DETR_R50 : dab ? OFFICIAL_DAB_DETR_R50 : deformable ? OFFICIAL_DEFORMABLE_DETR_R50 : OFFICIAL_R50;
   checkFamily(shapes, args, { ...base, ...w });
   if (problems.length) throw new CheckpointError('unsupported', problems.join('; '));
-  const a = args ? fromArgs(args, officialDetr || conditional || dab, dab) : {};
+  const a = args ? fromArgs(args, officialDetr || conditional || dab || deformable, dab, deformable) : {};
   for (const [k, v] of Object.entries(a) as [keyof ModelConfig, unknown][]) {
     if (k in w && JSON.stringify(w[k]) !== JSON.stringify(v)) notes.push(`args give ${k} = ${JSON.stringify(v)} but the weights look like ${JSON.stringify(w[k])}; following args`);
   }

@@ -1,4 +1,4 @@
-import { type BackboneName, type ModelConfig, OFFICIAL_CONDITIONAL_DETR_R50, OFFICIAL_DAB_DETR_R50, OFFICIAL_DETR_R50, OFFICIAL_R50, hasDetrInputSide, isDabDetr } from '../model/config';
+import { type BackboneName, type ModelConfig, OFFICIAL_CONDITIONAL_DETR_R50, OFFICIAL_DAB_DETR_R50, OFFICIAL_DEFORMABLE_DETR_R50, OFFICIAL_DETR_R50, OFFICIAL_R50, hasDetrInputSide, isDabDetr, isDeformableDetr } from '../model/config';
 import { expectedStateDictShapes } from './expectedKeys';
 import { formulaTensor } from './formulaWeights';
 import { PyFloat, type SaveTensor, floatTensor } from './pickleWriter';
@@ -16,7 +16,9 @@ import { PyNamespace, PyOrderedDict, PyTuple } from './pyTypes';
  * schedule, no DC5), official DETR's detr_r50, detr_r101, detr_r50_dc5, detr_r101_dc5 (its
  * 500-epoch releases), Conditional DETR's condetr_r50, ..., condetr_r101_dc5 (50 epochs) and
  * DAB-DETR's dabdetr_r50, dabdetr_r50_dc5, dabdetr_r101, ..., with `_pat3` for 3 patterns
- * (dabdetr_r50_pat3, dabdetr_r50_dc5_pat3; 50 epochs).
+ * (dabdetr_r50_pat3, dabdetr_r50_dc5_pat3; 50 epochs) and Deformable DETR's deform_r50,
+ * deform_r50_refine (iterative box refinement), deform_r50_two_stage (refinement + two-stage),
+ * also with r101 (50 epochs).
  */
 export function variantConfig(variant: string): { config: ModelConfig; epochs: number } {
   const d = /^detr_r(50|101)(_dc5)?$/.exec(variant);
@@ -25,10 +27,12 @@ export function variantConfig(variant: string): { config: ModelConfig; epochs: n
   if (cd) return { config: { ...OFFICIAL_CONDITIONAL_DETR_R50, backbone: `resnet${cd[1]}` as BackboneName, dilation: !!cd[2] }, epochs: 50 };
   const dab = /^dabdetr_r(50|101)(_dc5)?(?:_pat(\d+))?$/.exec(variant);
   if (dab) return { config: { ...OFFICIAL_DAB_DETR_R50, backbone: `resnet${dab[1]}` as BackboneName, dilation: !!dab[2], numPatterns: Number(dab[3] ?? 0) }, epochs: 50 };
+  const df = /^deform_r(50|101)(_refine|_two_stage)?$/.exec(variant);
+  if (df) return { config: { ...OFFICIAL_DEFORMABLE_DETR_R50, backbone: `resnet${df[1]}` as BackboneName, withBoxRefine: !!df[2], twoStage: df[2] === '_two_stage' }, epochs: 50 };
   const ms = /^ms_r50(_smca)?_e(\d+)$/.exec(variant);
   if (ms) return { config: { ...OFFICIAL_R50, multiscale: true, smca: !!ms[1], inputProjGroupNorm: true }, epochs: Number(ms[2]) };
   const m = /^r(18|34|50|101)(_dc5)?(_smca)?_e(\d+)$/.exec(variant);
-  if (!m) throw new Error(`unknown variant "${variant}" (expected e.g. r50_e12, r50_smca_e50, r50_dc5_smca_e12, ms_r50_e12, ms_r50_smca_e50, detr_r50, detr_r101_dc5, condetr_r50_dc5, dabdetr_r50, dabdetr_r50_dc5_pat3)`);
+  if (!m) throw new Error(`unknown variant "${variant}" (expected e.g. r50_e12, r50_smca_e50, r50_dc5_smca_e12, ms_r50_e12, ms_r50_smca_e50, detr_r50, detr_r101_dc5, condetr_r50_dc5, dabdetr_r50, dabdetr_r50_dc5_pat3, deform_r50, deform_r50_refine, deform_r50_two_stage)`);
   const epochs = Number(m[4]);
   const config: ModelConfig = {
     ...OFFICIAL_R50,
@@ -85,6 +89,30 @@ function dabDetrArgs(c: ModelConfig, epochs: number): PyNamespace<unknown> {
   return ns;
 }
 
+/**
+ * argparse.Namespace as Deformable DETR's main.py builds it: the fields that decide the model
+ * (the variant, levels, points, FFN width, queries) and some that do not.
+ */
+function deformableDetrArgs(c: ModelConfig, epochs: number): PyNamespace<unknown> {
+  const ns = new PyNamespace<unknown>();
+  const f = (v: number) => new PyFloat(v);
+  const fields: [string, unknown][] = [
+    ['lr', f(2e-4)], ['lr_backbone_names', ['backbone.0']], ['lr_backbone', f(2e-5)],
+    ['lr_linear_proj_names', ['reference_points', 'sampling_offsets']], ['lr_linear_proj_mult', f(0.1)],
+    ['batch_size', 2], ['weight_decay', f(1e-4)], ['epochs', epochs], ['lr_drop', 40], ['lr_drop_epochs', null],
+    ['clip_max_norm', f(0.1)], ['sgd', false], ['with_box_refine', c.withBoxRefine ?? false], ['two_stage', c.twoStage ?? false],
+    ['frozen_weights', null], ['backbone', c.backbone], ['dilation', c.dilation], ['position_embedding', 'sine'],
+    ['position_embedding_scale', f(2 * Math.PI)], ['num_feature_levels', 4], ['enc_layers', c.encLayers], ['dec_layers', c.decLayers],
+    ['dim_feedforward', c.dimFeedforward], ['hidden_dim', c.hiddenDim], ['dropout', f(0.1)], ['nheads', c.nheads],
+    ['num_queries', c.numQueries], ['dec_n_points', 4], ['enc_n_points', 4], ['masks', false], ['aux_loss', true],
+    ['focal_alpha', f(0.25)], ['dataset_file', 'coco'], ['coco_path', './data/coco'], ['output_dir', 'exps/r50_deformable_detr'],
+    ['device', 'cuda'], ['seed', 42], ['resume', ''], ['start_epoch', 0], ['eval', false], ['num_workers', 2], ['cache_mode', false],
+    ['distributed', true],
+  ];
+  for (const [k, v] of fields) ns.attrs.set(k, v);
+  return ns;
+}
+
 export interface FormulaCheckpointOptions {
   seed: number;
   epochs: number;
@@ -106,10 +134,13 @@ export function formulaCheckpoint(config: ModelConfig, opts: FormulaCheckpointOp
   for (const [name, shape] of layout) model.set(name, floatTensor(shape, () => formulaTensor(name, shape, opts.seed)));
 
   // AdamW's state_dict: parameters are numbered in model.parameters() order; FrozenBatchNorm
-  // buffers and the decoder's alias of bbox_embed are not parameters.
+  // buffers and the decoder's aliases of bbox_embed (and Deformable DETR's of class_embed, and its
+  // plain model's one shared head under every index) are not parameters of their own.
+  const shared = isDeformableDetr(config) && !config.withBoxRefine;
   const params = layout
     .map(([name]) => name)
-    .filter((n) => !/(running_mean|running_var)$/.test(n) && !/\.(bn\d|downsample\.1)\./.test(n) && !n.startsWith('transformer.decoder.bbox_embed.'));
+    .filter((n) => !/(running_mean|running_var)$/.test(n) && !/\.(bn\d|downsample\.1)\./.test(n) && !/^transformer\.decoder\.(bbox|class)_embed\./.test(n))
+    .filter((n) => !(shared && /^(class|bbox)_embed\.[1-9]/.test(n)));
   const state = new Map<number, Map<string, SaveTensor | number>>();
   for (const name of opts.optimizerStateFor ?? DEFAULT_OPTIMIZER_STATE_FOR) {
     const i = params.indexOf(name);
@@ -138,7 +169,7 @@ export function formulaCheckpoint(config: ModelConfig, opts: FormulaCheckpointOp
     verbose: false, _step_count: opts.epochs + 1, _get_lr_called_within_step: false,
     _last_lr: [new PyFloat(1e-4 * 0.1 ** Math.floor(opts.epochs / lrDrop)), new PyFloat(1e-5 * 0.1 ** Math.floor(opts.epochs / lrDrop))],
   };
-  const args = isDabDetr(config) ? dabDetrArgs(config, opts.epochs) : officialArgs(config, opts.epochs);
+  const args = isDabDetr(config) ? dabDetrArgs(config, opts.epochs) : isDeformableDetr(config) ? deformableDetrArgs(config, opts.epochs) : officialArgs(config, opts.epochs);
   return { model, optimizer, lr_scheduler: lrScheduler, epoch: opts.epochs - 1, args };
 }
 
@@ -159,8 +190,8 @@ export function formulaDetrCheckpoint(config: ModelConfig, opts: { seed: number 
 
 /**
  * The checkpoint object for a variant: official (or Conditional) DETR's release format, or a
- * training checkpoint with args (SAM-DETR's; DAB-DETR's, whose released files are its training
- * checkpoints: model, optimizer, lr_scheduler, epoch, args).
+ * training checkpoint with args (SAM-DETR's; DAB-DETR's and Deformable DETR's, whose released
+ * files are their training checkpoints: model, optimizer, lr_scheduler, epoch, args).
  */
 export function variantCheckpoint(variant: string, seed: number): Record<string, unknown> {
   const { config, epochs } = variantConfig(variant);

@@ -70,9 +70,11 @@ export async function attentionStudy(model: SamDetrModel, scenes: Scene[], batch
     const { featH, featW } = enc;
     const hw = featH * featW;
     // A multi-scale model reads another grid every two layers: not what this study measures.
-    if (enc.levels || dec.layers.some((l) => l.crossAttn.shape[3] !== hw)) throw new Error('attentionStudy needs a single-scale model');
-    const maps = await Promise.all(dec.layers.map((l) => l.crossAttn.data()));
-    const heads = dec.layers[0].crossAttn.shape[1];
+    // A deformable decoder samples points instead of attending over the grid: no maps to measure.
+    const attn = dec.layers.map((l) => l.crossAttn);
+    if (enc.levels || attn.some((a) => !a || a.shape[3] !== hw)) throw new Error('attentionStudy needs a single-scale model with dense cross-attention');
+    const maps = await Promise.all(attn.map((a) => a!.data()));
+    const heads = attn[0]!.shape[1];
     chunk.forEach((scene, b) => {
       for (const [oi, o] of scene.objects.entries()) {
         const [x, y, w, h] = o.bbox;

@@ -20,9 +20,10 @@ export interface ModelConfig {
   /**
    * Decoder kind: 'sam' = SAM-DETR (Semantics Aligner), 'detr' = plain DETR-style baseline (or
    * official DETR, see detrStyle), 'conditional' = Conditional DETR (Atten4Vis/ConditionalDETR,
-   * see isConditionalDetr), 'dab' = DAB-DETR (IDEA-Research/DAB-DETR, `dab_detr`, see isDabDetr).
+   * see isConditionalDetr), 'dab' = DAB-DETR (IDEA-Research/DAB-DETR, `dab_detr`, see isDabDetr),
+   * 'deformable' = Deformable DETR (fundamentalvision/Deformable-DETR, see isDeformableDetr).
    */
-  decoder: 'sam' | 'detr' | 'conditional' | 'dab';
+  decoder: 'sam' | 'detr' | 'conditional' | 'dab' | 'deformable';
   /** SMCA Gaussian-like prior (SAM-DETR only). */
   smca: boolean;
   /** input_proj has GroupNorm(32) after the 1x1 conv (official 12-epoch models). */
@@ -73,6 +74,18 @@ export interface ModelConfig {
    * PositionEmbeddingSineHW defaults to 20 and 20 (`pe_temperatureH`, `pe_temperatureW`).
    */
   peTemperature?: [number, number];
+  /**
+   * Deformable DETR only (`with_box_refine`): every decoder layer has its own class and box head,
+   * and its box head refines the reference point (a box from layer 1 on) that the next layer
+   * reads. Absent or false: one class head and one box head shared by every layer, the reference
+   * point fixed.
+   */
+  withBoxRefine?: boolean;
+  /**
+   * Deformable DETR only (`two_stage`, needs withBoxRefine): the queries come from the encoder's
+   * top-scoring proposals (one per memory token) instead of learned embeddings.
+   */
+  twoStage?: boolean;
 }
 
 /** Feature levels of multi-scale SAM-DETR (hard-coded officially). */
@@ -97,6 +110,15 @@ export function msBackboneChannels(c: ModelConfig): number[] {
   const last = backboneChannels(c);
   return [last / 4, last / 2, last];
 }
+
+/** Feature levels of Deformable DETR: ResNet strides 8, 16, 32 and a stride-2 conv on the last map (64). */
+export const DEFORM_LEVELS = 4;
+/** Strides of Deformable DETR's levels. */
+export const DEFORM_STRIDES = [8, 16, 32, 64];
+/** Sampling points per head and level in its encoder and decoder (`enc_n_points`, `dec_n_points`). */
+export const DEFORM_POINTS = 4;
+/** Queries a two-stage Deformable DETR takes from its encoder's proposals (`two_stage_num_proposals` = num_queries). */
+export const twoStageProposals = (c: Pick<ModelConfig, 'numQueries'>): number => c.numQueries;
 
 /** True for a facebookresearch/detr model (see ModelConfig.detrStyle). */
 export function isOfficialDetr(c: ModelConfig): boolean {
@@ -126,6 +148,18 @@ export function isConditionalDetr(c: Pick<ModelConfig, 'decoder'>): boolean {
  */
 export function isDabDetr(c: Pick<ModelConfig, 'decoder'>): boolean {
   return c.decoder === 'dab';
+}
+
+/**
+ * True for a Deformable DETR model (fundamentalvision/Deformable-DETR): ResNet stages 2-4 and a
+ * fourth level from a stride-2 3x3 conv on the last (each through input_proj + GroupNorm(32)),
+ * sine positions at cell centres plus `transformer.level_embed`, a six-layer deformable encoder
+ * (FFN dimFeedforward, 1024 officially) and a decoder whose cross-attention is multi-scale
+ * deformable attention around one reference point per query (deformableDecoder.ts); sigmoid focal
+ * classes, top-100 postprocess. Variants: withBoxRefine, twoStage.
+ */
+export function isDeformableDetr(c: Pick<ModelConfig, 'decoder'>): boolean {
+  return c.decoder === 'deformable';
 }
 
 /** Decoder query slots: numQueries, times num_patterns for a DAB-DETR model with patterns. */
@@ -205,6 +239,30 @@ export const OFFICIAL_DAB_DETR_R50: ModelConfig = {
   peTemperature: [20, 20],
 };
 
+/**
+ * The released Deformable DETR R50 (fundamentalvision/Deformable-DETR, 50 epochs, plain): 300
+ * queries, 91 COCO classes (sigmoid focal), FFN 1024, 4 levels, GroupNorm in every input_proj.
+ * `withBoxRefine` and `twoStage` give the other two releases. point2Hidden is SAM-DETR's and unused.
+ */
+export const OFFICIAL_DEFORMABLE_DETR_R50: ModelConfig = {
+  backbone: 'resnet50',
+  backboneWidth: 64,
+  dilation: false,
+  decoder: 'deformable',
+  smca: false,
+  inputProjGroupNorm: true,
+  hiddenDim: 256,
+  nheads: 8,
+  numQueries: 300,
+  encLayers: 6,
+  decLayers: 6,
+  dimFeedforward: 1024,
+  numClasses: 91,
+  point2Hidden: [256, 512, 512],
+  withBoxRefine: false,
+  twoStage: false,
+};
+
 export const OFFICIAL_R50: ModelConfig = {
   backbone: 'resnet50',
   backboneWidth: 64,
@@ -259,7 +317,7 @@ export const outputStride = (c: Pick<ModelConfig, 'dilation' | 'dilateLayer3'>):
 export function validateConfig(c: ModelConfig): string[] {
   const errs: string[] = [];
   if (!['resnet18', 'resnet34', 'resnet50', 'resnet101'].includes(c.backbone)) errs.push(`unknown backbone "${c.backbone}"`);
-  if (c.decoder !== 'sam' && c.decoder !== 'detr' && c.decoder !== 'conditional' && c.decoder !== 'dab') errs.push(`unknown decoder "${String(c.decoder)}"`);
+  if (c.decoder !== 'sam' && c.decoder !== 'detr' && c.decoder !== 'conditional' && c.decoder !== 'dab' && c.decoder !== 'deformable') errs.push(`unknown decoder "${String(c.decoder)}"`);
   if (c.decoder !== 'sam' && c.smca) errs.push('SMCA needs the SAM decoder');
   // Conditional DETR's input_proj is a bare Conv2d, as official DETR's.
   if (isConditionalDetr(c) && c.inputProjGroupNorm) errs.push('Conditional DETR has no input_proj GroupNorm');
@@ -271,6 +329,13 @@ export function validateConfig(c: ModelConfig): string[] {
   if (c.peTemperature !== undefined && (!Array.isArray(c.peTemperature) || c.peTemperature.length !== 2 || c.peTemperature.some((t) => !(t > 1 && t <= 1e6)))) errs.push('peTemperature must be two numbers in (1, 1e6]');
   // The anchor's sine embedding (4 x hiddenDim/2 features per query) is split in per-axis quarters.
   if (isDabDetr(c) && c.hiddenDim % 4 !== 0) errs.push('DAB-DETR needs hiddenDim divisible by 4');
+  if ((c.withBoxRefine || c.twoStage) && !isDeformableDetr(c)) errs.push('withBoxRefine and twoStage need the Deformable DETR decoder');
+  if (c.twoStage && !c.withBoxRefine) errs.push('two-stage Deformable DETR needs withBoxRefine');
+  if (isDeformableDetr(c)) {
+    if (!c.inputProjGroupNorm) errs.push('Deformable DETR input_proj always has GroupNorm(32)');
+    if (c.dilation) errs.push('Deformable DETR here has no DC5 (dilation)');
+    if (c.dilateLayer3) errs.push('Deformable DETR has no dilated layer3');
+  }
   if (c.detrStyle !== undefined && c.detrStyle !== 'baseline' && c.detrStyle !== 'official') errs.push(`unknown detrStyle "${String(c.detrStyle)}"`);
   if (c.detrStyle === 'official' && c.decoder !== 'detr') errs.push('detrStyle "official" needs the DETR decoder');
   if (isOfficialDetr(c) && c.inputProjGroupNorm) errs.push('official DETR has no input_proj GroupNorm');

@@ -15,4 +15,5 @@ export function disposeEncoder(e: EncoderOutput): void {
 
 export function disposeDecoder(d: DecoderOutput): void {
   disposeAll(d.layers.map((l) => Object.values(l)));
+  if (d.proposals) disposeAll(Object.values(d.proposals));
 }

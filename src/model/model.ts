@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { type ModelConfig, validateConfig, hasDetrInputSide } from './config';
+import { type ModelConfig, validateConfig, hasDetrInputSide, isDeformableDetr } from './config';
 import { msEncoderLayer, msReferencePoints, msSamplingPoints, type MsDeformTrace } from './msDeformAttn';
 import { Params } from './params';
 import type { StateDict, ImageBatch, EncoderOutput, DecoderOutput, ForwardOptions, BackboneOutput, LevelMemory } from './types';
@@ -8,6 +8,7 @@ import { downsampleMask, sinePositionEmbedding } from './position';
 import { encoderLayer, encoderAttentionFromLayerInput } from './encoder';
 import { groupNorm } from './layers';
 import { runDecoderLayers } from './decoder';
+import { runDeformableDetrLayers } from './deformableDecoder';
 import { tidyObject } from './tidy';
 import { stateDictLayout } from './stateDictLayout';
 import { layerDone } from './layerProgress';
@@ -50,13 +51,15 @@ export function buildModel(config: ModelConfig, weights: StateDict | Params, opt
   const p = shared ? weights : new Params(weights, opts.trainable ?? false);
   const c = config;
 
+  // Multi-scale SAM-DETR and Deformable DETR read ResNet layers 2-4 and run the deformable encoder.
+  const multiLevel = c.multiscale || isDeformableDetr(c);
   const backbone = (batch: ImageBatch): BackboneOutput => {
-    if (c.multiscale) {
+    if (multiLevel) {
       // layer2, layer3, layer4, each with its own nearest-downsampled mask and sine positions.
       const levels = runBackboneStages(p, c, batch.images).map((features) => {
         const [, h, w] = features.shape;
         const mask = downsampleMask(batch.mask, h, w);
-        return { features, mask, pos: sinePositionEmbedding(mask, c.hiddenDim / 2, true) };
+        return { features, mask, pos: sinePositionEmbedding(mask, c.hiddenDim / 2, isDeformableDetr(c) ? 'deformable' : true) };
       });
       return { ...levels[levels.length - 1], levels };
     }
@@ -78,6 +81,7 @@ export function buildModel(config: ModelConfig, weights: StateDict | Params, opt
       return tidyObject(() => encode(batch, keep, from));
     },
     runDecoder(enc, opts = {}) {
+      if (isDeformableDetr(c)) return tidyObject(() => runDeformableDetrLayers(p, c, enc));
       return tidyObject(() => ({ layers: runDecoderLayers(p, c, enc, opts, opts.debug ?? false) }));
     },
     dispose() {
@@ -87,7 +91,7 @@ export function buildModel(config: ModelConfig, weights: StateDict | Params, opt
 
   function encode(batch: ImageBatch, keep: { backbone?: boolean }, from?: BackboneOutput): EncoderOutput & { backbone?: BackboneOutput; inputProj?: tf.Tensor4D; inputProjLevels?: tf.Tensor4D[] } {
       const bb = from ?? backbone(batch);
-      if (c.multiscale) return encodeMultiscale(batch, bb, keep);
+      if (multiLevel) return encodeMultiscale(batch, bb, keep);
       const { features, mask, pos } = bb;
       const [b, h, w] = features.shape;
       // Official, Conditional and DAB-DETR's input_proj is a bare Conv2d; SAM-DETR's (and the baseline's) a Sequential.
@@ -119,18 +123,29 @@ export function buildModel(config: ModelConfig, weights: StateDict | Params, opt
   /**
    * Multi-scale: input_proj.{l} on each level, levels concatenated (stride 8, 16, 32, each
    * row-major), positions plus level_embed[l], six deformable encoder layers, then the memory
-   * split back into levels for the decoder.
+   * split back into levels for the decoder. Deformable DETR adds a fourth level (stride 64):
+   * input_proj.3 (3x3 conv, stride 2, padding 1, + GroupNorm) on the last backbone map, its mask
+   * the input mask downsampled to it, its positions the sine embedding of that mask.
    */
   function encodeMultiscale(batch: ImageBatch, bb: BackboneOutput, keep: { backbone?: boolean }) {
       const d = c.hiddenDim;
-      const levelsIn = bb.levels!;
-      const b = levelsIn[0].features.shape[0];
-      const shapes = levelsIn.map((lv) => [lv.features.shape[1], lv.features.shape[2]] as [number, number]);
-      const levelEmbed = p.raw('transformer.level_embed');
-      const inputProjLevels = levelsIn.map((lv, l) => {
+      const b = bb.levels![0].features.shape[0];
+      const inputProjLevels = bb.levels!.map((lv, l) => {
         const x = tf.add(tf.conv2d(lv.features, p.conv(`input_proj.${l}.0.weight`), 1, 'valid'), p.raw(`input_proj.${l}.0.bias`)) as tf.Tensor4D;
         return groupNorm(p, `input_proj.${l}.1`, x, 32);
       });
+      const levelsIn: { mask: tf.Tensor3D; pos: tf.Tensor4D }[] = [...bb.levels!];
+      if (isDeformableDetr(c)) {
+        const l = levelsIn.length;
+        const last = bb.levels![l - 1].features;
+        const conv = tf.conv2d(tf.pad(last, [[0, 0], [1, 1], [1, 1], [0, 0]]), p.conv(`input_proj.${l}.0.weight`), 2, 'valid');
+        const x = groupNorm(p, `input_proj.${l}.1`, tf.add(conv, p.raw(`input_proj.${l}.0.bias`)) as tf.Tensor4D, 32);
+        const mask = downsampleMask(batch.mask, x.shape[1], x.shape[2]);
+        inputProjLevels.push(x);
+        levelsIn.push({ mask, pos: sinePositionEmbedding(mask, d / 2, 'deformable') });
+      }
+      const shapes = inputProjLevels.map((x) => [x.shape[1], x.shape[2]] as [number, number]);
+      const levelEmbed = p.raw('transformer.level_embed');
       const posLevels = levelsIn.map((lv, l) => {
         const [h, w] = shapes[l];
         return tf.add(lv.pos.reshape([b, h * w, d]), levelEmbed.slice([l, 0], [1, d]).reshape([1, 1, d])) as tf.Tensor3D;

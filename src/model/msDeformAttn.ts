@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { type ModelConfig, MS_LEVELS, MS_POINTS } from './config';
+import { type ModelConfig, MS_POINTS } from './config';
 import type { Params } from './params';
 import { linear, layerNorm } from './layers';
 
@@ -151,17 +151,26 @@ export interface MsDeformTrace {
 
 /**
  * Where MSDeformAttn samples, and with what weight: query [B, Lq, d] (src + pos), reference
- * points [B, Lq, L, 2]. Locations are the reference point plus the predicted offsets in cells of
- * each level (offset / (W, H)); weights a softmax over levels x points per head.
+ * points [B, Lq, L, 2] (x, y) or [B, Lq, L, 4] (boxes cx, cy, w, h: Deformable DETR's decoder with
+ * box refinement or two-stage), L = shapes.length levels. With points, the locations are the
+ * reference plus the predicted offsets in cells of each level (offset / (W, H)); with boxes, the
+ * centre plus the offsets in eighths of the box (offset / P x (w, h) / 2). Weights: a softmax over
+ * levels x points per head.
  */
 export function msSamplingPoints(p: Params, c: ModelConfig, prefix: string, query: tf.Tensor3D, ref: tf.Tensor4D, shapes: [number, number][]): MsDeformTrace {
   return tf.tidy(() => {
     const [b, lq] = query.shape;
     const heads = c.nheads;
-    const L = MS_LEVELS;
+    const L = shapes.length;
     const P = MS_POINTS;
     const offsets = linear(p, `${prefix}.sampling_offsets`, query).reshape([b * lq, heads, L, P, 2]);
     const weights = tf.softmax(linear(p, `${prefix}.attention_weights`, query).reshape([b * lq, heads, L * P])).reshape([b * lq, heads, L, P]);
+    const refDim = ref.shape[3];
+    if (refDim === 4) {
+      const centre = ref.slice([0, 0, 0, 0], [b, lq, L, 2]).reshape([b * lq, 1, L, 1, 2]);
+      const size = ref.slice([0, 0, 0, 2], [b, lq, L, 2]).reshape([b * lq, 1, L, 1, 2]);
+      return { locations: tf.add(centre, tf.mul(tf.mul(tf.div(offsets, P), size), 0.5)), weights };
+    }
     const normalizer = tf.tensor(shapes.flatMap(([h, w]) => [w, h]), [1, 1, L, 1, 2]);
     const locations = tf.add(ref.reshape([b * lq, 1, L, 1, 2]), tf.div(offsets, normalizer));
     return { locations, weights };
@@ -169,14 +178,15 @@ export function msSamplingPoints(p: Params, c: ModelConfig, prefix: string, quer
 }
 
 /**
- * MSDeformAttn: query [B, Lq, d] (src + pos), reference points [B, Lq, L, 2], input [B, Lq, d]
- * (src, the values' source), maskFlat [B, Lq] (1 = padded: its values are zeroed).
+ * MSDeformAttn: query [B, Lq, d] (src + pos, or the decoder's queries), reference points
+ * [B, Lq, L, 2 or 4], input [B, S, d] (the values' source: the encoder's src, or the decoder's
+ * memory), maskFlat [B, S] (1 = padded: its values are zeroed).
  */
 export function msDeformAttention(
   p: Params, c: ModelConfig, prefix: string, query: tf.Tensor3D, ref: tf.Tensor4D, input: tf.Tensor3D, maskFlat: tf.Tensor2D, shapes: [number, number][],
 ): { out: tf.Tensor3D } & MsDeformTrace {
-  const [b, lq] = query.shape;
-  const value = tf.mul(linear(p, `${prefix}.value_proj`, input), tf.sub(1, maskFlat).reshape([b, lq, 1])) as tf.Tensor3D;
+  const [b, s] = input.shape;
+  const value = tf.mul(linear(p, `${prefix}.value_proj`, input), tf.sub(1, maskFlat).reshape([b, s, 1])) as tf.Tensor3D;
   const { locations, weights } = msSamplingPoints(p, c, prefix, query, ref, shapes);
   const sampled = msDeformSample(value, shapes, locations, weights);
   return { out: linear(p, `${prefix}.output_proj`, sampled) as tf.Tensor3D, locations, weights };

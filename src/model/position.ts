@@ -50,23 +50,31 @@ function sinCosEmbed(v: tf.Tensor, n: number, temperature = 10000): tf.Tensor {
  * PositionEmbeddingSine(normalize=True, scale=2pi) of a [B, h, w] padding mask
  * (1 = padded): returns [B, h, w, 2 * numPosFeats] with channels [pos_y, pos_x].
  * `centred`: SAM-DETR's (and the baseline's) version takes cell centres, (cumsum - 0.5) /
- * (last + eps + 0.5); facebookresearch/detr's takes cell ends, cumsum / (last + eps).
+ * (last + eps + 0.5); facebookresearch/detr's takes cell ends, cumsum / (last + eps); Deformable
+ * DETR's ('deformable') cell centres as (cumsum - 0.5) / (cumsum's last + eps). The last two
+ * centred forms agree on valid cells up to rounding, but not on a row or column that is all
+ * padding (cumsum 0 there: -0.5 over a denominator of about 1e-6, rounded differently).
  * `temperature` [H, W]: DAB-DETR's PositionEmbeddingSineHW has one per axis (20 each), the
  * others 10000.
  */
-export function sinePositionEmbedding(mask: tf.Tensor3D, numPosFeats: number, centred = true, temperature: [number, number] = [10000, 10000]): tf.Tensor4D {
+export function sinePositionEmbedding(mask: tf.Tensor3D, numPosFeats: number, centred: boolean | 'deformable' = true, temperature: [number, number] = [10000, 10000]): tf.Tensor4D {
   return tf.tidy(() => {
     const notMask = tf.sub(1, mask);
     const scale = 2 * Math.PI;
     const eps = 1e-6;
     const [b, h, w] = mask.shape;
     const offset = centred ? 0.5 : 0;
-    let yEmbed = tf.sub(tf.cumsum(notMask, 1), offset);
-    let xEmbed = tf.sub(tf.cumsum(notMask, 2), offset);
-    const yLast = yEmbed.slice([0, h - 1, 0], [b, 1, w]);
-    const xLast = xEmbed.slice([0, 0, w - 1], [b, h, 1]);
-    yEmbed = tf.mul(tf.div(yEmbed, tf.add(tf.add(yLast, eps), offset)), scale);
-    xEmbed = tf.mul(tf.div(xEmbed, tf.add(tf.add(xLast, eps), offset)), scale);
+    const ySum = tf.cumsum(notMask, 1);
+    const xSum = tf.cumsum(notMask, 2);
+    let yEmbed = tf.sub(ySum, offset);
+    let xEmbed = tf.sub(xSum, offset);
+    // The denominators: the last row (column) of the offset sums, plus eps and the offset back;
+    // Deformable DETR's: the last of the sums themselves, plus eps.
+    const own = centred === 'deformable';
+    const yLast = (own ? ySum : yEmbed).slice([0, h - 1, 0], [b, 1, w]);
+    const xLast = (own ? xSum : xEmbed).slice([0, 0, w - 1], [b, h, 1]);
+    yEmbed = tf.mul(tf.div(yEmbed, own ? tf.add(yLast, eps) : tf.add(tf.add(yLast, eps), offset)), scale);
+    xEmbed = tf.mul(tf.div(xEmbed, own ? tf.add(xLast, eps) : tf.add(tf.add(xLast, eps), offset)), scale);
     const posX = sinCosEmbed(xEmbed.expandDims(3), numPosFeats, temperature[1]);
     const posY = sinCosEmbed(yEmbed.expandDims(3), numPosFeats, temperature[0]);
     return tf.concat([posY, posX], 3) as tf.Tensor4D;
@@ -96,4 +104,15 @@ export function sineEmbedAnchors(boxes: tf.Tensor, perAxis: number): tf.Tensor {
   const lead = boxes.shape.slice(0, -1);
   const axis = (i: number) => sinCosEmbed(tf.mul(boxes.slice([...lead.map(() => 0), i], [...lead, 1]), 2 * Math.PI), perAxis);
   return tf.concat([axis(1), axis(0), axis(2), axis(3)], boxes.rank - 1);
+}
+
+/**
+ * Deformable DETR's sine embedding of its two-stage proposals: [..., 4] boxes (cx, cy, w, h) in
+ * [0, 1] -> [..., 4 * perAxis], each coordinate times 2pi embedded as sineEmbedPoints embeds an
+ * axis, in the boxes' own order (cx, cy, w, h), unlike sineEmbedAnchors.
+ */
+export function sineEmbedBoxesInOrder(boxes: tf.Tensor, perAxis: number): tf.Tensor {
+  const lead = boxes.shape.slice(0, -1);
+  const axis = (i: number) => sinCosEmbed(tf.mul(boxes.slice([...lead.map(() => 0), i], [...lead, 1]), 2 * Math.PI), perAxis);
+  return tf.concat([0, 1, 2, 3].map(axis), boxes.rank - 1);
 }

@@ -1,14 +1,14 @@
 /**
  * How a model turns its class logits into scored detections, chosen from its configuration, so
  * the engine, the evaluation and the benchmarks never branch on the family themselves:
- * - sigmoid focal heads (SAM-DETR, the DETR-style baseline, Conditional DETR, DAB-DETR): a sigmoid
+ * - sigmoid focal heads (SAM-DETR, the DETR-style baseline, Conditional DETR, DAB-DETR, Deformable DETR): a sigmoid
  *   per query x class, the top k of all of them (one query may give several detections); k is
  *   100 unless the caller says, DAB-DETR's 300 (its PostProcess's num_select);
  * - softmax heads with a "no object" class (official DETR): per query, the best real class of
  *   the softmax, one detection per query.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { isConditionalDetr, isDabDetr, isOfficialDetr, querySlots, type ModelConfig } from './config';
+import { isConditionalDetr, isDabDetr, isDeformableDetr, isOfficialDetr, querySlots, type ModelConfig } from './config';
 import { bestRealClass, postprocess, postprocessSoftmax, topScores } from './postprocess';
 import type { Detection } from './types';
 
@@ -18,12 +18,13 @@ interface HeadOutputs {
 }
 
 /** The family a configuration belongs to, as the page is told it (ModelInfo.family). */
-export type ModelFamily = 'DETR' | 'SAM-DETR' | 'Conditional DETR' | 'DAB-DETR' | 'baseline';
+export type ModelFamily = 'DETR' | 'SAM-DETR' | 'Conditional DETR' | 'DAB-DETR' | 'Deformable DETR' | 'baseline';
 
 export function familyOf(c: ModelConfig): ModelFamily {
   if (isOfficialDetr(c)) return 'DETR';
   if (isConditionalDetr(c)) return 'Conditional DETR';
   if (isDabDetr(c)) return 'DAB-DETR';
+  if (isDeformableDetr(c)) return 'Deformable DETR';
   return c.decoder === 'sam' ? 'SAM-DETR' : 'baseline';
 }
 
@@ -35,7 +36,7 @@ function scoringOf(c: ModelConfig): Scoring {
 
 /**
  * The sigmoid rule's k: the caller's, else the family's official one (DAB-DETR's PostProcess keeps
- * num_select = 300, SAM-DETR's and Conditional DETR's 100); at most the number of slot x class
+ * num_select = 300, SAM-DETR's, Conditional DETR's and Deformable DETR's 100); at most the number of slot x class
  * scores there are (DAB-DETR with patterns has numPatterns x numQueries slots).
  */
 export function sigmoidTopK(c: ModelConfig, topK?: number): number {

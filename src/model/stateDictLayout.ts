@@ -1,4 +1,4 @@
-import { type ModelConfig, stageBlocks, backboneChannels, isOfficialDetr, isConditionalDetr, isDabDetr, MS_LEVELS, MS_POINTS, msEncoderFeedforward, msBackboneChannels } from './config';
+import { type ModelConfig, stageBlocks, backboneChannels, isOfficialDetr, isConditionalDetr, isDabDetr, isDeformableDetr, MS_LEVELS, MS_POINTS, DEFORM_LEVELS, DEFORM_POINTS, msEncoderFeedforward, msBackboneChannels } from './config';
 
 /**
  * The state_dict names and shapes a config has, in the order the official model's
@@ -191,7 +191,75 @@ function dabDetrLayout(c: ModelConfig): Layout {
   return out;
 }
 
+/** MSDeformAttn's four linear layers (`levels` x `points` sampling points per head). */
+function msDeformAttn(out: Layout, name: string, c: ModelConfig, levels: number, points: number): void {
+  const d = c.hiddenDim;
+  linear(out, `${name}.sampling_offsets`, d, c.nheads * levels * points * 2);
+  linear(out, `${name}.attention_weights`, d, c.nheads * levels * points);
+  linear(out, `${name}.value_proj`, d, d);
+  linear(out, `${name}.output_proj`, d, d);
+}
+
+/**
+ * fundamentalvision/Deformable-DETR's state_dict, in its order: the level embedding; encoder
+ * layers (MSDeformAttn, norm1, FFN, norm2); decoder layers (deformable cross_attn, norm1, packed
+ * self_attn, norm2, FFN, norm3); with box refinement the decoder's `bbox_embed` (the model's own
+ * box heads listed a second time: one module per layer, two names); two-stage adds the decoder's
+ * `class_embed` (likewise the model's) and the proposal heads `enc_output`(_norm) and
+ * `pos_trans`(_norm); without two-stage `reference_points` (C -> 2). Then class_embed and
+ * bbox_embed, one per decoder layer (plus one for the encoder's proposals with two-stage: the
+ * plain model lists the same shared head under every index), query_embed ([nq, 2C]: query
+ * position and content) without two-stage, input_proj (1x1 conv + GroupNorm per backbone level,
+ * 3x3 stride-2 conv + GroupNorm for the fourth) and the backbone.
+ */
+function deformableDetrLayout(c: ModelConfig): Layout {
+  const out: Layout = [];
+  const d = c.hiddenDim;
+  out.push(['transformer.level_embed', [DEFORM_LEVELS, d]]);
+  for (let l = 0; l < c.encLayers; l++) {
+    const p = `transformer.encoder.layers.${l}`;
+    msDeformAttn(out, `${p}.self_attn`, c, DEFORM_LEVELS, DEFORM_POINTS);
+    norm(out, `${p}.norm1`, d);
+    linear(out, `${p}.linear1`, d, c.dimFeedforward);
+    linear(out, `${p}.linear2`, c.dimFeedforward, d);
+    norm(out, `${p}.norm2`, d);
+  }
+  for (let l = 0; l < c.decLayers; l++) {
+    const p = `transformer.decoder.layers.${l}`;
+    msDeformAttn(out, `${p}.cross_attn`, c, DEFORM_LEVELS, DEFORM_POINTS);
+    norm(out, `${p}.norm1`, d);
+    multiheadAttention(out, `${p}.self_attn`, d);
+    norm(out, `${p}.norm2`, d);
+    linear(out, `${p}.linear1`, d, c.dimFeedforward);
+    linear(out, `${p}.linear2`, c.dimFeedforward, d);
+    norm(out, `${p}.norm3`, d);
+  }
+  const heads = c.decLayers + (c.twoStage ? 1 : 0);
+  if (c.withBoxRefine) for (let l = 0; l < heads; l++) mlp(out, `transformer.decoder.bbox_embed.${l}`, d, d, 4, 3);
+  if (c.twoStage) {
+    for (let l = 0; l < heads; l++) linear(out, `transformer.decoder.class_embed.${l}`, d, c.numClasses);
+    linear(out, 'transformer.enc_output', d, d);
+    norm(out, 'transformer.enc_output_norm', d);
+    linear(out, 'transformer.pos_trans', 2 * d, 2 * d);
+    norm(out, 'transformer.pos_trans_norm', 2 * d);
+  } else {
+    linear(out, 'transformer.reference_points', d, 2);
+  }
+  for (let l = 0; l < heads; l++) linear(out, `class_embed.${l}`, d, c.numClasses);
+  for (let l = 0; l < heads; l++) mlp(out, `bbox_embed.${l}`, d, d, 4, 3);
+  if (!c.twoStage) out.push(['query_embed.weight', [c.numQueries, 2 * d]]);
+  msBackboneChannels(c).forEach((ch, lvl) => {
+    out.push([`input_proj.${lvl}.0.weight`, [d, ch, 1, 1]], [`input_proj.${lvl}.0.bias`, [d]]);
+    norm(out, `input_proj.${lvl}.1`, d);
+  });
+  out.push([`input_proj.3.0.weight`, [d, backboneChannels(c), 3, 3]], ['input_proj.3.0.bias', [d]]);
+  norm(out, 'input_proj.3.1', d);
+  backboneLayout(out, c);
+  return out;
+}
+
 export function stateDictLayout(c: ModelConfig): Layout {
+  if (isDeformableDetr(c)) return deformableDetrLayout(c);
   if (isOfficialDetr(c)) return officialDetrLayout(c);
   if (isConditionalDetr(c)) return conditionalDetrLayout(c);
   if (isDabDetr(c)) return dabDetrLayout(c);

@@ -70,12 +70,26 @@ export interface DecoderLayerTrace {
   smcaScales?: tf.Tensor4D;
   /** SMCA only: [B, heads, nq, h*w] log-weight map added to the logits (zeros never stored when prior is off). */
   gaussian?: tf.Tensor4D;
-  /** Conditional DETR only: [B, nq, 2] reference point s = sigmoid(ref_point_head(query position)), (x, y) in [0, 1] of the padded batch tensor; the same in every layer. */
+  /**
+   * [B, nq, 2] reference point, (x, y) in [0, 1] of the padded batch tensor. Conditional DETR:
+   * s = sigmoid(ref_point_head(query position)), the same in every layer. Deformable DETR: the point
+   * the layer reads, sigmoid(transformer.reference_points(query position)), the same in every layer
+   * without box refinement; with it, layer 0's only (the later layers read referenceBoxes).
+   */
   referencePoints?: tf.Tensor3D;
   /** Conditional DETR only: [B, nq, C] sine embedding of the reference point, times query_scale(previous output) from layer 1 on (before ca_qpos_sine_proj). */
   querySineEmbed?: tf.Tensor3D;
-  /** [B, heads, nq, h*w] cross-attention after softmax. */
-  crossAttn: tf.Tensor4D;
+  /** [B, heads, nq, h*w] cross-attention after softmax; absent for Deformable DETR, whose cross-attention samples (samplingLocations). */
+  crossAttn?: tf.Tensor4D;
+  /**
+   * Deformable DETR only: [B, nq, L, 2 or 4] the reference point (x, y) or box (cx, cy, w, h) as the
+   * layer's deformable cross-attention reads it, per level (times each level's valid ratio).
+   */
+  levelReferences?: tf.Tensor4D;
+  /** Deformable DETR only: [B, nq, heads, L, P, 2] where the cross-attention samples, (x, y) in [0, 1] of each padded level. */
+  samplingLocations?: tf.Tensor;
+  /** Deformable DETR only: [B, nq, heads, L, P] the weight of each sampling point (softmax over levels x points per head). */
+  samplingWeights?: tf.Tensor;
   /** [B, heads, nq, nq] decoder self-attention after softmax. */
   selfAttn: tf.Tensor4D;
   /**
@@ -92,6 +106,13 @@ export interface DecoderLayerTrace {
 
 export interface DecoderOutput {
   layers: DecoderLayerTrace[];
+  /**
+   * Two-stage Deformable DETR only: the encoder's proposals, one per memory token, from which the
+   * top numQueries by class-0 logit become the queries: logits [B, S, numClasses] and boxes
+   * [B, S, 4] (sigmoid cxcywh; 1 where a proposal is padded or invalid) and the indices
+   * [B, numQueries] of those taken.
+   */
+  proposals?: { logits: tf.Tensor3D; boxes: tf.Tensor3D; taken: tf.Tensor2D };
 }
 
 export interface ForwardOptions {

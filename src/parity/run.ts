@@ -43,15 +43,16 @@ export async function runFixture(fx: Fixture, weights: StateDict): Promise<Named
   const dec = model.runDecoder(enc, { debug: true });
   try {
     const bb = enc.backbone!;
-    if (c.multiscale) {
-      // Per level: backbone.{features,mask,pos}.l and input_proj.l; the encoder's deformable
-      // attention (recomputed from each layer's input) where the fixture holds it.
+    if (enc.levels) {
+      // Per level: backbone.{features,mask,pos}.l and input_proj.l (Deformable DETR's fourth level
+      // has only the latter); the encoder's deformable attention (recomputed from each layer's
+      // input) where the fixture holds it.
       for (const [l, lv] of bb.levels!.entries()) {
         await put(out, `backbone.features.${l}`, lv.features, [0, 3, 1, 2]);
         await put(out, `backbone.mask.${l}`, lv.mask);
         await put(out, `backbone.pos.${l}`, lv.pos, [0, 3, 1, 2]);
-        await put(out, `input_proj.${l}`, enc.inputProjLevels![l], [0, 3, 1, 2]);
       }
+      for (const [l, x] of enc.inputProjLevels!.entries()) await put(out, `input_proj.${l}`, x, [0, 3, 1, 2]);
       for (let l = 0; l < c.encLayers; l++) {
         if (!fx.tensors.has(`encoder.${l}.output`) && !fx.tensors.has(`encoder.${l}.sampling_locations`)) continue;
         const t = msEncoderLayerTrace(model, enc, l);
@@ -75,7 +76,7 @@ export async function runFixture(fx: Fixture, weights: StateDict): Promise<Named
     const nq = querySlots(c); // DAB-DETR with patterns: every pattern's slots
     for (let l = 0; l < dec.layers.length; l++) {
       const L = dec.layers[l];
-      const hw = L.crossAttn.shape[3]; // the layer's level (multi-scale) or the one feature map
+      const hw = L.crossAttn?.shape[3] ?? 0; // the layer's level (multi-scale) or the one feature map; Deformable DETR has no dense map
       if (L.roiBoxes) await put(out, `decoder.${l}.roi_boxes`, L.roiBoxes);
       if (L.salientOffsets) await put(out, `decoder.${l}.salient_points`, L.salientOffsets);
       if (L.point2Out) await put(out, `decoder.${l}.point2_out`, L.point2Out);
@@ -83,7 +84,12 @@ export async function runFixture(fx: Fixture, weights: StateDict): Promise<Named
       // DAB-DETR's anchor boxes, what each layer reads.
       if (L.referenceBoxes && fx.tensors.has(`decoder.${l}.anchor_boxes`)) await put(out, `decoder.${l}.anchor_boxes`, L.referenceBoxes);
       if (L.querySineEmbed) await put(out, `decoder.${l}.query_sine_embed`, L.querySineEmbed);
-      await put(out, `decoder.${l}.cross_attn_weights`, L.crossAttn);
+      // Deformable DETR: the reference the layer starts from, as its levels read it, and where it samples.
+      if (l === 0 && L.levelReferences) await put(out, 'decoder.init_reference', L.referencePoints ?? L.referenceBoxes!);
+      if (L.levelReferences) await put(out, `decoder.${l}.reference_points`, L.levelReferences);
+      if (L.samplingLocations) await put(out, `decoder.${l}.sampling_locations`, L.samplingLocations);
+      if (L.samplingWeights) await put(out, `decoder.${l}.attention_weights`, L.samplingWeights);
+      if (L.crossAttn) await put(out, `decoder.${l}.cross_attn_weights`, L.crossAttn);
       if (L.gaussian) await putTemp(out, `decoder.${l}.smca_gaussian`, tf.tidy(() => L.gaussian!.transpose([2, 3, 0, 1]).reshape([nq, hw, -1])));
       const rows = Math.min(20, nq);
       if (fx.tensors.has(`decoder.${l}.self_attn_weights`)) await put(out, `decoder.${l}.self_attn_weights`, L.selfAttn);
@@ -99,6 +105,10 @@ export async function runFixture(fx: Fixture, weights: StateDict): Promise<Named
       await put(out, `decoder.${l}.hs`, L.hs);
       await put(out, `outputs.${l}.pred_logits`, L.predLogits);
       await put(out, `outputs.${l}.pred_boxes`, L.predBoxes);
+    }
+    if (dec.proposals) {
+      await put(out, 'two_stage.enc_outputs_class', dec.proposals.logits);
+      await put(out, 'two_stage.enc_outputs_boxes', dec.proposals.boxes);
     }
     const last = dec.layers[dec.layers.length - 1];
     // The family's own postprocess (scoring.ts): DETR's keeps every query in query order;

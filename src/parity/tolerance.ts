@@ -1,5 +1,5 @@
 import { ATOL, RTOL, type Tolerance } from './compare';
-import type { ModelConfig } from '../model/config';
+import { type ModelConfig, isDeformableDetr } from '../model/config';
 
 /** Which tolerance a tensor of the fixture is checked at. */
 export type ToleranceFor = (tensorName: string) => Tolerance;
@@ -34,9 +34,12 @@ export const WEBGPU_TOLERANCE: ToleranceFor = (name) => {
  * memory, within the cpu/wasm tolerance). Why: a sampling location is compared normalised to
  * [0, 1] (9.3e-5 measured), but it is read in cells of a map up to 134 wide, so the GPU's
  * float32 rounding moves a sample by up to ~0.01 cell, and the bilinear read changes by that
- * times the feature's slope there; six layers carry it.
+ * times the feature's slope there; six layers carry it. Deformable DETR runs the same encoder over
+ * four levels and gets the same bound (deform_r50: encoder.memory 1.9e-4 measured,
+ * docs/parity/deform_r50.webgpu.txt; its sampling locations within 1.6e-4 and everything after
+ * the memory within the cpu/wasm tolerance).
  */
 export function webgpuTolerance(config: ModelConfig): ToleranceFor {
-  if (!config.multiscale) return WEBGPU_TOLERANCE;
+  if (!config.multiscale && !isDeformableDetr(config)) return WEBGPU_TOLERANCE;
   return (name) => (/^encoder\.(\d+\.output|memory)$/.test(name) ? { atol: 5e-4, rtol: RTOL } : WEBGPU_TOLERANCE(name));
 }

@@ -6,6 +6,7 @@ export {
 } from '../model';
 export { bestClassOfRow, detectionsOf, familyOf, scoreTensors, type ModelFamily } from '../model/scoring';
 import type { ModelConfig } from '../model/config';
+import { familyOf } from '../model/scoring';
 import type { StateDict } from '../model/types';
 import { blobSource } from '../checkpoint/byteSource';
 import { type LoadReport, loadStateDict } from '../checkpoint/loadStateDict';
@@ -68,6 +69,10 @@ export async function loadCheckpoint(file: Blob, fileName: string, onProgress: (
       ? `official DETR, ${c.backbone}${c.dilation ? ' + DC5' : ''}, softmax over ${c.numClasses} classes + no-object`
       : c.decoder === 'conditional'
         ? `Conditional DETR, ${c.backbone}${c.dilation ? ' + DC5' : ''}, sigmoid over ${c.numClasses} classes`
+      : c.decoder === 'dab'
+        ? `DAB-DETR, ${c.backbone}${c.dilation ? ' + DC5' : ''}${c.numPatterns ? `, ${c.numPatterns} patterns` : ''}, sigmoid over ${c.numClasses} classes`
+      : c.decoder === 'deformable'
+        ? `Deformable DETR${c.twoStage ? ' (two-stage)' : c.withBoxRefine ? ' (iterative box refinement)' : ''}, ${c.backbone}, four levels, sigmoid over ${c.numClasses} classes`
       : c.multiscale
         // Multi-scale input_proj always has GroupNorm: it says nothing of the schedule there.
         ? `multi-scale SAM-DETR (levels of stride 8, 16, 32; deformable encoder), ${c.backbone}, ${c.smca ? 'with' : 'without'} SMCA`
@@ -82,7 +87,7 @@ export async function loadCheckpoint(file: Blob, fileName: string, onProgress: (
 /** A checkpoint the app cannot run is refused with one sentence; the names go to the details, which the app folds away. */
 function refuseIfNotRunnable({ detected: c, report: { missing, mismatched }, notes }: { detected: ModelConfig; report: LoadReport; notes: string[] }): void {
   if (missing.length || mismatched.length) {
-    const family = c.decoder === 'detr' ? 'DETR' : c.decoder === 'conditional' ? 'Conditional DETR' : c.multiscale ? 'multi-scale SAM-DETR' : 'single-scale SAM-DETR';
+    const family = c.decoder === 'detr' ? 'DETR' : c.decoder === 'sam' ? (c.multiscale ? 'multi-scale SAM-DETR' : 'single-scale SAM-DETR') : familyOf(c);
     const what = [
       missing.length ? `lacks ${missing.length} weight(s)` : '',
       mismatched.length ? `has ${mismatched.length} weight(s) of another shape` : '',

@@ -76,7 +76,7 @@ describe('Conditional DETR checkpoints: detection from keys', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(ForeignCheckpointError);
       expect((e as ForeignCheckpointError).kind).toBe('DN-DETR');
-      expect((e as ForeignCheckpointError).message).toBe('this is a DN-DETR checkpoint, a model SAM-DETR Lens does not run (it runs SAM-DETR, single- and multi-scale, post-norm DETR without masks, Conditional DETR and DAB-DETR)');
+      expect((e as ForeignCheckpointError).message).toBe('this is a DN-DETR checkpoint, a model SAM-DETR Lens does not run (it runs SAM-DETR, single- and multi-scale, post-norm DETR without masks, Conditional DETR, DAB-DETR and Deformable DETR)');
     }
   });
 });

@@ -76,14 +76,14 @@ describe('DAB-DETR checkpoints: detection from keys', () => {
     const dn = shapesOf(officialLayout('dabdetr_r50'));
     dn.set('label_enc.weight', [92, 255]);
     expect(refusal(dn).kind).toBe('DN-DETR');
-    expect(refusal(dn).message).toBe('this is a DN-DETR checkpoint, a model SAM-DETR Lens does not run (it runs SAM-DETR, single- and multi-scale, post-norm DETR without masks, Conditional DETR and DAB-DETR)');
+    expect(refusal(dn).message).toBe('this is a DN-DETR checkpoint, a model SAM-DETR Lens does not run (it runs SAM-DETR, single- and multi-scale, post-norm DETR without masks, Conditional DETR, DAB-DETR and Deformable DETR)');
     const dino = new Map(dn);
     dino.set('transformer.level_embed', [4, 256]);
     expect(refusal(dino).kind).toBe('DINO');
     const deformable = shapesOf(officialLayout('dabdetr_r50'));
     deformable.set('input_proj.1.0.weight', [256, 1024, 1, 1]);
     deformable.set('transformer.encoder.layers.0.self_attn.sampling_offsets.weight', [256, 256]);
-    expect(refusal(deformable).kind).toBe('Deformable DETR');
+    expect(refusal(deformable).kind).toBe('DAB-Deformable-DETR');
     // Anchor boxes without DAB-DETR's width/height head: not a model it runs either.
     const noModulation = new Map([...shapesOf(officialLayout('dabdetr_r50'))].filter(([k]) => !k.includes('ref_anchor_head')));
     expect(refusal(noModulation).kind).toBe('DAB-DETR variant');

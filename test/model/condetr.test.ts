@@ -55,7 +55,7 @@ describe('a small Conditional DETR runs (cpu)', () => {
       for (const L of dec.layers) {
         expect(L.referencePoints!.shape).toEqual([1, nq, 2]);
         expect(L.querySineEmbed!.shape).toEqual([1, nq, 32]);
-        expect(L.crossAttn.shape).toEqual([1, 4, nq, hw]);
+        expect(L.crossAttn!.shape).toEqual([1, 4, nq, hw]);
         expect(L.selfAttn.shape).toEqual([1, 4, nq, nq]);
         expect(L.predLogits.shape).toEqual([1, nq, 5]);
         expect(L.predBoxes.shape).toEqual([1, nq, 4]);
@@ -66,7 +66,7 @@ describe('a small Conditional DETR runs (cpu)', () => {
       expect(Array.from(await dec.layers[2].referencePoints!.data())).toEqual(Array.from(ref0));
       // Layer 0 takes the sine embedding as is, later layers scale it: they differ.
       expect(Array.from(await dec.layers[1].querySineEmbed!.data())).not.toEqual(Array.from(await dec.layers[0].querySineEmbed!.data()));
-      const sums = tf.sum(dec.layers[2].crossAttn, -1);
+      const sums = tf.sum(dec.layers[2].crossAttn!, -1);
       for (const s of await sums.data()) expect(s).toBeCloseTo(1, 5);
       sums.dispose();
     } finally {

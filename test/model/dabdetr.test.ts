@@ -79,7 +79,7 @@ describe('a small DAB-DETR with patterns runs (cpu)', () => {
       const [hw, slots] = [enc.featH * enc.featW, 14];
       for (const L of dec.layers) {
         expect(L.referenceBoxes!.shape).toEqual([1, slots, 4]);
-        expect(L.crossAttn.shape).toEqual([1, 4, slots, hw]);
+        expect(L.crossAttn!.shape).toEqual([1, 4, slots, hw]);
         expect(L.selfAttn.shape).toEqual([1, 4, slots, slots]);
         expect(L.predLogits.shape).toEqual([1, slots, 50]);
         expect(L.predBoxes.shape).toEqual([1, slots, 4]);

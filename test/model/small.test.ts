@@ -31,8 +31,8 @@ describe('small configurations', () => {
     expect(dec.layers).toHaveLength(config.decLayers);
     const hw = enc.featH * enc.featW;
     for (const L of dec.layers) {
-      expect(L.crossAttn.shape).toEqual([1, config.nheads, config.numQueries, hw]);
-      const rowSums = await tf.sum(L.crossAttn, 3).data();
+      expect(L.crossAttn!.shape).toEqual([1, config.nheads, config.numQueries, hw]);
+      const rowSums = await tf.sum(L.crossAttn!, 3).data();
       for (const s of rowSums) expect(Math.abs(s - 1)).toBeLessThan(1e-4);
       if (config.decoder === 'sam') {
         expect(L.salientPoints!.shape).toEqual([1, config.numQueries, config.nheads, 2]);
@@ -66,7 +66,7 @@ describe('small configurations', () => {
     expect(off.layers[0].gaussian).toBeUndefined();
     const diffPoints = await tf.max(tf.abs(tf.sub(on.layers[0].salientPoints!, off.layers[0].salientPoints!))).data();
     expect(diffPoints[0]).toBe(0); // layer 0's points come before the prior
-    const diffAttn = await tf.max(tf.abs(tf.sub(on.layers[0].crossAttn, off.layers[0].crossAttn))).data();
+    const diffAttn = await tf.max(tf.abs(tf.sub(on.layers[0].crossAttn!, off.layers[0].crossAttn!))).data();
     expect(diffAttn[0]).toBeGreaterThan(1e-3);
     disposeDecoder(on);
     disposeDecoder(off);

@@ -1,9 +1,11 @@
 import { describe, it, expect } from 'vitest';
 import { CPU_TOLERANCE, WEBGPU_TOLERANCE, webgpuTolerance } from '../../src/parity/tolerance';
-import { OFFICIAL_R50 } from '../../src/model/config';
+import { OFFICIAL_DEFORMABLE_DETR_R50, OFFICIAL_R50 } from '../../src/model/config';
 
 describe('WebGPU tolerances', () => {
-  it('loosen only the named tensors, and the encoder outputs only for a multi-scale model', () => {
+  it('loosen only the named tensors, and the encoder outputs only for a multi-scale model (SAM-DETR\'s or Deformable DETR)', () => {
+    expect(webgpuTolerance(OFFICIAL_DEFORMABLE_DETR_R50)('encoder.memory')).toEqual({ atol: 5e-4, rtol: CPU_TOLERANCE('x').rtol });
+    expect(webgpuTolerance(OFFICIAL_DEFORMABLE_DETR_R50)('decoder.5.sampling_locations')).toEqual(CPU_TOLERANCE('x'));
     const cpu = CPU_TOLERANCE('x');
     const single = webgpuTolerance(OFFICIAL_R50);
     const ms = webgpuTolerance({ ...OFFICIAL_R50, multiscale: true });

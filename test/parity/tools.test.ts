@@ -38,7 +38,9 @@ describe('parity comparison', () => {
   });
 
   it('rejects unknown fixture config keys instead of guessing', () => {
-    expect(() => configFromFixture({ backbone: 'resnet50', two_stage: true })).toThrow(/unknown config keys.*two_stage/);
+    expect(() => configFromFixture({ backbone: 'resnet50', look_forward_twice: true })).toThrow(/unknown config keys.*look_forward_twice/);
+    // Deformable DETR's keys are known, but only in a Deformable DETR fixture.
+    expect(() => configFromFixture({ backbone: 'resnet50', two_stage: true })).toThrow(/Deformable DETR config keys in a fixture of another family/);
     expect(() => configFromFixture({ backbone: 'vit' })).toThrow(/unknown backbone/);
     expect(() => configFromFixture({}, 'deformable_detr')).toThrow(/unknown model family/);
     expect(() => configFromFixture({ pre_norm: true }, 'detr')).toThrow(/pre_norm/);
