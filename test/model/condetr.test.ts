@@ -10,7 +10,7 @@ import { disposeDecoder, disposeEncoder } from '../../src/model/dispose';
 import { configFromFixture } from '../../src/parity/fixture';
 
 // Conditional DETR (Atten4Vis/ConditionalDETR) as a config of the model library; its
-// tensor-by-tensor parity is in parity-condetr.test.ts. Here: its state_dict layout against the
+// tensor-by-tensor parity is in test/parity/condetr.test.ts. Here: its state_dict layout against the
 // official one the fixtures record, its config checks, and a small model's forward pass.
 
 const manifest = (name: string) => JSON.parse(readFileSync(`test/fixtures/official/${name}/manifest.json`, 'utf8'));

@@ -12,7 +12,7 @@ import { detectionsOf, familyOf } from '../../src/model/scoring';
 import { configFromFixture } from '../../src/parity/fixture';
 
 // DAB-DETR (IDEA-Research/DAB-DETR, dab_detr) as a config of the model library; its
-// tensor-by-tensor parity is in parity-dabdetr.test.ts. Here: its state_dict layout against the
+// tensor-by-tensor parity is in test/parity/dabdetr.test.ts. Here: its state_dict layout against the
 // official one the fixtures record, its config checks, the anchors' sine embedding, and a small
 // model with patterns: slots, anchors refined layer by layer, the top-300 postprocess.
 

@@ -9,7 +9,7 @@ import { disposeDecoder, disposeEncoder } from '../../src/model/dispose';
 import { readSafetensors } from '../../src/checkpoint/safetensors';
 
 // Official DETR (facebookresearch/detr) as a config of the DETR decoder; its tensor-by-tensor
-// parity is in parity.test.ts (detr_r50, detr_r101_dc5). Here: its state_dict layout, its
+// parity is in test/parity/fixtures.test.ts (detr_r50, detr_r101_dc5). Here: its state_dict layout, its
 // config checks, and that the project's own DETR-style baseline, which shares the decoder
 // layer, still computes what it did.
 

@@ -12,7 +12,7 @@ import { configFromFixture } from '../../src/parity/fixture';
 import { loadFixture } from '../support/helpers';
 
 // Multi-scale SAM-DETR (the official --multiscale models): its state_dict layout, its config
-// checks and the deformable sampling op. Its tensor-by-tensor parity is in parity.test.ts
+// checks and the deformable sampling op. Its tensor-by-tensor parity is in test/parity/fixtures.test.ts
 // (ms_r50_e12, ms_r50_smca_e50).
 
 const layouts: Record<string, [string, number[]][]> = JSON.parse(readFileSync('test/fixtures/pth/official_state_dict_layouts.json', 'utf8'));

@@ -12,6 +12,7 @@ import { loadCheckpointFile } from '../../scripts/lib/loadCheckpointFile';
 import { runFixture, compareFixture } from '../../src/parity/run';
 import { formatRows } from '../../src/parity/compare';
 import { loadFixture } from '../support/helpers';
+import { nearCut } from '../support/parityChecks';
 
 // Conditional DETR (Atten4Vis/ConditionalDETR) against its official code, tensor by tensor, at
 // the project's tolerance (|ours - official| <= 1e-4 + 1e-3 |official|, labels exact): R50 and
@@ -23,12 +24,6 @@ const CASES: [string, 'wasm' | 'cpu'][] = [
   ['condetr_r50', 'cpu'],
   ['condetr_r50_dc5', 'cpu'],
 ];
-
-/** How many official top-k scores are within the cpu/wasm tolerance of the cut (the k-th). */
-function nearCut(scores: ArrayLike<number>): number {
-  const cut = scores[scores.length - 1];
-  return Array.from(scores).filter((v) => Math.abs(v - cut) <= 1e-4 + 1e-3 * Math.abs(cut)).length;
-}
 
 describe('Conditional DETR parity with the official implementation', () => {
   it.each(CASES)('%s on %s', async (name, backend) => {

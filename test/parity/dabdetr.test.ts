@@ -11,42 +11,21 @@ import { torchSave } from '../../src/checkpoint/torchSave';
 import { loadCheckpointFile } from '../../scripts/lib/loadCheckpointFile';
 import { runFixture, compareFixture } from '../../src/parity/run';
 import { formatRows } from '../../src/parity/compare';
-import type { StateDict } from '../../src/model/types';
 import { loadFixture } from '../support/helpers';
+import { nearCut, failingRows, nudged } from '../support/parityChecks';
 
 // DAB-DETR (IDEA-Research/DAB-DETR, dab_detr) against its official code, tensor by tensor, at the
 // project's tolerance (|ours - official| <= 1e-4 + 1e-3 |official|, labels exact): R50, and R50-DC5
 // with 3 patterns (900 query slots) on a padded batch of 2, on wasm and on cpu. Besides what every
 // fixture has, these hold the anchor box every layer reads and the top-300 postprocess. On the
 // (much slower) cpu backend the suite runs dabdetr_r50; PARITY_CPU=all adds the 900-slot pat3 run
-// (as parity.test.ts does; the parity CLI runs either: npm run parity -- --fixture DIR --backend cpu).
+// (as fixtures.test.ts does; the parity CLI runs either: npm run parity -- --fixture DIR --backend cpu).
 const CASES: [string, 'wasm' | 'cpu'][] = [
   ['dabdetr_r50', 'wasm'],
   ['dabdetr_r50_dc5_pat3', 'wasm'],
   ['dabdetr_r50', 'cpu'],
   ...(process.env.PARITY_CPU === 'all' ? [['dabdetr_r50_dc5_pat3', 'cpu'] as [string, 'cpu']] : []),
 ];
-
-/** How many official top-k scores are within the cpu/wasm tolerance of the cut (the k-th). */
-function nearCut(scores: ArrayLike<number>): number {
-  const cut = scores[scores.length - 1];
-  return Array.from(scores).filter((v) => Math.abs(v - cut) <= 1e-4 + 1e-3 * Math.abs(cut)).length;
-}
-
-/** The names of the rows that fail when the fixture runs with `weights`. */
-async function failingRows(name: string, weights: StateDict): Promise<string[]> {
-  const fx = loadFixture(name);
-  return compareFixture(fx, await runFixture(fx, weights)).filter((r) => !r.pass).map((r) => r.name);
-}
-
-/** Formula weights of a fixture with `delta` added to one tensor. */
-function nudged(name: string, tensor: string, delta: number): StateDict {
-  const fx = loadFixture(name);
-  const weights = formulaWeights(fx.config, fx.weightSeed);
-  const t = weights.get(tensor)!;
-  weights.set(tensor, { ...t, data: t.data.map((v) => v + delta) });
-  return weights;
-}
 
 describe('DAB-DETR parity with the official implementation', () => {
   it.each(CASES)('%s on %s', async (name, backend) => {

@@ -11,8 +11,8 @@ import { torchSave } from '../../src/checkpoint/torchSave';
 import { loadCheckpointFile } from '../../scripts/lib/loadCheckpointFile';
 import { runFixture, compareFixture } from '../../src/parity/run';
 import { formatRows } from '../../src/parity/compare';
-import type { StateDict } from '../../src/model/types';
 import { loadFixture } from '../support/helpers';
+import { nearCut, failingRows, nudged } from '../support/parityChecks';
 
 // Deformable DETR (fundamentalvision/Deformable-DETR) against its official code, tensor by tensor,
 // at the project's tolerance (|ours - official| <= 1e-4 + 1e-3 |official|, labels exact): plain,
@@ -29,27 +29,6 @@ const CASES: [string, 'wasm' | 'cpu'][] = [
   ['deform_r50', 'cpu'],
   ...(process.env.PARITY_CPU === 'all' ? (['deform_r50_refine', 'deform_r50_two_stage'].map((f) => [f, 'cpu']) as [string, 'cpu'][]) : []),
 ];
-
-/** How many official top-k scores are within the cpu/wasm tolerance of the cut (the k-th). */
-function nearCut(scores: ArrayLike<number>): number {
-  const cut = scores[scores.length - 1];
-  return Array.from(scores).filter((v) => Math.abs(v - cut) <= 1e-4 + 1e-3 * Math.abs(cut)).length;
-}
-
-/** The names of the rows that fail when the fixture runs with `weights`. */
-async function failingRows(name: string, weights: StateDict): Promise<string[]> {
-  const fx = loadFixture(name);
-  return compareFixture(fx, await runFixture(fx, weights)).filter((r) => !r.pass).map((r) => r.name);
-}
-
-/** Formula weights of a fixture with `delta` added to one tensor. */
-function nudged(name: string, tensor: string, delta: number): StateDict {
-  const fx = loadFixture(name);
-  const weights = formulaWeights(fx.config, fx.weightSeed);
-  const t = weights.get(tensor)!;
-  weights.set(tensor, { ...t, data: t.data.map((v) => v + delta) });
-  return weights;
-}
 
 describe('Deformable DETR parity with the official implementation', () => {
   it.each(CASES)('%s on %s', async (name, backend) => {

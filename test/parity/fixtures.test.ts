@@ -6,6 +6,7 @@ import { runFixture, compareFixture, detectionsOf } from '../../src/parity/run';
 import { formatRows } from '../../src/parity/compare';
 import { loadFixture } from '../support/helpers';
 import { BREAKAGES } from '../support/parityBreakages';
+import { nearCut } from '../support/parityChecks';
 
 // The acceptance test of the model: every tensor of the official runs within
 // |ours - official| <= 1e-4 + 1e-3 |official| (labels exact). Every fixture (SAM-DETR's three,
@@ -18,12 +19,6 @@ const CASES: [string, 'wasm' | 'cpu'][] = [
   ...FIXTURES.map((f) => [f, 'wasm'] as [string, 'wasm']),
   ...(process.env.PARITY_CPU === 'all' ? FIXTURES : ['r50_e12', 'detr_r50', 'ms_r50_e12']).map((f) => [f, 'cpu'] as [string, 'cpu']),
 ];
-
-/** How many official top-k scores are within the cpu/wasm tolerance of the cut (the k-th). */
-function nearCut(scores: ArrayLike<number>): number {
-  const cut = scores[scores.length - 1];
-  return Array.from(scores).filter((v) => Math.abs(v - cut) <= 1e-4 + 1e-3 * Math.abs(cut)).length;
-}
 
 /** Each deliberately broken postprocess (BREAKAGES) of image 0 fails the ranking-free check, and only postprocess rows fail. */
 function expectEveryBreakageFails(fx: ReturnType<typeof loadFixture>, ours: Awaited<ReturnType<typeof runFixture>>) {
