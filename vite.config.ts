@@ -36,8 +36,9 @@ export default defineConfig({
   optimizeDeps: { include: ['@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js'] },
   build: {
     rollupOptions: {
-      // parity.html: the official-parity check in the browser (used by e2e/parity-webgpu.ts).
-      input: { main: 'index.html', parity: 'parity.html' },
+      // parity.html: the official-parity check in the browser (used by e2e/parity-webgpu.ts);
+      // bench.html: the benchmark page (npm run bench).
+      input: { main: 'index.html', parity: 'parity.html', bench: 'bench.html' },
     },
   },
 });

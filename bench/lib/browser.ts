@@ -1,7 +1,7 @@
 /**
  * Headless Chromium for the browser suites: Debian's /usr/bin/chromium driven by playwright-core, on
  * the built app (dist/, rebuilt when older than the sources) served cross-origin isolated by the
- * shared static server (scripts/lib/staticServer.ts), and the benchmark page (`index.html?bench`,
+ * shared static server (scripts/lib/staticServer.ts), and the benchmark page (`bench.html`,
  * src/bench/benchPage.ts) that runs the app's Engine in its own inference worker.
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -102,7 +102,7 @@ export async function openBench(browser: Browser, url: string, backend: Backend,
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   watchPage(page, log);
-  await page.goto(url + '?bench');
+  await page.goto(url + 'bench.html');
   await page.waitForFunction(() => !!(window as unknown as { __bench?: unknown }).__bench, null, { timeout: 60_000 });
   const init = await call<InitResult & { threadsNote?: string }>(page, 'init', [backend], 300_000);
   if (init.backend !== backend) {

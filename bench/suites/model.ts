@@ -15,7 +15,7 @@
  *   webgl/webgpu take many minutes a run; rows not run say so);
  * - the bundled default model (public/models/index.json) at its input size, Node and Chromium on
  *   --backends.
- * Chromium rows run in the app's own inference worker (`index.html?bench`) and carry threads
+ * Chromium rows run in the app's own inference worker (`bench.html`) and carry threads
  * (wasm), software (SwiftShader or a fallback adapter: not GPU numbers), device, load_ms and the
  * warm-up run (first_*; on WebGPU the compile-only pass and pipeline/dispatch counts;
  * --gpu-compile off runs without that pass, for comparison).

@@ -4,7 +4,7 @@
  *
  * A peer engine in the same Chromium and the same run: onnxruntime-web (the npm package, its
  * threaded SIMD wasm build served from our own origin, cross-origin isolated, in a module worker)
- * against our engine (the app's inference worker, `index.html?bench`), with the same thread
+ * against our engine (the app's inference worker, `bench.html`), with the same thread
  * count (ours as the app starts it, which the peer takes; --threads sets the peer's alone), on
  * - resnet50: the torchvision ResNet-50 to layer4 at [1,3,H,W] (tools/export_onnx.py: torchvision's
  *   resnet50, or tools/tv_resnet.py with its layout where torchvision is not installed), against

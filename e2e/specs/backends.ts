@@ -56,7 +56,7 @@ test('first WebGPU run compiles its shaders in parallel first: no tensor left, t
   const index = JSON.parse(readFileSync(join(DIST, 'models', 'index.json'), 'utf8')) as { models: { name: string; default?: boolean }[] };
   const name = (index.models.find((m) => m.default) ?? index.models[0]).name;
   const start = async (backend: string) => {
-    const page = await open('?bench', { wait: false });
+    const page = await open('bench.html', { wait: false });
     await page.waitForFunction(() => !!(window as unknown as { __bench?: unknown }).__bench, null, { timeout: 60_000 });
     const init = await call<{ backend: string }>(page, 'init', backend);
     assert(init.backend === backend, `${backend} did not start: ${init.backend}`);

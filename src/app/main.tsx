@@ -5,22 +5,17 @@ import { prestartWorker } from './workerClient';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import './styles.css';
 
-if (new URLSearchParams(window.location.search).has('bench')) {
-  // The benchmark page (bench/suites/page.ts and interaction.ts, `npm run bench -- page`): the app's worker without the UI, loaded on demand.
-  void import('../bench/benchPage').then((m) => m.start());
-} else {
-  prestartWorker();
-  createRoot(document.getElementById('root')!).render(
-    <StrictMode>
-      <ErrorBoundary>
-        <App />
-      </ErrorBoundary>
-    </StrictMode>,
-  );
+prestartWorker();
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <ErrorBoundary>
+      <App />
+    </ErrorBoundary>
+  </StrictMode>,
+);
 
-  // Offline support after the first load (production builds only; see public/sw.js).
-  if (import.meta.env.PROD && 'serviceWorker' in navigator) {
-    // The build id names the service worker's cache: a new build gets a new cache, the old is deleted.
-    navigator.serviceWorker.register(`${import.meta.env.BASE_URL}sw.js?v=${__BUILD_ID__}`).catch(() => {});
-  }
+// Offline support after the first load (production builds only; see public/sw.js).
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  // The build id names the service worker's cache: a new build gets a new cache, the old is deleted.
+  navigator.serviceWorker.register(`${import.meta.env.BASE_URL}sw.js?v=${__BUILD_ID__}`).catch(() => {});
 }

@@ -1,5 +1,5 @@
 /**
- * The benchmark page: `index.html?bench` (main.tsx loads this instead of the app). It starts the
+ * The benchmark page: `bench.html` (its entry is ./main.ts). It starts the
  * benchmark worker (the app's inference worker plus ./benchHandler) and exposes `window.__bench`,
  * which the browser suites of bench/ drive with Playwright, one backend per page load.
  */
@@ -61,5 +61,4 @@ export function start(): void {
   };
   (window as unknown as { __bench: BenchApi }).__bench = api;
   document.title = 'SAM-DETR Lens: benchmark';
-  document.getElementById('root')!.textContent = 'Benchmark page: driven by npm run bench (window.__bench).';
 }
