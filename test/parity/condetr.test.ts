@@ -2,7 +2,6 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../src/backend/useBackend';
 import { formulaWeights } from '../../src/model/formulaWeights';
 import { formulaDetrCheckpoint, variantConfig } from '../../src/checkpoint/formulaCheckpoint';
@@ -10,9 +9,8 @@ import { openFileSink } from '../../src/checkpoint/nodeSink';
 import { torchSave } from '../../src/checkpoint/torchSave';
 import { loadCheckpointFile } from '../../scripts/lib/loadCheckpointFile';
 import { runFixture, compareFixture } from '../../src/parity/run';
-import { formatRows } from '../../src/parity/compare';
 import { loadFixture } from '../support/helpers';
-import { nearCut } from '../support/parityChecks';
+import { expectFixtureParity } from '../support/parityChecks';
 
 // Conditional DETR (Atten4Vis/ConditionalDETR) against its official code, tensor by tensor, at
 // the project's tolerance (|ours - official| <= 1e-4 + 1e-3 |official|, labels exact): R50 and
@@ -27,28 +25,11 @@ const CASES: [string, 'wasm' | 'cpu'][] = [
 
 describe('Conditional DETR parity with the official implementation', () => {
   it.each(CASES)('%s on %s', async (name, backend) => {
-    await useBackend(backend);
-    const fx = loadFixture(name);
-    const before = tf.memory().numTensors;
-    const ours = await runFixture(fx, formulaWeights(fx.config, fx.weightSeed));
-    const rows = compareFixture(fx, ours);
-    console.log(`${name} on ${backend}\n${formatRows(rows)}`);
-    expect(rows.filter((r) => !r.pass).map((r) => `${r.name}: ${r.error ?? `worst at ${r.worstIndex}`}`)).toEqual([]);
+    const { rows, fx } = await expectFixtureParity(name, backend, 100);
     // The tensors that are Conditional DETR's own are there and compared in full.
     const names = rows.map((r) => r.name);
     expect(names).toContain('decoder.reference_points');
     for (let l = 0; l < fx.config.decLayers; l++) expect(names).toContain(`decoder.${l}.query_sine_embed`);
-    // Only postprocess rows may skip tie members cut by the top-100, and only those scored within tolerance of the cut.
-    for (const r of rows) {
-      const width = r.name.endsWith('boxes') ? 4 : 1;
-      const allowedSkips = r.name.startsWith('postprocess.') ? nearCut(fx.tensors.get(r.name.replace(/\.\w+$/, '.scores'))!.data) * width : 0;
-      expect(r.compared, r.name).toBeGreaterThanOrEqual(r.total - allowedSkips);
-      expect(r.total, r.name).toBeGreaterThan(0);
-    }
-    const images = fx.tensors.get('input.images')!.shape[0];
-    const decoded = rows.filter((r) => r.name.endsWith('.decoded'));
-    expect(decoded.map((r) => [r.name, r.compared])).toEqual(Array.from({ length: images }, (_, b) => [`postprocess.${b}.decoded`, 500]));
-    expect(tf.memory().numTensors).toBe(before);
   });
 
   // End to end through a full-size .pth as released ({"model": state_dict}, no args): recognised

@@ -1,12 +1,10 @@
 import { describe, it, expect } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../src/backend/useBackend';
 import { formulaWeights } from '../../src/model/formulaWeights';
 import { runFixture, compareFixture, detectionsOf } from '../../src/parity/run';
-import { formatRows } from '../../src/parity/compare';
 import { loadFixture } from '../support/helpers';
 import { BREAKAGES } from '../support/parityBreakages';
-import { nearCut } from '../support/parityChecks';
+import { expectFixtureParity } from '../support/parityChecks';
 
 // The acceptance test of the model: every tensor of the official runs within
 // |ours - official| <= 1e-4 + 1e-3 |official| (labels exact). Every fixture (SAM-DETR's three,
@@ -36,27 +34,8 @@ function expectEveryBreakageFails(fx: ReturnType<typeof loadFixture>, ours: Awai
 
 describe('parity with the official implementation', () => {
   it.each(CASES)('%s on %s', async (name, backend) => {
-    await useBackend(backend);
-    const fx = loadFixture(name);
-    const before = tf.memory().numTensors;
-    const ours = await runFixture(fx, formulaWeights(fx.config, fx.weightSeed));
-    const rows = compareFixture(fx, ours);
-    console.log(`${name} on ${backend}\n${formatRows(rows)}`);
-    expect(rows.filter((r) => !r.pass).map((r) => `${r.name}: ${r.error ?? `worst at ${r.worstIndex}`}`)).toEqual([]);
-    // Every tensor was compared element by element; only postprocess rows may skip tie
-    // members cut by the top-100, and only those scored within tolerance of the cut score.
-    for (const r of rows) {
-      const width = r.name.endsWith('boxes') ? 4 : 1;
-      const allowedSkips = r.name.startsWith('postprocess.') ? nearCut(fx.tensors.get(r.name.replace(/\.\w+$/, '.scores'))!.data) * width : 0;
-      expect(r.compared, r.name).toBeGreaterThanOrEqual(r.total - allowedSkips);
-      expect(r.total, r.name).toBeGreaterThan(0);
-    }
     // One ranking-free check of the detections per image: 100 detections x (score + 4 coords).
-    const images = fx.tensors.get('input.images')!.shape[0];
-    const decoded = rows.filter((r) => r.name.endsWith('.decoded'));
-    expect(decoded.map((r) => [r.name, r.compared])).toEqual(Array.from({ length: images }, (_, b) => [`postprocess.${b}.decoded`, 500]));
-    // The run disposes everything it made (weights included).
-    expect(tf.memory().numTensors).toBe(before);
+    await expectFixtureParity(name, backend, 100);
   });
 
   it('fails a deliberately broken DETR postprocess (detr_r50: softmax, one detection per query)', async () => {
