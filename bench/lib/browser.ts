@@ -4,7 +4,8 @@
  * shared static server (scripts/lib/staticServer.ts), and the benchmark page (`bench.html`,
  * src/bench/benchPage.ts) that runs the app's Engine in its own inference worker.
  */
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumArgs as sharedArgs, launchChromium } from '../../scripts/lib/chromium';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,19 +17,20 @@ import { ROOT, type Json, type Log } from './machine';
 export { serve } from '../../scripts/lib/staticServer';
 
 export const DIST = join(ROOT, 'dist');
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** The e2e suite's flags; WebGPU only where asked (SwiftShader on a machine without a GPU). */
-const BASE_ARGS = ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export { CHROMIUM, waitRuns } from '../../scripts/lib/chromium';
 export const BACKENDS = ['wasm', 'webgl', 'webgpu'] as const;
 export type Backend = (typeof BACKENDS)[number];
 
+/**
+ * The suites' flags: WebGPU only where asked (on a machine without a GPU it is SwiftShader, which
+ * the other backends' rows need not start).
+ */
 export function chromiumArgs(opts: { webgpu?: boolean; extra?: string[] } = {}): string[] {
-  return [...BASE_ARGS, ...(opts.webgpu ? ['--enable-unsafe-webgpu'] : []), ...(opts.extra ?? [])];
+  return sharedArgs({ webgpu: !!opts.webgpu, extra: opts.extra });
 }
 
-export async function launch(opts: { webgpu?: boolean; extra?: string[] } = {}): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
-  return chromium.launch({ executablePath: CHROMIUM, args: chromiumArgs(opts) });
+export function launch(opts: { webgpu?: boolean; extra?: string[] } = {}): Promise<Browser> {
+  return launchChromium({ webgpu: !!opts.webgpu, extra: opts.extra });
 }
 
 function newestMtime(path: string): number {
@@ -123,20 +125,6 @@ export function rowMeta(init: InitResult & { threadsNote?: string }, probe: Back
   }
   if (probe.device) m.device = probe.device;
   return m;
-}
-
-/** Waits until the app has completed `n` detection runs and is idle; an error the app shows fails the wait. */
-export async function waitRuns(page: Page, n: number, timeout = 90_000, polling = 250): Promise<void> {
-  await page.waitForFunction(
-    (n) => {
-      const el = document.querySelector('[data-testid=status]');
-      const err = document.querySelector('[data-testid=error-message]');
-      if (err) throw new Error('app error: ' + err.textContent);
-      return !!el && Number(el.getAttribute('data-runs')) >= n && el.getAttribute('data-busy') === 'false';
-    },
-    n,
-    { timeout, polling },
-  );
 }
 
 /** Chromium's version and flags, for the result. */
