@@ -204,18 +204,14 @@ export const OFFICIAL_DETR_R50: ModelConfig = {
   point2Hidden: [256, 512, 512],
 };
 
-/**
- * The released Conditional DETR R50 (Atten4Vis/ConditionalDETR, 50 epochs): 300 queries, 91
- * COCO classes (sigmoid focal, no no-object class). R101 differs only in `backbone`, DC5 only in
- * `dilation` (no trace in the state dict). point2Hidden is SAM-DETR's and unused here.
- */
-export const OFFICIAL_CONDITIONAL_DETR_R50: ModelConfig = {
+/** The released SAM-DETR R50 (ZhangGongjie/SAM-DETR): 300 queries, 91 COCO classes, sigmoid focal. */
+export const OFFICIAL_R50: ModelConfig = {
   backbone: 'resnet50',
   backboneWidth: 64,
   dilation: false,
-  decoder: 'conditional',
+  decoder: 'sam',
   smca: false,
-  inputProjGroupNorm: false,
+  inputProjGroupNorm: true,
   hiddenDim: 256,
   nheads: 8,
   numQueries: 300,
@@ -225,6 +221,14 @@ export const OFFICIAL_CONDITIONAL_DETR_R50: ModelConfig = {
   numClasses: 91,
   point2Hidden: [256, 512, 512],
 };
+
+/**
+ * The released Conditional DETR R50 (Atten4Vis/ConditionalDETR, 50 epochs): 300 queries, 91
+ * COCO classes (sigmoid focal, no no-object class). R101 differs only in `backbone`, DC5 only in
+ * `dilation` (no trace in the state dict). SAM-DETR's code is built on Conditional DETR's, so
+ * their configs differ only in the decoder and input_proj's GroupNorm (point2Hidden is unused here).
+ */
+export const OFFICIAL_CONDITIONAL_DETR_R50: ModelConfig = { ...OFFICIAL_R50, decoder: 'conditional', inputProjGroupNorm: false };
 
 /**
  * The released DAB-DETR R50 (IDEA-Research/DAB-DETR, `dab_detr`, 50 epochs): 300 anchor boxes,
@@ -245,39 +249,12 @@ export const OFFICIAL_DAB_DETR_R50: ModelConfig = {
  * `withBoxRefine` and `twoStage` give the other two releases. point2Hidden is SAM-DETR's and unused.
  */
 export const OFFICIAL_DEFORMABLE_DETR_R50: ModelConfig = {
-  backbone: 'resnet50',
-  backboneWidth: 64,
-  dilation: false,
+  ...OFFICIAL_CONDITIONAL_DETR_R50,
   decoder: 'deformable',
-  smca: false,
   inputProjGroupNorm: true,
-  hiddenDim: 256,
-  nheads: 8,
-  numQueries: 300,
-  encLayers: 6,
-  decLayers: 6,
   dimFeedforward: 1024,
-  numClasses: 91,
-  point2Hidden: [256, 512, 512],
   withBoxRefine: false,
   twoStage: false,
-};
-
-export const OFFICIAL_R50: ModelConfig = {
-  backbone: 'resnet50',
-  backboneWidth: 64,
-  dilation: false,
-  decoder: 'sam',
-  smca: false,
-  inputProjGroupNorm: true,
-  hiddenDim: 256,
-  nheads: 8,
-  numQueries: 300,
-  encLayers: 6,
-  decLayers: 6,
-  dimFeedforward: 2048,
-  numClasses: 91,
-  point2Hidden: [256, 512, 512],
 };
 
 /** Output channels of the backbone's last stage. */
