@@ -45,8 +45,8 @@ export class SafetensorsError extends CheckpointError {
   }
 }
 
-/** The reference implementation's cap on the header. */
-const MAX_HEADER = 100 * 1024 * 1024;
+/** The reference implementation's cap on the header (huggingface/safetensors: 100,000,000 bytes, not 100 MiB). */
+export const MAX_HEADER = 100_000_000;
 
 /** Parses the header of a safetensors file; `bytes` needs at least the first 8 + N bytes. */
 export function parseHeader(bytes: Uint8Array, fileSize = bytes.byteLength): SafetensorsHeader {

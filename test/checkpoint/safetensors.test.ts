@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   readSafetensors, readSafetensorsBlob, writeSafetensors, writeSafetensorsF32Stream, parseHeader,
-  f16ToF32, f32ToF16, bf16ToF32, f32ToBF16, SafetensorsError,
+  f16ToF32, f32ToF16, bf16ToF32, f32ToBF16, SafetensorsError, MAX_HEADER,
 } from '../../src/checkpoint/safetensors';
 import type { StateDict } from '../../src/model/types';
 
@@ -102,6 +102,18 @@ describe('safetensors', () => {
     new DataView(f.buffer).setUint32(0, bad.length, true);
     f.set(bad, 8);
     expect(() => parseHeader(f)).toThrow(/unsupported dtype Q7/);
+  });
+
+  it('caps the header length where the reference implementation does: 100,000,000 bytes', () => {
+    const claim = (n: number) => {
+      const f = new Uint8Array(16);
+      new DataView(f.buffer).setUint32(0, n, true);
+      return f;
+    };
+    expect(MAX_HEADER).toBe(100_000_000);
+    // At the cap the length is plausible and the file is merely too short; one byte more is not a safetensors file.
+    expect(() => parseHeader(claim(100_000_000))).toThrow(/truncated/);
+    expect(() => parseHeader(claim(100_000_001))).toThrow(/implausible/);
   });
 
   it('written in pieces (header, then each tensor as it is read): the same file as written whole, and read back as views of float32', async () => {
