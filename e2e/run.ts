@@ -4,7 +4,7 @@
  *   npx tsx e2e/run.ts [name filter]    (against an existing dist/; e.g. `effect:` or `security:`)
  *   npx tsx e2e/run.ts --docs           (also refreshes docs/screenshots/ from the run)
  * One spec per feature in specs/, the harness (browser, server, runner, shared helpers) in
- * harness/. Screenshots go to test-results/screenshots/. Ends with a line "N passed, N failed".
+ * harness/. Screenshots go to test-results/screenshots/. Ends with a line "e2e: N passed, N failed".
  */
 // Importing a spec registers its tests; they run in this order.
 import './specs/backends';

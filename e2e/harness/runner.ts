@@ -2,7 +2,7 @@
  * Runs the registered tests one at a time against the built app: one static server and one
  * browser for the run, a fresh browser context (so fresh storage, caches and service worker) per
  * test. A test fails on a thrown assertion, on its timeout, or on any page or console error it
- * did not declare. Prints a line per test and ends with "N passed, N failed".
+ * did not declare. Prints a line per test and ends with "e2e: N passed, N failed".
  */
 import type { Page } from 'playwright-core';
 import { existsSync } from 'node:fs';
@@ -64,6 +64,5 @@ export async function runTests(args: string[]): Promise<number> {
   await srv.close();
   if (args.includes('--docs')) copyDocsScreenshots();
   console.log(`\ne2e: ${passed} passed, ${failed} failed`);
-  console.log(`${passed} passed, ${failed} failed`);
   return failed ? 1 : 0;
 }
