@@ -1,11 +1,13 @@
 /**
- * npx tsx scripts/convergence.ts [--runs runs/pre] [--reference runs] [--reference-label "scratch backbone"]
+ * npx tsx scripts/convergence.ts [--runs runs/pre] [--label "20x20 grid"] [--reference runs]
+ *   [--reference-label "scratch backbone"] [--reference-until N] [--note TEXT] [--svg docs/convergence.svg]
  * Collects <runs>/<model>/curve.json of the three bundled variants into
- * public/models/convergence.json (read by the app's Convergence view), draws
- * docs/convergence.svg (validation AP50 per epoch), and prints the README's AP / AP50 per epoch
- * table. --reference adds the curves of an earlier set of runs (same models, another
- * initialisation; run folders or docs/training-scratch's <model>.curve.json copies), up to the
- * main runs' last epoch, drawn dashed and labelled "<label> (<reference-label>)".
+ * public/models/convergence.json (read by the app's Convergence view; `--note`, shown under the
+ * chart, says e.g. that runs are still going), draws the SVG (validation AP50 per epoch), and
+ * prints the README's AP / AP50 per epoch table. --reference adds the curves of another set of
+ * runs (same models, another recipe; run folders or docs/training-scratch's <model>.curve.json
+ * copies), up to the main runs' last epoch (or --reference-until), drawn dashed and labelled
+ * "<label> (<reference-label>)"; --label names the main runs the same way.
  */
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +19,10 @@ const { values } = parseArgs({
     runs: { type: 'string', default: join('runs', 'pre') },
     reference: { type: 'string' },
     'reference-label': { type: 'string', default: 'scratch backbone' },
+    'reference-until': { type: 'string' },
+    label: { type: 'string' },
+    note: { type: 'string' },
+    svg: { type: 'string', default: join('docs', 'convergence.svg') },
   },
 });
 type Point = { epoch: number; AP: number; AP50: number; AP75: number; seconds: number; stepsPerSec: number };
@@ -29,7 +35,8 @@ function collect(dir: string, reference: boolean, maxEpoch = Infinity): void {
     const f = [join(dir, name, 'curve.json'), join(dir, `${name}.curve.json`)].find((p) => existsSync(p));
     if (!f) continue;
     const curve = (JSON.parse(readFileSync(f, 'utf8')).curve as Point[]).filter((p) => p.epoch <= maxEpoch);
-    variants[reference ? `${spec.label} (${values['reference-label']})` : spec.label] = {
+    const suffix = reference ? values['reference-label'] : values.label;
+    variants[suffix ? `${spec.label} (${suffix})` : spec.label] = {
       model: name,
       reference,
       epochs: curve.map((p) => p.epoch),
@@ -43,11 +50,12 @@ function collect(dir: string, reference: boolean, maxEpoch = Infinity): void {
 collect(values.runs!, false);
 if (!Object.keys(variants).length) throw new Error(`no curve.json under ${values.runs}/<model>/`);
 // Reference curves stop where the main runs stop, so the axes compare like with like.
-if (values.reference) collect(values.reference, true, Math.max(...Object.values(variants).flatMap((v) => v.epochs)));
+const mainLast = Math.max(...Object.values(variants).flatMap((v) => v.epochs));
+if (values.reference) collect(values.reference, true, values['reference-until'] ? Number(values['reference-until']) : mainLast);
 mkdirSync('public/models', { recursive: true });
 writeFileSync(
   'public/models/convergence.json',
-  JSON.stringify({ note: 'validation AP after each epoch on 200 scenes (scripts/train.ts, scripts/convergence.ts); reference: true marks an earlier set of runs', variants }, null, 2) + '\n',
+  JSON.stringify({ note: values.note ?? '', source: 'validation AP after each epoch on 200 scenes (scripts/train.ts, scripts/convergence.ts); reference: true marks another set of runs', variants }, null, 2) + '\n',
 );
 
 // A small static SVG of AP50 per epoch (no DOM needed): one colour per model, reference runs dashed.
@@ -74,8 +82,7 @@ names.forEach((n, i) => {
   svg += `<line x1="${W - m.r + 10}" x2="${W - m.r + 34}" y1="${m.t + 12 + i * 20}" y2="${m.t + 12 + i * 20}" stroke="${c}" stroke-width="${v.reference ? 1.5 : 2.5}"${v.reference ? ' stroke-dasharray="5 3"' : ''}/><text x="${W - m.r + 40}" y="${m.t + 16 + i * 20}" fill="${c}">${n}</text>\n`;
 });
 svg += '</svg>\n';
-mkdirSync('docs', { recursive: true });
-writeFileSync('docs/convergence.svg', svg);
+writeFileSync(values.svg!, svg);
 
 // Markdown table: AP / AP50 per epoch.
 const maxEpochs = Math.max(0, ...names.map((n) => variants[n].epochs.length));

@@ -2,6 +2,8 @@ import { useEffect, useRef, useState } from 'react';
 import { axisBottom, axisLeft, line, max, scaleLinear, select } from 'd3';
 
 export interface ConvergenceData {
+  /** What the reader must know of the curves (e.g. that the runs are still going); shown under the chart. */
+  note?: string;
   /** `model` (bundled name) picks the colour; `reference` marks an earlier set of runs, drawn dashed. */
   variants: Record<string, { epochs: number[]; AP: number[]; AP50?: number[]; model?: string; reference?: boolean }>;
 }
@@ -88,8 +90,9 @@ export function ConvergenceView({ baseUrl, epoch }: { baseUrl: string; epoch: nu
         around it, so cross-attention starts local instead of uniform: the curves show how much sooner AP rises. Each point is the
         COCO-style {metric} on 200 validation scenes after that epoch, in points (x100) as the model card gives it; the card's figure is
         on 500 scenes.
-        {Object.values(data.variants).some((v) => v.reference) && ' Dashed lines: an earlier set of runs of the same models, named in brackets.'}
+        {Object.values(data.variants).some((v) => v.reference) && ' Dashed lines: another set of runs of the same models, named in brackets.'}
       </p>
+      {data.note && <p data-testid="convergence-note">{data.note}</p>}
     </section>
   );
 }
