@@ -6,25 +6,38 @@ Usage:
 
 --repo is a checkout of the official code: github.com/ZhangGongjie/SAM-DETR for the SAM-DETR
 variants (r50_e12, r50_smca_e50, r50_dc5_smca_e12, r101_e50, ms_r50_e12, ms_r50_smca_e50, ...),
-github.com/facebookresearch/detr for detr_r50, detr_r101, detr_r50_dc5, detr_r101_dc5 (the
-variant names of scripts/make-checkpoint.ts). Nothing of that code lives in this repository: it is
-imported from --repo at run time.
+github.com/facebookresearch/detr for detr_r50, detr_r101, detr_r50_dc5, detr_r101_dc5,
+github.com/Atten4Vis/ConditionalDETR for condetr_r50, condetr_r50_dc5, condetr_r101(_dc5),
+github.com/IDEA-Research/DAB-DETR (its `dab_detr` model) for dabdetr_r50, dabdetr_r50_dc5,
+dabdetr_r50_pat3, dabdetr_r50_dc5_pat3, ..., github.com/fundamentalvision/Deformable-DETR for
+deform_r50, deform_r50_refine, deform_r50_two_stage (the variant names of
+scripts/make-checkpoint.ts). Nothing of that code lives in this repository: it is imported from
+--repo at run time.
 
 What it does:
 - takes the official command-line defaults from the checkout's own main.py (its get_args_parser,
   read with `ast` so that main.py's dataset and training imports are not needed), adds the
-  variant's flags (--smca, --multiscale, --dilation, --backbone, --epochs; --device cpu), and
-  builds the model with the checkout's own models.build_model; eval mode, torch.no_grad;
+  variant's flags (--smca, --multiscale, --dilation, --backbone, --epochs, --num_patterns,
+  --with_box_refine, --two_stage, DAB-DETR's --modelname dab_detr; --device cpu), and builds the
+  model with the checkout's own models.build_model (DAB-DETR: models.build_DABDETR, what its
+  main.py calls for dab_detr); eval mode, torch.no_grad;
 - never downloads: the official backbone asks torchvision for ImageNet weights when it is the
   main process; this tool makes the checkout's backbone module see a non-main process (random
   init) and refuses every socket connection while it runs. Weights do not change a dense
   forward's time; --checkpoint loads a `{"model": state_dict}` file strictly if given;
-- multi-scale SAM-DETR imports the compiled CUDA extension MultiScaleDeformableAttention; a shim
-  module of that name (written here into a temp dir) forwards to the checkout's own pure-PyTorch
-  ms_deform_attn_core_pytorch, so the deformable encoder runs on CPU;
+- multi-scale SAM-DETR and Deformable DETR import the compiled CUDA extension
+  MultiScaleDeformableAttention; a shim module of that name (written here into a temp dir)
+  forwards to the checkout's own pure-PyTorch ms_deform_attn_core_pytorch (both repositories have
+  it in models/ops/functions/ms_deform_attn_func.py), so the deformable attention runs on CPU;
 - modules the build path imports but this python may lack (scipy.optimize for the matcher,
-  packaging.version, PIL) get stubs in the same temp dir, placed after the real ones on sys.path
-  (a real installation wins); the stubs are never called by a forward;
+  packaging.version, PIL, timm for DAB-DETR's Swin backbone) get stubs in the same temp dir,
+  placed after the real ones on sys.path (a real installation wins); the stubs are never called
+  by a forward. Without torchvision, tools/tv_resnet.py stands in for it (torchvision's ResNet
+  layout and arithmetic, and the few helpers the official code imports), except for SAM-DETR,
+  whose RoIAlign is torchvision's roi_align: its rows need python3-torchvision;
+- Deformable DETR's util/misc.py reads torchvision's version as float(__version__[:3]), which
+  takes 0.14 for 0.1 and then imports helpers torchvision 0.14 no longer has; while that module
+  is imported the version reads 0.9.0 (any release from 0.7 takes the same branch), then is put back;
 - input: one image (--height x --width, fixed pseudo-random pixels normalized like the official
   transforms) as the official NestedTensor (no padding, as the batch of one our app runs);
 - times one warm-up then --runs runs of model(samples) followed by the official PostProcess
@@ -67,6 +80,17 @@ def variant_flags(variant):
     d = re.fullmatch(r'detr_r(50|101)(_dc5)?', variant)
     if d:
         return 'detr', ['--backbone', f'resnet{d.group(1)}'] + (['--dilation'] if d.group(2) else [])
+    cd = re.fullmatch(r'condetr_r(50|101)(_dc5)?', variant)
+    if cd:
+        return 'conditional-detr', ['--backbone', f'resnet{cd.group(1)}'] + (['--dilation'] if cd.group(2) else [])
+    dab = re.fullmatch(r'dabdetr_r(50|101)(_dc5)?(?:_pat(\d+))?', variant)
+    if dab:
+        return 'dab-detr', (['--modelname', 'dab_detr', '--backbone', f'resnet{dab.group(1)}']
+                            + (['--dilation'] if dab.group(2) else []) + ['--num_patterns', dab.group(3) or '0'])
+    df = re.fullmatch(r'deform_r50(_refine|_two_stage)?', variant)
+    if df:
+        return 'deformable-detr', (['--backbone', 'resnet50'] + (['--with_box_refine'] if df.group(1) else [])
+                                   + (['--two_stage'] if df.group(1) == '_two_stage' else []))
     ms = re.fullmatch(r'ms_r50(_smca)?_e(\d+)', variant)
     if ms:
         return 'sam-detr', ['--backbone', 'resnet50', '--multiscale', '--epochs', ms.group(2)] + (['--smca'] if ms.group(1) else [])
@@ -75,15 +99,30 @@ def variant_flags(variant):
         return 'sam-detr', (['--backbone', f'resnet{m.group(1)}', '--epochs', m.group(4)]
                             + (['--dilation'] if m.group(2) else []) + (['--smca'] if m.group(3) else []))
     raise SystemExit(f'unknown variant "{variant}" (expected e.g. r50_smca_e50, r50_dc5_e12, ms_r50_e12, ms_r50_smca_e50, '
-                     'detr_r50, detr_r101_dc5; the official SAM-DETR code has no ResNet-18/34)')
+                     'detr_r50, detr_r101_dc5, condetr_r50, dabdetr_r50, dabdetr_r50_dc5_pat3, deform_r50, deform_r50_refine, '
+                     'deform_r50_two_stage; the official SAM-DETR code has no ResNet-18/34)')
+
+
+# The file that tells each official code base apart, in the order they are tried.
+REPO_MARKERS = [
+    ('sam-detr', 'models/fast_detr.py'),
+    ('dab-detr', 'models/DAB_DETR/DABDETR.py'),
+    ('conditional-detr', 'models/conditional_detr.py'),
+    ('deformable-detr', 'models/deformable_detr.py'),
+    ('detr', 'models/detr.py'),
+]
 
 
 def repo_family(repo):
-    if os.path.exists(os.path.join(repo, 'models', 'fast_detr.py')):
-        return 'sam-detr'
-    if os.path.exists(os.path.join(repo, 'models', 'detr.py')):
-        return 'detr'
-    raise SystemExit(f'{repo} is not a checkout of the official SAM-DETR (models/fast_detr.py) or DETR (models/detr.py) code')
+    for family, marker in REPO_MARKERS:
+        if os.path.exists(os.path.join(repo, *marker.split('/'))):
+            return family
+    raise SystemExit(f'{repo} is not a checkout of an official code this tool knows: '
+                     + ', '.join(f'{f} ({m})' for f, m in REPO_MARKERS))
+
+
+# Modules a main.py may import at its top for its parser's defaults; its other imports (datasets, engine) are skipped.
+PARSER_IMPORTS = ('argparse', 'math', 'numpy')
 
 
 def official_parser(repo):
@@ -94,7 +133,9 @@ def official_parser(repo):
     fns = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == 'get_args_parser']
     if not fns:
         raise SystemExit(f'{path} has no get_args_parser')
-    module = ast.Module(body=[fns[0]], type_ignores=[])
+    # The module-level imports its defaults may use (Deformable DETR's: `2 * np.pi`), and no others.
+    light = [n for n in tree.body if isinstance(n, ast.Import) and all(a.name in PARSER_IMPORTS for a in n.names)]
+    module = ast.Module(body=light + [fns[0]], type_ignores=[])
     scope = {'argparse': argparse}
     exec(compile(module, path, 'exec'), scope)  # noqa: S102 - the official checkout the user pointed to
     return scope['get_args_parser']()
@@ -127,6 +168,12 @@ STUBS = {
                              '    return tuple(int(x) for x in re.findall(r"\\d+", str(v).split("+")[0])[:3])\n'),
     'PIL/__init__.py': '"""Stub (tools/official_bench.py): Pillow is not installed."""\n',
     'PIL/Image.py': '',
+    # DAB-DETR's backbone module imports its Swin Transformer, which imports timm; only a Swin backbone calls it.
+    'timm/__init__.py': '"""Stub (tools/official_bench.py): timm is not installed."""\n',
+    'timm/models/__init__.py': '',
+    'timm/models/layers.py': ('def _unused(*args, **kwargs):\n'
+                              '    raise NotImplementedError("stub (tools/official_bench.py): timm is for the Swin backbones")\n\n\n'
+                              'DropPath = to_2tuple = trunc_normal_ = _unused\n'),
 }
 
 
@@ -193,40 +240,76 @@ def blas_in_use():
     return '; '.join(f'{kind(p)}: {p}' for p in libs)
 
 
-def layout_check(model, layouts_path, variant):
+def recorded_layout(paths, variant):
+    """(layout, file) of the variant from the first file that has it, else (None, why). A file is either
+    official_state_dict_layouts.json ({variant: [[name, shape], ...]}) or a parity fixture's
+    manifest.json (test/fixtures/official/<variant>/: its `variant` and its `state_dict`)."""
+    looked = []
+    for path in paths:
+        if not os.path.exists(path):
+            looked.append(f'no file {path}')
+            continue
+        with open(path, encoding='utf8') as f:
+            data = json.load(f)
+        if isinstance(data, dict) and isinstance(data.get('state_dict'), list):
+            if data.get('variant') == variant:
+                return data['state_dict'], path
+        elif isinstance(data, dict) and variant in data:
+            return data[variant], path
+        looked.append(f'not in {os.path.basename(os.path.dirname(path))}/{os.path.basename(path)}')
+    return None, '; '.join(looked)
+
+
+def layout_check(model, layouts_paths, variant):
     """Compares the model's state_dict names and shapes with the project's recorded official layout."""
-    if not layouts_path:
+    if not layouts_paths:
         return None
-    if not os.path.exists(layouts_path):
-        return f'no layout file {layouts_path}'
-    with open(layouts_path, encoding='utf8') as f:
-        layouts = json.load(f)
-    want = layouts.get(variant)
+    want, where = recorded_layout(layouts_paths, variant)
     if want is None:
-        return f'no recorded layout for {variant}'
+        return f'no recorded layout for {variant} ({where})'
+    src = f'{os.path.basename(os.path.dirname(where))}/{os.path.basename(where)}'
     have = [[k, list(v.shape)] for k, v in model.state_dict().items()]
-    if have == want:
-        return f'matches the recorded {variant} layout ({len(have)} tensors, same order)'
-    hd, wd = dict((k, s) for k, s in have), dict((k, s) for k, s in want)
+    if have == [[k, list(s)] for k, s in want]:
+        return f'matches the recorded {variant} layout ({len(have)} tensors, same order; {src})'
+    hd, wd = dict((k, list(s)) for k, s in have), dict((k, list(s)) for k, s in want)
     missing = [k for k in wd if k not in hd]
     extra = [k for k in hd if k not in wd]
     shape = [k for k in wd if k in hd and hd[k] != wd[k]]
     if not missing and not extra and not shape:
-        return f'matches the recorded {variant} layout ({len(have)} tensors, other order)'
-    return (f'DIFFERS from the recorded {variant} layout: {len(missing)} missing (e.g. {missing[:2]}), '
+        return f'matches the recorded {variant} layout ({len(have)} tensors, other order; {src})'
+    return (f'DIFFERS from the recorded {variant} layout ({src}): {len(missing)} missing (e.g. {missing[:2]}), '
             f'{len(extra)} extra (e.g. {extra[:2]}), {len(shape)} of another shape (e.g. {shape[:2]})')
+
+
+def import_deformable_misc(torchvision):
+    """Imports Deformable DETR's util/misc.py, whose version check reads float(torchvision.__version__[:3])
+    (0.14.0 reads as 0.1, and takes a branch importing what torchvision has not had since 0.7): while it
+    is imported, a version from 0.7 on reads as 0.9.0 (the branch every such release takes). Returns a
+    note when it did so."""
+    real = torchvision.__version__
+    parts = [int(x) for x in re.findall(r'\d+', real)[:2]]
+    misread = float(real[:3]) < 0.7 and len(parts) == 2 and tuple(parts) >= (0, 7)
+    if misread:
+        torchvision.__version__ = '0.9.0'
+    try:
+        importlib.import_module('util.misc')
+    finally:
+        torchvision.__version__ = real
+    return f"util/misc.py imported with torchvision's version read as 0.9.0 (it reads {real} as {real[:3]})" if misread else None
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--repo', required=True, help='checkout of the official SAM-DETR or DETR code')
+    ap.add_argument('--repo', required=True, help='checkout of the official SAM-DETR, DETR, Conditional DETR, DAB-DETR or Deformable DETR code')
     ap.add_argument('--variant', required=True)
     ap.add_argument('--height', type=int, default=800)
     ap.add_argument('--width', type=int, default=1066)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--runs', type=int, default=3)
     ap.add_argument('--checkpoint', help='a {"model": state_dict} file to load (strict); random init without')
-    ap.add_argument('--layouts', help='official_state_dict_layouts.json to check the built model against')
+    ap.add_argument('--layouts', action='append', default=[],
+                    help='official_state_dict_layouts.json or a parity fixture manifest.json to check the built model against '
+                         '(repeatable: the first file that has the variant is used)')
     a = ap.parse_args()
 
     repo = os.path.abspath(a.repo)
@@ -239,6 +322,14 @@ def main():
     tmp = tempfile.mkdtemp(prefix='official_bench_')
     try:
         front, back, stubbed = write_shims(tmp)
+        torchvision_stubbed = importlib.util.find_spec('torchvision') is None
+        if torchvision_stubbed and family == 'sam-detr':
+            raise SystemExit("the official SAM-DETR code runs torchvision's roi_align, which tools/tv_resnet.py does not "
+                             'stand in for: torchvision is not installed (apt-get install python3-torchvision)')
+        if torchvision_stubbed:
+            import tv_resnet
+            tv_resnet.torchvision_stub(back)
+            stubbed.append('torchvision (tools/tv_resnet.py: its ResNet layout and arithmetic)')
         sys.path[:0] = [front, repo]
         sys.path.append(back)
         import torch
@@ -246,11 +337,16 @@ def main():
 
         torch.set_num_threads(a.threads)
         torch.manual_seed(0)
-        args = official_parser(repo).parse_args(flags + ['--device', 'cpu'])
-        backbone_module = importlib.import_module('models.backbone')
+        # DAB-DETR's parser requires --coco_path; no dataset is read.
+        required = ['--coco_path', os.devnull] if family == 'dab-detr' else []
+        args = official_parser(repo).parse_args(flags + required + ['--device', 'cpu'])
+        compat = import_deformable_misc(torchvision) if family == 'deformable-detr' else None
+        # DAB-DETR keeps its models in models/DAB_DETR (main.py's build_model_main picks build_DABDETR for dab_detr).
+        backbone_module = importlib.import_module('models.DAB_DETR.backbone' if family == 'dab-detr' else 'models.backbone')
         backbone_module.is_main_process = lambda: False  # random init: no ImageNet download
         models = importlib.import_module('models')
-        model, _criterion, postprocessors = models.build_model(args)
+        build = models.build_DABDETR if family == 'dab-detr' else models.build_model
+        model, _criterion, postprocessors = build(args)
         model.eval()
         postprocess = postprocessors['bbox']
         if a.checkpoint:
@@ -310,8 +406,11 @@ def main():
                  'flags ' + ' '.join(flags),
                  'weights from ' + (os.path.basename(a.checkpoint) if a.checkpoint else 'random init (timing does not depend on them)'),
                  f'one warm-up, median of {a.runs}']
-        if getattr(args, 'multiscale', False):
-            notes.append('deformable attention: the official pure-PyTorch ms_deform_attn_core_pytorch on CPU')
+        if getattr(args, 'multiscale', False) or family == 'deformable-detr':
+            notes.append('deformable attention: the official pure-PyTorch ms_deform_attn_core_pytorch on CPU '
+                         '(in place of the compiled CUDA op MultiScaleDeformableAttention)')
+        if compat:
+            notes.append(compat)
         if stubbed:
             notes.append('stubbed (not installed, not used by a forward): ' + ', '.join(stubbed))
         print(json.dumps({
@@ -320,7 +419,8 @@ def main():
             'encoder_ms': med['encoder_ms'], 'decoder_ms': med['decoder_ms'], 'heads_ms': med['heads_ms'],
             'postprocess_ms': med['postprocess_ms'], 'after_backbone_ms': med['after_backbone_ms'],
             'runs_whole_ms': [round(r['whole_ms'], 1) for r in runs], 'params': params, 'state_dict_tensors': sd_tensors,
-            'outputs_finite': finite, 'blas': blas_in_use(), 'layout': layout, 'torch': torch.__version__, 'torchvision': torchvision.__version__,
+            'outputs_finite': finite, 'blas': blas_in_use(), 'layout': layout, 'torch': torch.__version__,
+            'torchvision': 'not installed (tools/tv_resnet.py)' if torchvision_stubbed else torchvision.__version__,
             'repo_commit': commit, 'note': '; '.join(notes),
         }))
     finally:

@@ -16,7 +16,12 @@ import { ROOT, type Json, type Log } from './machine';
 
 export { serve } from '../../scripts/lib/staticServer';
 
-export const DIST = join(ROOT, 'dist');
+/**
+ * The built app the suites serve. LENS_DIST names another build (`npx vite build --outDir DIR`), as
+ * for the e2e suite (e2e/harness/paths.ts); a rebuild then goes there too.
+ */
+export const DIST = process.env.LENS_DIST ?? join(ROOT, 'dist');
+const OUT_DIR = process.env.LENS_DIST ? ['--outDir', DIST, '--emptyOutDir'] : [];
 export { CHROMIUM, waitRuns } from '../../scripts/lib/chromium';
 export const BACKENDS = ['wasm', 'webgl', 'webgpu'] as const;
 export type Backend = (typeof BACKENDS)[number];
@@ -54,9 +59,9 @@ export function ensureDist(o: { build?: boolean; noBuild?: boolean }, log: Log):
     log(`note: ${why}; --no-build, so measuring the existing build`);
     return;
   }
-  log(`building dist/ (${why}): npx vite build`);
+  log(`building ${DIST} (${why}): npx vite build ${OUT_DIR.join(' ')}`.trimEnd());
   try {
-    execFileSync('npx', ['vite', 'build'], { cwd: ROOT, stdio: 'pipe', encoding: 'utf8' });
+    execFileSync('npx', ['vite', 'build', ...OUT_DIR], { cwd: ROOT, stdio: 'pipe', encoding: 'utf8' });
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string };
     throw new Error(`vite build failed:\n${`${err.stdout ?? ''}${err.stderr ?? ''}`.trim().split('\n').slice(-20).join('\n')}`, { cause: e });

@@ -1,16 +1,22 @@
 /**
- * npm run bench -- official [--json] [--variants official,official_ms,official_detr] [--runs 3]
- *   [--size 800x1066] [--repo-sam DIR] [--repo-detr DIR] [--reference-runs 3] [--reference-threads 2]
- *   [--build | --no-build]
+ * npm run bench -- official [--json] [--variants official,official_ms,official_detr,official_condetr,
+ *   official_dabdetr,official_deform] [--runs 3] [--size 800x1066] [--repo-sam DIR] [--repo-detr DIR]
+ *   [--repo-condetr DIR] [--repo-dabdetr DIR] [--repo-deformable DIR] [--reference-runs 3]
+ *   [--reference-threads 2] [--build | --no-build]
  *
  * Ours against the official PyTorch code, row by row in one run: each official-size model
  * (src/bench/officialVariants.ts, formula weights) in Chromium's wasm worker (the app's, its
  * threads), then right after it, so both see the same machine load:
  * - reference.<row>: the official model built by the official code's own build_model
  *   (tools/official_bench.py: CPU, eval, no_grad, --reference-threads, median of --reference-runs
- *   after a warm-up, same input), from a local checkout: --repo-sam DIR (github.com/ZhangGongjie/SAM-DETR)
- *   for official and official_ms, --repo-detr DIR (github.com/facebookresearch/detr) for
- *   official_detr. Nothing is downloaded: without the option the reference says so and is skipped;
+ *   after a warm-up, same input), from a local checkout (REFERENCE_REPOS): --repo-sam DIR
+ *   (github.com/ZhangGongjie/SAM-DETR) for official and official_ms, --repo-detr DIR
+ *   (github.com/facebookresearch/detr) for official_detr, --repo-condetr DIR
+ *   (github.com/Atten4Vis/ConditionalDETR) for official_condetr, --repo-dabdetr DIR
+ *   (github.com/IDEA-Research/DAB-DETR) for official_dabdetr, --repo-deformable DIR
+ *   (github.com/fundamentalvision/Deformable-DETR) for official_deform (its deformable attention
+ *   through the official pure-PyTorch ms_deform_attn_core_pytorch, as the row's note says).
+ *   Nothing is downloaded: without the option the reference says so and is skipped;
  * - reference.torch_resnet50 (after the `official` row): a PyTorch ResNet-50 to layer4
  *   (tools/torch_resnet50_bench.py) at the same size and threads, against our backbone stage.
  * Ratios (ours / PyTorch, neither side counting image preprocessing), into the row:
@@ -30,6 +36,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { OFFICIAL_VARIANTS, OFFICIAL_VARIANT_NAMES, type OfficialVariant } from '../../src/bench/officialVariants';
+import type { ModelConfig } from '../../src/model/config';
 import { parseCount, parseList, parseSize, type Values } from '../lib/args';
 import { BUILD_HELP, BUILD_OPTIONS, browserInfo, bundledName, chromiumArgs, DIST, ensureDist, launch, serve } from '../lib/browser';
 import { machine, ROOT, runPythonTool, type Json, type Log } from '../lib/machine';
@@ -37,8 +44,23 @@ import { chromiumRow, stageTable } from '../lib/rows';
 import { ratio, round1 } from '../lib/stats';
 import type { Suite } from '../lib/suite';
 
-/** The recorded official state_dict layouts: tools/official_bench.py checks the model it builds against them. */
+/**
+ * The recorded official state_dict layouts: tools/official_bench.py checks the model it builds against
+ * them. The Conditional DETR, DAB-DETR and Deformable DETR layouts are in their parity fixtures' manifests
+ * (test/fixtures/official/<variant>/manifest.json, `state_dict`), made by the official code.
+ */
 const LAYOUTS = join(ROOT, 'test/fixtures/pth/official_state_dict_layouts.json');
+const fixtureManifest = (variant: string) => join(ROOT, 'test/fixtures/official', variant, 'manifest.json');
+
+/** The official code each decoder's rows are timed with, and the option naming its local checkout. */
+const REFERENCE_REPOS: Record<ModelConfig['decoder'], { option: RepoOption; where: string }> = {
+  sam: { option: 'repo-sam', where: 'github.com/ZhangGongjie/SAM-DETR' },
+  detr: { option: 'repo-detr', where: 'github.com/facebookresearch/detr' },
+  conditional: { option: 'repo-condetr', where: 'github.com/Atten4Vis/ConditionalDETR' },
+  dab: { option: 'repo-dabdetr', where: 'github.com/IDEA-Research/DAB-DETR' },
+  deformable: { option: 'repo-deformable', where: 'github.com/fundamentalvision/Deformable-DETR' },
+};
+type RepoOption = 'repo-sam' | 'repo-detr' | 'repo-condetr' | 'repo-dabdetr' | 'repo-deformable';
 
 export const official: Suite = {
   options: {
@@ -47,6 +69,9 @@ export const official: Suite = {
     size: { type: 'string', default: '800x1066' },
     'repo-sam': { type: 'string' },
     'repo-detr': { type: 'string' },
+    'repo-condetr': { type: 'string' },
+    'repo-dabdetr': { type: 'string' },
+    'repo-deformable': { type: 'string' },
     'reference-runs': { type: 'string', default: '3' },
     'reference-threads': { type: 'string', default: '2' },
     ...BUILD_OPTIONS,
@@ -57,6 +82,9 @@ export const official: Suite = {
     size: 'input HxW',
     'repo-sam': 'checkout of github.com/ZhangGongjie/SAM-DETR (official, official_ms)',
     'repo-detr': 'checkout of github.com/facebookresearch/detr (official_detr)',
+    'repo-condetr': 'checkout of github.com/Atten4Vis/ConditionalDETR (official_condetr)',
+    'repo-dabdetr': 'checkout of github.com/IDEA-Research/DAB-DETR (official_dabdetr)',
+    'repo-deformable': 'checkout of github.com/fundamentalvision/Deformable-DETR (official_deform)',
     'reference-runs': 'PyTorch timed runs after a warm-up',
     'reference-threads': 'PyTorch threads',
     ...BUILD_HELP,
@@ -78,7 +106,8 @@ export const official: Suite = {
       for (const variant of variants) {
         const { row } = await chromiumRow(browser, srv.url, variant, 'wasm', { runs, size, bundled: bundledName() }, log);
         result[variant] = { wasm_chromium: row };
-        const ref = officialReference(variant, size, { runs: refRuns, threads: refThreads, repoSam: v['repo-sam'] as string | undefined, repoDetr: v['repo-detr'] as string | undefined });
+        const repos = Object.fromEntries(Object.values(REFERENCE_REPOS).map(({ option }) => [option, v[option] as string | undefined])) as Partial<Record<RepoOption, string>>;
+        const ref = officialReference(variant, size, { runs: refRuns, threads: refThreads, repos });
         reference[variant] = ref;
         log(typeof ref.whole_ms === 'number'
           ? `reference: official PyTorch ${ref.variant}, ${ref.threads} threads: whole ${ref.whole_ms} ms (backbone ${ref.backbone_ms}, after backbone ${ref.after_backbone_ms}); ${ref.layout ?? ''}`
@@ -123,16 +152,14 @@ export const official: Suite = {
 };
 
 /** The official PyTorch model of a row, from the checkout given; {skipped} without one (no download), {error} if it fails. */
-function officialReference(row: OfficialVariant, [h, w]: [number, number], o: { runs: number; threads: number; repoSam?: string; repoDetr?: string }): Json {
+function officialReference(row: OfficialVariant, [h, w]: [number, number], o: { runs: number; threads: number; repos: Partial<Record<RepoOption, string>> }): Json {
   const v = OFFICIAL_VARIANTS[row];
-  const detr = v.config.decoder === 'detr';
-  const opt = detr ? 'repo-detr' : 'repo-sam';
-  const repo = detr ? o.repoDetr : o.repoSam;
-  const where = detr ? 'github.com/facebookresearch/detr' : 'github.com/ZhangGongjie/SAM-DETR';
+  const { option: opt, where } = REFERENCE_REPOS[v.config.decoder];
+  const repo = o.repos[opt];
   if (!repo) return { variant: v.variant, skipped: `no --${opt} (a local checkout of ${where}; the bench never downloads)` };
   if (!existsSync(repo)) return { variant: v.variant, skipped: `--${opt} ${repo} does not exist` };
   const args = ['tools/official_bench.py', '--repo', repo, '--variant', v.variant, '--height', String(h), '--width', String(w), '--threads', String(o.threads), '--runs', String(o.runs)];
-  if (existsSync(LAYOUTS)) args.push('--layouts', LAYOUTS);
+  for (const layouts of [LAYOUTS, fixtureManifest(v.variant)]) if (existsSync(layouts)) args.push('--layouts', layouts);
   const out = runPythonTool(args);
   return out.error ? { variant: v.variant, error: out.error } : out;
 }
