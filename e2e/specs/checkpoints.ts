@@ -154,7 +154,9 @@ test('an official DETR checkpoint loads, detects, and the view says what DETR la
   // The zoo panel names the release this file is (R50, DC5 from its name), and only that one.
   await page.getByTestId('zoo-panel').locator('summary').click();
   const zoo = await page.getByTestId('zoo-entry').evaluateAll((rows) => rows.map((r) => [r.querySelector('a')?.textContent, (r as HTMLElement).dataset.loaded]));
-  assert(zoo.length === 16, `${zoo.length} zoo entries, expected 12 SAM-DETR + 4 DETR`);
+  assert(zoo.length === 28, `${zoo.length} zoo entries, expected 12 SAM-DETR + 4 DETR + 4 Conditional DETR + 5 DAB-DETR + 3 Deformable DETR`);
+  const groups = await page.getByTestId('zoo-family').evaluateAll((g) => g.map((e) => (e as HTMLElement).dataset.family).join(', '));
+  assert(groups === 'SAM-DETR, DETR, Conditional DETR, DAB-DETR, Deformable DETR', 'zoo groups: ' + groups);
   const marked = zoo.filter(([, l]) => l !== 'no').map(([n, l]) => `${n} ${l}`);
   assert(marked.length === 1 && marked[0] === 'DETR-R50-DC5 yes', 'zoo panel marks: ' + marked.join(', '));
   rmSync(dir, { recursive: true, force: true });

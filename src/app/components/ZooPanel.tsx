@@ -1,5 +1,5 @@
 import type { ModelInfo } from '../../worker/messages';
-import { ZOO, zooMatches, type ZooEntry } from '../zoo';
+import { ZOO, ZOO_FAMILIES, ZOO_SOURCES, zooMatches, type ZooEntry } from '../zoo';
 
 interface Props {
   /** The models loaded in the two views (either may be absent). */
@@ -7,9 +7,10 @@ interface Props {
 }
 
 /**
- * The official model zoos (12 SAM-DETR, 4 DETR checkpoints) with their COCO AP, which of them
- * is loaded now, and where each is published. The links open the publisher's page; the app
- * itself fetches nothing from them: the user downloads a file and drops it here.
+ * The official model zoos (SAM-DETR, DETR, Conditional DETR, DAB-DETR, Deformable DETR), one
+ * group per family under a link to its repository, with their COCO AP, which of them is loaded
+ * now, and where each is published. The links open the publisher's page; the app itself fetches
+ * nothing from them: the user downloads a file and drops it here.
  */
 // The match is by configuration and schedule only: the AP beside it is the release's, and
 // belongs to the loaded file only if it holds that release's weights (nothing checks that).
@@ -39,26 +40,38 @@ export function ZooPanel({ models }: Props) {
             </th>
           </tr>
         </thead>
-        <tbody>
-          {ZOO.map((z) => {
-            const state = loaded.get(z);
-            return (
-              <tr key={z.url} data-testid="zoo-entry" data-loaded={state ?? 'no'} className={state ? 'on' : ''}>
-                <td>
-                  <a href={z.url} target="_blank" rel="noreferrer noopener" title={`${z.name}, ${z.epochs} epochs: the publisher's download page`}>
-                    {z.name}
-                  </a>
-                </td>
-                <td>{z.epochs}</td>
-                <td>{z.ap.toFixed(1)}</td>
-                <td title={state ? MATCH_TITLE : undefined}>{state === 'yes' ? 'its setup' : state === 'maybe' ? 'its setup?' : ''}</td>
-              </tr>
-            );
-          })}
-        </tbody>
+        {ZOO_FAMILIES.map((family) => (
+          <tbody key={family} data-testid="zoo-family" data-family={family}>
+            <tr className="zoo-family">
+              <th scope="rowgroup" colSpan={4}>
+                {family}{' '}
+                <a className="muted small" href={ZOO_SOURCES[family]} target="_blank" rel="noreferrer noopener" title={`${family}'s official repository: its README gives these numbers and links`}>
+                  {ZOO_SOURCES[family].replace('https://github.com/', '')}
+                </a>
+              </th>
+            </tr>
+            {ZOO.filter((z) => z.family === family).map((z) => {
+              const state = loaded.get(z);
+              const where = z.folder ? "a shared folder with all of the family's releases (the README links no file of its own)" : "the publisher's download page";
+              return (
+                <tr key={`${z.name} ${z.epochs}`} data-testid="zoo-entry" data-family={family} data-loaded={state ?? 'no'} className={state ? 'on' : ''}>
+                  <td>
+                    <a href={z.url} target="_blank" rel="noreferrer noopener" title={`${z.name}, ${z.epochs} epochs: ${where}${z.note ? `; ${z.note}` : ''}`}>
+                      {z.name}
+                    </a>
+                    {z.folder && <span className="muted small"> (folder)</span>}
+                  </td>
+                  <td>{z.epochs}</td>
+                  <td>{z.ap.toFixed(1)}</td>
+                  <td title={state ? MATCH_TITLE : undefined}>{state === 'yes' ? 'its setup' : state === 'maybe' ? 'its setup?' : ''}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        ))}
       </table>
       {[...loaded.values()].includes('maybe') && (
-        <p className="muted small">"its setup?": the file does not say its schedule, so it could be either of the marked releases.</p>
+        <p className="muted small">"its setup?": the file cannot tell the marked releases apart (it does not say its schedule, or they share a layout), so it could be any of them.</p>
       )}
     </details>
   );
