@@ -18,6 +18,7 @@ const DOCS: [string, string][] = [
   ['30-first-view-1440x900', 'first-view'], ['06-query-selected', 'query-selected'], ['06b-heads-in-colour', 'heads-in-colour'], ['07-head-solo', 'head-solo'], ['08-smca-prior-off-diff', 'smca-diff'],
   ['10-side-by-side', 'side-by-side'], ['12-encoder-attention', 'encoder-attention'], ['04-error-text-file', 'error-message'],
   ['19c-baseline-vs-sam-detr', 'attention-concentration'], ['21b-multiscale-sampling-panels', 'multiscale-sampling'], ['20-multiscale-decoder', 'multiscale-decoder'],
+  ['60b-deformable-sampling-panel', 'deformable-sampling'],
 ];
 
 /** Refreshes the documentation's screenshots from this run (those a filtered run did not take stay). */

@@ -3,7 +3,7 @@ import { WorkerClient } from './workerClient';
 import { LensSession, sliceKey } from './session/LensSession';
 import { useLensEffects } from './session/useLensEffects';
 import { useViewState } from './state/useViewState';
-import { derive, variantOf, wantedTraces } from './derive';
+import { derive, variantOf, wantedSlices } from './derive';
 import type { Variant } from '../worker/messages';
 import { FIRST_VIEW_OBJECT, visibleHeads } from './state';
 import { heatmapRect, stepCell, type Frame, type Pt } from './geometry';
@@ -41,6 +41,8 @@ import { CompareAttention } from './components/CompareAttention';
 import { ModeTabs } from './components/ModeTabs';
 import { SamplingPanel } from './components/SamplingPanel';
 import { useEncoderSampling } from './hooks/useEncoderSampling';
+import { DecoderSamplingPanel } from './components/DecoderSamplingPanel';
+import { decoderMarks, deformableGeometry } from './deformable';
 import { featuresNote, layerLevelNote, mapGrid } from './multiScale';
 import { EffectPanel } from './components/EffectPanel';
 import { effectView, secondQueryFor } from './effectView';
@@ -49,6 +51,10 @@ import { EpochSlider } from './components/EpochSlider';
 import { ClaimIntro } from './components/ClaimIntro';
 import { useKeptObject } from './hooks/useKeptObject';
 import type { TruthObject } from './effect';
+import { referenceMark } from './conditional';
+import { ConditionalPanel } from './components/ConditionalPanel';
+import { anchorTrailFor } from './anchorTrail';
+import { querySlotsOf } from './querySlots';
 
 const BASE = import.meta.env.BASE_URL;
 
@@ -89,7 +95,7 @@ export function App() {
   }, [info0, dispatch]);
   // A query from a link beyond the model's count is dropped once the count is known.
   useEffect(() => {
-    if (info0) dispatch({ type: 'queryCount', count: info0.config.numQueries });
+    if (info0) dispatch({ type: 'queryCount', count: querySlotsOf(info0) });
   }, [info0, dispatch]);
 
   const { models, runs } = st;
@@ -139,7 +145,7 @@ export function App() {
   const [firstVisit] = useState(() => !window.location.search);
   const [intro, setIntro] = useState(firstVisit);
   useKeptObject(primaryRun, s.query, truth, dispatch, firstVisit ? FIRST_VIEW_OBJECT : null);
-  const wanted = useMemo(() => wantedTraces(s, { models, runs }, d, matched, effectWanted), [s, models, runs, d, matched, effectWanted]);
+  const wanted = useMemo(() => wantedSlices(s, { models, runs }, d, matched, effectWanted), [s, models, runs, d, matched, effectWanted]);
 
   const nHeads = d.heads;
   const encoder = s.mode === 'encoder' && s.encPoint && frame0 ? { layer, point: s.encPoint as Pt, frame: frame0 } : null;
@@ -181,8 +187,12 @@ export function App() {
     const g = run ? mapGrid(s.mode, slice, li, run.result) : null;
     const heat = frame && run && g && s.overlay !== 'none' ? heatCanvas(hm, `${view}:${run.gen}`, vis, s.heads, s.overlay === 'heads', g.featW, g.featH, heatmapRect(frame), s.contrast) : null;
     const geo = s.mode === 'decoder' ? vm.queryGeometry(slice, frame, li, vis) : { refBox: null, roiBox: null, points: [] };
-    const samples = view === 0 ? sampling.marks : vm.EMPTY_OVERLAY.samples;
-    return { detections: dets, selected, hovered: view === 0 ? hover : null, showGrid: s.grid, ...geo, heat, encPoint: s.mode === 'encoder' && s.encPoint ? (s.encPoint as Pt) : null, samples, animKey: `${selected}|${li}` };
+    // Deformable DETR's decoder tab: the query's sampling points at the layer; else the encoder tab's of the clicked location.
+    const samples = s.mode === 'decoder' && slice?.sampling ? decoderMarks(view, slice, frame, li, vis) : view === 0 ? sampling.marks : vm.EMPTY_OVERLAY.samples;
+    const deformable = s.mode === 'decoder' && slice?.sampling && frame ? deformableGeometry(slice.sampling, frame, li) : null;
+    const anchorTrail = s.mode === 'decoder' ? anchorTrailFor(view === 1 && s.compare === 'side-by-side' ? info1 : info0, slice, frame, li) : null;
+    const refPoint = s.mode === 'decoder' ? referenceMark(slice, frame, li) : null;
+    return { detections: dets, selected, hovered: view === 0 ? hover : null, showGrid: s.grid, ...geo, heat, encPoint: s.mode === 'encoder' && s.encPoint ? (s.encPoint as Pt) : null, samples, anchorTrail, deformable, refPoint, animKey: `${selected}|${li}` };
   };
   const ov0 = frame0 ? overlay(0, dets0, s.query, slice0, frame0, hm0) : { ...vm.EMPTY_OVERLAY, detections: dets0 };
   const ov1 = frame1 ? overlay(1, dets1, matched, slice1, frame1, hm1) : { ...vm.EMPTY_OVERLAY, detections: dets1 };
@@ -195,6 +205,9 @@ export function App() {
   );
   const headActs = { onShow: (h: number) => dispatch({ type: 'showHead', head: h }), onSolo: (h: number) => dispatch({ type: 'soloHead', head: h }) };
   const titles = vm.viewTitles(s, info0, info1, modelName, pairName);
+  // Conditional DETR's views (either side of a comparison): the cross-attention beside its spatial and content parts.
+  const conditionalSides = ([[slice0, frame0, 0], [slice1, frame1, 1]] as const).flatMap(([sl, fr, i]) =>
+    sl?.spatialAttention && fr && (i === 0 || s.compare === 'side-by-side') ? [{ title: s.compare === 'side-by-side' ? titles[i] : undefined, slice: sl, frame: fr }] : []);
   const showSecond = s.compare !== 'none' && (s.compare === 'side-by-side' || isSmca);
   const onToggle1 = (q: number | null) => dispatch({ type: 'selectQuery', query: s.compare === 'prior-off' ? q : vm.matchQuery(secondRun, primaryRun, q, false), toggle: true });
 
@@ -264,9 +277,16 @@ export function App() {
               overlayKind={s.overlay === 'none' || !hm0.maps ? null : hm0.kind} contrast={s.contrast}
               hasRoi={s.mode === 'decoder' && info0?.config.decoder === 'sam'} levelNote={layerLevelNote(mainRun, li)} dispatch={dispatch} />
             <ViewHints
-              pickEncoderPoint={s.mode === 'encoder' && !s.encPoint} deformable={!!info0?.config.multiscale} pickQuery={s.mode === 'decoder' && s.query === null && dets0.length > 0}
-              mapNote={s.overlay !== 'none' ? hm0.note : undefined} detr={!!slice0 && !slice0.referenceBoxes && s.mode === 'decoder'}
+              pickEncoderPoint={s.mode === 'encoder' && !s.encPoint} deformable={!!info0?.config.multiscale || info0?.config.decoder === 'deformable'} levels={info0?.config.decoder === 'deformable' ? 4 : 3} pickQuery={s.mode === 'decoder' && s.query === null && dets0.length > 0}
+              mapNote={s.overlay !== 'none' ? hm0.note : undefined} detr={!!slice0 && !slice0.referenceBoxes && !slice0.sampling && !slice0.referencePoints && s.mode === 'decoder'}
             />
+            {s.mode === 'decoder' && [slice0, slice1].map((sl, i) => sl?.sampling && (
+              <DecoderSamplingPanel key={i} slice={sl} layer={li} heads={vis} title={s.compare === 'side-by-side' ? titles[i] : undefined} />
+            ))}
+            {img && s.mode === 'decoder' && conditionalSides.length > 0 && (
+              <ConditionalPanel image={img.canvas} imgW={img.width} imgH={img.height} sides={conditionalSides} heads={vis} layer={li} overlay={s.overlay} contrast={s.contrast}
+                onOverlay={(o) => dispatch({ type: 'setOverlay', overlay: o })} />
+            )}
             {img && frame0 && frame1 && slice0 && slice1 && s.compare === 'side-by-side' && s.mode === 'decoder' && (
               <CompareAttention image={img.canvas} imgW={img.width} imgH={img.height} heads={vis} layer={layer} contrast={s.contrast} onLayer={(l) => dispatch({ type: 'setLayer', layer: l, maxLayer })}
                 sides={[{ title: titles[0] ?? modelName, slice: slice0, frame: frame0 }, { title: titles[1] ?? '', slice: slice1, frame: frame1 }]} />

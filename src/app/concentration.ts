@@ -17,6 +17,7 @@
 import type { QuerySlice } from '../worker/messages';
 import { layerGrid } from './multiScale';
 import { massInBox, normalisedEntropy } from '../eval/attentionMeasures';
+import { samplingConcentration } from './samplingConcentration';
 
 export { cellOverlap, massInBox, normalisedEntropy } from '../eval/attentionMeasures';
 
@@ -46,6 +47,8 @@ export function attentionConcentration(slice: QuerySlice, heads?: number[]): Lay
   const box = slice.predictions[slice.predictions.length - 1]?.box;
   const hs = (heads ?? Array.from({ length: slice.heads }, (_, h) => h)).filter((h) => h >= 0 && h < slice.heads);
   if (!box || !hs.length) return [];
+  // Deformable DETR has no dense map: measured from its sampling points (samplingConcentration.ts).
+  if (slice.sampling) return samplingConcentration(slice.sampling, box, hs);
   const out: LayerConcentration[] = [];
   slice.attention.forEach((maps, l) => {
     const { featW, featH } = layerGrid(slice, l);

@@ -1,16 +1,17 @@
 /**
  * What the page shows, derived in one place from the view state (the URL) and the session (what
  * the worker has answered): the layer on screen, the SMCA prior's state, which decoder variant
- * each compared model is drawn from, and which query traces the view needs. Pure, so the panels
- * and the effects that fetch traces can never disagree about them.
+ * each compared model is drawn from, and which query slices the view needs. Pure, so the panels
+ * and the effects that fetch slices can never disagree about them.
  */
 import type { ViewState } from './state/viewState';
 import { priorShown } from './state/viewState';
 import type { SessionState } from './session/sessionState';
 import type { Variant } from '../worker/messages';
+import { querySlotsOf } from './querySlots';
 
-/** One query trace the view needs: [model slot (0 main, 1 compared), decoder variant, query]. */
-export type WantedTrace = [number, Variant, number];
+/** One query slice the view needs: [model slot (0 main, 1 compared), decoder variant, query]. */
+export type WantedSlice = [number, Variant, number];
 
 export interface Derived {
   /** The main model is SAM-DETR with the SMCA prior (so it can be switched off). */
@@ -26,7 +27,7 @@ export interface Derived {
   maxLayer: number;
   /** The layer on screen, 1-based as labelled, clamped to the model's layers. */
   layer: number;
-  /** The same layer, 0-based, as traces index it. */
+  /** The same layer, 0-based, as slices index it. */
   layerIndex: number;
 }
 
@@ -55,18 +56,18 @@ export function variantOf(d: Pick<Derived, 'primaryVariant'>, slot: number): Var
 }
 
 /**
- * The query traces the view needs: the selected query of the primary variant, both variants for
+ * The query slices the view needs: the selected query of the primary variant, both variants for
  * the prior comparisons, the matched query of the compared model, and what the effect panel
  * measures (`extra`, [slot, query]). A query beyond the main model's count (a link made for
  * another model) is not asked for until the view drops it.
  */
-export function wantedTraces(
+export function wantedSlices(
   view: Pick<ViewState, 'query' | 'mode' | 'compare' | 'overlay'>, session: Pick<SessionState, 'models' | 'runs'>, d: Derived,
   matched: number | null, extra: [number, number][] = [],
-): WantedTrace[] {
-  const w: WantedTrace[] = [];
+): WantedSlice[] {
+  const w: WantedSlice[] = [];
   const { runs } = session;
-  const nq = session.models[0]?.config.numQueries;
+  const nq = session.models[0] ? querySlotsOf(session.models[0]) : undefined;
   const query = nq !== undefined && view.query !== null && view.query >= nq ? null : view.query;
   if (query !== null && runs.main && view.mode === 'decoder') {
     if (d.primaryVariant === 'main' || runs.off) w.push([0, d.primaryVariant, query]);

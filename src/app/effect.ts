@@ -19,6 +19,7 @@ export { attentionCentroid };
 import { layerGrid } from './multiScale';
 import { imageToNorm, type Box, type Frame } from './geometry';
 import { boxIou } from '../geometry/boxes';
+import { samplingEffect } from './samplingEffect';
 
 export interface LayerEffect {
   /** 1-based decoder layer. */
@@ -66,6 +67,8 @@ export function queryEffect(slice: QuerySlice, heads: number[], truth: ArrayLike
   const box = slice.predictions[slice.predictions.length - 1]?.box;
   const hs = heads.filter((h) => h >= 0 && h < slice.heads);
   if (!box || !hs.length) return [];
+  // Deformable DETR: from its sampling points (samplingEffect.ts).
+  if (slice.sampling) return samplingEffect(slice.sampling, hs, box, truth, (p, b) => offsetInHalfDiagonals(p, b, aspect));
   const out: LayerEffect[] = [];
   slice.attention.forEach((maps, l) => {
     const { featW, featH } = layerGrid(slice, l);

@@ -63,8 +63,8 @@ export function featuresNote(run: HasGrids): string {
 
 // --- the deformable encoder's sampling points -------------------------------------------------
 
-/** The marker of each level (finest first): shape tells the level, colour the head, area the weight. */
-export const LEVEL_SHAPES = ['circle', 'square', 'triangle'] as const;
+/** The marker of each level (finest first): shape tells the level, colour the head, area the weight (diamond: Deformable DETR's stride-64 level). */
+export const LEVEL_SHAPES = ['circle', 'square', 'triangle', 'diamond'] as const;
 export type LevelShape = (typeof LEVEL_SHAPES)[number];
 
 /** Marker areas in screen px²: a weight of 0 still shows (MIN), the largest weight shown gets MAX. */
@@ -85,8 +85,11 @@ export interface SamplingMark {
   inside: boolean;
 }
 
+/** Sampling points per head, level and point ([x, y, weight]): the encoder's of a location, or (Deformable DETR) a decoder layer's of a query. */
+export type PointsOf = Pick<EncoderPointsSlice, 'heads' | 'points'>;
+
 /** The largest attention weight among the given heads' points (the size scale's top). */
-export function maxWeight(p: EncoderPointsSlice, heads: number[]): number {
+export function maxWeight(p: PointsOf, heads: number[]): number {
   let m = 0;
   for (const h of heads) for (const lv of p.points[h] ?? []) for (const q of lv) m = Math.max(m, q[2]);
   return m;
@@ -106,7 +109,7 @@ export function weightArea(top: number) {
  * feature map in (the map stretched over the padded input, as the model's normalised coordinates
  * put cell j's centre at (j + 0.5) / featW), so they line up with the clicked cell and the heatmaps.
  */
-export function samplingMarks(p: EncoderPointsSlice | null, frame: Frame | null, heads: number[]): SamplingMark[] {
+export function samplingMarks(p: PointsOf | null, frame: Frame | null, heads: number[]): SamplingMark[] {
   if (!p || !frame) return [];
   const shown = heads.filter((h) => h >= 0 && h < p.heads);
   const area = weightArea(maxWeight(p, shown));
@@ -125,7 +128,7 @@ export function samplingMarks(p: EncoderPointsSlice | null, frame: Frame | null,
 }
 
 /** Per head, the share of its attention weight on each level (they sum to 1 over the levels). */
-export function levelShares(p: EncoderPointsSlice, head: number): number[] {
+export function levelShares(p: PointsOf, head: number): number[] {
   const sums = (p.points[head] ?? []).map((lv) => lv.reduce((a, q) => a + q[2], 0));
   const total = sums.reduce((a, v) => a + v, 0);
   return sums.map((v) => (total > 0 ? v / total : 0));

@@ -15,6 +15,7 @@ import type { HeadPanel } from './components/SmallMultiples';
 import type { IndexEntry } from './hooks/useModelIndex';
 import { headVisible } from './state';
 import { layerGrid, levelText, type Grid } from './multiScale';
+import { deformableGeometry } from './deformable';
 import { boxIou } from '../geometry/boxes';
 
 export const EMPTY_OVERLAY: ViewOverlay = {
@@ -136,6 +137,13 @@ export function headMaps(
     const off = pair.off;
     return { maps: pair.on.attention[l].map((m, h) => diffMaps(m, off.attention[l][h])), kind: 'div', key: key + '|diff' };
   }
+  if (which === 'spatial' || which === 'content') {
+    // Conditional DETR's two parts, probabilities over the same cells: the attention's scale.
+    const part = which === 'spatial' ? sl.spatialAttention : sl.contentAttention;
+    if (!part) return { maps: null, kind: 'seq', key, note: 'Only Conditional DETR splits its cross-attention into a spatial and a content part.' };
+    return { maps: part[l], kind: 'seq', key };
+  }
+  if (sl.sampling) return { maps: null, kind: 'seq', key, note: 'Deformable DETR has no attention map: each head samples 4 points on each level, drawn as markers sized by their weight.' };
   return { maps: sl.attention[l], kind: 'seq', key };
 }
 
@@ -149,6 +157,8 @@ export interface QueryGeometry {
 export function queryGeometry(slice: QuerySlice | undefined, frame: Frame | null, layer: number, heads: number[]): QueryGeometry {
   if (!slice || !frame) return { refBox: null, roiBox: null, points: [] };
   const l = Math.min(layer, slice.layers - 1);
+  // Deformable DETR: the dashed box is its reference box where the layer reads one (none for a point).
+  if (slice.sampling) return { refBox: deformableGeometry(slice.sampling, frame, l).refBox, roiBox: null, points: [] };
   return {
     // Official DETR has no reference boxes: its dashed box is the layer's own predicted box.
     refBox: cxcywhToImageBox(slice.referenceBoxes?.[l] ?? slice.predictions[l].box, frame),
@@ -172,6 +182,9 @@ export const sliceOf = (slices: SessionState['slices'], slot: number, variant: V
 
 export function modelTitle(info: ModelInfo): string {
   const c = info.config;
+  if (c.decoder === 'conditional') return 'Conditional DETR';
+  if (c.decoder === 'deformable') return `Deformable DETR${c.twoStage ? ' (two-stage)' : c.withBoxRefine ? ' (box refinement)' : ''}`;
+  if (c.decoder === 'dab') return c.numPatterns ? `DAB-DETR (${c.numPatterns} patterns)` : 'DAB-DETR';
   const sam = c.multiscale ? 'Multi-scale SAM-DETR' : 'SAM-DETR';
   const kind = c.decoder === 'detr' ? (c.detrStyle === 'official' ? 'DETR' : 'DETR-style baseline') : c.smca ? `${sam} + SMCA` : sam;
   return `${kind}${info.placeholder ? ' (untrained placeholder)' : ''}`;
@@ -214,6 +227,8 @@ export function panelCaption(s: Pick<ViewState, 'mode' | 'overlay'>, layer: numb
   const level = grid?.stride ? ` (${levelText(grid)} cells)` : '';
   if (s.overlay === 'gaussian') return `SMCA prior (Gaussian weight) per head, layer ${layer}${level}`;
   if (s.overlay === 'diff') return `Attention difference per head (prior on − off), layer ${layer}${level}`;
+  if (s.overlay === 'spatial') return `Spatial part alone (q_spatial·k_pos) per head, decoder layer ${layer}${level}`;
+  if (s.overlay === 'content') return `Content part alone (q_content·k_content) per head, decoder layer ${layer}${level}`;
   return `Cross-attention per head, decoder layer ${layer}${level}`;
 }
 

@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { type ModelConfig, isDabDetr } from './config';
 import type { Params } from './params';
-import type { DecoderLayerTrace, EncoderOutput } from './types';
+import type { DecoderLayerTrace, EncoderOutput, ForwardOptions } from './types';
 import { linear, mlp, layerNorm, inverseSigmoid, decoderFfn } from './layers';
 import { attend, splitHeads, mergeHeads } from './attention';
 import { sineEmbedPoints } from './position';
 import { conditionalSelfAttention } from './conditionalSelfAttention';
 import { layerDone } from './layerProgress';
 import { tidyObject } from './tidy';
+import { partAttention } from './attentionParts';
 
 /**
  * [B, L, C] content and [B, L, C] position -> [B, L, 2C], per head [content_h, position_h]: the
@@ -25,6 +26,8 @@ export interface ConditionalLayerInput {
   queryPos: tf.Tensor3D; // [1, nq, C] learned query_embed (DAB-DETR: [B, nq, C], ref_point_head of the anchor's sine embedding)
   querySineEmbed: tf.Tensor3D; // [B, nq, C]
   enc: EncoderOutput;
+  /** Also return the spatial and content parts of the cross-attention, each softmaxed alone (DecoderLayerTrace.spatialAttn). */
+  parts?: boolean;
 }
 
 /**
@@ -36,7 +39,7 @@ export interface ConditionalLayerInput {
  * decoder drops ca_qpos_proj from the other layers. DAB-DETR's layer is this one with PReLU in
  * the FFN instead of ReLU.
  */
-export function conditionalLayer(p: Params, c: ModelConfig, l: number, { tgt, queryPos, querySineEmbed, enc }: ConditionalLayerInput) {
+export function conditionalLayer(p: Params, c: ModelConfig, l: number, { tgt, queryPos, querySineEmbed, enc, parts }: ConditionalLayerInput) {
   const prefix = `transformer.decoder.layers.${l}`;
   const d = c.hiddenDim;
   const heads = c.nheads;
@@ -53,11 +56,16 @@ export function conditionalLayer(p: Params, c: ModelConfig, l: number, { tgt, qu
     kContent = tf.add(kContent, kPos);
   }
   const qSpatial = linear(p, `${prefix}.ca_qpos_sine_proj`, querySineEmbed);
-  const q = tf.mul(concatPerHead(qContent, qSpatial, heads), ((2 * d) / heads) ** -0.5);
+  const scale = ((2 * d) / heads) ** -0.5;
+  const q = tf.mul(concatPerHead(qContent, qSpatial, heads), scale);
   const k = concatPerHead(kContent, kPos, heads);
   const ca = attend(splitHeads(q, heads), splitHeads(k, heads), splitHeads(v, heads), b, enc.maskFlat);
   const q2 = layerNorm(p, `${prefix}.norm2`, tf.add(q1, linear(p, `${prefix}.cross_attn.out_proj`, mergeHeads(ca.out, b))));
-  return { crossAttn: ca.weights, selfAttn: sa.weights, hs: decoderFfn(p, prefix, q2, isDabDetr(c) ? 'prelu' : 'relu') };
+  // The concatenated per-head logit is q_content·k_content + q_spatial·k_pos, both at the whole logit's scale.
+  const split = parts
+    ? { spatialAttn: partAttention(qSpatial as tf.Tensor3D, kPos as tf.Tensor3D, heads, scale, enc.maskFlat), contentAttn: partAttention(qContent as tf.Tensor3D, kContent as tf.Tensor3D, heads, scale, enc.maskFlat) }
+    : {};
+  return { crossAttn: ca.weights, selfAttn: sa.weights, hs: decoderFfn(p, prefix, q2, isDabDetr(c) ? 'prelu' : 'relu'), ...split };
 }
 
 /**
@@ -68,7 +76,7 @@ export function conditionalLayer(p: Params, c: ModelConfig, l: number, { tgt, qu
  * LayerNorm (`transformer.decoder.norm`) to the shared heads; the next layer reads it before that
  * norm. Box = sigmoid(bbox_embed(normed) + (inverse_sigmoid(s), 0, 0)); sigmoid focal classes.
  */
-export function runConditionalDetrLayers(p: Params, c: ModelConfig, enc: EncoderOutput): DecoderLayerTrace[] {
+export function runConditionalDetrLayers(p: Params, c: ModelConfig, enc: EncoderOutput, opts: ForwardOptions = {}): DecoderLayerTrace[] {
   const b = enc.memory.shape[0];
   const d = c.hiddenDim;
   const queryPos = p.raw('query_embed.weight').expandDims(0) as tf.Tensor3D;
@@ -80,7 +88,7 @@ export function runConditionalDetrLayers(p: Params, c: ModelConfig, enc: Encoder
   for (let l = 0; l < c.decLayers; l++) {
     const trace = tidyObject(() => { // one tidy scope per layer, as in runDecoderLayers
       const querySineEmbed = (l === 0 ? tf.clone(refSine) : tf.mul(refSine, mlp(p, 'transformer.decoder.query_scale', tgt, 2))) as tf.Tensor3D;
-      const res = conditionalLayer(p, c, l, { tgt, queryPos, querySineEmbed, enc });
+      const res = conditionalLayer(p, c, l, { tgt, queryPos, querySineEmbed, enc, parts: opts.attentionParts });
       const normed = layerNorm(p, 'transformer.decoder.norm', res.hs);
       const predLogits = linear(p, 'class_embed', normed) as tf.Tensor3D;
       const predBoxes = tf.sigmoid(tf.add(mlp(p, 'bbox_embed', normed, 3), boxOffset)) as tf.Tensor3D;

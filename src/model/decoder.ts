@@ -138,7 +138,7 @@ type LayerTrace = DecoderLayerTrace & { debug?: Record<string, tf.Tensor> };
  */
 export function runDecoderLayers(p: Params, c: ModelConfig, enc: EncoderOutput, opts: ForwardOptions, debug = false): LayerTrace[] {
   if (isOfficialDetr(c)) return runOfficialDetrLayers(p, c, enc);
-  if (isConditionalDetr(c)) return runConditionalDetrLayers(p, c, enc);
+  if (isConditionalDetr(c)) return runConditionalDetrLayers(p, c, enc, opts);
   if (isDabDetr(c)) return runDabDetrLayers(p, c, enc);
   const b = enc.memory.shape[0];
   const d = c.hiddenDim;

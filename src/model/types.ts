@@ -82,6 +82,16 @@ export interface DecoderLayerTrace {
   /** [B, heads, nq, h*w] cross-attention after softmax; absent for Deformable DETR, whose cross-attention samples (samplingLocations). */
   crossAttn?: tf.Tensor4D;
   /**
+   * Conditional DETR only, when asked for (ForwardOptions.attentionParts): [B, heads, nq, h*w] the
+   * two halves of its cross-attention logit, each through a softmax over the keys on its own:
+   * the conditional spatial query against the key positions (q_spatial·k_pos, the paper's
+   * Figure 1) and the content query against the content keys (q_content·k_content; layer 0 adds
+   * DETR's query and key positions to these, as the official layer does). Both are scaled as the
+   * whole logit is, so softmax(log spatialAttn + log contentAttn) = crossAttn.
+   */
+  spatialAttn?: tf.Tensor4D;
+  contentAttn?: tf.Tensor4D;
+  /**
    * Deformable DETR only: [B, nq, L, 2 or 4] the reference point (x, y) or box (cx, cy, w, h) as the
    * layer's deformable cross-attention reads it, per level (times each level's valid ratio).
    */
@@ -118,6 +128,8 @@ export interface DecoderOutput {
 export interface ForwardOptions {
   /** For an SMCA model: false runs it with the Gaussian prior switched off (ablation). Default true. */
   smcaPrior?: boolean;
+  /** Conditional DETR: also trace the spatial and content parts of the cross-attention (DecoderLayerTrace.spatialAttn). Default false. */
+  attentionParts?: boolean;
 }
 
 export interface BackboneOutput {

@@ -8,17 +8,20 @@ import {
   buildModel, preprocess, encoderAttentionRow, disposeEncoder, disposeDecoder, loadCheckpoint, bestClassOfRow, detectionsOf, familyOf,
   scoreTensors, type SamDetrModel,
 } from './modelApi';
-import { downloadQueryTrace, pickQueryTrace, queryTraceTensors, traceSize, wholeTrace, type QueryTrace, type WholeTrace } from './queryTrace';
+import { downloadQuerySlice, pickQuerySlice, querySliceTensors, traceSize, wholeTrace, type QuerySliceArrays, type WholeTrace } from './querySlice';
 import { compileInParallel, parallelCompiler, type ParallelCompiler } from './gpuCompile';
 import { onLayerDone } from '../model/layerProgress';
 import { msEncoderPointsOf } from '../model/model';
 import type { DecoderOutput, EncoderOutput, StateDict, Detection, ImageBatch } from '../model/types';
-import { MS_STRIDES, classLogits, msDecoderLevel, querySlots, type ModelConfig } from '../model/config';
+import { classLogits, isDeformableDetr, msDecoderLevel, querySlots, type ModelConfig } from '../model/config';
+import { levelGrids } from './levelGrids';
+import { samplingShape } from './samplingSlice';
+import { decoderSampling } from './decoderSampling';
 import { readSafetensorsBlob } from '../checkpoint/safetensors';
 import { readStoredModel, writeStoredModel, type WeightsFileHandle } from './storedModel';
 import { dilationIsGuess, type DilationSource } from '../checkpoint/detectConfig';
 import { fetchBundledFiles } from './bundledFiles';
-import type { BackendName, BundledFiles, EncoderPointsSlice, EncoderSlice, LayerGrid, ModelInfo, Progress, QuerySlice, RunResult, StageTiming, Variant } from './messages';
+import type { BackendName, BundledFiles, DecoderSampling, EncoderPointsSlice, EncoderSlice, LayerGrid, ModelInfo, Progress, QuerySlice, RunResult, StageTiming, Variant } from './messages';
 
 export type ProgressFn = (p: Progress) => void;
 
@@ -82,6 +85,9 @@ function chosenDc5(detected: ModelConfig, source: DilationSource | undefined, di
  */
 export const WHOLE_TRACE_MAX_VALUES = 1 << 20;
 
+/** What the engine's decoder runs trace beyond the model's outputs: Conditional DETR's attention parts (QuerySlice.spatialAttention). */
+const TRACE_OPTIONS = { attentionParts: true } as const;
+
 export function defaultMaxSize(inputSize: number): number {
   return Math.round((inputSize * 1333) / 800);
 }
@@ -96,7 +102,7 @@ export class Engine {
   /** Per model, the padded input shapes its programs were compiled for by a compile-only pass. */
   private compiledShapes = new WeakMap<SamDetrModel, Set<string>>();
   private compiler: () => ParallelCompiler | null;
-  /** Per decoder run, its whole trace once read (small runs only, see queryTrace). */
+  /** Per decoder run, its whole trace once read (small runs only, see querySlice.ts). */
   private wholeTraces = new WeakMap<DecoderOutput, Promise<WholeTrace>>();
 
   constructor(private backendName: () => BackendName, opts: EngineOptions = {}) {
@@ -143,7 +149,7 @@ export class Engine {
     const inputSize = card.inputSize ?? 800;
     const info: ModelInfo = {
       slot, name, source: 'bundled', config: card.config, classNames: card.classNames ?? [], inputSize,
-      maxSize: card.maxSize ?? defaultMaxSize(inputSize), placeholder: !!card.placeholder, card, family: familyOf(card.config),
+      maxSize: card.maxSize ?? defaultMaxSize(inputSize), placeholder: !!card.placeholder, card, family: familyOf(card.config), querySlots: querySlots(card.config),
       params: countParams(stateDict), loadMs: now() - t0,
     };
     this.install(slot, model, info);
@@ -179,7 +185,7 @@ export class Engine {
     const model = buildModel(dc5.config, ck.stateDict);
     const info: ModelInfo = {
       slot, name: `upload:${fileName}`, source: 'checkpoint', config: dc5.config, classNames: [], inputSize: 800, maxSize: 1333,
-      placeholder: false, epoch: ck.epoch, report, warnings: ck.warnings, ...dc5.info, family: familyOf(dc5.config), params: countParams(ck.stateDict), loadMs: now() - t0,
+      placeholder: false, epoch: ck.epoch, report, warnings: ck.warnings, ...dc5.info, family: familyOf(dc5.config), querySlots: querySlots(dc5.config), params: countParams(ck.stateDict), loadMs: now() - t0,
     };
     this.install(slot, model, info);
     return info;
@@ -292,7 +298,7 @@ export class Engine {
     progress({ stage: 'decoder' });
     let dec: DecoderOutput;
     try {
-      dec = s.model.runDecoder(enc);
+      dec = s.model.runDecoder(enc, TRACE_OPTIONS);
       await dec.layers[dec.layers.length - 1].predBoxes.data();
     } catch (e) {
       disposeEncoder(enc);
@@ -363,7 +369,8 @@ export class Engine {
     const hws = grids ? grids.map((g) => g.featH * g.featW) : dec.layers.map(() => run.enc.featH * run.enc.featW);
     const offsets = hws.map((_, l) => hws.slice(0, l).reduce((a, n) => a + n, 0) * H);
     const smcaPrior = variant === 'main'; // the prior-off variant has no prior maps
-    const { ref, roi, sal, scales, attn, gauss, logits, boxes } = await this.queryTrace(dec, query, H, hws, smcaPrior);
+    const trace = await this.querySliceArrays(dec, query, H, hws, smcaPrior);
+    const { ref, roi, sal, scales, attn, gauss, logits, boxes, refPt, spatial, content } = trace;
     const rows = (a: Float32Array, n: number) => Array.from({ length: L }, (_, l) => Array.from(a.subarray(l * n, (l + 1) * n)));
     const pts = (a: Float32Array) => rows(a, H * 2).map((r) => Array.from({ length: H }, (_, h) => [r[2 * h], r[2 * h + 1]]));
     const maps = (a: Float32Array) => Array.from({ length: L }, (_, l) => Array.from({ length: H }, (_, h) => a.slice(offsets[l] + h * hws[l], offsets[l] + (h + 1) * hws[l])));
@@ -377,23 +384,32 @@ export class Engine {
     return {
       slot, variant, query, layers: L, heads: H, featH: run.enc.featH, featW: run.enc.featW,
       referenceBoxes: ref ? rows(ref, 4) : null, roiBoxes: roi ? rows(roi, 4) : null, salientPoints: sal ? pts(sal) : null,
-      smcaScales: scales ? pts(scales) : null, attention: maps(attn), gaussian: gauss ? maps(gauss) : null, predictions,
-      ...(grids ? { layerGrids: grids } : {}),
+      smcaScales: scales ? pts(scales) : null, attention: attn ? maps(attn) : dec.layers.map(() => []), gaussian: gauss ? maps(gauss) : null, predictions,
+      ...(grids ? { layerGrids: grids } : {}), ...this.samplingOf(s, run, dec, trace),
+      ...(refPt ? { referencePoints: rows(refPt, 2) } : {}), ...(spatial && content ? { spatialAttention: maps(spatial), contentAttention: maps(content) } : {}),
     };
+  }
+
+  /** Deformable DETR: the query's sampling points, references and proposal (QuerySlice.sampling); {} for other decoders. */
+  private samplingOf(s: Slot, run: Run, dec: DecoderOutput, trace: QuerySliceArrays): { sampling?: DecoderSampling } {
+    const shape = samplingShape(dec);
+    if (!shape || !run.enc.levels) return {};
+    const sampling = decoderSampling(trace, levelGrids(s.model.config, run.enc.levels), shape.heads, shape.points, shape.refDims);
+    return sampling ? { sampling } : {};
   }
 
   /**
    * One query's trace: cut from the decoder's whole trace, read once, when that is small (see
-   * queryTrace.ts), else sliced and read on the backend.
+   * querySlice.ts), else sliced and read on the backend.
    */
-  private async queryTrace(dec: DecoderOutput, query: number, H: number, hws: number[], smcaPrior: boolean): Promise<QueryTrace> {
-    if (traceSize(dec) > WHOLE_TRACE_MAX_VALUES) return downloadQueryTrace(dec, query, H, hws, smcaPrior);
+  private async querySliceArrays(dec: DecoderOutput, query: number, H: number, hws: number[], smcaPrior: boolean): Promise<QuerySliceArrays> {
+    if (traceSize(dec) > WHOLE_TRACE_MAX_VALUES) return downloadQuerySlice(dec, query, H, hws, smcaPrior);
     let whole = this.wholeTraces.get(dec);
     if (!whole) {
       whole = wholeTrace(dec);
       this.wholeTraces.set(dec, whole);
     }
-    return pickQueryTrace(await whole, query, smcaPrior);
+    return pickQuerySlice(await whole, query, smcaPrior);
   }
 
   /**
@@ -413,11 +429,11 @@ export class Engine {
     const c = model.config;
     await compileInParallel(compiler, () => model.params.uncached(() => {
       const enc = model.runEncoder(batch);
-      const dec = model.runDecoder(enc);
+      const dec = model.runDecoder(enc, TRACE_OPTIONS);
       const last = dec.layers[dec.layers.length - 1];
       scoreTensors(c, last, topK);
       const hws = enc.levels ? dec.layers.map((_, l) => enc.levels![msDecoderLevel(l)].featH * enc.levels![msDecoderLevel(l)].featW) : dec.layers.map(() => enc.featH * enc.featW);
-      queryTraceTensors(dec, 0, c.nheads, hws, true);
+      querySliceTensors(dec, 0, c.nheads, hws, true);
     }));
     if (!done) this.compiledShapes.set(s.model, (done = new Set()));
     done.add(key);
@@ -427,11 +443,10 @@ export class Engine {
   /** Multi-scale models: per decoder layer, the level its cross-attention reads (coarse to fine); null for one map. */
   private layerGrids(s: Slot, run: Run): LayerGrid[] | null {
     const levels = run.enc.levels;
-    if (!levels) return null;
-    return Array.from({ length: s.model.config.decLayers }, (_, l) => {
-      const lv = msDecoderLevel(l);
-      return { featH: levels[lv].featH, featW: levels[lv].featW, stride: MS_STRIDES[lv] };
-    });
+    // Deformable DETR's layers each sample every level: no one grid per layer (see QuerySlice.sampling).
+    if (!levels || isDeformableDetr(s.model.config)) return null;
+    const grids = levelGrids(s.model.config, levels);
+    return Array.from({ length: s.model.config.decLayers }, (_, l) => grids[msDecoderLevel(l)]);
   }
 
   /**
@@ -456,7 +471,7 @@ export class Engine {
         const i = (h * L + lv) * P + p;
         return [loc[2 * i], loc[2 * i + 1], w[i]];
       })));
-      return { slot, layer: l, index, heads, levels: levels.map((lv, i) => ({ featH: lv.featH, featW: lv.featW, stride: MS_STRIDES[i] })), points };
+      return { slot, layer: l, index, heads, levels: levelGrids(s.model.config, levels), points };
     } finally {
       tf.dispose([t.locations, t.weights]);
     }

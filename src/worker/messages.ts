@@ -3,6 +3,8 @@ import type { ModelConfig } from '../model/config';
 import type { Detection } from '../model/types';
 import type { WeightsFileHandle } from './storedModel';
 import type { DilationSource } from '../checkpoint/detectConfig';
+import type { DecoderSampling, DecoderProposal } from './decoderSampling';
+export type { DecoderSampling, DecoderProposal };
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const BACKENDS: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -48,6 +50,12 @@ export interface ModelInfo {
   dilationGuess?: boolean;
   /** Which family the model belongs to (the model zoo matches on it); set by the engine for every model. */
   family?: ModelFamily;
+  /**
+   * Query slots of the decoder, the range of `query` (slices, detections, the URL): numQueries,
+   * times numPatterns for DAB-DETR with patterns. Set by the engine for every model; absent
+   * (a ModelInfo made elsewhere): numQueries.
+   */
+  querySlots?: number;
   params: number;
   loadMs: number;
 }
@@ -94,7 +102,7 @@ export interface QuerySlice {
   salientPoints: number[][][] | null;
   /** [L][heads][2] (SMCA only). */
   smcaScales: number[][][] | null;
-  /** [L][heads] Float32Array(h*w). */
+  /** [L][heads] Float32Array(h*w); Deformable DETR: [L][] (no dense map, see `sampling`). */
   attention: Float32Array[][];
   /** [L][heads] Float32Array(h*w) log-weight maps (SMCA with prior on only). */
   gaussian: Float32Array[][] | null;
@@ -105,6 +113,23 @@ export interface QuerySlice {
    * to (layers 0-1 stride 32, 2-3 stride 16, 4-5 stride 8); absent: every layer is featH x featW.
    */
   layerGrids?: LayerGrid[];
+  /**
+   * Deformable DETR only: where each layer's cross-attention samples (its `attention` is then
+   * empty: there is no dense map), the reference each layer reads, the two-stage proposal.
+   */
+  sampling?: DecoderSampling;
+  /**
+   * Conditional DETR only: [L][2] the reference point s = sigmoid(ref_point_head(query_embed)),
+   * (x, y) relative to the padded input; the same point in every layer (one per query).
+   */
+  referencePoints?: number[][];
+  /**
+   * Conditional DETR only: [L][heads] Float32Array(h*w), the two parts of the cross-attention
+   * logit each through a softmax of its own: the conditional spatial query against the key
+   * positions, and the content query against the content keys (DecoderLayerTrace.spatialAttn).
+   */
+  spatialAttention?: Float32Array[][];
+  contentAttention?: Float32Array[][];
 }
 
 /** A feature grid: featH x featW cells of `stride` pixels of the padded input. */
@@ -114,14 +139,14 @@ export interface LayerGrid {
   stride: number;
 }
 
-/** Multi-scale models: where the deformable encoder attention of one stride-8 cell samples. */
+/** Multi-scale SAM-DETR and Deformable DETR: where the deformable encoder attention of one stride-8 cell samples. */
 export interface EncoderPointsSlice {
   slot: number;
   layer: number;
   /** The cell, y * featW + x of the stride-8 grid (RunResult's featH x featW). */
   index: number;
   heads: number;
-  /** Per level (strides 8, 16, 32): its grid. */
+  /** Per level (strides 8, 16, 32; Deformable DETR also 64): its grid. */
   levels: LayerGrid[];
   /**
    * [heads][levels][points] = [x, y, weight]: x, y relative to that level's padded map

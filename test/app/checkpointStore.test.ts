@@ -126,6 +126,7 @@ describe('checkpoint store (origin-private file system)', () => {
     expect(checkpointKind({ decoder: 'detr', detrStyle: 'official', smca: false, backbone: 'resnet101', dilation: true })).toBe('DETR, resnet101 + DC5');
     expect(checkpointKind({ decoder: 'sam', smca: true, backbone: 'resnet50', dilation: false })).toBe('SAM-DETR + SMCA, resnet50');
     expect(checkpointKind({ decoder: 'sam', smca: false, backbone: 'resnet50', dilation: false, multiscale: true })).toBe('SAM-DETR multi-scale, resnet50');
+    expect(checkpointKind({ decoder: 'dab', smca: false, backbone: 'resnet50', dilation: true, numPatterns: 3 })).toBe('DAB-DETR (3 patterns), resnet50 + DC5');
   });
 });
 

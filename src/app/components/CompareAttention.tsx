@@ -4,6 +4,9 @@ import { cxcywhToImageBox, heatmapRect, type Frame } from '../geometry';
 import { meanMaps } from '../heatmap';
 import { attentionConcentration } from '../concentration';
 import { drawThumb } from './view/thumb';
+import { drawSamplingThumb } from './view/samplingThumb';
+import { samplingMarks } from '../multiScale';
+import { layerPoints } from '../deformable';
 import { ConcentrationChart } from './ConcentrationChart';
 import { layerGrid } from '../multiScale';
 import { ColorLegend } from './ColorLegend';
@@ -59,6 +62,12 @@ export function CompareAttention({ image, imgW, imgH, sides, heads, layer, onLay
         series={sides.map((x, i) => ({ label: `${x.title} #${x.slice.query}`, values: conc[i] }))}
         layers={layers} layer={layer} onLayer={onLayer} nHeads={heads.length}
       />
+      {sides.some((x) => x.slice.sampling) && (
+        <p className="muted" data-testid="sampling-concentration-note">
+          Deformable DETR has no attention map: its thumbnails show the layer&apos;s sampling points, and its measures put each point&apos;s weight at its
+          location: the weight share of the points inside the box, and the entropy of the weights gathered per cell of their levels over log of all levels&apos; cells.
+        </p>
+      )}
     </section>
   );
 }
@@ -98,7 +107,7 @@ function LayerRow({ index, side, image, imgW, imgH, heads, headsKey, layer, onLa
               aria-label={`${side.title}, decoder layer ${l + 1}${level}: show this layer`} data-testid="layer-map" data-model={index} data-layer={l + 1}
               data-cells={map?.length ?? 0} onClick={() => onLayer(l + 1)}
             >
-              <LayerThumb image={image} imgW={imgW} imgH={imgH} map={heads.length ? map : null} slice={slice} frame={frame} layer={l} contrast={contrast} />
+              <LayerThumb image={image} imgW={imgW} imgH={imgH} map={heads.length ? map : null} slice={slice} frame={frame} layer={l} contrast={contrast} headsKey={headsKey} />
               <span>layer {l + 1}{g.stride ? ` · /${g.stride}` : ''}</span>
             </button>
           );
@@ -117,9 +126,11 @@ interface ThumbProps {
   frame: Frame;
   layer: number;
   contrast: Contrast;
+  /** The visible heads (Deformable DETR's thumbnails draw their sampling points). */
+  headsKey: string;
 }
 
-function LayerThumb({ image, imgW, imgH, map, slice, frame, layer, contrast }: ThumbProps) {
+function LayerThumb({ image, imgW, imgH, map, slice, frame, layer, contrast, headsKey }: ThumbProps) {
   const ref = useRef<HTMLCanvasElement>(null);
   const h = Math.max(1, Math.round((W * imgH) / Math.max(1, imgW)));
   const box = slice.predictions[layer]?.box;
@@ -127,11 +138,17 @@ function LayerThumb({ image, imgW, imgH, map, slice, frame, layer, contrast }: T
   const boxKey = box ? cxcywhToImageBox(box, frame).join() : '';
   const rectKey = heatmapRect(frame).join();
   const { featW, featH } = layerGrid(slice, layer);
+  const sampling = slice.sampling;
   useEffect(() => {
     if (!ref.current) return;
     const b = boxKey ? (boxKey.split(',').map(Number) as [number, number, number, number]) : null;
     const rect = rectKey.split(',').map(Number) as [number, number, number, number];
     drawThumb(ref.current, W, { image, imgW, imgH, map, featW, featH, kind: 'seq', contrast, heatRect: rect, box: b, point: null });
-  }, [image, imgW, imgH, map, featW, featH, boxKey, rectKey, contrast]);
+    // Deformable DETR has no map: the layer's sampling points of the visible heads instead.
+    if (sampling) {
+      const marks = samplingMarks(layerPoints(sampling, layer), frame, headsKey.split(',').filter(Boolean).map(Number));
+      drawSamplingThumb(ref.current, W, { image: null, imgW, imgH, location: null, marks, over: true });
+    }
+  }, [image, imgW, imgH, map, featW, featH, boxKey, rectKey, contrast, sampling, layer, frame, headsKey]);
   return <canvas ref={ref} width={W} height={h} aria-hidden="true" data-grid={`${featW}x${featH}`} />;
 }

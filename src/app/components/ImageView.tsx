@@ -15,6 +15,10 @@ import { drawGeometry } from './view/geometryLayer';
 import { drawEncoderPoint, drawPoints } from './view/pointsLayer';
 import { drawCanvas } from './view/canvasLayer';
 import { drawSamplingPoints } from './view/samplingLayer';
+import { drawDeformable } from './view/deformableLayer';
+import { drawAnchorTrail } from './view/anchorTrailLayer';
+import { drawReferencePoint } from './view/referencePointLayer';
+import { AnchorTrailLegend } from './AnchorTrailLegend';
 import { DURATION, type ViewOverlay } from './view/types';
 
 export type { ShownDetection, ViewOverlay } from './view/types';
@@ -151,6 +155,21 @@ export function ImageView(props: Props) {
   useEffect(() => {
     drawSamplingPoints(layerGroup(svgRef.current!, 'samp'), o.samples, t.k);
   }, [o.samples, t.k]);
+  useEffect(() => {
+    drawDeformable(layerGroup(svgRef.current!, 'geo'), o.deformable ?? null, t.k);
+  }, [o.deformable, t.k]);
+  // DAB-DETR's anchor refinement, drawn with the reference box (in its layer group, above it).
+  const trailMoved = useChanged(o.animKey);
+  useEffect(() => {
+    drawAnchorTrail(layerGroup(svgRef.current!, 'geo'), o.anchorTrail ?? null, t.k, trailMoved());
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- trailMoved compares animKey with its last value (a ref), listed via o.animKey
+  }, [o.anchorTrail, t.k, o.animKey]);
+  // Conditional DETR's reference point, with the geometry of the selected query.
+  const refPointMoved = useChanged(o.animKey);
+  useEffect(() => {
+    drawReferencePoint(layerGroup(svgRef.current!, 'geo'), o.refPoint ?? null, t.k, refPointMoved());
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- refPointMoved compares animKey with its last value (a ref), listed via o.animKey
+  }, [o.refPoint, t.k, o.animKey]);
 
   const onClick = (ev: React.MouseEvent<SVGSVGElement>) => {
     const r = svgRef.current!.getBoundingClientRect();
@@ -162,6 +181,7 @@ export function ImageView(props: Props) {
   return (
     <div className="view" ref={wrapRef} data-view={props.id}>
       {props.title && <div className="view-title">{props.title}</div>}
+      {o.anchorTrail && <AnchorTrailLegend trail={o.anchorTrail} />}
       {props.legend && (
         <div className="view-legend">
           <ColorLegend kind={props.legend.kind} contrast={props.legend.contrast} width={110} short />

@@ -1,6 +1,7 @@
 import type { ModelInfo } from '../../worker/messages';
 import { modelTitle } from '../viewModel';
 import { dc5View } from '../dc5';
+import { querySlotsOf } from '../querySlots';
 import { INPUT_SIZES } from '../state/viewState';
 
 const fmtBytes = (n: number) => (n > 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(0)} kB`);
@@ -82,7 +83,7 @@ function ModelDetails({ info, onDilation }: { info: ModelInfo; onDilation: (on: 
         </dd>
         <dt>queries</dt>
         <dd>
-          {c.numQueries}, {c.numClasses} classes
+          {c.numQueries}{c.numPatterns ? ` anchors × ${c.numPatterns} patterns = ${querySlotsOf(info)} query slots` : ''}, {c.numClasses} classes
         </dd>
         {info.epoch !== undefined && (
           <>

@@ -3,6 +3,8 @@ interface Props {
   pickEncoderPoint: boolean;
   /** Multi-scale model: its encoder attention is deformable (sampling points, not a map). */
   deformable?: boolean;
+  /** Its feature levels (multi-scale SAM-DETR 3, Deformable DETR 4). */
+  levels?: number;
   /** Decoder tab, detections shown, none selected. */
   pickQuery: boolean;
   /** Why the heatmap shows nothing (e.g. no SMCA prior in this model). */
@@ -12,14 +14,14 @@ interface Props {
 }
 
 /** What to do next, and what the view cannot show, under the image. */
-export function ViewHints({ pickEncoderPoint, deformable, pickQuery, mapNote, detr }: Props) {
+export function ViewHints({ pickEncoderPoint, deformable, levels = 3, pickQuery, mapNote, detr }: Props) {
   return (
     <>
       {pickEncoderPoint && !deformable && <p className="hint">Click a location on the image (or press I, J, K or L) to see the encoder self-attention from it, per head.</p>}
       {pickEncoderPoint && deformable && (
         <p className="hint" data-testid="deformable-hint">
-          This multi-scale encoder attends by deformable sampling: click a location on the image (or press I, J, K or L) to see where it samples, per head and level (4 points
-          on each of the 3 levels), each point sized by its attention weight.
+          This {levels}-level encoder attends by deformable sampling: click a location on the image (or press I, J, K or L) to see where it samples, per head and level (4 points
+          on each of the {levels} levels), each point sized by its attention weight.
         </p>
       )}
       {pickQuery && <p className="hint">Select a query (click a box or a list entry, or press ↓) to see its reference box, RoI grid, salient points and attention.</p>}

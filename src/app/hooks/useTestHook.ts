@@ -9,6 +9,8 @@ export function useTestHook(client: WorkerClient, s: ViewState, runs: SessionSta
   useEffect(() => {
     (window as unknown as { __lens: unknown }).__lens = {
       memory: () => client.call({ type: 'memory' }),
+      // A query's trace as the worker has it, to check what the view draws against its values.
+      slice: (slot: number, query: number) => client.call({ type: 'querySlice', slot, variant: 'main', query }),
       rerun: () => setRunCount((c) => c + 1),
       state: () => s,
       runs: () => ({ main: runs.main?.result, off: runs.off?.result, second: runs.second?.result }),

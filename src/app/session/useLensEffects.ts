@@ -7,7 +7,7 @@ import type { Dispatch } from '../state/useViewState';
 import { imageToCell, type Frame, type Pt } from '../geometry';
 import { classNamesFor } from '../hooks/useFileHandler';
 import type { LensSession, SessionImage, SessionState } from './LensSession';
-import { derive, type WantedTrace } from '../derive';
+import { derive, type WantedSlice } from '../derive';
 
 export interface LensInputs {
   s: ViewState;
@@ -21,7 +21,7 @@ export interface LensInputs {
   runCount: number;
   baseUrl: string;
   /** What the view needs fetched: slices [slot, variant, query], the prior-off run, the encoder cell. */
-  wanted: WantedTrace[];
+  wanted: WantedSlice[];
   needOff: boolean;
   encoder: { layer: number; point: Pt; frame: Frame } | null;
 }
@@ -119,7 +119,7 @@ export function useLensEffects(session: LensSession, st: SessionState, x: LensIn
   const cellIndex = cell?.index;
   const encLayer = enc?.layer;
   // Multi-scale encoders are deformable: no dense attention row, but where the cell samples.
-  const deformable = !!m0?.config.multiscale;
+  const deformable = !!m0?.config.multiscale || m0?.config.decoder === 'deformable';
   useEffect(() => {
     if (cellIndex === undefined || encLayer === undefined || mainGen === undefined) return;
     if (deformable) void session.fetchEncoderPoints(encLayer - 1, cellIndex);

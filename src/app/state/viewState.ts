@@ -9,13 +9,16 @@ export type { Contrast } from '../colorScale';
 export type Mode = 'decoder' | 'encoder' | 'convergence';
 /** How SMCA is compared: single view, the same SMCA model with its prior off, or two models side by side. */
 export type Compare = 'none' | 'prior-off' | 'side-by-side';
-export type Overlay = 'attention' | 'heads' | 'gaussian' | 'diff' | 'none';
+export type Overlay = 'attention' | 'heads' | 'gaussian' | 'diff' | 'spatial' | 'content' | 'none';
 /** The overlays in cycling order (key O), with the labels the overlay menu shows. */
 export const OVERLAY_LABELS: [Overlay, string][] = [
   ['attention', 'attention (mean of visible heads)'],
   ['heads', 'attention, each head in its colour'],
   ['gaussian', 'SMCA prior (Gaussian map)'],
   ['diff', 'difference: prior on − off'],
+  // Conditional DETR's cross-attention logit is a sum of these two parts (conditional.ts).
+  ['spatial', 'spatial part alone (Conditional DETR)'],
+  ['content', 'content part alone (Conditional DETR)'],
   ['none', 'none'],
 ];
 export const OVERLAYS: Overlay[] = OVERLAY_LABELS.map(([v]) => v);

@@ -93,7 +93,9 @@ export const fmtMB = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : n
 const entry = (name: string) => encodeURIComponent(name).replace(/\./g, '%2E');
 
 /** What kind of model a checkpoint holds, in words (the stored list shows it). */
-export function checkpointKind(c: Pick<ModelConfig, 'decoder' | 'detrStyle' | 'smca' | 'backbone' | 'dilation' | 'multiscale'>): string {
+export function checkpointKind(c: Pick<ModelConfig, 'decoder' | 'detrStyle' | 'smca' | 'backbone' | 'dilation' | 'multiscale'> & Partial<Pick<ModelConfig, 'numPatterns' | 'withBoxRefine' | 'twoStage'>>): string {
+  if (c.decoder === 'deformable') return `Deformable DETR${c.twoStage ? ' (two-stage)' : c.withBoxRefine ? ' (box refinement)' : ''}, ${c.backbone}`;
+  if (c.decoder === 'dab') return `DAB-DETR${c.numPatterns ? ` (${c.numPatterns} patterns)` : ''}, ${c.backbone}${c.dilation ? ' + DC5' : ''}`;
   const family = c.decoder === 'detr' ? (c.detrStyle === 'official' ? 'DETR' : 'DETR-style baseline') : `SAM-DETR${c.multiscale ? ' multi-scale' : ''}${c.smca ? ' + SMCA' : ''}`;
   return `${family}, ${c.backbone}${c.dilation ? ' + DC5' : ''}`;
 }

@@ -1,10 +1,10 @@
-import { symbol, symbolCircle, symbolSquare, symbolTriangle, type SymbolType } from 'd3';
+import { symbol, symbolCircle, symbolDiamond, symbolSquare, symbolTriangle, type SymbolType } from 'd3';
 import type { LayerG } from './layerGroup';
 import { headColor } from '../../palette';
 import type { LevelShape, SamplingMark } from '../../multiScale';
 
 /** The d3 symbol of each level's shape (the legend draws the same ones). */
-export const SYMBOLS: Record<LevelShape, SymbolType> = { circle: symbolCircle, square: symbolSquare, triangle: symbolTriangle };
+export const SYMBOLS: Record<LevelShape, SymbolType> = { circle: symbolCircle, square: symbolSquare, triangle: symbolTriangle, diamond: symbolDiamond };
 
 /** A marker's path centred on 0,0 with the given area (screen px²). */
 export const markerPath = (shape: LevelShape, area: number) => symbol(SYMBOLS[shape], area)() ?? '';

@@ -10,6 +10,8 @@ export interface SamplingThumb {
   imgH: number;
   location: Pt | null;
   marks: SamplingMark[];
+  /** Draw over what the canvas holds (no clearing, no image): marks on another thumbnail. */
+  over?: boolean;
 }
 
 /** Markers in a thumbnail get this share of their area in the main view (the panel is small). */
@@ -20,8 +22,8 @@ export function drawSamplingThumb(c: HTMLCanvasElement, width: number, t: Sampli
   const ctx = c.getContext('2d')!;
   const s = width / t.imgW;
   ctx.setTransform(1, 0, 0, 1, 0, 0);
-  ctx.clearRect(0, 0, c.width, c.height);
-  if (t.image) {
+  if (!t.over) ctx.clearRect(0, 0, c.width, c.height);
+  if (t.image && !t.over) {
     ctx.globalAlpha = 0.5;
     ctx.drawImage(t.image, 0, 0, t.imgW * s, t.imgH * s);
     ctx.globalAlpha = 1;

@@ -1,5 +1,5 @@
 /**
- * A query's trace two ways (src/worker/queryTrace.ts): sliced on the backend, or cut in
+ * A query's trace two ways (src/worker/querySlice.ts): sliced on the backend, or cut in
  * JavaScript from the whole trace read once. Every value must be the same, for each kind of
  * decoder the app serves: SAM-DETR with SMCA (points, scales, priors), multi-scale (a map size
  * per layer) and official DETR (no reference boxes).
@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { buildModel, formulaWeights, preprocess, disposeDecoder, disposeEncoder } from '../../src/model';
 import { msDecoderLevel, type ModelConfig } from '../../src/model/config';
 import { generateScene } from '../../src/data/scene';
-import { downloadQueryTrace, pickQueryTrace, traceSize, wholeTrace } from '../../src/worker/queryTrace';
+import { downloadQuerySlice, pickQuerySlice, traceSize, wholeTrace } from '../../src/worker/querySlice';
 import { Engine, WHOLE_TRACE_MAX_VALUES } from '../../src/worker/engine';
 import type { ModelInfo } from '../../src/worker/messages';
 
@@ -21,9 +21,15 @@ const cases: [string, ModelConfig][] = [
   ['SAM-DETR + SMCA', sam],
   ['multi-scale SAM-DETR', { ...sam, multiscale: true, inputProjGroupNorm: true, decLayers: 6 }],
   ['official DETR', { ...sam, decoder: 'detr', detrStyle: 'official', smca: false, numClasses: 5 }],
+  // Its reference point and the spatial and content parts of its cross-attention (traced on request).
+  ['Conditional DETR', { ...sam, decoder: 'conditional', smca: false, numClasses: 5 }],
+  // Sampling points and no dense map; a reference point, then boxes; two-stage: the proposal taken.
+  ['Deformable DETR', { ...sam, decoder: 'deformable', smca: false, inputProjGroupNorm: true, numQueries: 6 }],
+  ['Deformable DETR, box refinement', { ...sam, decoder: 'deformable', smca: false, inputProjGroupNorm: true, numQueries: 6, withBoxRefine: true }],
+  ['Deformable DETR, two-stage', { ...sam, decoder: 'deformable', smca: false, inputProjGroupNorm: true, numQueries: 6, withBoxRefine: true, twoStage: true }],
 ];
 
-describe('a query trace, sliced on the backend or cut from the whole trace', () => {
+describe('a query slice, sliced on the backend or cut from the whole trace', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
   });
@@ -33,7 +39,7 @@ describe('a query trace, sliced on the backend or cut from the whole trace', () 
       const sc = generateScene(7, { width: 96, height: 64 });
       const { batch } = preprocess(sc.pixels, 64, 96, { shortSide: 64, maxSize: 107 });
       const enc = model.runEncoder(batch);
-      const dec = model.runDecoder(enc);
+      const dec = model.runDecoder(enc, { attentionParts: true });
       const hws = enc.levels
         ? dec.layers.map((_, l) => enc.levels![msDecoderLevel(l)].featH * enc.levels![msDecoderLevel(l)].featW)
         : dec.layers.map(() => enc.featH * enc.featW);
@@ -41,8 +47,10 @@ describe('a query trace, sliced on the backend or cut from the whole trace', () 
       expect(traceSize(dec)).toBeLessThan(WHOLE_TRACE_MAX_VALUES);
       for (const q of [0, 5, c.numQueries - 1]) {
         for (const withGauss of [true, false]) {
-          const a = await downloadQueryTrace(dec, q, c.nheads, hws, withGauss);
-          const b = pickQueryTrace(whole, q, withGauss);
+          const a = await downloadQuerySlice(dec, q, c.nheads, hws, withGauss);
+          const b = pickQuerySlice(whole, q, withGauss);
+          if (c.decoder === 'conditional') for (const k of ['refPt', 'spatial', 'content'] as const) expect(a[k], k).not.toBeNull();
+          if (c.decoder === 'deformable') expect(a.sampling && a.refs && (!c.twoStage || a.proposal), 'no sampling trace').toBeTruthy();
           for (const k of Object.keys(a) as (keyof typeof a)[]) {
             expect(b[k] === null, `${k} present in one only`).toBe(a[k] === null);
             if (a[k]) expect(Array.from(b[k]!), `${k} of query ${q}`).toEqual(Array.from(a[k]!));
