@@ -104,8 +104,8 @@ let scratch: CanvasRenderingContext2D | null = null;
 
 /**
  * The map at feature resolution (w x h) in one canvas the page reuses, to be drawn scaled at once
- * (a thumbnail): valid until the next call. Each thumbnail used to get a canvas and 2D context of
- * its own: 11 or more per selected query, the costliest part of drawing a selection.
+ * (a thumbnail): valid until the next call. A canvas and 2D context per thumbnail would make 11 or
+ * more per selected query, the costliest part of drawing a selection.
  */
 export function scratchMapCanvas(map: Float32Array, w: number, h: number, kind: MapKind, maxAlpha: number | undefined, contrast: Contrast): HTMLCanvasElement {
   scratch ??= document.createElement('canvas').getContext('2d')!;

@@ -88,7 +88,7 @@ export function parseHeader(bytes: Uint8Array, fileSize = bytes.byteLength): Saf
       metadata = v as Record<string, string>;
       continue;
     }
-    // `{"a": null}` used to reach `null.dtype` (a TypeError); every entry must be an object.
+    // Every entry must be an object: `{"a": null}` would otherwise reach `null.dtype` (a TypeError, not a typed message).
     if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new SafetensorsError('corrupt', `tensor ${nm(name)}: its header entry is not an object`);
     const info = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const dtype = info.dtype as ReadDtype;
