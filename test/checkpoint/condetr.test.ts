@@ -1,41 +1,24 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type ModelConfig, OFFICIAL_CONDITIONAL_DETR_R50 } from '../../src/model/config';
 import { bytesSource } from '../../src/checkpoint/byteSource';
-import { MemorySink } from '../../src/checkpoint/byteSink';
 import { detectConfig } from '../../src/checkpoint/detectConfig';
 import { ForeignCheckpointError } from '../../src/checkpoint/errors';
 import { expectedStateDictShapes } from '../../src/checkpoint/expectedKeys';
 import { formulaTensor } from '../../src/checkpoint/formulaWeights';
 import { loadStateDict } from '../../src/checkpoint/loadStateDict';
-import { PyFloat, floatTensor, type SaveTensor } from '../../src/checkpoint/pickleWriter';
-import { PyNamespace, PyOrderedDict } from '../../src/checkpoint/pyTypes';
-import { torchSave } from '../../src/checkpoint/torchSave';
+import { PyFloat } from '../../src/checkpoint/pickleWriter';
+import { PyNamespace } from '../../src/checkpoint/pyTypes';
+import { officialLayout, shapesOf, stateDictOf, saved } from '../support/checkpointFiles';
 
 // Conditional DETR checkpoints (Atten4Vis/ConditionalDETR) are recognised from their keys and
 // load: the released `{"model": state_dict}` files and training checkpoints with args. What the
 // weights cannot show (DC5, the head count) is said in the notes, as for DETR.
 
-type Layout = [string, number[]][];
-const officialLayout = (name: string): Layout => JSON.parse(readFileSync(`test/fixtures/official/${name}/manifest.json`, 'utf8')).state_dict;
-const shapesOf = (l: Layout) => new Map(l.map(([k, s]) => [k, s]));
 const NO_DC5 = 'DC5 (dilation) cannot be seen in the weights and the checkpoint has no args: assuming dilation = false';
 const NO_HEADS = "nheads cannot be seen in Conditional DETR's weights (its attention projections are hidden x hidden for any head count) and the checkpoint has no args: assuming the official 8";
 
 /** A small Conditional DETR (formula weights) so that whole files are written and read in milliseconds. */
 const SMALL: ModelConfig = { ...OFFICIAL_CONDITIONAL_DETR_R50, backbone: 'resnet18', backboneWidth: 8, hiddenDim: 32, numQueries: 7, numClasses: 5, encLayers: 1, decLayers: 2, dimFeedforward: 64 };
-
-function stateDictOf(c: ModelConfig, seed: number): PyOrderedDict<string, SaveTensor> {
-  const model = new PyOrderedDict<string, SaveTensor>();
-  for (const [name, shape] of expectedStateDictShapes(c)) model.set(name, floatTensor(shape, () => formulaTensor(name, shape, seed)));
-  return model;
-}
-
-async function saved(obj: Record<string, unknown>): Promise<Uint8Array> {
-  const sink = new MemorySink();
-  await torchSave(sink, obj);
-  return sink.bytes();
-}
 
 describe('Conditional DETR checkpoints: detection from keys', () => {
   it.each(['condetr_r50', 'condetr_r50_dc5'])('the official %s state_dict is Conditional DETR R50; DC5 and nheads are said to be unseen', (name) => {

@@ -1,17 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type ModelConfig, OFFICIAL_DAB_DETR_R50 } from '../../src/model/config';
 import { bytesSource } from '../../src/checkpoint/byteSource';
-import { MemorySink } from '../../src/checkpoint/byteSink';
 import { detectConfig } from '../../src/checkpoint/detectConfig';
-import { CheckpointError, ForeignCheckpointError } from '../../src/checkpoint/errors';
+import { CheckpointError } from '../../src/checkpoint/errors';
 import { expectedStateDictShapes } from '../../src/checkpoint/expectedKeys';
 import { formulaCheckpoint, variantConfig } from '../../src/checkpoint/formulaCheckpoint';
 import { formulaTensor } from '../../src/checkpoint/formulaWeights';
 import { loadStateDict } from '../../src/checkpoint/loadStateDict';
 import { floatTensor, type SaveTensor } from '../../src/checkpoint/pickleWriter';
 import { PyOrderedDict } from '../../src/checkpoint/pyTypes';
-import { torchSave } from '../../src/checkpoint/torchSave';
+import { officialLayout, shapesOf, saved, refusal } from '../support/checkpointFiles';
 
 // DAB-DETR checkpoints (IDEA-Research/DAB-DETR, dab_detr) are recognised from their keys and load:
 // the training checkpoints its main.py writes (model, optimizer, lr_scheduler, epoch, args: DC5,
@@ -19,31 +17,12 @@ import { torchSave } from '../../src/checkpoint/torchSave';
 // show (DC5, the head count, the temperatures) is said in the notes. The models built on it
 // (DN-DETR, DINO, DAB-Deformable-DETR) stay refused by name.
 
-type Layout = [string, number[]][];
-const officialLayout = (name: string): Layout => JSON.parse(readFileSync(`test/fixtures/official/${name}/manifest.json`, 'utf8')).state_dict;
-const shapesOf = (l: Layout) => new Map(l.map(([k, s]) => [k, s]));
 const NO_DC5 = 'DC5 (dilation) cannot be seen in the weights and the checkpoint has no args: assuming dilation = false';
 const NO_HEADS = "nheads cannot be seen in DAB-DETR's weights (its attention projections are hidden x hidden for any head count) and the checkpoint has no args: assuming the official 8";
 const NO_TEMPERATURE = 'peTemperature not found in the checkpoint; using the official [20,20]';
 
 /** A small DAB-DETR with 2 patterns (formula weights) so that whole files are written and read in milliseconds. */
 const SMALL: ModelConfig = { ...OFFICIAL_DAB_DETR_R50, backbone: 'resnet18', backboneWidth: 8, hiddenDim: 32, numQueries: 7, numClasses: 5, encLayers: 1, decLayers: 2, dimFeedforward: 64, numPatterns: 2 };
-
-async function saved(obj: Record<string, unknown>): Promise<Uint8Array> {
-  const sink = new MemorySink();
-  await torchSave(sink, obj);
-  return sink.bytes();
-}
-
-function refusal(shapes: Map<string, number[]>): ForeignCheckpointError {
-  try {
-    detectConfig(shapes);
-  } catch (e) {
-    if (e instanceof ForeignCheckpointError) return e;
-    throw e;
-  }
-  throw new Error('not refused');
-}
 
 describe('DAB-DETR checkpoints: detection from keys', () => {
   it.each([

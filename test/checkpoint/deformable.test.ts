@@ -1,17 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type ModelConfig, OFFICIAL_DEFORMABLE_DETR_R50 } from '../../src/model/config';
 import { bytesSource } from '../../src/checkpoint/byteSource';
-import { MemorySink } from '../../src/checkpoint/byteSink';
 import { detectConfig } from '../../src/checkpoint/detectConfig';
-import { CheckpointError, ForeignCheckpointError } from '../../src/checkpoint/errors';
+import { CheckpointError } from '../../src/checkpoint/errors';
 import { expectedStateDictShapes } from '../../src/checkpoint/expectedKeys';
 import { formulaCheckpoint, variantConfig } from '../../src/checkpoint/formulaCheckpoint';
 import { formulaTensor } from '../../src/checkpoint/formulaWeights';
 import { loadStateDict } from '../../src/checkpoint/loadStateDict';
 import { floatTensor, type SaveTensor } from '../../src/checkpoint/pickleWriter';
 import { PyOrderedDict } from '../../src/checkpoint/pyTypes';
-import { torchSave } from '../../src/checkpoint/torchSave';
+import { officialLayout, shapesOf, saved, refusal } from '../support/checkpointFiles';
 
 // Deformable DETR checkpoints (fundamentalvision/Deformable-DETR) are recognised from their keys
 // and load: the training checkpoints its main.py writes (model, optimizer, lr_scheduler, epoch,
@@ -20,30 +18,11 @@ import { torchSave } from '../../src/checkpoint/torchSave';
 // weights cannot show (DC5; a two-stage model's query count) is said in the notes. The models
 // built on it (DAB-Deformable-DETR, DINO) stay refused by name.
 
-type Layout = [string, number[]][];
-const officialLayout = (name: string): Layout => JSON.parse(readFileSync(`test/fixtures/official/${name}/manifest.json`, 'utf8')).state_dict;
-const shapesOf = (l: Layout) => new Map(l.map(([k, s]) => [k, s]));
 const NO_DC5 = 'DC5 (dilation) cannot be seen in the weights and the checkpoint has no args: assuming dilation = false';
 const NO_QUERIES = 'numQueries not found in the checkpoint; using the official 300';
 
 /** A small two-stage Deformable DETR (formula weights) so that whole files are written and read in milliseconds. */
 const SMALL: ModelConfig = { ...OFFICIAL_DEFORMABLE_DETR_R50, backbone: 'resnet18', backboneWidth: 8, hiddenDim: 32, nheads: 4, numQueries: 7, numClasses: 5, encLayers: 1, decLayers: 2, dimFeedforward: 64, withBoxRefine: true, twoStage: true };
-
-async function saved(obj: Record<string, unknown>): Promise<Uint8Array> {
-  const sink = new MemorySink();
-  await torchSave(sink, obj);
-  return sink.bytes();
-}
-
-function refusal(shapes: Map<string, number[]>): ForeignCheckpointError {
-  try {
-    detectConfig(shapes);
-  } catch (e) {
-    if (e instanceof ForeignCheckpointError) return e;
-    throw e;
-  }
-  throw new Error('not refused');
-}
 
 describe('Deformable DETR checkpoints: detection from keys', () => {
   it.each([
