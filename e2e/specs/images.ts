@@ -6,7 +6,7 @@
 import { deflateSync } from 'node:zlib';
 import { encodePng } from '../../src/data/png';
 import { generateScene } from '../../src/data/scene';
-import { assert, detectionsOf, dismissError, dropFile, errorText, runs, shot, test, waitRuns } from '../harness';
+import { assert, detectionsOf, dismissError, dropFile, errorText, runs, selectFirstQuery, shot, test, waitRuns } from '../harness';
 
 function scenePng(seed: number, w: number, h: number): Uint8Array {
   const sc = generateScene(seed, { width: w, height: h });
@@ -41,8 +41,11 @@ test('dropping an image runs detection on it; a reload keeps it and the input si
   await waitRuns(page, r + 1);
   assert(new URL(page.url()).searchParams.get('size') === '128', 'URL does not record the input size: ' + page.url());
   const at128 = await detectionsOf(page);
+  // A selected query is part of the view too: the restored image must not drop it.
+  const q = await selectFirstQuery(page);
   await page.reload();
   await waitRuns(page, 1);
+  assert(new URL(page.url()).searchParams.get('q') === String(q), `the selected query ${q} was lost on reload: ${page.url()}`);
   assert((await page.getByLabel('Model input size (shorter side)').inputValue()) === '128', 'the input size was lost on reload');
   assert(new URL(page.url()).searchParams.get('image') === 'upload', 'the dropped image was not restored: ' + page.url());
   assert(JSON.stringify(await detectionsOf(page)) === JSON.stringify(at128), 'a reload gave other detections than the dropped image at 128');

@@ -46,7 +46,9 @@ export function useFileHandler(session: LensSession, dispatch: Dispatch, setUplo
           session.setBusy({ label: `Decoding ${file.name}` });
           const im = await decodeImage(file, file.name, sn);
           setUpload({ ...im, name: `upload:${file.name}:${Date.now()}` });
-          dispatch({ type: 'setImage', image: 'upload' });
+          // The kept image coming back is the one the URL already shows: its query, encoder
+          // location and zoom stay (a new image would make them refer to nothing).
+          if (!restored) dispatch({ type: 'setImage', image: 'upload' });
           session.setBusy(
             null,
             im.origWidth !== im.width ? `Loaded ${file.name} (${im.origWidth}×${im.origHeight}, resized to ${im.width}×${im.height})` : `Loaded ${file.name} (${im.width}×${im.height})`,
