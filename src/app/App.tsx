@@ -201,8 +201,10 @@ export function App() {
   // Per-head small multiples of one view, on the grid its maps lie on (a multi-scale layer's level).
   const multiples = (run: typeof mainRun, hm: typeof hm0, slice: typeof slice0, frame: Frame, refBox: ViewOverlay['refBox'], title?: string) => img && run && (
     <SmallMultiples image={img.canvas} imgW={img.width} imgH={img.height} {...mapGrid(s.mode, slice, li, run)} heatRect={heatmapRect(frame)} kind={hm.kind} contrast={s.contrast} refBox={refBox}
-      panels={vm.headPanels(s, nHeads, li, hm, slice, frame)} caption={(title ? `${title}: ` : '') + vm.panelCaption(s, layer, mapGrid(s.mode, slice, li, run))} {...headActs} />
+      panels={vm.headPanels(s, nHeads, li, hm, slice, frame)} caption={(title ? `${title}: ` : '') + vm.panelCaption(s, shownLayer(slice), mapGrid(s.mode, slice, li, run)) + (shownLayer(slice) < layer ? ' (its last)' : '')} {...headActs} />
   );
+  // A compared model with fewer decoder layers shows its last one where the slider is past it.
+  const shownLayer = (slice: typeof slice0) => (s.mode === 'decoder' && slice ? Math.min(layer, slice.layers) : layer);
   const headActs = { onShow: (h: number) => dispatch({ type: 'showHead', head: h }), onSolo: (h: number) => dispatch({ type: 'soloHead', head: h }) };
   const titles = vm.viewTitles(s, info0, info1, modelName, pairName);
   // Conditional DETR's views (either side of a comparison): the cross-attention beside its spatial and content parts.

@@ -164,8 +164,8 @@ export interface DecodedImage {
 }
 
 export function describeUnsupported(s: Sniffed, name: string): string {
-  if (s.kind === 'text') return `"${name}" is a text file, not an image. Drop a PNG, JPEG, GIF, WebP or BMP image, or a SAM-DETR .pth checkpoint.`;
-  return `"${name}" is not a supported image or checkpoint (unrecognised file header). Drop a PNG, JPEG, GIF, WebP or BMP image, or a SAM-DETR .pth checkpoint.`;
+  if (s.kind === 'text') return `"${name}" is a text file, not an image. Drop a PNG, JPEG, GIF, WebP or BMP image, or an official DETR-family .pth checkpoint.`;
+  return `"${name}" is not a supported image or checkpoint (unrecognised file header). Drop a PNG, JPEG, GIF, WebP or BMP image, or an official DETR-family .pth checkpoint.`;
 }
 
 /** RGBA canvas -> packed RGB. */

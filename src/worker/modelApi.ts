@@ -5,7 +5,7 @@ export {
   buildModel, preprocess, encoderAttentionRow, disposeEncoder, disposeDecoder, formulaWeights, type SamDetrModel,
 } from '../model';
 export { bestClassOfRow, detectionsOf, familyOf, scoreTensors, type ModelFamily } from '../model/scoring';
-import type { ModelConfig } from '../model/config';
+import { querySlots, type ModelConfig } from '../model/config';
 import { familyOf } from '../model/scoring';
 import type { StateDict } from '../model/types';
 import { blobSource } from '../checkpoint/byteSource';
@@ -77,7 +77,7 @@ export async function loadCheckpoint(file: Blob, fileName: string, onProgress: (
         // Multi-scale input_proj always has GroupNorm: it says nothing of the schedule there.
         ? `multi-scale SAM-DETR (levels of stride 8, 16, 32; deformable encoder), ${c.backbone}, ${c.smca ? 'with' : 'without'} SMCA`
         : `${c.backbone}${c.dilation ? ' + DC5' : ''}, ${c.smca ? 'with' : 'without'} SMCA, ${c.inputProjGroupNorm ? 'GroupNorm in input_proj (12-epoch recipe)' : 'no GroupNorm in input_proj'}`,
-    `${c.encLayers} encoder / ${c.decLayers} decoder layers, ${c.numQueries} queries, ${c.numClasses} classes`,
+    `${c.encLayers} encoder / ${c.decLayers} decoder layers, ${c.numPatterns ? `${c.numQueries} anchors x ${c.numPatterns} patterns = ${querySlots(c)} query slots` : `${c.numQueries} queries`}, ${c.numClasses} classes`,
     ...ck.notes,
   ];
   if (unexpected.length) report.push(`not used: ${list(unexpected)}`);

@@ -14,7 +14,7 @@ export function DomainWarning({ classes, photoModel = false }: { classes: string
   return (
     <div className="domain-warning" data-testid="domain-warning" role="note">
       This model knows only {classes.length} synthetic shapes ({classes.join(', ')}), learned from generated scenes: on other images its
-      boxes mean nothing. For photos, drop an official SAM-DETR <code>.pth</code> checkpoint here (or use “Open image or .pth…”).
+      boxes mean nothing. For photos, drop an official <code>.pth</code> checkpoint here (SAM-DETR, DETR, Conditional DETR, DAB-DETR or Deformable DETR) (or use “Open image or .pth…”).
     </div>
   );
 }

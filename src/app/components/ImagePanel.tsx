@@ -65,7 +65,7 @@ export function ImagePanel(p: Props) {
             }}
           />
         </div>
-        <p className="hint">Drop or paste an image (or a SAM-DETR .pth checkpoint) anywhere.</p>
+        <p className="hint">Drop or paste an image (or an official DETR-family .pth checkpoint) anywhere.</p>
         {p.size && (
           <p className="muted small" data-testid="image-info">
             {p.size.width}×{p.size.height}

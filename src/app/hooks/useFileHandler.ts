@@ -69,7 +69,7 @@ export function useFileHandler(session: LensSession, dispatch: Dispatch, setUplo
         return false;
       }
       if (sn.kind === 'safetensors') {
-        session.fail(new Error(`"${file.name}" is a safetensors file; load bundled models from the model picker, or drop an official SAM-DETR .pth checkpoint.`));
+        session.fail(new Error(`"${file.name}" is a safetensors file; load bundled models from the model picker, or drop an official .pth checkpoint (SAM-DETR, DETR, Conditional DETR, DAB-DETR, Deformable DETR).`));
         return false;
       }
       session.fail(new Error(describeUnsupported(sn, file.name)));
