@@ -105,6 +105,15 @@ test('Conditional DETR: a dropped checkpoint shows its reference point, the spat
   await shot(page, '40-conditional-detr-spatial');
   await page.getByTestId('conditional-panel').screenshot({ path: join(SHOTS, '40b-conditional-panel.png') });
 
+  // A reload brings the view back whole: the stored checkpoint, the query, the spatial overlay and the marker where it was.
+  await page.reload();
+  await waitRuns(page, 1, 180_000);
+  const url = new URL(page.url()).searchParams;
+  assert(url.get('q') === String(q) && url.get('overlay') === 'spatial', 'the query or the overlay was lost on reload: ' + page.url());
+  await marker.waitFor({ timeout: 30_000 });
+  const again = ((await marker.getAttribute('data-norm')) ?? '').split(',').map(Number);
+  assert(again.every((v, i) => Math.abs(v - expected[i]) < 1e-3), `after a reload the reference point is drawn at ${again}, the weights give ${expected}`);
+
   // Side by side with the bundled SAM-DETR + SMCA: the query's match, both models' maps per layer and the concentration chart.
   await page.locator('[data-testid=attention-part][data-part=attention]').click();
   const r2 = await runs(page);
